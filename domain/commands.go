@@ -1,0 +1,291 @@
+package domain
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Limits on free text, in characters.
+const (
+	MaxNameLen = 200  // unit, fund and donor names
+	MaxRefLen  = 200  // campaign, reference, decision number, project
+	MaxNoteLen = 2000 // notes and reversal reasons
+)
+
+// Command is a request to change the ledger. Its JSON form, with the fields
+// the client sent and nothing the server filled in, is its canonical payload:
+// its SHA-256 (PayloadHash) tells an idempotent retry from a conflicting
+// reuse of an id.
+type Command interface {
+	commandName() string
+}
+
+// PayloadHash returns the hex SHA-256 of the command's canonical form.
+func PayloadHash(c Command) string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		// Commands are plain structs of strings, ids, dates and amounts,
+		// all of which marshal.
+		panic("domain: marshal command: " + err.Error())
+	}
+	h := sha256.New()
+	h.Write([]byte(c.commandName()))
+	h.Write([]byte{'\n'})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// RegisterUnit adds a unit to the hierarchy.
+type RegisterUnit struct {
+	UnitID   UnitID `json:"unit_id"`
+	Name     string `json:"name"`
+	ParentID UnitID `json:"parent_id,omitempty"`
+}
+
+// OpenFund opens a fund for a unit. A zero OpenedOn means today.
+type OpenFund struct {
+	FundID   uuid.UUID `json:"fund_id"`
+	UnitID   UnitID    `json:"unit_id"`
+	Name     string    `json:"name"`
+	Kind     FundKind  `json:"kind"`
+	OpenedOn Date      `json:"opened_on,omitempty"`
+}
+
+// RecordDonation records money given to a fund. A zero OccurredOn means
+// today (so for every money command).
+type RecordDonation struct {
+	TransactionID uuid.UUID `json:"transaction_id"`
+	FundID        uuid.UUID `json:"fund_id"`
+	Amount        VND       `json:"amount"`
+	OccurredOn    Date      `json:"occurred_on,omitempty"`
+	Donor         Donor     `json:"donor"`
+	Campaign      string    `json:"campaign,omitempty"`
+	Reference     string    `json:"reference,omitempty"`
+	Note          string    `json:"note,omitempty"`
+}
+
+// PayShelterGrant records a shelter grant paid to a member.
+type PayShelterGrant struct {
+	TransactionID uuid.UUID     `json:"transaction_id"`
+	FundID        uuid.UUID     `json:"fund_id"`
+	BeneficiaryID BeneficiaryID `json:"beneficiary_id"`
+	Amount        VND           `json:"amount"`
+	Shelter       ShelterKind   `json:"shelter"`
+	OccurredOn    Date          `json:"occurred_on,omitempty"`
+	DecisionNo    string        `json:"decision_no,omitempty"`
+	Note          string        `json:"note,omitempty"`
+}
+
+// GrantAssistance records an assistance grant paid to a member.
+type GrantAssistance struct {
+	TransactionID uuid.UUID          `json:"transaction_id"`
+	FundID        uuid.UUID          `json:"fund_id"`
+	BeneficiaryID BeneficiaryID      `json:"beneficiary_id"`
+	Amount        VND                `json:"amount"`
+	Category      AssistanceCategory `json:"category"`
+	OccurredOn    Date               `json:"occurred_on,omitempty"`
+	Note          string             `json:"note,omitempty"`
+}
+
+// DisburseLoan lends principal to a member.
+type DisburseLoan struct {
+	LoanID        uuid.UUID     `json:"loan_id"`
+	FundID        uuid.UUID     `json:"fund_id"`
+	BeneficiaryID BeneficiaryID `json:"beneficiary_id"`
+	Amount        VND           `json:"amount"`
+	OccurredOn    Date          `json:"occurred_on,omitempty"`
+	DueOn         Date          `json:"due_on,omitempty"`
+	Project       string        `json:"project,omitempty"`
+	Note          string        `json:"note,omitempty"`
+}
+
+// RepayLoan records a repayment of a loan's principal.
+type RepayLoan struct {
+	TransactionID uuid.UUID `json:"transaction_id"`
+	FundID        uuid.UUID `json:"fund_id"`
+	LoanID        uuid.UUID `json:"loan_id"`
+	Amount        VND       `json:"amount"`
+	OccurredOn    Date      `json:"occurred_on,omitempty"`
+	Note          string    `json:"note,omitempty"`
+}
+
+// ReverseTransaction cancels an earlier transaction of the same fund.
+type ReverseTransaction struct {
+	TransactionID uuid.UUID `json:"transaction_id"`
+	FundID        uuid.UUID `json:"fund_id"`
+	Reverses      uuid.UUID `json:"reverses"`
+	Reason        string    `json:"reason"`
+	OccurredOn    Date      `json:"occurred_on,omitempty"`
+}
+
+func (RegisterUnit) commandName() string       { return "RegisterUnit" }
+func (OpenFund) commandName() string           { return "OpenFund" }
+func (RecordDonation) commandName() string     { return "RecordDonation" }
+func (PayShelterGrant) commandName() string    { return "PayShelterGrant" }
+func (GrantAssistance) commandName() string    { return "GrantAssistance" }
+func (DisburseLoan) commandName() string       { return "DisburseLoan" }
+func (RepayLoan) commandName() string          { return "RepayLoan" }
+func (ReverseTransaction) commandName() string { return "ReverseTransaction" }
+
+// MoneyCommand is a command that records a transaction in a fund.
+type MoneyCommand interface {
+	Command
+	// Fund returns the fund the command records into.
+	Fund() uuid.UUID
+	// TxID returns the id of the transaction the command creates.
+	TxID() uuid.UUID
+}
+
+func (c RecordDonation) Fund() uuid.UUID     { return c.FundID }
+func (c PayShelterGrant) Fund() uuid.UUID    { return c.FundID }
+func (c GrantAssistance) Fund() uuid.UUID    { return c.FundID }
+func (c DisburseLoan) Fund() uuid.UUID       { return c.FundID }
+func (c RepayLoan) Fund() uuid.UUID          { return c.FundID }
+func (c ReverseTransaction) Fund() uuid.UUID { return c.FundID }
+
+func (c RecordDonation) TxID() uuid.UUID     { return c.TransactionID }
+func (c PayShelterGrant) TxID() uuid.UUID    { return c.TransactionID }
+func (c GrantAssistance) TxID() uuid.UUID    { return c.TransactionID }
+func (c DisburseLoan) TxID() uuid.UUID       { return c.LoanID }
+func (c RepayLoan) TxID() uuid.UUID          { return c.TransactionID }
+func (c ReverseTransaction) TxID() uuid.UUID { return c.TransactionID }
+
+// checkText validates a free-text field: valid UTF-8, no control characters
+// (a NUL or an escape sequence in a voucher is never meant), at most max
+// characters, and not blank when required.
+func checkText(v *Validation, field, s string, max int, required bool) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		v.Addf(field, "is required")
+	case !utf8.ValidString(s):
+		v.Addf(field, "must be valid UTF-8 text")
+	case utf8.RuneCountInString(s) > max:
+		v.Addf(field, "must be at most %d characters", max)
+	case strings.IndexFunc(s, isControl) >= 0:
+		v.Addf(field, "must not contain control characters")
+	}
+}
+
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
+}
+
+func checkAmount(v *Validation, a VND) {
+	switch {
+	case a.Sign() <= 0:
+		v.Add("amount", ErrAmountNotPos)
+	case a.Cmp(MaxTransactionAmount) > 0:
+		v.Add("amount", ErrAmountTooLarge)
+	}
+}
+
+func checkBeneficiary(v *Validation, b BeneficiaryID) {
+	if _, err := ParseBeneficiaryID(string(b)); err != nil {
+		v.Add("beneficiary_id", err)
+	}
+}
+
+func checkID(v *Validation, field string, id uuid.UUID) {
+	if id == uuid.Nil {
+		v.Addf(field, "is required")
+	}
+}
+
+func oneOf[T ~string](v *Validation, field string, got T, allowed []T) {
+	for _, a := range allowed {
+		if got == a {
+			return
+		}
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	v.Addf(field, "must be one of %s", strings.Join(names, ", "))
+}
+
+// Validate checks the command's fields on their own (not against any state)
+// and adds every failure to v. Dates are checked against the ledger's state
+// in Decide.
+func (c RegisterUnit) Validate(v *Validation) {
+	if _, err := ParseUnitID(string(c.UnitID)); err != nil {
+		v.Add("unit_id", err)
+	}
+	checkText(v, "name", c.Name, MaxNameLen, true)
+	if c.ParentID != "" {
+		if _, err := ParseUnitID(string(c.ParentID)); err != nil {
+			v.Add("parent_id", err)
+		} else if c.ParentID == c.UnitID {
+			v.Addf("parent_id", "must not be the unit itself")
+		}
+	}
+}
+
+// Validate: see RegisterUnit.Validate.
+func (c OpenFund) Validate(v *Validation) {
+	checkID(v, "fund_id", c.FundID)
+	if _, err := ParseUnitID(string(c.UnitID)); err != nil {
+		v.Add("unit_id", err)
+	}
+	checkText(v, "name", c.Name, MaxNameLen, true)
+	oneOf(v, "kind", c.Kind, FundKinds)
+}
+
+// Validate: see RegisterUnit.Validate.
+func (c RecordDonation) Validate(v *Validation) {
+	checkID(v, "transaction_id", c.TransactionID)
+	checkAmount(v, c.Amount)
+	oneOf(v, "donor.kind", c.Donor.Kind, DonorKinds)
+	checkText(v, "donor.name", c.Donor.Name, MaxNameLen, false)
+	checkText(v, "campaign", c.Campaign, MaxRefLen, false)
+	checkText(v, "reference", c.Reference, MaxRefLen, false)
+	checkText(v, "note", c.Note, MaxNoteLen, false)
+}
+
+// Validate: see RegisterUnit.Validate.
+func (c PayShelterGrant) Validate(v *Validation) {
+	checkID(v, "transaction_id", c.TransactionID)
+	checkBeneficiary(v, c.BeneficiaryID)
+	checkAmount(v, c.Amount)
+	oneOf(v, "shelter", c.Shelter, ShelterKinds)
+	checkText(v, "decision_no", c.DecisionNo, MaxRefLen, false)
+	checkText(v, "note", c.Note, MaxNoteLen, false)
+}
+
+// Validate: see RegisterUnit.Validate.
+func (c GrantAssistance) Validate(v *Validation) {
+	checkID(v, "transaction_id", c.TransactionID)
+	checkBeneficiary(v, c.BeneficiaryID)
+	checkAmount(v, c.Amount)
+	oneOf(v, "category", c.Category, AssistanceCategories)
+	checkText(v, "note", c.Note, MaxNoteLen, false)
+}
+
+// Validate: see RegisterUnit.Validate.
+func (c DisburseLoan) Validate(v *Validation) {
+	checkID(v, "loan_id", c.LoanID)
+	checkBeneficiary(v, c.BeneficiaryID)
+	checkAmount(v, c.Amount)
+	checkText(v, "project", c.Project, MaxRefLen, false)
+	checkText(v, "note", c.Note, MaxNoteLen, false)
+}
+
+// Validate: see RegisterUnit.Validate.
+func (c RepayLoan) Validate(v *Validation) {
+	checkID(v, "transaction_id", c.TransactionID)
+	checkID(v, "loan_id", c.LoanID)
+	checkAmount(v, c.Amount)
+	checkText(v, "note", c.Note, MaxNoteLen, false)
+}
+
+// Validate: see RegisterUnit.Validate.
+func (c ReverseTransaction) Validate(v *Validation) {
+	checkID(v, "transaction_id", c.TransactionID)
+	checkID(v, "reverses", c.Reverses)
+	checkText(v, "reason", c.Reason, MaxNoteLen, true)
+}

@@ -1,0 +1,121 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Date is a business date in the calendar of Asia/Ho_Chi_Minh, stored as the
+// integer yyyymmdd (20231231), so dates order as integers and read plainly in
+// a debugger. The zero Date means "no date".
+type Date int32
+
+// VietnamZone is Asia/Ho_Chi_Minh: UTC+7 all year, no daylight saving. A fixed
+// zone keeps the program independent of the host's tz database.
+var VietnamZone = time.FixedZone("ICT", 7*60*60)
+
+// ErrDateSyntax is returned for text that is not a real YYYY-MM-DD date.
+var ErrDateSyntax = errors.New("must be a date written YYYY-MM-DD")
+
+// Earliest and latest dates the ledger accepts at all; they bound the years
+// so that no date arithmetic can overflow.
+const (
+	MinDate Date = 19000101
+	MaxDate Date = 99991231
+)
+
+// DateOf returns the business date of t in Vietnam.
+func DateOf(t time.Time) Date {
+	y, m, d := t.In(VietnamZone).Date()
+	return Date(y*10000 + int(m)*100 + d)
+}
+
+// NewDate returns the Date y-m-d or an error if it is not a real date within
+// MinDate..MaxDate.
+func NewDate(y int, m time.Month, d int) (Date, error) {
+	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if ty, tm, td := t.Date(); ty != y || tm != m || td != d {
+		return 0, ErrDateSyntax
+	}
+	v := Date(y*10000 + int(m)*100 + d)
+	if v < MinDate || v > MaxDate {
+		return 0, ErrDateSyntax
+	}
+	return v, nil
+}
+
+// ParseDate parses YYYY-MM-DD strictly (exactly ten characters, a real date).
+func ParseDate(s string) (Date, error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, ErrDateSyntax
+	}
+	y, ok1 := atoiDigits(s[0:4])
+	m, ok2 := atoiDigits(s[5:7])
+	d, ok3 := atoiDigits(s[8:10])
+	if !ok1 || !ok2 || !ok3 {
+		return 0, ErrDateSyntax
+	}
+	return NewDate(y, time.Month(m), d)
+}
+
+// MustDate is ParseDate for literals in tests; it panics on a bad literal.
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func atoiDigits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// IsZero reports whether d is unset.
+func (d Date) IsZero() bool { return d == 0 }
+
+// Year returns the calendar year of d.
+func (d Date) Year() int { return int(d) / 10000 }
+
+// String returns YYYY-MM-DD, or "" for the zero Date.
+func (d Date) String() string {
+	if d == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", int(d)/10000, int(d)/100%100, int(d)%100)
+}
+
+// MarshalJSON writes "YYYY-MM-DD", or null for the zero Date.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d == 0 {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + d.String() + `"`), nil
+}
+
+// UnmarshalJSON reads "YYYY-MM-DD" or null.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = 0
+		return nil
+	}
+	var s string
+	if err := jsonUnmarshalString(b, &s); err != nil {
+		return ErrDateSyntax
+	}
+	p, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = p
+	return nil
+}

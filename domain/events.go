@@ -1,0 +1,304 @@
+package domain
+
+import (
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// EventType is the stable name of an event type. Names are part of the
+// stored log: they never derive from Go type names and never change.
+type EventType string
+
+// The event catalogue.
+const (
+	TypeUnitRegistered      EventType = "UnitRegistered"
+	TypeFundOpened          EventType = "FundOpened"
+	TypeDonationReceived    EventType = "DonationReceived"
+	TypeShelterGrantPaid    EventType = "ShelterGrantPaid"
+	TypeAssistanceGranted   EventType = "AssistanceGranted"
+	TypeLoanDisbursed       EventType = "LoanDisbursed"
+	TypeLoanRepaid          EventType = "LoanRepaid"
+	TypeTransactionReversed EventType = "TransactionReversed"
+)
+
+// EventData is the payload of an event. Payloads are self-contained: every
+// field a projection needs is in the event itself.
+type EventData interface {
+	// EventType returns the event's stable type name.
+	EventType() EventType
+}
+
+// Stream names.
+const (
+	unitStreamPrefix = "unit-"
+	fundStreamPrefix = "fund-"
+)
+
+// UnitStream returns the stream of a unit.
+func UnitStream(id UnitID) string { return unitStreamPrefix + string(id) }
+
+// FundStream returns the stream of a fund.
+func FundStream(id uuid.UUID) string { return fundStreamPrefix + id.String() }
+
+// UnitRegistered: a unit joined the hierarchy. ParentID is empty for a root.
+type UnitRegistered struct {
+	UnitID   UnitID `json:"unit_id"`
+	Name     string `json:"name"`
+	ParentID UnitID `json:"parent_id,omitempty"`
+}
+
+// FundOpened: a unit opened a fund of a kind on a business date.
+type FundOpened struct {
+	FundID   uuid.UUID `json:"fund_id"`
+	UnitID   UnitID    `json:"unit_id"`
+	Name     string    `json:"name"`
+	Kind     FundKind  `json:"kind"`
+	OpenedOn Date      `json:"opened_on"`
+}
+
+// DonorKind says who gave a donation.
+type DonorKind string
+
+// Donor kinds.
+const (
+	DonorMember       DonorKind = "member"
+	DonorEnterprise   DonorKind = "enterprise"
+	DonorOrganization DonorKind = "organization"
+	DonorIndividual   DonorKind = "individual"
+	DonorAnonymous    DonorKind = "anonymous"
+)
+
+// DonorKinds lists every donor kind.
+var DonorKinds = []DonorKind{DonorMember, DonorEnterprise, DonorOrganization, DonorIndividual, DonorAnonymous}
+
+// Donor describes who gave a donation.
+type Donor struct {
+	Name string    `json:"name,omitempty"`
+	Kind DonorKind `json:"kind"`
+}
+
+// DonationReceived: money came into a fund.
+type DonationReceived struct {
+	TransactionID uuid.UUID `json:"transaction_id"`
+	FundID        uuid.UUID `json:"fund_id"`
+	Amount        VND       `json:"amount"`
+	Donor         Donor     `json:"donor"`
+	Campaign      string    `json:"campaign,omitempty"`
+	Reference     string    `json:"reference,omitempty"`
+	Note          string    `json:"note,omitempty"`
+}
+
+// ShelterKind says whether a shelter grant builds a new house or repairs one.
+type ShelterKind string
+
+// Shelter kinds.
+const (
+	ShelterNewBuild ShelterKind = "new_build"
+	ShelterRepair   ShelterKind = "repair"
+)
+
+// ShelterKinds lists every shelter kind.
+var ShelterKinds = []ShelterKind{ShelterNewBuild, ShelterRepair}
+
+// ShelterGrantPaid: a fund paid a member to build or repair a house
+// ("Mái ấm Công đoàn").
+type ShelterGrantPaid struct {
+	TransactionID uuid.UUID     `json:"transaction_id"`
+	FundID        uuid.UUID     `json:"fund_id"`
+	BeneficiaryID BeneficiaryID `json:"beneficiary_id"`
+	Amount        VND           `json:"amount"`
+	Shelter       ShelterKind   `json:"shelter"`
+	DecisionNo    string        `json:"decision_no,omitempty"`
+	Note          string        `json:"note,omitempty"`
+}
+
+// AssistanceCategory says why an assistance grant was paid.
+type AssistanceCategory string
+
+// Assistance categories.
+const (
+	AssistSeriousIllness AssistanceCategory = "serious_illness"
+	AssistAccident       AssistanceCategory = "accident"
+	AssistDeath          AssistanceCategory = "death"
+	AssistDisaster       AssistanceCategory = "disaster"
+	AssistTetGift        AssistanceCategory = "tet_gift"
+	AssistScholarship    AssistanceCategory = "scholarship"
+	AssistHardship       AssistanceCategory = "hardship"
+	AssistOther          AssistanceCategory = "other"
+)
+
+// AssistanceCategories lists every category.
+var AssistanceCategories = []AssistanceCategory{AssistSeriousIllness, AssistAccident, AssistDeath,
+	AssistDisaster, AssistTetGift, AssistScholarship, AssistHardship, AssistOther}
+
+// AssistanceGranted: a fund paid a member in hardship.
+type AssistanceGranted struct {
+	TransactionID uuid.UUID          `json:"transaction_id"`
+	FundID        uuid.UUID          `json:"fund_id"`
+	BeneficiaryID BeneficiaryID      `json:"beneficiary_id"`
+	Amount        VND                `json:"amount"`
+	Category      AssistanceCategory `json:"category"`
+	Note          string             `json:"note,omitempty"`
+}
+
+// LoanDisbursed: a fund lent principal to a member. The loan id is the
+// transaction id.
+type LoanDisbursed struct {
+	LoanID        uuid.UUID     `json:"loan_id"`
+	FundID        uuid.UUID     `json:"fund_id"`
+	BeneficiaryID BeneficiaryID `json:"beneficiary_id"`
+	Amount        VND           `json:"amount"`
+	DueOn         Date          `json:"due_on,omitempty"`
+	Project       string        `json:"project,omitempty"`
+	Note          string        `json:"note,omitempty"`
+}
+
+// LoanRepaid: a borrower paid back part or all of a loan's principal.
+type LoanRepaid struct {
+	TransactionID uuid.UUID     `json:"transaction_id"`
+	FundID        uuid.UUID     `json:"fund_id"`
+	LoanID        uuid.UUID     `json:"loan_id"`
+	BeneficiaryID BeneficiaryID `json:"beneficiary_id"`
+	Amount        VND           `json:"amount"`
+	Note          string        `json:"note,omitempty"`
+}
+
+// TransactionReversed: a correction that cancels an earlier transaction's
+// effect from the reversal's own business date on. The original stays in the
+// log. The fields copied from the original (type, amount, date, beneficiary,
+// loan, shelter kind) make the event self-contained for projections.
+type TransactionReversed struct {
+	TransactionID      uuid.UUID     `json:"transaction_id"`
+	FundID             uuid.UUID     `json:"fund_id"`
+	Reverses           uuid.UUID     `json:"reverses"`
+	Reason             string        `json:"reason"`
+	OriginalType       EventType     `json:"original_type"`
+	Amount             VND           `json:"amount"`
+	OriginalOccurredOn Date          `json:"original_occurred_on"`
+	BeneficiaryID      BeneficiaryID `json:"beneficiary_id,omitempty"`
+	LoanID             uuid.UUID     `json:"loan_id,omitzero"`
+	Shelter            ShelterKind   `json:"shelter,omitempty"`
+}
+
+// EventType implementations.
+func (UnitRegistered) EventType() EventType      { return TypeUnitRegistered }
+func (FundOpened) EventType() EventType          { return TypeFundOpened }
+func (DonationReceived) EventType() EventType    { return TypeDonationReceived }
+func (ShelterGrantPaid) EventType() EventType    { return TypeShelterGrantPaid }
+func (AssistanceGranted) EventType() EventType   { return TypeAssistanceGranted }
+func (LoanDisbursed) EventType() EventType       { return TypeLoanDisbursed }
+func (LoanRepaid) EventType() EventType          { return TypeLoanRepaid }
+func (TransactionReversed) EventType() EventType { return TypeTransactionReversed }
+
+// Metadata travels with every event. The hash chain covers all of it but the
+// hash itself.
+type Metadata struct {
+	EventID     uuid.UUID `json:"event_id"`
+	Schema      int       `json:"schema"`
+	OccurredOn  Date      `json:"occurred_on"`
+	RecordedAt  time.Time `json:"recorded_at"`
+	Actor       string    `json:"actor"`
+	PayloadHash string    `json:"payload_hash"`
+	PrevHash    string    `json:"prev_hash"`
+	Hash        string    `json:"hash"`
+}
+
+// Event is a decoded event of the log: where it is, its metadata and its
+// payload (one of the pointer types of this file: *DonationReceived, …).
+type Event struct {
+	Position Position
+	Stream   string
+	Revision uint64
+	Type     EventType
+	Meta     Metadata
+	Data     EventData
+	// RawData and RawMetadata are the bytes as stored, which the hash chain
+	// covers.
+	RawData     []byte
+	RawMetadata []byte
+}
+
+// ErrUnknownEventType is returned when decoding an event type (or schema)
+// that this program does not know.
+var ErrUnknownEventType = errors.New("unknown event type or schema")
+
+// MoneyEffect is the signed change an event makes to a fund's balance, and
+// the category its amount counts in. Non-money events have a zero effect.
+type MoneyEffect struct {
+	Category Category
+	// Delta is added to the balance: positive for donations and repayments
+	// (and reversals of grants and loans), negative otherwise.
+	Delta VND
+	// Outstanding is added to the outstanding principal of LoanID.
+	Outstanding VND
+	LoanID      uuid.UUID
+}
+
+// Category is a movement category of API.md's figures.
+type Category int
+
+// Movement categories, as named in API.md's totals.
+const (
+	CatNone Category = iota
+	CatDonations
+	CatShelterGrants
+	CatAssistanceGrants
+	CatLoansDisbursed
+	CatRepayments
+)
+
+// CategoryOf returns the figure category of a money event type.
+func CategoryOf(t EventType) Category {
+	switch t {
+	case TypeDonationReceived:
+		return CatDonations
+	case TypeShelterGrantPaid:
+		return CatShelterGrants
+	case TypeAssistanceGranted:
+		return CatAssistanceGrants
+	case TypeLoanDisbursed:
+		return CatLoansDisbursed
+	case TypeLoanRepaid:
+		return CatRepayments
+	}
+	return CatNone
+}
+
+// inflow reports whether a category adds to the balance.
+func (c Category) inflow() bool { return c == CatDonations || c == CatRepayments }
+
+// EffectOf returns the money effect of an event's payload. A reversal has the
+// opposite effect of its original, in the original's category (API.md,
+// "How the figures are defined").
+func EffectOf(d EventData) MoneyEffect {
+	switch e := d.(type) {
+	case *DonationReceived:
+		return MoneyEffect{Category: CatDonations, Delta: e.Amount}
+	case *ShelterGrantPaid:
+		return MoneyEffect{Category: CatShelterGrants, Delta: e.Amount.Neg()}
+	case *AssistanceGranted:
+		return MoneyEffect{Category: CatAssistanceGrants, Delta: e.Amount.Neg()}
+	case *LoanDisbursed:
+		return MoneyEffect{Category: CatLoansDisbursed, Delta: e.Amount.Neg(), Outstanding: e.Amount, LoanID: e.LoanID}
+	case *LoanRepaid:
+		return MoneyEffect{Category: CatRepayments, Delta: e.Amount, Outstanding: e.Amount.Neg(), LoanID: e.LoanID}
+	case *TransactionReversed:
+		c := CategoryOf(e.OriginalType)
+		eff := MoneyEffect{Category: c, LoanID: e.LoanID}
+		if c.inflow() {
+			eff.Delta = e.Amount.Neg()
+		} else {
+			eff.Delta = e.Amount
+		}
+		switch c {
+		case CatLoansDisbursed:
+			eff.Outstanding = e.Amount.Neg()
+		case CatRepayments:
+			eff.Outstanding = e.Amount
+		}
+		return eff
+	}
+	return MoneyEffect{}
+}

@@ -1,0 +1,405 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Fund is the write-side state of one fund, folded from its own stream. It
+// holds what the rules of API.md need: the date-ordered running balance, the
+// loans' outstanding principal by date, and every transaction's id, payload
+// hash and outcome (for idempotency and reversals).
+type Fund struct {
+	ID       uuid.UUID
+	Unit     UnitID
+	Name     string
+	Kind     FundKind
+	OpenedOn Date
+
+	// Opened is the FundOpened outcome (for idempotent replays).
+	Opened Tx
+
+	// Exists is false until FundOpened is applied.
+	Exists bool
+	// Revision is the revision of the last applied event; LastHash its hash.
+	Revision uint64
+	LastHash string
+
+	// Balance is the running balance by business date.
+	Balance DailySeries
+
+	txs   map[uuid.UUID]*Tx
+	loans map[uuid.UUID]*Loan
+}
+
+// Tx is what the write side remembers of one transaction.
+type Tx struct {
+	ID           uuid.UUID
+	Type         EventType
+	Amount       VND
+	OccurredOn   Date
+	RecordedAt   time.Time
+	Position     Position
+	PayloadHash  string
+	BalanceAfter VND // the fund's balance (all dates) right after it was recorded
+	ReversedBy   uuid.UUID
+	Reverses     uuid.UUID // set on reversals
+	LoanID       uuid.UUID // set on loans (= ID) and repayments
+	Beneficiary  BeneficiaryID
+	Shelter      ShelterKind
+}
+
+// Loan is the write-side state of one loan.
+type Loan struct {
+	ID        uuid.UUID
+	Principal VND
+	Date      Date
+	// Outstanding is the principal still owed, by business date.
+	Outstanding DailySeries
+	// ActiveRepayments counts repayments that are not reversed.
+	ActiveRepayments int
+	Reversed         bool
+}
+
+// NewFund returns the empty state of a fund that has no events yet.
+func NewFund(id uuid.UUID) *Fund {
+	return &Fund{ID: id, LastHash: GenesisHash, txs: map[uuid.UUID]*Tx{}, loans: map[uuid.UUID]*Loan{}}
+}
+
+// Tx returns the transaction with id, if the fund has it.
+func (f *Fund) Tx(id uuid.UUID) (*Tx, bool) {
+	t, ok := f.txs[id]
+	return t, ok
+}
+
+// Loan returns the loan with id, if the fund has it.
+func (f *Fund) Loan(id uuid.UUID) (*Loan, bool) {
+	l, ok := f.loans[id]
+	return l, ok
+}
+
+// NextExpected is the ExpectedRevision of the fund stream's next append.
+func (f *Fund) NextExpected() ExpectedRevision {
+	if !f.Exists {
+		return ExpectNoStream
+	}
+	return ExpectRevision(f.Revision)
+}
+
+// Pending is an event decided but not yet recorded.
+type Pending struct {
+	EventID     uuid.UUID
+	OccurredOn  Date
+	PayloadHash string
+	Data        EventData
+}
+
+// DecideOpen decides an OpenFund command against the fund's state. It returns
+// no event when the same command was already carried out (an idempotent
+// replay). unitExists tells whether the fund's unit is registered.
+//
+// Errors: validation_failed, not_found (unit), idempotency_conflict.
+func DecideOpen(f *Fund, c OpenFund, unitExists bool, now time.Time) ([]Pending, error) {
+	hash := PayloadHash(c)
+	if f.Exists {
+		if f.Opened.PayloadHash == hash {
+			return nil, nil
+		}
+		return nil, Errf(CodeIdempotencyConflict, "fund %s already exists with a different payload", c.FundID)
+	}
+	var v Validation
+	c.Validate(&v)
+	today := DateOf(now)
+	opened := c.OpenedOn
+	if opened.IsZero() {
+		opened = today
+	}
+	if opened > today {
+		v.Addf("opened_on", "must not be later than today (%s)", today)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if !unitExists {
+		return nil, Errf(CodeNotFound, "unit %q not found", c.UnitID)
+	}
+	return []Pending{{
+		EventID:     c.FundID,
+		OccurredOn:  opened,
+		PayloadHash: hash,
+		Data:        &FundOpened{FundID: c.FundID, UnitID: c.UnitID, Name: c.Name, Kind: c.Kind, OpenedOn: opened},
+	}}, nil
+}
+
+// Decide decides a money command against the fund's state, applying every
+// rule of API.md ("Rules"). It returns no event when the same command was
+// already carried out (an idempotent replay: see Tx for its outcome). It is
+// pure: the clock comes in as now.
+//
+// Errors (*Error): not_found, validation_failed, idempotency_conflict,
+// not_allowed_for_fund_kind, insufficient_funds, exceeds_outstanding,
+// already_reversed, not_reversible, loan_has_repayments.
+func Decide(f *Fund, c MoneyCommand, now time.Time) ([]Pending, error) {
+	if !f.Exists {
+		return nil, Errf(CodeNotFound, "fund %s not found", c.Fund())
+	}
+	hash := PayloadHash(c)
+	if t, ok := f.txs[c.TxID()]; ok {
+		if t.PayloadHash == hash {
+			return nil, nil
+		}
+		return nil, Errf(CodeIdempotencyConflict, "transaction %s was already recorded with a different payload", c.TxID())
+	}
+	if c.TxID() == f.ID {
+		return nil, Errf(CodeIdempotencyConflict, "id %s is the fund's own id", c.TxID())
+	}
+
+	var v Validation
+	validateFields(c, &v)
+	today := DateOf(now)
+	occurred := occurredOn(c)
+	if occurred.IsZero() {
+		occurred = today
+	}
+	switch {
+	case occurred > today:
+		v.Addf("occurred_on", "must not be later than today (%s)", today)
+	case occurred < f.OpenedOn:
+		v.Addf("occurred_on", "must not be before the fund was opened (%s)", f.OpenedOn)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+
+	var data EventData
+	switch c := c.(type) {
+	case RecordDonation:
+		data = &DonationReceived{TransactionID: c.TransactionID, FundID: f.ID, Amount: c.Amount,
+			Donor: c.Donor, Campaign: c.Campaign, Reference: c.Reference, Note: c.Note}
+	case PayShelterGrant:
+		if !f.Kind.Allows(TypeShelterGrantPaid) {
+			return nil, errNotAllowed(f.Kind, "pay shelter grants")
+		}
+		if err := f.checkOutflow(c.Amount, occurred); err != nil {
+			return nil, err
+		}
+		data = &ShelterGrantPaid{TransactionID: c.TransactionID, FundID: f.ID, BeneficiaryID: c.BeneficiaryID,
+			Amount: c.Amount, Shelter: c.Shelter, DecisionNo: c.DecisionNo, Note: c.Note}
+	case GrantAssistance:
+		if !f.Kind.Allows(TypeAssistanceGranted) {
+			return nil, errNotAllowed(f.Kind, "pay assistance grants")
+		}
+		if err := f.checkOutflow(c.Amount, occurred); err != nil {
+			return nil, err
+		}
+		data = &AssistanceGranted{TransactionID: c.TransactionID, FundID: f.ID, BeneficiaryID: c.BeneficiaryID,
+			Amount: c.Amount, Category: c.Category, Note: c.Note}
+	case DisburseLoan:
+		if !f.Kind.Allows(TypeLoanDisbursed) {
+			return nil, errNotAllowed(f.Kind, "lend")
+		}
+		if !c.DueOn.IsZero() && c.DueOn < occurred {
+			return nil, fieldErr("due_on", "must not be before the disbursement date (%s)", occurred)
+		}
+		if err := f.checkOutflow(c.Amount, occurred); err != nil {
+			return nil, err
+		}
+		data = &LoanDisbursed{LoanID: c.LoanID, FundID: f.ID, BeneficiaryID: c.BeneficiaryID, Amount: c.Amount,
+			DueOn: c.DueOn, Project: c.Project, Note: c.Note}
+	case RepayLoan:
+		d, err := f.decideRepayment(c, occurred)
+		if err != nil {
+			return nil, err
+		}
+		data = d
+	case ReverseTransaction:
+		d, err := f.decideReversal(c, occurred)
+		if err != nil {
+			return nil, err
+		}
+		data = d
+	default:
+		return nil, fmt.Errorf("domain: unknown money command %T", c)
+	}
+	return []Pending{{EventID: c.TxID(), OccurredOn: occurred, PayloadHash: hash, Data: data}}, nil
+}
+
+func (f *Fund) decideRepayment(c RepayLoan, occurred Date) (EventData, error) {
+	if !f.Kind.Allows(TypeLoanRepaid) {
+		return nil, errNotAllowed(f.Kind, "lend")
+	}
+	l, ok := f.loans[c.LoanID]
+	if !ok {
+		return nil, Errf(CodeNotFound, "loan %s not found in fund %s", c.LoanID, f.ID)
+	}
+	if occurred < l.Date {
+		return nil, fieldErr("occurred_on", "must not be before the loan was disbursed (%s)", l.Date)
+	}
+	if l.Reversed {
+		return nil, Errf(CodeExceedsOutstanding, "loan %s was reversed; nothing is outstanding", l.ID)
+	}
+	if headroom, at := l.Outstanding.MinFromDate(occurred); headroom.Cmp(c.Amount) < 0 {
+		return nil, Errf(CodeExceedsOutstanding,
+			"the repayment of %s đồng exceeds the outstanding principal of %s đồng (on %s)", c.Amount, headroom, at)
+	}
+	t := f.txs[c.LoanID]
+	return &LoanRepaid{TransactionID: c.TransactionID, FundID: f.ID, LoanID: c.LoanID,
+		BeneficiaryID: t.Beneficiary, Amount: c.Amount, Note: c.Note}, nil
+}
+
+func (f *Fund) decideReversal(c ReverseTransaction, occurred Date) (EventData, error) {
+	orig, ok := f.txs[c.Reverses]
+	if !ok {
+		return nil, Errf(CodeNotFound, "transaction %s not found in fund %s", c.Reverses, f.ID)
+	}
+	if orig.Type == TypeTransactionReversed {
+		return nil, Errf(CodeNotReversible, "transaction %s is itself a reversal and cannot be reversed", orig.ID)
+	}
+	if orig.ReversedBy != uuid.Nil {
+		return nil, Errf(CodeAlreadyReversed, "transaction %s was already reversed by %s", orig.ID, orig.ReversedBy)
+	}
+	if occurred < orig.OccurredOn {
+		return nil, fieldErr("occurred_on", "must not be before the original transaction (%s)", orig.OccurredOn)
+	}
+	if orig.Type == TypeLoanDisbursed {
+		l := f.loans[orig.ID]
+		if l.ActiveRepayments > 0 {
+			return nil, Errf(CodeLoanHasRepayments,
+				"loan %s has %d repayment(s) that are not reversed; reverse them first", l.ID, l.ActiveRepayments)
+		}
+		// A repayment reversed later than this reversal's date still
+		// counts until its own reversal date.
+		if headroom, at := l.Outstanding.MinFromDate(occurred); headroom.Cmp(l.Principal) < 0 {
+			return nil, Errf(CodeLoanHasRepayments,
+				"loan %s has repayments in effect on %s; date the reversal on or after their reversals", l.ID, at)
+		}
+	}
+	data := &TransactionReversed{TransactionID: c.TransactionID, FundID: f.ID, Reverses: orig.ID, Reason: c.Reason,
+		OriginalType: orig.Type, Amount: orig.Amount, OriginalOccurredOn: orig.OccurredOn,
+		BeneficiaryID: orig.Beneficiary, LoanID: orig.LoanID, Shelter: orig.Shelter}
+	if eff := EffectOf(data); eff.Delta.Sign() < 0 {
+		if err := f.checkOutflow(eff.Delta.Neg(), occurred); err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
+}
+
+// checkOutflow refuses an outflow dated d that would make the balance
+// negative on d or on any later date (entries may be back-dated).
+func (f *Fund) checkOutflow(amount VND, d Date) error {
+	headroom, at := f.Balance.MinFromDate(d)
+	if headroom.Cmp(amount) >= 0 {
+		return nil
+	}
+	if at == d {
+		return Errf(CodeInsufficientFunds,
+			"the amount of %s đồng exceeds the fund's available balance of %s đồng on %s", amount, headroom, d)
+	}
+	return Errf(CodeInsufficientFunds,
+		"the amount of %s đồng exceeds the fund's available balance of %s đồng: dated %s, it would make the balance on %s negative",
+		amount, headroom, d, at)
+}
+
+func fieldErr(field, format string, args ...any) error {
+	var v Validation
+	v.Addf(field, format, args...)
+	return v.Err()
+}
+
+func validateFields(c MoneyCommand, v *Validation) {
+	switch c := c.(type) {
+	case RecordDonation:
+		c.Validate(v)
+	case PayShelterGrant:
+		c.Validate(v)
+	case GrantAssistance:
+		c.Validate(v)
+	case DisburseLoan:
+		c.Validate(v)
+	case RepayLoan:
+		c.Validate(v)
+	case ReverseTransaction:
+		c.Validate(v)
+	}
+}
+
+func occurredOn(c MoneyCommand) Date {
+	switch c := c.(type) {
+	case RecordDonation:
+		return c.OccurredOn
+	case PayShelterGrant:
+		return c.OccurredOn
+	case GrantAssistance:
+		return c.OccurredOn
+	case DisburseLoan:
+		return c.OccurredOn
+	case RepayLoan:
+		return c.OccurredOn
+	case ReverseTransaction:
+		return c.OccurredOn
+	}
+	return 0
+}
+
+// Evolve applies one recorded event of the fund's stream. It only applies
+// facts: a valid event never fails. Events of other streams are ignored.
+func (f *Fund) Evolve(e Event) {
+	f.Revision = e.Revision
+	f.LastHash = e.Meta.Hash
+	tx := &Tx{
+		ID:          e.Meta.EventID,
+		Type:        e.Type,
+		OccurredOn:  e.Meta.OccurredOn,
+		RecordedAt:  e.Meta.RecordedAt,
+		Position:    e.Position,
+		PayloadHash: e.Meta.PayloadHash,
+	}
+	switch d := e.Data.(type) {
+	case *FundOpened:
+		f.Exists = true
+		f.ID, f.Unit, f.Name, f.Kind, f.OpenedOn = d.FundID, d.UnitID, d.Name, d.Kind, d.OpenedOn
+		f.Opened = *tx
+		return
+	case *DonationReceived:
+		tx.Amount = d.Amount
+	case *ShelterGrantPaid:
+		tx.Amount, tx.Beneficiary, tx.Shelter = d.Amount, d.BeneficiaryID, d.Shelter
+	case *AssistanceGranted:
+		tx.Amount, tx.Beneficiary = d.Amount, d.BeneficiaryID
+	case *LoanDisbursed:
+		tx.Amount, tx.Beneficiary, tx.LoanID = d.Amount, d.BeneficiaryID, d.LoanID
+		f.loans[d.LoanID] = &Loan{ID: d.LoanID, Principal: d.Amount, Date: e.Meta.OccurredOn}
+	case *LoanRepaid:
+		tx.Amount, tx.Beneficiary, tx.LoanID = d.Amount, d.BeneficiaryID, d.LoanID
+		if l, ok := f.loans[d.LoanID]; ok {
+			l.ActiveRepayments++
+		}
+	case *TransactionReversed:
+		tx.Amount, tx.Beneficiary, tx.LoanID, tx.Reverses = d.Amount, d.BeneficiaryID, d.LoanID, d.Reverses
+		if orig, ok := f.txs[d.Reverses]; ok {
+			orig.ReversedBy = tx.ID
+			if l, ok := f.loans[d.LoanID]; ok {
+				switch orig.Type {
+				case TypeLoanDisbursed:
+					l.Reversed = true
+				case TypeLoanRepaid:
+					l.ActiveRepayments--
+				}
+			}
+		}
+	default:
+		return
+	}
+	eff := EffectOf(e.Data)
+	f.Balance.Add(tx.OccurredOn, eff.Delta)
+	if !eff.Outstanding.IsZero() {
+		if l, ok := f.loans[eff.LoanID]; ok {
+			l.Outstanding.Add(tx.OccurredOn, eff.Outstanding)
+		}
+	}
+	tx.BalanceAfter = f.Balance.Last()
+	f.txs[tx.ID] = tx
+}

@@ -1,0 +1,208 @@
+package domain
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// VND is an amount of Vietnamese đồng. VND has no minor unit in use (ISO 4217
+// exponent 0), so a VND is always a whole number of đồng. It is an exact
+// decimal: sums never overflow and never round. The zero value is 0 đồng.
+//
+// VND is the only type in the project that touches the decimal library; it is
+// built only from strings and integers, never from floats.
+type VND struct {
+	d decimal.Decimal
+}
+
+// MaxTransactionAmount is the largest amount one transaction may carry:
+// 10^15 đồng, far above any welfare payment, low enough to catch typos that
+// add digits.
+var MaxTransactionAmount = VND{decimal.New(1, 15)}
+
+// maxAmountDigits bounds the text a parser looks at: "1000000000000000.000…"
+// with a long zero fraction is accepted, but an attacker's megabyte of digits
+// is refused before any arithmetic.
+const maxAmountDigits = 64
+
+// Errors of amount parsing; the API reports them as validation_failed on the
+// amount field.
+var (
+	ErrAmountSyntax    = errors.New("must be a whole number of đồng written with digits only, e.g. \"1250000\"")
+	ErrAmountFraction  = errors.New("must be a whole number of đồng (VND has no minor unit)")
+	ErrAmountNotPos    = errors.New("must be greater than 0")
+	ErrAmountTooLarge  = errors.New("must be at most 1000000000000000 (10^15) đồng per transaction")
+	ErrAmountJSONKind  = errors.New("must be a JSON string or integer")
+	errVNDNotCanonical = errors.New("stored amount is not in canonical form")
+)
+
+// VNDFromInt64 returns n đồng.
+func VNDFromInt64(n int64) VND { return VND{decimal.NewFromInt(n)} }
+
+// ParseVND parses the text of a stored or canonical amount: an optional '-'
+// and decimal digits, nothing else. It is for trusted round trips (events,
+// cursors); client input goes through ParseAmount.
+func ParseVND(s string) (VND, error) {
+	if !isCanonicalInt(s) {
+		return VND{}, fmt.Errorf("parse VND %q: %w", s, errVNDNotCanonical)
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return VND{}, fmt.Errorf("parse VND %q: %w", s, err)
+	}
+	return VND{d}, nil
+}
+
+// MustVND is ParseVND for constants in tests and examples; it panics on a
+// malformed literal, which is a bug in the caller's source.
+func MustVND(s string) VND {
+	v, err := ParseVND(s)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// ParseAmount parses a transaction amount sent by a client, as text: decimal
+// digits with an optional all-zero fraction ("1250000" or "1250000.00"). It
+// refuses signs, exponents, grouping separators, fractions of a đồng, zero
+// and amounts above MaxTransactionAmount.
+func ParseAmount(s string) (VND, error) {
+	if len(s) == 0 || len(s) > maxAmountDigits {
+		return VND{}, ErrAmountSyntax
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if !allDigits(intPart) || (hasDot && !allDigits(frac)) {
+		return VND{}, ErrAmountSyntax
+	}
+	if strings.Trim(frac, "0") != "" {
+		return VND{}, ErrAmountFraction
+	}
+	intPart = strings.TrimLeft(intPart, "0")
+	if intPart == "" {
+		return VND{}, ErrAmountNotPos
+	}
+	if len(intPart) > 16 {
+		return VND{}, ErrAmountTooLarge
+	}
+	v := VND{decimal.RequireFromString(intPart)}
+	if v.Cmp(MaxTransactionAmount) > 0 {
+		return VND{}, ErrAmountTooLarge
+	}
+	return v, nil
+}
+
+// ParseAmountJSON parses an amount as it appears in a JSON request: a JSON
+// string (see ParseAmount) or a JSON integer. A JSON number with a fraction
+// or an exponent (12.5, 1e6) is refused even when its value is whole, because
+// it is a float on the client's side.
+func ParseAmountJSON(raw []byte) (VND, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return VND{}, ErrAmountJSONKind
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		var s string
+		if err := jsonUnmarshalString(raw, &s); err != nil {
+			return VND{}, ErrAmountSyntax
+		}
+		return ParseAmount(s)
+	case c == '-':
+		if len(raw) > 1 && allDigits(string(raw[1:])) {
+			return VND{}, ErrAmountNotPos
+		}
+		return VND{}, ErrAmountSyntax
+	case c >= '0' && c <= '9':
+		if !allDigits(string(raw)) {
+			if bytes.ContainsAny(raw, ".eE") {
+				return VND{}, ErrAmountFraction
+			}
+			return VND{}, ErrAmountSyntax
+		}
+		return ParseAmount(string(raw))
+	default:
+		return VND{}, ErrAmountJSONKind
+	}
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isCanonicalInt reports whether s is "0" or an optionally negative integer
+// without leading zeros.
+func isCanonicalInt(s string) bool {
+	if s == "0" {
+		return true
+	}
+	s = strings.TrimPrefix(s, "-")
+	return allDigits(s) && s[0] != '0'
+}
+
+// Add returns v + w.
+func (v VND) Add(w VND) VND { return VND{v.d.Add(w.d)} }
+
+// Sub returns v − w.
+func (v VND) Sub(w VND) VND { return VND{v.d.Sub(w.d)} }
+
+// Neg returns −v.
+func (v VND) Neg() VND { return VND{v.d.Neg()} }
+
+// Cmp returns -1, 0 or +1 as v is less than, equal to or greater than w.
+func (v VND) Cmp(w VND) int { return v.d.Cmp(w.d) }
+
+// Equal reports whether v and w are the same amount.
+func (v VND) Equal(w VND) bool { return v.d.Equal(w.d) }
+
+// Sign returns -1, 0 or +1 as v is negative, zero or positive.
+func (v VND) Sign() int { return v.d.Sign() }
+
+// IsZero reports whether v is 0 đồng.
+func (v VND) IsZero() bool { return v.d.IsZero() }
+
+// BigInt returns v as a big.Int (for formatting and tests).
+func (v VND) BigInt() *big.Int { return v.d.BigInt() }
+
+// String returns the canonical text: decimal digits with an optional leading
+// '-', no grouping, no fraction ("1200000000").
+func (v VND) String() string { return v.d.StringFixed(0) }
+
+// MarshalJSON writes v as a JSON string, so that no client reads money as a
+// float.
+func (v VND) MarshalJSON() ([]byte, error) {
+	s := v.String()
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON reads a stored amount (a JSON string in canonical form). It
+// is used for events and responses, not for client input (see
+// ParseAmountJSON).
+func (v *VND) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := jsonUnmarshalString(b, &s); err != nil {
+		return fmt.Errorf("VND: %w", err)
+	}
+	p, err := ParseVND(s)
+	if err != nil {
+		return err
+	}
+	*v = p
+	return nil
+}

@@ -1,0 +1,89 @@
+package domain
+
+import "sort"
+
+// DailySeries is a running sum by business date: At(d) is the sum of every
+// delta dated on or before d. It keeps one entry per distinct date, so an
+// answer for any date is a binary search, never a replay.
+//
+// Deltas dated on or after the last date (the common case: entries recorded
+// on the day) cost O(1); a back-dated delta shifts the running sums of the
+// later dates, O(later dates).
+type DailySeries struct {
+	dates []Date
+	cum   []VND // cum[i] = Σ deltas dated ≤ dates[i]
+}
+
+// Add records delta on date d.
+func (s *DailySeries) Add(d Date, delta VND) {
+	n := len(s.dates)
+	if n == 0 || d > s.dates[n-1] {
+		prev := VND{}
+		if n > 0 {
+			prev = s.cum[n-1]
+		}
+		s.dates = append(s.dates, d)
+		s.cum = append(s.cum, prev.Add(delta))
+		return
+	}
+	i := sort.Search(n, func(i int) bool { return s.dates[i] >= d })
+	if s.dates[i] != d {
+		prev := VND{}
+		if i > 0 {
+			prev = s.cum[i-1]
+		}
+		s.dates = append(s.dates, 0)
+		s.cum = append(s.cum, VND{})
+		copy(s.dates[i+1:], s.dates[i:])
+		copy(s.cum[i+1:], s.cum[i:])
+		s.dates[i] = d
+		s.cum[i] = prev
+	}
+	for j := i; j < len(s.cum); j++ {
+		s.cum[j] = s.cum[j].Add(delta)
+	}
+}
+
+// At returns the running sum at the end of date d.
+func (s *DailySeries) At(d Date) VND {
+	i := sort.Search(len(s.dates), func(i int) bool { return s.dates[i] > d })
+	if i == 0 {
+		return VND{}
+	}
+	return s.cum[i-1]
+}
+
+// Last returns the running sum over every date.
+func (s *DailySeries) Last() VND {
+	if len(s.cum) == 0 {
+		return VND{}
+	}
+	return s.cum[len(s.cum)-1]
+}
+
+// MinFrom returns the smallest running sum on any date on or after d: the
+// headroom a new negative delta dated d must fit in so that no later date
+// goes below zero.
+func (s *DailySeries) MinFrom(d Date) VND {
+	m, _ := s.MinFromDate(d)
+	return m
+}
+
+// MinFromDate is MinFrom with the first date at which the minimum occurs, for
+// messages ("the balance on 2023-05-02 would be …").
+func (s *DailySeries) MinFromDate(d Date) (VND, Date) {
+	m, at := s.At(d), d
+	i := sort.Search(len(s.dates), func(i int) bool { return s.dates[i] > d })
+	for ; i < len(s.cum); i++ {
+		if s.cum[i].Cmp(m) < 0 {
+			m, at = s.cum[i], s.dates[i]
+		}
+	}
+	return m, at
+}
+
+// Len returns the number of distinct dates.
+func (s *DailySeries) Len() int { return len(s.dates) }
+
+// Entry returns the i-th distinct date and the running sum at its end.
+func (s *DailySeries) Entry(i int) (Date, VND) { return s.dates[i], s.cum[i] }

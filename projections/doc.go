@@ -1,0 +1,15 @@
+// Package projections folds the global event log into the read models the
+// API serves: units and their hierarchy, fund summaries at any business date,
+// unit roll-ups over a subtree and a period, loans, transactions with their
+// reversals, and beneficiaries.
+//
+// Everything lives in memory and is fed in log order (Apply), by Run, which
+// catches up from the store and then follows its subscription. Because the
+// log is the truth, the projections can always be thrown away and rebuilt;
+// a rebuild gives exactly the live state.
+//
+// Answers for a past business date never replay the log: every fund and
+// unit keeps date-indexed running sums (domain.DailySeries) for balances,
+// totals, counts and distinct beneficiaries, so an as_of answer is a binary
+// search.
+package projections

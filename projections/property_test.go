@@ -1,0 +1,467 @@
+package projections
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// fakeLog is a log built in memory from the real domain decisions and the
+// real codec, so the property test exercises Decide, Seal, Decode and the
+// projections together without a store (stores have their own contract).
+type fakeLog struct {
+	t      *testing.T
+	now    time.Time
+	events []domain.StoredEvent
+	funds  map[uuid.UUID]*domain.Fund
+	units  map[domain.UnitID]bool
+	proj   *Projections
+}
+
+func newFakeLog(t *testing.T, now time.Time) *fakeLog {
+	return &fakeLog{t: t, now: now, funds: map[uuid.UUID]*domain.Fund{}, units: map[domain.UnitID]bool{}, proj: New()}
+}
+
+func (l *fakeLog) append(stream string, rev uint64, prev string, p domain.Pending) domain.Event {
+	l.t.Helper()
+	meta := domain.Metadata{EventID: p.EventID, OccurredOn: p.OccurredOn, RecordedAt: l.now, Actor: domain.SystemActor, PayloadHash: p.PayloadHash}
+	ne, _, err := domain.Seal(prev, p.Data, meta)
+	if err != nil {
+		l.t.Fatalf("Seal: %v", err)
+	}
+	se := domain.StoredEvent{Position: domain.Position(len(l.events) + 1), Stream: stream, Revision: rev,
+		ID: ne.ID, Type: ne.Type, Data: ne.Data, Metadata: ne.Metadata}
+	l.events = append(l.events, se)
+	e, err := domain.Decode(se)
+	if err != nil {
+		l.t.Fatalf("Decode: %v", err)
+	}
+	if err := l.proj.Apply(e); err != nil {
+		l.t.Fatalf("Apply(%s): %v", e.Type, err)
+	}
+	return e
+}
+
+func (l *fakeLog) unit(id, parent domain.UnitID) {
+	l.units[id] = true
+	l.append(domain.UnitStream(id), 0, domain.GenesisHash, domain.Pending{EventID: domain.NewID(), OccurredOn: domain.DateOf(l.now),
+		Data: &domain.UnitRegistered{UnitID: id, Name: string(id), ParentID: parent}})
+}
+
+func (l *fakeLog) open(c domain.OpenFund) {
+	f := domain.NewFund(c.FundID)
+	ps, err := domain.DecideOpen(f, c, l.units[c.UnitID], l.now)
+	if err != nil || len(ps) != 1 {
+		l.t.Fatalf("DecideOpen: %v", err)
+	}
+	f.Evolve(l.append(domain.FundStream(c.FundID), 0, f.LastHash, ps[0]))
+	l.funds[c.FundID] = f
+}
+
+// record decides c and, when accepted, appends its event.
+func (l *fakeLog) record(c domain.MoneyCommand) error {
+	f := l.funds[c.Fund()]
+	ps, err := domain.Decide(f, c, l.now)
+	if err != nil || len(ps) == 0 {
+		return err
+	}
+	f.Evolve(l.append(domain.FundStream(f.ID), f.Revision+1, f.LastHash, ps[0]))
+	return nil
+}
+
+// --- the reference: API.md's definitions, computed the slow way ---------
+
+type refTx struct {
+	e        domain.Event
+	fund     uuid.UUID
+	cat      domain.Category
+	shelter  domain.ShelterKind
+	amount   domain.VND
+	benef    domain.BeneficiaryID
+	date     domain.Date
+	reversal bool
+	revDate  domain.Date // of the reversal of this tx, 0 if none
+}
+
+func refTxs(events []domain.StoredEvent) []*refTx {
+	var out []*refTx
+	byID := map[uuid.UUID]*refTx{}
+	for _, se := range events {
+		e, _ := domain.Decode(se)
+		fundID, ok := fundOf(e.Data)
+		if !ok {
+			continue
+		}
+		r := &refTx{e: e, fund: fundID, date: e.Meta.OccurredOn}
+		switch d := e.Data.(type) {
+		case *domain.DonationReceived:
+			r.cat, r.amount = domain.CatDonations, d.Amount
+		case *domain.ShelterGrantPaid:
+			r.cat, r.amount, r.benef, r.shelter = domain.CatShelterGrants, d.Amount, d.BeneficiaryID, d.Shelter
+		case *domain.AssistanceGranted:
+			r.cat, r.amount, r.benef = domain.CatAssistanceGrants, d.Amount, d.BeneficiaryID
+		case *domain.LoanDisbursed:
+			r.cat, r.amount, r.benef = domain.CatLoansDisbursed, d.Amount, d.BeneficiaryID
+		case *domain.LoanRepaid:
+			r.cat, r.amount, r.benef = domain.CatRepayments, d.Amount, d.BeneficiaryID
+		case *domain.TransactionReversed:
+			orig := byID[d.Reverses]
+			r.cat, r.amount, r.reversal, r.shelter = orig.cat, orig.amount, true, orig.shelter
+			orig.revDate = r.date
+		}
+		byID[e.Meta.EventID] = r
+		out = append(out, r)
+	}
+	return out
+}
+
+type refFigures struct {
+	Balance, Outstanding domain.VND
+	Totals               Totals
+	Counts               Counts
+	Persons              int
+}
+
+// signed returns a movement's effect on the balance.
+func (r *refTx) signed() domain.VND {
+	in := r.cat == domain.CatDonations || r.cat == domain.CatRepayments
+	if in != r.reversal {
+		return r.amount
+	}
+	return r.amount.Neg()
+}
+
+func refCompute(txs []*refTx, inScope func(uuid.UUID) bool, from, to domain.Date) refFigures {
+	var f refFigures
+	persons := map[domain.BeneficiaryID]bool{}
+	for _, r := range txs {
+		if !inScope(r.fund) {
+			continue
+		}
+		if r.date <= to {
+			f.Balance = f.Balance.Add(r.signed())
+			amt := r.amount
+			if r.reversal {
+				amt = amt.Neg()
+			}
+			switch r.cat {
+			case domain.CatLoansDisbursed:
+				f.Outstanding = f.Outstanding.Add(amt)
+			case domain.CatRepayments:
+				f.Outstanding = f.Outstanding.Sub(amt)
+			}
+		}
+		if r.date < from || r.date > to {
+			continue
+		}
+		amt := r.amount
+		if r.reversal {
+			amt = amt.Neg()
+			f.Counts.Reversals++
+		}
+		switch r.cat {
+		case domain.CatDonations:
+			f.Totals.Donations = f.Totals.Donations.Add(amt)
+		case domain.CatShelterGrants:
+			f.Totals.ShelterGrants = f.Totals.ShelterGrants.Add(amt)
+		case domain.CatAssistanceGrants:
+			f.Totals.AssistanceGrants = f.Totals.AssistanceGrants.Add(amt)
+		case domain.CatLoansDisbursed:
+			f.Totals.LoansDisbursed = f.Totals.LoansDisbursed.Add(amt)
+		case domain.CatRepayments:
+			f.Totals.Repayments = f.Totals.Repayments.Add(amt)
+		}
+		if r.reversal || (r.revDate != 0 && r.revDate <= to) {
+			continue
+		}
+		switch r.cat {
+		case domain.CatDonations:
+			f.Counts.Donations++
+		case domain.CatShelterGrants:
+			if r.shelter == domain.ShelterRepair {
+				f.Counts.ShelterGrants.Repair++
+			} else {
+				f.Counts.ShelterGrants.NewBuild++
+			}
+			persons[r.benef] = true
+		case domain.CatAssistanceGrants:
+			f.Counts.AssistanceGrants++
+			persons[r.benef] = true
+		case domain.CatLoansDisbursed:
+			f.Counts.Loans++
+			persons[r.benef] = true
+		case domain.CatRepayments:
+			f.Counts.Repayments++
+		}
+	}
+	f.Persons = len(persons)
+	return f
+}
+
+func jsonEq(t *testing.T, what string, got, want any) {
+	t.Helper()
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Fatalf("%s:\n got %s\nwant %s", what, g, w)
+	}
+}
+
+// --- the property ---------------------------------------------------------
+
+func TestPropertyRandomHistories(t *testing.T) {
+	steps := 3000
+	if testing.Short() {
+		steps = 600
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) { runProperty(t, seed, steps) })
+	}
+}
+
+func runProperty(t *testing.T, seed uint64, steps int) {
+	rng := rand.New(rand.NewPCG(seed, 42))
+	now := time.Date(2020, 12, 31, 12, 0, 0, 0, domain.VietnamZone)
+	l := newFakeLog(t, now)
+	l.unit("vgcl", "")
+	l.unit("lang-son", "vgcl")
+	l.unit("cao-loc", "lang-son")
+	l.unit("ha-noi", "")
+	unitsOf := map[domain.UnitID][]domain.UnitID{ // subtree membership
+		"vgcl": {"vgcl", "lang-son", "cao-loc"}, "lang-son": {"lang-son", "cao-loc"}, "cao-loc": {"cao-loc"}, "ha-noi": {"ha-noi"},
+	}
+	type fundInfo struct {
+		id   uuid.UUID
+		unit domain.UnitID
+	}
+	var funds []fundInfo
+	for i, spec := range []struct {
+		unit domain.UnitID
+		kind domain.FundKind
+	}{{"lang-son", domain.FundSocial}, {"cao-loc", domain.FundCapitalSupport}, {"cao-loc", domain.FundMutualAid},
+		{"vgcl", domain.FundShelter}, {"ha-noi", domain.FundCharity}} {
+		id := domain.NewID()
+		l.open(domain.OpenFund{FundID: id, UnitID: spec.unit, Name: fmt.Sprint("fund ", i), Kind: spec.kind,
+			OpenedOn: domain.MustDate(fmt.Sprintf("2020-%02d-01", 1+i))})
+		funds = append(funds, fundInfo{id, spec.unit})
+	}
+	randDate := func() domain.Date {
+		return domain.MustDate(fmt.Sprintf("2020-%02d-%02d", 1+rng.IntN(12), 1+rng.IntN(28)))
+	}
+	randAmount := func() domain.VND {
+		if rng.IntN(50) == 0 {
+			return domain.MustVND("1000000000000000")
+		}
+		return domain.VNDFromInt64(int64(1+rng.IntN(40)) * 1_000_000)
+	}
+	benef := func() domain.BeneficiaryID { return domain.BeneficiaryID(fmt.Sprintf("M%03d", rng.IntN(25))) }
+	var issued []domain.MoneyCommand
+	accepted, refused := 0, 0
+
+	for step := 0; step < steps; step++ {
+		fi := funds[rng.IntN(len(funds))]
+		f := l.funds[fi.id]
+		var c domain.MoneyCommand
+		switch r := rng.IntN(100); {
+		case r < 30:
+			c = domain.RecordDonation{TransactionID: domain.NewID(), FundID: fi.id, Amount: randAmount(), OccurredOn: randDate(),
+				Donor: domain.Donor{Kind: domain.DonorEnterprise}}
+		case r < 45:
+			c = domain.PayShelterGrant{TransactionID: domain.NewID(), FundID: fi.id, BeneficiaryID: benef(), Amount: randAmount(),
+				Shelter: domain.ShelterKinds[rng.IntN(2)], OccurredOn: randDate()}
+		case r < 60:
+			c = domain.GrantAssistance{TransactionID: domain.NewID(), FundID: fi.id, BeneficiaryID: benef(), Amount: randAmount(),
+				Category: domain.AssistSeriousIllness, OccurredOn: randDate()}
+		case r < 72:
+			c = domain.DisburseLoan{LoanID: domain.NewID(), FundID: fi.id, BeneficiaryID: benef(), Amount: randAmount(), OccurredOn: randDate()}
+		case r < 84:
+			var loans []uuid.UUID
+			for _, prev := range issued {
+				if d, ok := prev.(domain.DisburseLoan); ok && d.FundID == fi.id {
+					loans = append(loans, d.LoanID)
+				}
+			}
+			if len(loans) == 0 {
+				continue
+			}
+			c = domain.RepayLoan{TransactionID: domain.NewID(), FundID: fi.id, LoanID: loans[rng.IntN(len(loans))],
+				Amount: domain.VNDFromInt64(int64(1+rng.IntN(20)) * 1_000_000), OccurredOn: randDate()}
+		case r < 94:
+			if len(issued) == 0 {
+				continue
+			}
+			target := issued[rng.IntN(len(issued))]
+			c = domain.ReverseTransaction{TransactionID: domain.NewID(), FundID: target.Fund(), Reverses: target.TxID(),
+				Reason: "correction", OccurredOn: randDate()}
+		default: // an idempotent retry or a conflicting reuse of an id
+			if len(issued) == 0 {
+				continue
+			}
+			prev := issued[rng.IntN(len(issued))]
+			c = prev
+			if d, ok := prev.(domain.RecordDonation); ok && rng.IntN(2) == 0 {
+				d.Note = "changed"
+				c = d
+			}
+		}
+		before := len(l.events)
+		err := l.record(c)
+		f = l.funds[c.Fund()]
+		var derr *domain.Error
+		switch {
+		case err == nil && len(l.events) > before:
+			accepted++
+			issued = append(issued, c)
+		case err == nil:
+			// replay: nothing appended
+		case errors.As(err, &derr):
+			refused++
+		default:
+			t.Fatalf("step %d: Decide(%T) = %v, want nil or a domain error", step, c, err)
+		}
+		_ = f
+
+		// Check a random fund and a random unit after every step, every
+		// fund and unit now and then.
+		txs := refTxs(l.events)
+		check := func(fid uuid.UUID, asOf domain.Date) {
+			got, ok := l.proj.FundSummary(fid, asOf)
+			if !ok {
+				t.Fatalf("FundSummary(%s) missing", fid)
+			}
+			want := refCompute(txs, func(id uuid.UUID) bool { return id == fid }, 0, asOf)
+			jsonEq(t, fmt.Sprintf("step %d fund %s as_of %s balance", step, fid, asOf), got.Balance, want.Balance)
+			jsonEq(t, fmt.Sprintf("step %d fund %s as_of %s outstanding", step, fid, asOf), got.LoansOutstanding, want.Outstanding)
+			jsonEq(t, fmt.Sprintf("step %d fund %s as_of %s totals", step, fid, asOf), got.Totals, want.Totals)
+			jsonEq(t, fmt.Sprintf("step %d fund %s as_of %s counts", step, fid, asOf), got.Counts, want.Counts)
+			if got.Beneficiaries.Persons != want.Persons {
+				t.Fatalf("step %d fund %s as_of %s persons = %d, want %d", step, fid, asOf, got.Beneficiaries.Persons, want.Persons)
+			}
+			if !got.Capital.Equal(got.Balance.Add(got.LoansOutstanding)) {
+				t.Fatalf("capital %s != balance %s + outstanding %s", got.Capital, got.Balance, got.LoansOutstanding)
+			}
+			if got.Balance.Sign() < 0 || got.LoansOutstanding.Sign() < 0 {
+				t.Fatalf("step %d fund %s as_of %s negative: balance %s outstanding %s", step, fid, asOf, got.Balance, got.LoansOutstanding)
+			}
+		}
+		check(fi.id, randDate())
+		check(fi.id, domain.DateOf(now))
+		unit := []domain.UnitID{"vgcl", "lang-son", "cao-loc", "ha-noi"}[rng.IntN(4)]
+		from, to := domain.Date(0), randDate()
+		if rng.IntN(2) == 0 {
+			from = randDate()
+			if from > to {
+				from, to = to, from
+			}
+		}
+		checkUnit(t, l, txs, unitsOf[unit], funds2map(funds, func(f fundInfo) (uuid.UUID, domain.UnitID) { return f.id, f.unit }), unit, from, to, step)
+		if step%500 == 499 {
+			for _, fi := range funds {
+				for m := 1; m <= 12; m++ {
+					check(fi.id, domain.MustDate(fmt.Sprintf("2020-%02d-28", m)))
+				}
+			}
+		}
+	}
+	if accepted < steps/5 || refused < steps/20 {
+		t.Fatalf("accepted %d, refused %d of %d steps: the generator is not exercising both sides", accepted, refused, steps)
+	}
+
+	// No balance or outstanding is negative on any date.
+	txs := refTxs(l.events)
+	for _, fi := range funds {
+		for m := 1; m <= 12; m++ {
+			for d := 1; d <= 28; d++ {
+				date := domain.MustDate(fmt.Sprintf("2020-%02d-%02d", m, d))
+				w := refCompute(txs, func(id uuid.UUID) bool { return id == fi.id }, 0, date)
+				if w.Balance.Sign() < 0 || w.Outstanding.Sign() < 0 {
+					t.Fatalf("fund %s on %s: balance %s outstanding %s", fi.id, date, w.Balance, w.Outstanding)
+				}
+			}
+		}
+	}
+
+	// A rebuild from the log equals the live state.
+	rebuilt := New()
+	for _, se := range l.events {
+		e, err := domain.Decode(se)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rebuilt.Apply(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, fi := range funds {
+		for _, asOf := range []domain.Date{0, domain.MustDate("2020-03-15"), domain.MustDate("2020-09-30")} {
+			a, _ := l.proj.FundSummary(fi.id, asOf)
+			b, _ := rebuilt.FundSummary(fi.id, asOf)
+			jsonEq(t, "rebuilt fund summary", b, a)
+		}
+		a, _, _ := l.proj.Transactions(fi.id, TxFilter{}, 0, 100000)
+		b, _, _ := rebuilt.Transactions(fi.id, TxFilter{}, 0, 100000)
+		jsonEq(t, "rebuilt transactions", b, a)
+	}
+	for _, u := range []domain.UnitID{"vgcl", "lang-son", "cao-loc", "ha-noi"} {
+		a, _ := l.proj.UnitSummary(u, domain.MustDate("2020-02-10"), domain.MustDate("2020-11-20"))
+		b, _ := rebuilt.UnitSummary(u, domain.MustDate("2020-02-10"), domain.MustDate("2020-11-20"))
+		jsonEq(t, "rebuilt unit summary", b, a)
+	}
+	for i := range 25 {
+		id := domain.BeneficiaryID(fmt.Sprintf("M%03d", i))
+		a, _ := l.proj.Beneficiary(id, nil)
+		b, _ := rebuilt.Beneficiary(id, nil)
+		jsonEq(t, "rebuilt beneficiary", b, a)
+	}
+}
+
+func funds2map[T any](xs []T, kv func(T) (uuid.UUID, domain.UnitID)) map[uuid.UUID]domain.UnitID {
+	m := map[uuid.UUID]domain.UnitID{}
+	for _, x := range xs {
+		k, v := kv(x)
+		m[k] = v
+	}
+	return m
+}
+
+func checkUnit(t *testing.T, l *fakeLog, txs []*refTx, subtree []domain.UnitID, fundUnit map[uuid.UUID]domain.UnitID,
+	unit domain.UnitID, from, to domain.Date, step int) {
+	t.Helper()
+	in := map[domain.UnitID]bool{}
+	for _, u := range subtree {
+		in[u] = true
+	}
+	scope := func(id uuid.UUID) bool { return in[fundUnit[id]] }
+	got, ok := l.proj.UnitSummary(unit, from, to)
+	if !ok {
+		t.Fatalf("UnitSummary(%s) missing", unit)
+	}
+	want := refCompute(txs, scope, from, to)
+	opening := domain.VND{}
+	if !from.IsZero() {
+		opening = refCompute(txs, scope, 0, from-1).Balance
+	}
+	what := fmt.Sprintf("step %d unit %s [%s, %s]", step, unit, from, to)
+	jsonEq(t, what+" closing", got.ClosingBalance, want.Balance)
+	jsonEq(t, what+" opening", got.OpeningBalance, opening)
+	jsonEq(t, what+" totals", got.Totals, want.Totals)
+	jsonEq(t, what+" counts", got.Counts, want.Counts)
+	if got.Beneficiaries.Persons != want.Persons || got.Beneficiaries.Times != got.Counts.times() {
+		t.Fatalf("%s beneficiaries = %+v, want persons %d times %d", what, got.Beneficiaries, want.Persons, got.Counts.times())
+	}
+	// Persons across funds is distinct, not a sum: never more than the sum.
+	sum := 0
+	for _, line := range got.Funds {
+		sum += line.Beneficiaries.Persons
+	}
+	if got.Beneficiaries.Persons > sum {
+		t.Fatalf("%s persons %d > sum of per-fund persons %d", what, got.Beneficiaries.Persons, sum)
+	}
+}

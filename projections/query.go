@@ -1,0 +1,384 @@
+package projections
+
+import (
+	"context"
+	"sort"
+
+	"github.com/google/uuid"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// The query surface. Every method is safe for concurrent use with Apply.
+
+// Position returns the position of the last applied event.
+func (p *Projections) Position() domain.Position {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.pos
+}
+
+// Ready reports whether the projections have caught up with the log as it
+// was when Run started.
+func (p *Projections) Ready() bool { return p.ready.Load() }
+
+// WaitFor blocks until the event at pos has been applied, or ctx is done
+// (read-your-writes).
+func (p *Projections) WaitFor(ctx context.Context, pos domain.Position) error {
+	for {
+		p.notifyMu.Lock()
+		ch := p.notify
+		p.notifyMu.Unlock()
+		if p.Position() >= pos {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Unit returns a unit.
+func (p *Projections) Unit(id domain.UnitID) (Unit, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	u, ok := p.units[id]
+	if !ok {
+		return Unit{}, false
+	}
+	return u.view, true
+}
+
+// Units returns up to limit units in registration order, starting after the
+// after-th (0 for the first page); next is the value of after for the next
+// page, or 0 when there is none.
+func (p *Projections) Units(after, limit int) (items []Unit, next int) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	items = []Unit{}
+	i := max(after, 0)
+	for ; i < len(p.unitOrder) && len(items) < limit; i++ {
+		items = append(items, p.unitOrder[i].view)
+	}
+	if i < len(p.unitOrder) {
+		next = i
+	}
+	return items, next
+}
+
+// InSubtree reports whether unit is root or one of its descendants.
+func (p *Projections) InSubtree(root, unit domain.UnitID) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for u := p.units[unit]; u != nil; u = u.parent {
+		if u.view.ID == root {
+			return true
+		}
+	}
+	return false
+}
+
+// FundSummary returns a fund's summary at the end of asOf (zero: with every
+// event, AsOf left zero).
+func (p *Projections) FundSummary(id uuid.UUID, asOf domain.Date) (FundSummary, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	f, ok := p.funds[id]
+	if !ok {
+		return FundSummary{}, false
+	}
+	return f.summary(asOf), true
+}
+
+func (f *fundNode) summary(asOf domain.Date) FundSummary {
+	to := asOf
+	if to.IsZero() {
+		to = domain.MaxDate
+	}
+	s := f.info
+	s.AsOf = asOf
+	s.Position = f.lastPos
+	s.Balance = f.balanceAt(to)
+	s.LoansOutstanding = f.amounts[aLoans].At(to).Sub(f.amounts[aRepayments].At(to))
+	s.Capital = s.Balance.Add(s.LoansOutstanding)
+	s.Totals = f.totals(0, to)
+	s.Counts = f.counts(0, to)
+	s.Beneficiaries = Beneficiaries{Persons: f.persons.at(to), Times: s.Counts.times()}
+	return s
+}
+
+// balanceAt is Σ of every movement dated on or before d.
+func (f *fundNode) balanceAt(d domain.Date) domain.VND {
+	if d.IsZero() {
+		return domain.VND{}
+	}
+	in := f.amounts[aDonations].At(d).Add(f.amounts[aRepayments].At(d))
+	out := f.amounts[aShelter].At(d).Add(f.amounts[aAssistance].At(d)).Add(f.amounts[aLoans].At(d))
+	return in.Sub(out)
+}
+
+func (f *fundNode) totals(from, to domain.Date) Totals {
+	return Totals{
+		Donations:        vndBetween(&f.amounts[aDonations], from, to),
+		ShelterGrants:    vndBetween(&f.amounts[aShelter], from, to),
+		AssistanceGrants: vndBetween(&f.amounts[aAssistance], from, to),
+		LoansDisbursed:   vndBetween(&f.amounts[aLoans], from, to),
+		Repayments:       vndBetween(&f.amounts[aRepayments], from, to),
+	}
+}
+
+// counts implements API.md: transactions of each kind dated in [from, to]
+// and not reversed on or before to; reversals dated in [from, to].
+func (f *fundNode) counts(from, to domain.Date) Counts {
+	var n [numKinds]int
+	for k := range numKinds {
+		// Reversed originals dated in [from, to] with the reversal on or
+		// before to. A reversal is never dated before its original, so
+		// from the beginning this is every reversal dated ≤ to.
+		revd := f.reversed[k].at(to)
+		if !from.IsZero() {
+			for _, r := range f.revs {
+				if r.kind == k && r.revDate <= to && r.orig < from {
+					revd--
+				}
+			}
+		}
+		n[k] = f.originals[k].between(from, to) - revd
+	}
+	return Counts{
+		Donations:        n[kDonation],
+		ShelterGrants:    ShelterCounts{NewBuild: n[kShelterNew], Repair: n[kShelterRepair]},
+		AssistanceGrants: n[kAssistance],
+		Loans:            n[kLoan],
+		Repayments:       n[kRepayment],
+		Reversals:        f.reversals.between(from, to),
+	}
+}
+
+// times is lượt: the counted grants and loans.
+func (c Counts) times() int {
+	return c.ShelterGrants.NewBuild + c.ShelterGrants.Repair + c.AssistanceGrants + c.Loans
+}
+
+// addPersonsInPeriod adds to set the beneficiaries of the fund's grants and
+// loans dated in [from, to] and not reversed on or before to.
+func (f *fundNode) addPersonsInPeriod(set map[domain.BeneficiaryID]struct{}, from, to domain.Date) {
+	for _, t := range f.txs {
+		switch t.kind {
+		case kShelterNew, kShelterRepair, kAssistance, kLoan:
+		default:
+			continue
+		}
+		if t.tx.Type == domain.TypeTransactionReversed || t.tx.OccurredOn < from || t.tx.OccurredOn > to {
+			continue
+		}
+		if t.revDate != 0 && t.revDate <= to {
+			continue
+		}
+		set[t.tx.BeneficiaryID] = struct{}{}
+	}
+}
+
+// Funds lists fund summaries (with every event) in the order the funds were
+// opened, paged like Units.
+func (p *Projections) Funds(flt FundFilter, after, limit int) (items []FundSummary, next int) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	items = []FundSummary{}
+	i := max(after, 0)
+	for ; i < len(p.fundOrder); i++ {
+		f := p.fundOrder[i]
+		if flt.Kind != "" && f.info.Kind != flt.Kind {
+			continue
+		}
+		if flt.Unit != "" && !inSubtree(f.unit, flt.Unit) {
+			continue
+		}
+		if len(items) == limit {
+			return items, i
+		}
+		items = append(items, f.summary(0))
+	}
+	return items, 0
+}
+
+func inSubtree(u *unitNode, root domain.UnitID) bool {
+	for ; u != nil; u = u.parent {
+		if u.view.ID == root {
+			return true
+		}
+	}
+	return false
+}
+
+// UnitSummary rolls up unit id and its descendants over [from, to] (from zero:
+// the beginning).
+func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitSummary, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	u, ok := p.units[id]
+	if !ok {
+		return UnitSummary{}, false
+	}
+	s := UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: []FundLine{}}
+	var funds []*fundNode
+	var walk func(*unitNode)
+	walk = func(n *unitNode) {
+		funds = append(funds, n.funds...)
+		for _, c := range n.children {
+			walk(c)
+		}
+	}
+	walk(u)
+	for _, f := range funds {
+		line := FundLine{
+			FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
+			OpeningBalance: f.balanceAt(from - 1), ClosingBalance: f.balanceAt(to),
+			Totals: f.totals(from, to), Counts: f.counts(from, to),
+		}
+		if from.IsZero() {
+			line.OpeningBalance = domain.VND{}
+			line.Beneficiaries.Persons = f.persons.at(to)
+		} else {
+			set := map[domain.BeneficiaryID]struct{}{}
+			f.addPersonsInPeriod(set, from, to)
+			line.Beneficiaries.Persons = len(set)
+		}
+		line.Beneficiaries.Times = line.Counts.times()
+		s.Funds = append(s.Funds, line)
+		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
+		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
+		s.Totals = s.Totals.add(line.Totals)
+		s.Counts = s.Counts.add(line.Counts)
+	}
+	s.Beneficiaries.Times = s.Counts.times()
+	if from.IsZero() {
+		s.Beneficiaries.Persons = u.persons.at(to)
+	} else {
+		set := map[domain.BeneficiaryID]struct{}{}
+		for _, f := range funds {
+			f.addPersonsInPeriod(set, from, to)
+		}
+		s.Beneficiaries.Persons = len(set)
+	}
+	return s, true
+}
+
+func (t Totals) add(o Totals) Totals {
+	return Totals{
+		Donations:        t.Donations.Add(o.Donations),
+		ShelterGrants:    t.ShelterGrants.Add(o.ShelterGrants),
+		AssistanceGrants: t.AssistanceGrants.Add(o.AssistanceGrants),
+		LoansDisbursed:   t.LoansDisbursed.Add(o.LoansDisbursed),
+		Repayments:       t.Repayments.Add(o.Repayments),
+	}
+}
+
+func (c Counts) add(o Counts) Counts {
+	return Counts{
+		Donations: c.Donations + o.Donations,
+		ShelterGrants: ShelterCounts{
+			NewBuild: c.ShelterGrants.NewBuild + o.ShelterGrants.NewBuild,
+			Repair:   c.ShelterGrants.Repair + o.ShelterGrants.Repair,
+		},
+		AssistanceGrants: c.AssistanceGrants + o.AssistanceGrants,
+		Loans:            c.Loans + o.Loans,
+		Repayments:       c.Repayments + o.Repayments,
+		Reversals:        c.Reversals + o.Reversals,
+	}
+}
+
+// Transactions lists a fund's transactions in log order with position >
+// after, matching f, at most limit; more tells whether another page exists.
+// ok is false for an unknown fund.
+func (p *Projections) Transactions(fund uuid.UUID, flt TxFilter, after domain.Position, limit int) (items []Transaction, more, ok bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	f, ok := p.funds[fund]
+	if !ok {
+		return nil, false, false
+	}
+	items = []Transaction{}
+	i := sort.Search(len(f.txs), func(i int) bool { return f.txs[i].tx.Position > after })
+	for ; i < len(f.txs); i++ {
+		t := &f.txs[i].tx
+		if (flt.Type != "" && t.Type != flt.Type) ||
+			(!flt.From.IsZero() && t.OccurredOn < flt.From) ||
+			(!flt.To.IsZero() && t.OccurredOn > flt.To) {
+			continue
+		}
+		if len(items) == limit {
+			return items, true, true
+		}
+		items = append(items, *t)
+	}
+	return items, false, true
+}
+
+// Loan returns a loan of a fund.
+func (p *Projections) Loan(fund, loan uuid.UUID) (Loan, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	f, ok := p.funds[fund]
+	if !ok {
+		return Loan{}, false
+	}
+	l, ok := f.loans[loan]
+	if !ok {
+		return Loan{}, false
+	}
+	v := l.view
+	v.Repaid = l.repaid
+	if v.Status != LoanReversed {
+		v.Outstanding = v.Principal.Sub(l.repaid)
+		if v.Outstanding.IsZero() {
+			v.Status = LoanRepaid
+		}
+	}
+	return v, true
+}
+
+// Beneficiary returns a beneficiary's grants, loans and repayments in the
+// funds whose unit visible accepts (nil: all), in log order, each with
+// reversed_by when reversed; the totals leave reversed ones out. ok is false
+// when there is none.
+func (p *Projections) Beneficiary(id domain.BeneficiaryID, visible func(domain.UnitID) bool) (Beneficiary, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	b := Beneficiary{BeneficiaryID: id, Items: []Transaction{}}
+	persons := 0
+	for _, t := range p.benef[id] {
+		if visible != nil && !visible(t.tx.UnitID) {
+			continue
+		}
+		b.Items = append(b.Items, t.tx)
+		if t.revDate != 0 {
+			continue
+		}
+		switch t.kind {
+		case kShelterNew, kShelterRepair:
+			b.Totals.ShelterGrants = b.Totals.ShelterGrants.Add(t.tx.Amount)
+		case kAssistance:
+			b.Totals.AssistanceGrants = b.Totals.AssistanceGrants.Add(t.tx.Amount)
+		case kLoan:
+			b.Totals.LoansDisbursed = b.Totals.LoansDisbursed.Add(t.tx.Amount)
+			b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Add(t.tx.Amount)
+		case kRepayment:
+			b.Totals.Repayments = b.Totals.Repayments.Add(t.tx.Amount)
+			if l, ok := t.fund.loans[*t.tx.LoanID]; ok && l.view.Status != LoanReversed {
+				b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Sub(t.tx.Amount)
+			}
+		}
+		if t.kind != kRepayment {
+			b.Counts.Times++
+			persons = 1
+		}
+	}
+	if len(b.Items) == 0 {
+		return Beneficiary{}, false
+	}
+	b.Counts.Persons = persons
+	return b, true
+}
