@@ -85,13 +85,19 @@ type AppendResult struct {
 type EventStore interface {
 	// Append atomically appends events to stream if the stream is at
 	// expected. It returns only after the events are durable. Errors:
-	// ErrWrongExpectedVersion, ErrDuplicateEventID, ErrAppendTooLarge,
-	// ErrStoreClosed, ctx errors; on any error nothing was written.
+	// ErrWrongExpectedVersion (also for an expected revision below
+	// ExpectNoStream: there is no "any"), ErrDuplicateEventID (an id
+	// already in the log, or twice in this call), ErrAppendTooLarge,
+	// ErrStoreClosed, ctx errors, or a backend error. On those errors
+	// nothing was written — except when the durable commit itself fails,
+	// where the backend cannot know: a retry with the same event ids then
+	// sees ErrDuplicateEventID or its own events, which is why every
+	// write of the ledger is idempotent by id.
 	Append(ctx context.Context, stream string, expected ExpectedRevision, events []NewEvent) (AppendResult, error)
 
 	// ReadStream returns up to max (at most MaxReadBatch) events of stream
-	// with revision >= from, in revision order. An unknown stream reads as
-	// empty.
+	// with revision >= from, in revision order. An unknown stream, or max
+	// <= 0, reads as empty.
 	ReadStream(ctx context.Context, stream string, from uint64, max int) ([]StoredEvent, error)
 
 	// ReadAll returns up to max (at most MaxReadBatch) events of the global
@@ -113,7 +119,8 @@ type Subscription interface {
 	// Next blocks until at least one event is available and returns a batch
 	// of events in log order (at most MaxReadBatch). It returns an error
 	// when ctx is done, when the subscription or the store is closed
-	// (ErrStoreClosed), or when the backend fails.
+	// (ErrStoreClosed), or when the backend fails. Next is not safe for
+	// concurrent calls: one goroutine consumes a subscription.
 	Next(ctx context.Context) ([]StoredEvent, error)
 	// Close ends the subscription.
 	Close() error

@@ -1,0 +1,422 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// Group-commit limits. A batch is one transaction and one disk flush; these
+// caps bound its memory and the time the first request in it waits for the
+// last one to be inserted.
+const (
+	// maxBatchRequests caps the appends in one batch.
+	maxBatchRequests = 256
+	// maxBatchEvents caps the events in one batch (a request that would
+	// exceed it waits for the next batch, which it then opens).
+	maxBatchEvents = 4096
+	// requestQueueLen is the number of appends that can wait for the writer
+	// before Append itself blocks: the back-pressure point.
+	requestQueueLen = 1024
+)
+
+// States of a request. The writer moves a request from queued to taken when
+// it puts it in a batch; Append moves it from queued to abandoned when its
+// ctx ends or the store closes first. Whoever wins the compare-and-swap
+// decides, so a request is either written or skipped, never both, and an
+// Append that returns an error has written nothing.
+const (
+	queued int32 = iota
+	taken
+	abandoned
+)
+
+// request is one Append waiting for the writer.
+type request struct {
+	ctx      context.Context
+	stream   string
+	expected domain.ExpectedRevision
+	events   []domain.NewEvent
+	ids      []string // the events' ids as stored
+	state    atomic.Int32
+
+	// result and err are written by the writer before it closes done.
+	result domain.AppendResult
+	err    error
+	done   chan struct{}
+}
+
+// finish hands the outcome to the waiting Append.
+func (r *request) finish(result domain.AppendResult, err error) {
+	if err != nil {
+		err = fmt.Errorf("append to %s: %w", r.stream, err)
+		result = domain.AppendResult{}
+	}
+	r.result, r.err = result, err
+	close(r.done)
+}
+
+// Append appends events to stream if the stream's last revision is
+// expected, and returns once they are durable. It validates the events,
+// queues them for the writer and waits for the commit.
+//
+// If ctx ends while the request is still queued, Append returns the ctx error
+// at once and the request is never written. Once the writer has taken the
+// request into a batch, Append waits for that batch's commit even if ctx ends
+// meanwhile (a bounded wait: one transaction), so that an error always means
+// nothing was written, as the port promises.
+//
+// Errors: domain.ErrAppendTooLarge, domain.ErrWrongExpectedVersion,
+// domain.ErrDuplicateEventID, domain.ErrStoreClosed, ErrInvalidAppend, ctx
+// errors, and SQLite errors if the transaction fails.
+func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent) (domain.AppendResult, error) {
+	ids, err := validateAppend(stream, expected, events)
+	if err != nil {
+		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	closed := func() (domain.AppendResult, error) {
+		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, domain.ErrStoreClosed)
+	}
+	if s.isClosing() {
+		return closed()
+	}
+	r := &request{
+		ctx:      ctx,
+		stream:   stream,
+		expected: expected,
+		events:   events,
+		ids:      ids,
+		done:     make(chan struct{}),
+	}
+	select {
+	case s.requests <- r:
+	case <-s.closing:
+		return closed()
+	case <-ctx.Done():
+		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, ctx.Err())
+	}
+	select {
+	case <-r.done:
+		return r.result, r.err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(queued, abandoned) {
+			return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, ctx.Err())
+		}
+	case <-s.writerDone:
+		// The request went into the queue after the writer's last look.
+		if r.state.CompareAndSwap(queued, abandoned) {
+			return closed()
+		}
+	}
+	// The writer has taken the request: its outcome is coming.
+	<-r.done
+	return r.result, r.err
+}
+
+// runWriter is the writer goroutine: it turns the request queue into
+// batches, one transaction each, until the store closes.
+func (s *Store) runWriter() {
+	defer close(s.writerDone)
+	batch := make([]*request, 0, maxBatchRequests)
+	var carry *request // taken off the queue but did not fit the last batch
+	for {
+		if s.isClosing() {
+			s.refuseQueued(carry)
+			return
+		}
+		first := carry
+		carry = nil
+		if first == nil {
+			select {
+			case first = <-s.requests:
+			case <-s.closing:
+				s.refuseQueued(nil)
+				return
+			}
+		}
+		// Take whatever else is queued right now. No timer: waiting for more
+		// requests would only delay this one; under load the queue fills
+		// while the previous batch is being flushed.
+		batch = append(batch[:0], first)
+		events := len(first.events)
+	drain:
+		for len(batch) < maxBatchRequests {
+			select {
+			case r := <-s.requests:
+				if events+len(r.events) > maxBatchEvents {
+					carry = r
+					break drain
+				}
+				batch = append(batch, r)
+				events += len(r.events)
+			default:
+				break drain
+			}
+		}
+		s.commitBatch(batch)
+		clear(batch) // let finished requests and their events be collected
+	}
+}
+
+// refuseQueued fails every request still waiting when the store closes.
+func (s *Store) refuseQueued(carry *request) {
+	refuse := func(r *request) {
+		if r.state.CompareAndSwap(queued, taken) {
+			r.finish(domain.AppendResult{}, domain.ErrStoreClosed)
+		}
+	}
+	if carry != nil {
+		refuse(carry)
+	}
+	for {
+		select {
+		case r := <-s.requests:
+			refuse(r)
+		default:
+			return
+		}
+	}
+}
+
+// commitBatch writes a batch in one transaction and then acknowledges each
+// request. A request refused on its own (wrong revision, duplicate id) does
+// not affect the others; a failed commit fails them all.
+func (s *Store) commitBatch(batch []*request) {
+	live := make([]*request, 0, len(batch))
+	for _, r := range batch {
+		if !r.state.CompareAndSwap(queued, taken) {
+			continue // its Append has already returned
+		}
+		if err := r.ctx.Err(); err != nil {
+			r.finish(domain.AppendResult{}, err)
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	results := make([]domain.AppendResult, len(live))
+	errs := make([]error, len(live))
+	if err := s.w.write(live, results, errs); err != nil {
+		for _, r := range live {
+			r.finish(domain.AppendResult{}, err)
+		}
+		return
+	}
+
+	var appends, events uint64
+	for i, r := range live {
+		if errs[i] == nil {
+			appends++
+			events += uint64(len(r.events))
+		}
+	}
+	if appends > 0 {
+		s.appendsCommitted.Add(appends)
+		s.eventsCommitted.Add(events)
+		s.batchesCommitted.Add(1)
+		s.lastBatchSize.Store(appends)
+	}
+	for i, r := range live {
+		r.finish(results[i], errs[i])
+	}
+	if appends > 0 {
+		s.broadcastCommit()
+	}
+}
+
+// writer owns the write connection and its prepared statements. Only the
+// writer goroutine (and Open and Close, before and after it) uses it.
+type writer struct {
+	conn *sql.Conn
+
+	begin, commit, rollback        *sql.Stmt
+	savepoint, release, rollbackTo *sql.Stmt
+	lastRevision, insert, idExists *sql.Stmt
+}
+
+// newWriter prepares the writer's statements on conn.
+func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
+	w := &writer{conn: conn}
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		// IMMEDIATE takes the write lock at once: the revision checks below
+		// must see the stream as it is when the batch commits, even if
+		// another process writes the same file.
+		{&w.begin, "BEGIN IMMEDIATE"},
+		{&w.commit, "COMMIT"},
+		{&w.rollback, "ROLLBACK"},
+		{&w.savepoint, "SAVEPOINT append_request"},
+		{&w.release, "RELEASE append_request"},
+		{&w.rollbackTo, "ROLLBACK TO append_request"},
+		{&w.lastRevision, "SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1"},
+		{&w.insert, "INSERT INTO events (stream, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)"},
+		{&w.idExists, "SELECT EXISTS (SELECT 1 FROM events WHERE event_id = ?)"},
+	} {
+		stmt, err := conn.PrepareContext(ctx, p.query)
+		if err != nil {
+			w.closeStatements()
+			return nil, fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+		*p.stmt = stmt
+	}
+	return w, nil
+}
+
+// closeStatements closes the prepared statements that exist.
+func (w *writer) closeStatements() error {
+	var errs []error
+	for _, stmt := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.savepoint, w.release, w.rollbackTo, w.lastRevision, w.insert, w.idExists} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// write runs the requests in one transaction, filling results and errs per
+// request. It returns an error when the batch as a whole failed, in which
+// case nothing of it was written.
+func (w *writer) write(reqs []*request, results []domain.AppendResult, errs []error) error {
+	// The writer's statements run on the background context: one caller's
+	// cancelled ctx must not interrupt a batch that holds other callers'
+	// events.
+	ctx := context.Background()
+	if _, err := w.begin.ExecContext(ctx); err != nil {
+		return fmt.Errorf("begin batch: %w", err)
+	}
+	for i, r := range reqs {
+		res, err, fatal := w.apply(ctx, r)
+		if fatal != nil {
+			w.abort(ctx)
+			return fmt.Errorf("batch of %d appends: %w", len(reqs), fatal)
+		}
+		results[i], errs[i] = res, err
+	}
+	if _, err := w.commit.ExecContext(ctx); err != nil {
+		w.abort(ctx)
+		return fmt.Errorf("commit batch of %d appends: %w", len(reqs), err)
+	}
+	return nil
+}
+
+// abort rolls the batch back. Its error is ignored because the caller
+// already reports the failure that led here, and SQLite may have rolled the
+// transaction back by itself (then ROLLBACK fails with "no transaction").
+func (w *writer) abort(ctx context.Context) {
+	_, _ = w.rollback.ExecContext(ctx)
+}
+
+// apply checks and inserts one request inside the batch transaction. err is
+// the request's own failure, after which the transaction continues without
+// any of its events; fatal means the transaction is unusable.
+func (w *writer) apply(ctx context.Context, r *request) (res domain.AppendResult, err, fatal error) {
+	next, err := w.nextRevision(ctx, r.stream, r.expected)
+	if err != nil {
+		return res, err, nil
+	}
+	// A single INSERT is atomic by itself; only several need a savepoint to
+	// be undone together.
+	multi := len(r.events) > 1
+	if multi {
+		if _, err := w.savepoint.ExecContext(ctx); err != nil {
+			return res, nil, fmt.Errorf("savepoint: %w", err)
+		}
+	}
+	for i, e := range r.events {
+		// data and metadata are bound as strings so that SQLite stores TEXT,
+		// which its json functions read; bound as []byte they would be BLOBs.
+		sqlRes, err := w.insert.ExecContext(ctx, r.stream, int64(next)+int64(i), r.ids[i], e.Type, string(e.Data), string(e.Metadata))
+		if err == nil {
+			var pos int64
+			pos, err = sqlRes.LastInsertId()
+			if i == 0 {
+				res.FirstPosition = domain.Position(pos)
+			}
+			res.LastPosition = domain.Position(pos)
+		}
+		if err != nil {
+			if multi {
+				if fatal := w.undo(ctx); fatal != nil {
+					return domain.AppendResult{}, nil, fatal
+				}
+			}
+			return domain.AppendResult{}, w.explainInsertError(ctx, r, err), nil
+		}
+	}
+	if multi {
+		if _, err := w.release.ExecContext(ctx); err != nil {
+			return domain.AppendResult{}, nil, fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	res.NextRevision = next + uint64(len(r.events)) - 1
+	return res, nil, nil
+}
+
+// undo rolls back to the request's savepoint and removes it.
+func (w *writer) undo(ctx context.Context) error {
+	if _, err := w.rollbackTo.ExecContext(ctx); err != nil {
+		return fmt.Errorf("rollback to savepoint: %w", err)
+	}
+	if _, err := w.release.ExecContext(ctx); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// nextRevision returns the revision the request's first event gets, or
+// ErrWrongExpectedVersion. It runs inside the batch transaction, so it sees
+// the requests before this one in the same batch.
+func (w *writer) nextRevision(ctx context.Context, stream string, expected domain.ExpectedRevision) (uint64, error) {
+	var last int64
+	err := w.lastRevision.QueryRowContext(ctx, stream).Scan(&last)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if expected != domain.ExpectNoStream {
+			return 0, fmt.Errorf("stream does not exist, expected revision %d: %w", expected, domain.ErrWrongExpectedVersion)
+		}
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("read stream revision: %w", err)
+	case expected == domain.ExpectNoStream:
+		return 0, fmt.Errorf("stream exists at revision %d, expected no stream: %w", last, domain.ErrWrongExpectedVersion)
+	case int64(expected) != last:
+		return 0, fmt.Errorf("stream is at revision %d, expected %d: %w", last, expected, domain.ErrWrongExpectedVersion)
+	}
+	return uint64(last) + 1, nil
+}
+
+// explainInsertError turns a failed insert into the port's error. A unique
+// constraint failure is either a reused event id or, if another process
+// wrote to the stream, a taken (stream, revision); which one is asked of
+// the data, now that the request's own rows are rolled back, rather than
+// read from the error text.
+func (w *writer) explainInsertError(ctx context.Context, r *request, err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_CONSTRAINT {
+		return fmt.Errorf("insert: %w", err)
+	}
+	for _, id := range r.ids {
+		var exists bool
+		if qerr := w.idExists.QueryRowContext(ctx, id).Scan(&exists); qerr != nil {
+			return fmt.Errorf("insert: %w", errors.Join(err, qerr))
+		}
+		if exists {
+			return fmt.Errorf("event id %s already exists: %w", id, domain.ErrDuplicateEventID)
+		}
+	}
+	return fmt.Errorf("stream revision taken concurrently: %w", domain.ErrWrongExpectedVersion)
+}
