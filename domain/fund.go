@@ -169,6 +169,9 @@ func Decide(f *Fund, c MoneyCommand, now time.Time) ([]Pending, error) {
 	case occurred < f.OpenedOn:
 		v.Addf("occurred_on", "must not be before the fund was opened (%s)", f.OpenedOn)
 	}
+	if l, ok := c.(DisburseLoan); ok && !l.DueOn.IsZero() && l.DueOn < occurred {
+		v.Addf("due_on", "must not be before the disbursement date (%s)", occurred)
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -199,9 +202,6 @@ func Decide(f *Fund, c MoneyCommand, now time.Time) ([]Pending, error) {
 	case DisburseLoan:
 		if !f.Kind.Allows(TypeLoanDisbursed) {
 			return nil, errNotAllowed(f.Kind, "lend")
-		}
-		if !c.DueOn.IsZero() && c.DueOn < occurred {
-			return nil, fieldErr("due_on", "must not be before the disbursement date (%s)", occurred)
 		}
 		if err := f.checkOutflow(c.Amount, occurred); err != nil {
 			return nil, err
@@ -347,6 +347,9 @@ func occurredOn(c MoneyCommand) Date {
 // Evolve applies one recorded event of the fund's stream. It only applies
 // facts: a valid event never fails. Events of other streams are ignored.
 func (f *Fund) Evolve(e Event) {
+	if e.Stream != FundStream(f.ID) {
+		return
+	}
 	f.Revision = e.Revision
 	f.LastHash = e.Meta.Hash
 	tx := &Tx{

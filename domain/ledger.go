@@ -174,15 +174,23 @@ func (l *Ledger) withFund(ctx context.Context, id uuid.UUID, decide func(*Fund) 
 	defer slot.mu.Unlock()
 	defer l.forgetIfMissing(id, slot)
 
-	dupSeen := false
+	dupSeen, fresh := false, false
 	for attempt := 0; attempt < maxDecideAttempts; attempt++ {
 		if slot.stale {
 			if err := l.catchUp(ctx, slot); err != nil {
 				return err
 			}
+			fresh = true
 		}
 		f := slot.fund
 		pending, err := decide(f)
+		if err != nil && !fresh {
+			// Another instance may have written to the fund since this
+			// cache was filled: a refusal (insufficient funds, unknown
+			// loan…) is only final against the stream as it is now.
+			slot.stale = true
+			continue
+		}
 		if err != nil {
 			return err
 		}

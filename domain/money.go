@@ -73,6 +73,12 @@ func MustVND(s string) VND {
 // refuses signs, exponents, grouping separators, fractions of a đồng, zero
 // and amounts above MaxTransactionAmount.
 func ParseAmount(s string) (VND, error) {
+	if len(s) > 1 && s[0] == '-' && allDigits(s[1:]) {
+		return VND{}, ErrAmountNotPos
+	}
+	if len(s) > maxAmountDigits && allDigits(s) {
+		return VND{}, ErrAmountTooLarge
+	}
 	if len(s) == 0 || len(s) > maxAmountDigits {
 		return VND{}, ErrAmountSyntax
 	}
