@@ -23,6 +23,7 @@ type fakeLog struct {
 	funds  map[uuid.UUID]*domain.Fund
 	units  map[domain.UnitID]bool
 	proj   *Projections
+	ref    refLog
 }
 
 func newFakeLog(t *testing.T, now time.Time) *fakeLog {
@@ -46,6 +47,7 @@ func (l *fakeLog) append(stream string, rev uint64, prev string, p domain.Pendin
 	if err := l.proj.Apply(e); err != nil {
 		l.t.Fatalf("Apply(%s): %v", e.Type, err)
 	}
+	l.ref.add(e)
 	return e
 }
 
@@ -90,36 +92,40 @@ type refTx struct {
 	revDate  domain.Date // of the reversal of this tx, 0 if none
 }
 
-func refTxs(events []domain.StoredEvent) []*refTx {
-	var out []*refTx
-	byID := map[uuid.UUID]*refTx{}
-	for _, se := range events {
-		e, _ := domain.Decode(se)
-		fundID, ok := fundOf(e.Data)
-		if !ok {
-			continue
-		}
-		r := &refTx{e: e, fund: fundID, date: e.Meta.OccurredOn}
-		switch d := e.Data.(type) {
-		case *domain.DonationReceived:
-			r.cat, r.amount = domain.CatDonations, d.Amount
-		case *domain.ShelterGrantPaid:
-			r.cat, r.amount, r.benef, r.shelter = domain.CatShelterGrants, d.Amount, d.BeneficiaryID, d.Shelter
-		case *domain.AssistanceGranted:
-			r.cat, r.amount, r.benef = domain.CatAssistanceGrants, d.Amount, d.BeneficiaryID
-		case *domain.LoanDisbursed:
-			r.cat, r.amount, r.benef = domain.CatLoansDisbursed, d.Amount, d.BeneficiaryID
-		case *domain.LoanRepaid:
-			r.cat, r.amount, r.benef = domain.CatRepayments, d.Amount, d.BeneficiaryID
-		case *domain.TransactionReversed:
-			orig := byID[d.Reverses]
-			r.cat, r.amount, r.reversal, r.shelter = orig.cat, orig.amount, true, orig.shelter
-			orig.revDate = r.date
-		}
-		byID[e.Meta.EventID] = r
-		out = append(out, r)
+// refLog is the reference's view of the log: the money events in log
+// order, each original knowing the date of its reversal.
+type refLog struct {
+	txs  []*refTx
+	byID map[uuid.UUID]*refTx
+}
+
+func (l *refLog) add(e domain.Event) {
+	if l.byID == nil {
+		l.byID = map[uuid.UUID]*refTx{}
 	}
-	return out
+	fundID, ok := fundOf(e.Data)
+	if !ok {
+		return
+	}
+	r := &refTx{e: e, fund: fundID, date: e.Meta.OccurredOn}
+	switch d := e.Data.(type) {
+	case *domain.DonationReceived:
+		r.cat, r.amount = domain.CatDonations, d.Amount
+	case *domain.ShelterGrantPaid:
+		r.cat, r.amount, r.benef, r.shelter = domain.CatShelterGrants, d.Amount, d.BeneficiaryID, d.Shelter
+	case *domain.AssistanceGranted:
+		r.cat, r.amount, r.benef = domain.CatAssistanceGrants, d.Amount, d.BeneficiaryID
+	case *domain.LoanDisbursed:
+		r.cat, r.amount, r.benef = domain.CatLoansDisbursed, d.Amount, d.BeneficiaryID
+	case *domain.LoanRepaid:
+		r.cat, r.amount, r.benef = domain.CatRepayments, d.Amount, d.BeneficiaryID
+	case *domain.TransactionReversed:
+		orig := l.byID[d.Reverses]
+		r.cat, r.amount, r.reversal, r.shelter = orig.cat, orig.amount, true, orig.shelter
+		orig.revDate = r.date
+	}
+	l.byID[e.Meta.EventID] = r
+	l.txs = append(l.txs, r)
 }
 
 type refFigures struct {
@@ -330,7 +336,7 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 
 		// Check a random fund and a random unit after every step, every
 		// fund and unit now and then.
-		txs := refTxs(l.events)
+		txs := l.ref.txs
 		check := func(fid uuid.UUID, asOf domain.Date) {
 			got, ok := l.proj.FundSummary(fid, asOf)
 			if !ok {
@@ -375,7 +381,7 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 	}
 
 	// No balance or outstanding is negative on any date.
-	txs := refTxs(l.events)
+	txs := l.ref.txs
 	for _, fi := range funds {
 		for m := 1; m <= 12; m++ {
 			for d := 1; d <= 28; d++ {
