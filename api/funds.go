@@ -1,0 +1,113 @@
+package api
+
+import (
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/projections"
+)
+
+// openFund: POST /v1/funds. It answers with the fund's summary as of
+// today, read after the projections applied the opening.
+func (s *Server) openFund(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow("fund_id", "unit_id", "name", "kind", "opened_on"); err != nil {
+		return err
+	}
+	cmd := domain.OpenFund{
+		FundID:   f.id("fund_id", false),
+		UnitID:   domain.UnitID(f.str("unit_id", true)),
+		Name:     f.str("name", true),
+		Kind:     domain.FundKind(f.str("kind", true)),
+		OpenedOn: f.date("opened_on"),
+	}
+	s.notFuture(f.errs, "opened_on", cmd.OpenedOn)
+	if err := f.errs.validate(cmd); err != nil {
+		return err
+	}
+	res, err := s.ledger.OpenFund(c.Request().Context(), cmd, domain.SystemActor)
+	if err != nil {
+		return err
+	}
+	if err := s.waitFor(c, res.Position); err != nil {
+		return err
+	}
+	sum, found := s.proj.FundSummary(res.Fund.FundID, s.ledger.Today())
+	if !found {
+		return fmt.Errorf("fund %s is missing from the projections at position %d", res.Fund.FundID, res.Position)
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/funds/"+res.Fund.FundID.String())
+	return created(c, res.Replay, sum)
+}
+
+// notFuture refuses a business date after today before the command reaches
+// the domain (which refuses it too), so that a future date is listed with
+// the request's other bad fields instead of after they are fixed.
+func (s *Server) notFuture(errs *fieldErrors, field string, d domain.Date) {
+	if today := s.ledger.Today(); d > today {
+		errs.add(field, fmt.Sprintf("must not be later than today (%s)", today))
+	}
+}
+
+// listFunds: GET /v1/funds?unit_id=&kind=, fund summaries as of now in the
+// order the funds were opened; unit_id includes the unit's descendants.
+func (s *Server) listFunds(c echo.Context) error {
+	errs := &fieldErrors{}
+	q := newQuery(c, errs, "unit_id", "kind", "limit", "cursor")
+	var filter projections.FundFilter
+	if v, given := q.get("unit_id"); given {
+		u, err := domain.ParseUnitID(v)
+		errs.addErr("unit_id", err)
+		filter.Unit = u
+	}
+	if v, given := q.get("kind"); given {
+		k, err := domain.ParseFundKind(v)
+		errs.addErr("kind", err)
+		filter.Kind = k
+	}
+	scope := "funds\x00" + string(filter.Unit) + "\x00" + string(filter.Kind)
+	limit := q.limit()
+	after := q.cursor(scope)
+	if err := errs.err(); err != nil {
+		return err
+	}
+	// An unknown unit is an error, not an empty list: an official who
+	// mistypes a unit must not read "no funds".
+	if filter.Unit != "" {
+		if _, found := s.proj.Unit(filter.Unit); !found {
+			return errUnitNotFound(filter.Unit)
+		}
+	}
+	items, next := s.proj.Funds(filter, int(after), limit)
+	return respondOK(c, newPage(items, nextCursor(scope, uint64(next), next > 0)))
+}
+
+// getFund: GET /v1/funds/{fund_id}?as_of=, the fund's figures at the end of
+// as_of (default today; the response's as_of is the date used).
+func (s *Server) getFund(c echo.Context) error {
+	errs := &fieldErrors{}
+	id := pathUUID(c, errs, "fund_id")
+	q := newQuery(c, errs, "as_of")
+	asOf := q.date("as_of")
+	if err := errs.err(); err != nil {
+		return err
+	}
+	if asOf.IsZero() {
+		asOf = s.ledger.Today()
+	}
+	sum, found := s.proj.FundSummary(id, asOf)
+	if !found {
+		return errFundNotFound(id)
+	}
+	return respondOK(c, sum)
+}
+
+func errFundNotFound(id uuid.UUID) error {
+	return domain.Errf(domain.CodeNotFound, "fund %s not found", id)
+}

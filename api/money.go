@@ -1,0 +1,210 @@
+package api
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// txDTO is the answer to a money write (API.md, "Money events"). It is
+// built from what the ledger remembers of the transaction, so a replay, even
+// after a restart, answers exactly what the first write answered.
+type txDTO struct {
+	TransactionID uuid.UUID        `json:"transaction_id"`
+	FundID        uuid.UUID        `json:"fund_id"`
+	Type          domain.EventType `json:"type"`
+	Amount        domain.VND       `json:"amount"`
+	OccurredOn    domain.Date      `json:"occurred_on"`
+	RecordedAt    string           `json:"recorded_at"`
+	Position      domain.Position  `json:"position"`
+	// BalanceAfter is the fund's balance, over all business dates, right
+	// after the transaction was recorded.
+	BalanceAfter domain.VND `json:"balance_after"`
+	// LoanID is the loan a loan, a repayment or a reversal of either
+	// concerns.
+	LoanID *uuid.UUID `json:"loan_id,omitempty"`
+	// Reverses is set on reversals.
+	Reverses *uuid.UUID `json:"reverses,omitempty"`
+}
+
+func newTxDTO(r domain.TxResult) txDTO {
+	t := r.Tx
+	d := txDTO{
+		TransactionID: t.ID,
+		FundID:        r.FundID,
+		Type:          t.Type,
+		Amount:        t.Amount,
+		OccurredOn:    t.OccurredOn,
+		RecordedAt:    t.RecordedAt.UTC().Format(time.RFC3339Nano),
+		Position:      t.Position,
+		BalanceAfter:  t.BalanceAfter,
+	}
+	if t.LoanID != uuid.Nil {
+		id := t.LoanID
+		d.LoanID = &id
+	}
+	if t.Reverses != uuid.Nil {
+		id := t.Reverses
+		d.Reverses = &id
+	}
+	return d
+}
+
+// moneyCommand is a domain money command that can check its own fields.
+type moneyCommand interface {
+	domain.MoneyCommand
+	validator
+}
+
+// record validates cmd (adding its findings to the transport's), records
+// it, waits until the projections have it and answers 201, or 200 with
+// Idempotent-Replay for a repeat.
+func (s *Server) record(c echo.Context, errs *fieldErrors, occurredOn domain.Date, cmd moneyCommand) error {
+	s.notFuture(errs, "occurred_on", occurredOn)
+	if err := errs.validate(cmd); err != nil {
+		return err
+	}
+	res, err := s.ledger.Record(c.Request().Context(), cmd, domain.SystemActor)
+	if err != nil {
+		return err
+	}
+	if err := s.waitFor(c, res.Tx.Position); err != nil {
+		return err
+	}
+	return created(c, res.Replay, newTxDTO(res))
+}
+
+// recordDonation: POST /v1/funds/{fund_id}/donations.
+func (s *Server) recordDonation(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow("transaction_id", "amount", "occurred_on", "donor", "campaign", "reference", "note"); err != nil {
+		return err
+	}
+	cmd := domain.RecordDonation{
+		FundID:        pathUUID(c, f.errs, "fund_id"),
+		TransactionID: f.id("transaction_id", false),
+		Amount:        f.amount("amount"),
+		OccurredOn:    f.date("occurred_on"),
+		Campaign:      f.str("campaign", false),
+		Reference:     f.str("reference", false),
+		Note:          f.str("note", false),
+	}
+	if donor := f.object("donor", true); donor != nil {
+		if err := donor.allow("name", "kind"); err != nil {
+			return err
+		}
+		cmd.Donor = domain.Donor{Name: donor.str("name", false), Kind: domain.DonorKind(donor.str("kind", true))}
+	}
+	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+}
+
+// payShelterGrant: POST /v1/funds/{fund_id}/shelter-grants.
+func (s *Server) payShelterGrant(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow("transaction_id", "beneficiary_id", "amount", "shelter", "occurred_on", "decision_no", "note"); err != nil {
+		return err
+	}
+	cmd := domain.PayShelterGrant{
+		FundID:        pathUUID(c, f.errs, "fund_id"),
+		TransactionID: f.id("transaction_id", false),
+		BeneficiaryID: domain.BeneficiaryID(f.str("beneficiary_id", true)),
+		Amount:        f.amount("amount"),
+		Shelter:       domain.ShelterKind(f.str("shelter", true)),
+		OccurredOn:    f.date("occurred_on"),
+		DecisionNo:    f.str("decision_no", false),
+		Note:          f.str("note", false),
+	}
+	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+}
+
+// grantAssistance: POST /v1/funds/{fund_id}/assistance-grants.
+func (s *Server) grantAssistance(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow("transaction_id", "beneficiary_id", "amount", "category", "occurred_on", "note"); err != nil {
+		return err
+	}
+	cmd := domain.GrantAssistance{
+		FundID:        pathUUID(c, f.errs, "fund_id"),
+		TransactionID: f.id("transaction_id", false),
+		BeneficiaryID: domain.BeneficiaryID(f.str("beneficiary_id", true)),
+		Amount:        f.amount("amount"),
+		Category:      domain.AssistanceCategory(f.str("category", true)),
+		OccurredOn:    f.date("occurred_on"),
+		Note:          f.str("note", false),
+	}
+	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+}
+
+// disburseLoan: POST /v1/funds/{fund_id}/loans. The loan id is the
+// transaction id.
+func (s *Server) disburseLoan(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow("loan_id", "beneficiary_id", "amount", "occurred_on", "due_on", "project", "note"); err != nil {
+		return err
+	}
+	cmd := domain.DisburseLoan{
+		FundID:        pathUUID(c, f.errs, "fund_id"),
+		LoanID:        f.id("loan_id", false),
+		BeneficiaryID: domain.BeneficiaryID(f.str("beneficiary_id", true)),
+		Amount:        f.amount("amount"),
+		OccurredOn:    f.date("occurred_on"),
+		DueOn:         f.date("due_on"),
+		Project:       f.str("project", false),
+		Note:          f.str("note", false),
+	}
+	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+}
+
+// repayLoan: POST /v1/funds/{fund_id}/loans/{loan_id}/repayments.
+func (s *Server) repayLoan(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow("transaction_id", "amount", "occurred_on", "note"); err != nil {
+		return err
+	}
+	cmd := domain.RepayLoan{
+		FundID:        pathUUID(c, f.errs, "fund_id"),
+		LoanID:        pathUUID(c, f.errs, "loan_id"),
+		TransactionID: f.id("transaction_id", false),
+		Amount:        f.amount("amount"),
+		OccurredOn:    f.date("occurred_on"),
+		Note:          f.str("note", false),
+	}
+	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+}
+
+// reverse: POST /v1/funds/{fund_id}/reversals.
+func (s *Server) reverse(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow("transaction_id", "reverses", "reason", "occurred_on"); err != nil {
+		return err
+	}
+	cmd := domain.ReverseTransaction{
+		FundID:        pathUUID(c, f.errs, "fund_id"),
+		TransactionID: f.id("transaction_id", false),
+		Reverses:      f.id("reverses", true),
+		Reason:        f.str("reason", true),
+		OccurredOn:    f.date("occurred_on"),
+	}
+	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+}

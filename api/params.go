@@ -1,0 +1,162 @@
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// Page sizes of every list (API.md, "Lists").
+const (
+	DefaultPageSize = 100
+	MaxPageSize     = 1000
+)
+
+// query reads the query parameters of a request. Like form, it reports every
+// bad parameter to fieldErrors, named by the parameter.
+type query struct {
+	values url.Values
+	errs   *fieldErrors
+}
+
+// newQuery refuses parameters other than allowed and parameters given more
+// than once: a misspelt "asof" that is silently ignored would show an
+// auditor today's figures as if they were the past's.
+func newQuery(c echo.Context, errs *fieldErrors, allowed ...string) *query {
+	values := c.QueryParams()
+	names := make([]string, 0, len(values))
+	for k := range values {
+		names = append(names, k)
+	}
+	slices.Sort(names) // a stable order of errors
+	for _, k := range names {
+		switch {
+		case !slices.Contains(allowed, k):
+			errs.add(k, "is not a parameter of this endpoint")
+		case len(values[k]) > 1:
+			errs.add(k, "must be given at most once")
+		}
+	}
+	return &query{values: values, errs: errs}
+}
+
+// get returns a parameter and whether it was given.
+func (q *query) get(name string) (string, bool) {
+	vs, ok := q.values[name]
+	if !ok || len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+// date reads an optional YYYY-MM-DD parameter.
+func (q *query) date(name string) domain.Date {
+	s, ok := q.get(name)
+	if !ok {
+		return 0
+	}
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		q.errs.add(name, err.Error())
+		return 0
+	}
+	return d
+}
+
+// limit reads the page size: 1..MaxPageSize, DefaultPageSize when absent.
+func (q *query) limit() int {
+	s, ok := q.get("limit")
+	if !ok {
+		return DefaultPageSize
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxPageSize || s != strconv.Itoa(n) {
+		q.errs.add("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxPageSize))
+		return DefaultPageSize
+	}
+	return n
+}
+
+// cursor reads the opaque cursor of a list whose scope is given; absent is
+// key 0, the first page.
+func (q *query) cursor(scope string) uint64 {
+	s, ok := q.get("cursor")
+	if !ok {
+		return 0
+	}
+	key, err := decodeCursor(scope, s)
+	if err != nil {
+		q.errs.add("cursor", err.Error())
+		return 0
+	}
+	return key
+}
+
+// pathParam returns a path parameter, unescaped: Echo matches on the raw
+// path when the URL has escapes, and leaves its parameters escaped then.
+func pathParam(c echo.Context, errs *fieldErrors, name string) (string, bool) {
+	s, err := url.PathUnescape(c.Param(name))
+	if err != nil {
+		errs.add(name, "is not a valid URL path segment")
+		return "", false
+	}
+	return s, true
+}
+
+// pathUUID reads a UUID path parameter. A malformed id is a 422 naming the
+// parameter, checked before any lookup; a well-formed unknown one is 404.
+func pathUUID(c echo.Context, errs *fieldErrors, name string) uuid.UUID {
+	s, ok := pathParam(c, errs, name)
+	if !ok {
+		return uuid.Nil
+	}
+	u, err := domain.ParseUUID(s)
+	if err != nil {
+		errs.add(name, err.Error())
+		return uuid.Nil
+	}
+	return u
+}
+
+// pathUnit reads a unit slug path parameter.
+func pathUnit(c echo.Context, errs *fieldErrors, name string) domain.UnitID {
+	s, ok := pathParam(c, errs, name)
+	if !ok {
+		return ""
+	}
+	u, err := domain.ParseUnitID(s)
+	if err != nil {
+		errs.add(name, err.Error())
+		return ""
+	}
+	return u
+}
+
+// pathBeneficiary reads a beneficiary id path parameter.
+func pathBeneficiary(c echo.Context, errs *fieldErrors, name string) domain.BeneficiaryID {
+	s, ok := pathParam(c, errs, name)
+	if !ok {
+		return ""
+	}
+	b, err := domain.ParseBeneficiaryID(s)
+	if err != nil {
+		errs.add(name, err.Error())
+		return ""
+	}
+	return b
+}
+
+// nextCursor returns the cursor of the next page, or nil on the last.
+func nextCursor(scope string, key uint64, more bool) *string {
+	if !more {
+		return nil
+	}
+	s := encodeCursor(scope, key)
+	return &s
+}

@@ -1,0 +1,143 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// Codes the transport itself produces, beside the domain's. They share the
+// domain's Code type so that one table maps every code to a status.
+const (
+	codeInvalidJSON          domain.Code = "invalid_json"
+	codePayloadTooLarge      domain.Code = "payload_too_large"
+	codeUnsupportedMediaType domain.Code = "unsupported_media_type"
+	codeMethodNotAllowed     domain.Code = "method_not_allowed"
+	codeNotReady             domain.Code = "not_ready"
+	codeInternal             domain.Code = "internal"
+)
+
+// problemKind is what the table knows of a code.
+type problemKind struct {
+	status int
+	title  string
+}
+
+// problems is the one table from error codes to HTTP statuses (API.md,
+// "Errors"). A code missing here is a bug: it is answered as internal.
+var problems = map[domain.Code]problemKind{
+	codeInvalidJSON:                   {http.StatusBadRequest, "The body is not an acceptable JSON object"},
+	domain.CodeValidation:             {http.StatusUnprocessableEntity, "The request has invalid fields"},
+	domain.CodeNotFound:               {http.StatusNotFound, "Not found"},
+	domain.CodeAlreadyExists:          {http.StatusConflict, "Already exists"},
+	domain.CodeInsufficientFunds:      {http.StatusConflict, "Insufficient funds"},
+	domain.CodeExceedsOutstanding:     {http.StatusConflict, "Exceeds the outstanding principal"},
+	domain.CodeNotAllowedForFundKind:  {http.StatusConflict, "Not allowed for this kind of fund"},
+	domain.CodeAlreadyReversed:        {http.StatusConflict, "Already reversed"},
+	domain.CodeNotReversible:          {http.StatusConflict, "Not reversible"},
+	domain.CodeLoanHasRepayments:      {http.StatusConflict, "The loan has repayments"},
+	domain.CodePeriodClosed:           {http.StatusConflict, "The period is closed"},
+	domain.CodeIdempotencyConflict:    {http.StatusConflict, "Id reused with a different payload"},
+	domain.CodeConcurrentModification: {http.StatusConflict, "Concurrent modification"},
+	codePayloadTooLarge:               {http.StatusRequestEntityTooLarge, "Payload too large"},
+	codeUnsupportedMediaType:          {http.StatusUnsupportedMediaType, "Unsupported media type"},
+	codeMethodNotAllowed:              {http.StatusMethodNotAllowed, "Method not allowed"},
+	codeNotReady:                      {http.StatusServiceUnavailable, "Not ready"},
+	codeInternal:                      {http.StatusInternalServerError, "Internal error"},
+}
+
+// problem is an RFC 9457 problem details document.
+type problem struct {
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Code   domain.Code         `json:"code"`
+	Detail string              `json:"detail"`
+	Errors []domain.FieldError `json:"errors"`
+}
+
+// problemContentType is the media type of error bodies (RFC 9457).
+const problemContentType = "application/problem+json"
+
+// apiErr returns a transport error with a code of the table.
+func apiErr(code domain.Code, format string, args ...any) *domain.Error {
+	return domain.Errf(code, format, args...)
+}
+
+// handleError is the Echo HTTPErrorHandler: the one place that turns an
+// error into a response.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := s.problemFor(err, c)
+	if p.Status == http.StatusMethodNotAllowed {
+		// RFC 9110 15.5.6: a 405 carries Allow; Echo's router has put the
+		// methods of the path into the context.
+		if allow, ok := c.Get(echo.ContextKeyHeaderAllow).(string); ok && allow != "" {
+			c.Response().Header().Set(echo.HeaderAllow, allow)
+		}
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfterSeconds)
+	}
+	if werr := writeJSON(c, p.Status, problemContentType, p); werr != nil {
+		s.log.ErrorContext(c.Request().Context(), "write problem", "request_id", requestID(c), "error", werr)
+	}
+}
+
+// retryAfterSeconds is what a 503 suggests to wait: projections catch up in
+// well under that on any ledger that is already serving.
+const retryAfterSeconds = "1"
+
+// problemFor classifies err. Domain errors carry their code; Echo's router
+// errors (unknown route, wrong method) become not_found and
+// method_not_allowed; anything else is internal and is logged, never shown.
+func (s *Server) problemFor(err error, c echo.Context) problem {
+	var de *domain.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &de):
+		if k, ok := problems[de.Code]; ok {
+			p := problem{Type: "/problems/" + string(de.Code), Title: k.title, Status: k.status,
+				Code: de.Code, Detail: de.Message, Errors: de.Fields}
+			if p.Errors == nil {
+				p.Errors = []domain.FieldError{}
+			}
+			return p
+		}
+	case errors.As(err, &he):
+		switch he.Code {
+		case http.StatusNotFound:
+			return newProblem(domain.CodeNotFound, "no such route: check the path against GET /v1/openapi.yaml")
+		case http.StatusMethodNotAllowed:
+			return newProblem(codeMethodNotAllowed, "the route does not accept method "+c.Request().Method)
+		}
+	case errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() == nil:
+		// Only the server's own deadlines get here (the read-your-writes
+		// wait): the write, if any, is durable, so a retry of the same
+		// request is answered as a replay.
+		return newProblem(codeNotReady, "the ledger did not catch up in time; repeat the same request to get its result")
+	}
+	level := slog.LevelError
+	if c.Request().Context().Err() != nil {
+		// The client went away (or the server is shutting down) while the
+		// request was served: nobody reads this answer, and it is no fault.
+		level = slog.LevelInfo
+	}
+	s.log.Log(c.Request().Context(), level, "internal error",
+		"request_id", requestID(c), "method", metricMethod(c.Request().Method), "route", c.Path(), "error", err)
+	return newProblem(codeInternal, fmt.Sprintf("an internal error occurred; it was logged with request id %s", requestID(c)))
+}
+
+func newProblem(code domain.Code, detail string) problem {
+	k := problems[code]
+	return problem{Type: "/problems/" + string(code), Title: k.title, Status: k.status, Code: code,
+		Detail: detail, Errors: []domain.FieldError{}}
+}

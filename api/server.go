@@ -1,0 +1,143 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/projections"
+)
+
+// DefaultReadYourWritesTimeout bounds how long a write waits for the
+// projections to apply it before answering. Projections apply an event in
+// microseconds; seconds only pass when the process is starved, and then a
+// 503 the client retries (idempotently) beats a hung connection.
+const DefaultReadYourWritesTimeout = 5 * time.Second
+
+// Config is what a Server needs. Ledger, Projections and Store are
+// required.
+type Config struct {
+	// Ledger records writes.
+	Ledger *domain.Ledger
+	// Projections answer reads; Run must feed them from Store.
+	Projections *projections.Projections
+	// Store serves the raw log of GET /v1/events.
+	Store domain.EventStore
+	// Logger receives one line per request and every internal error; nil
+	// discards them.
+	Logger *slog.Logger
+	// ReadYourWritesTimeout bounds the wait of a write for the projections;
+	// zero means DefaultReadYourWritesTimeout.
+	ReadYourWritesTimeout time.Duration
+}
+
+// Server is the HTTP API. Create it with New; serve Handler.
+type Server struct {
+	ledger  *domain.Ledger
+	proj    *projections.Projections
+	store   domain.EventStore
+	log     *slog.Logger
+	rywWait time.Duration
+	echo    *echo.Echo
+	metrics *metrics
+}
+
+// New returns a Server with every route of API.md but "Access" and
+// GET /v1/audit/verify. It panics if a required part of cfg is missing: that
+// is a wiring bug in the caller, not bad input.
+func New(cfg Config) *Server {
+	if cfg.Ledger == nil || cfg.Projections == nil || cfg.Store == nil {
+		panic("api: New needs Ledger, Projections and Store")
+	}
+	s := &Server{
+		ledger:  cfg.Ledger,
+		proj:    cfg.Projections,
+		store:   cfg.Store,
+		log:     cfg.Logger,
+		rywWait: cfg.ReadYourWritesTimeout,
+		metrics: newMetrics(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.rywWait <= 0 {
+		s.rywWait = DefaultReadYourWritesTimeout
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	// A request body is read only by readObject, under its own limit; no
+	// Echo binder is used anywhere, so no second decoding path exists.
+	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders)
+	s.routes(e)
+	s.echo = e
+	return s
+}
+
+// Handler returns the http.Handler serving the API (the caller wraps it in
+// an http.Server with its timeouts).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Routes lists the registered routes as "METHOD /path/{param}", for tests
+// and documentation checks.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.echo.Routes() {
+		out = append(out, Route{Method: r.Method, Path: openAPIPath(r.Path)})
+	}
+	return out
+}
+
+// Route is one registered route, its path written the OpenAPI way.
+type Route struct {
+	Method string
+	Path   string
+}
+
+func (s *Server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metricsHandler)
+
+	v1 := e.Group("/v1")
+	v1.GET("/openapi.yaml", s.openAPI)
+
+	v1.POST("/units", s.registerUnit)
+	v1.GET("/units", s.listUnits)
+	v1.GET("/units/:unit_id", s.getUnit)
+	v1.GET("/units/:unit_id/summary", s.unitSummary)
+
+	v1.POST("/funds", s.openFund)
+	v1.GET("/funds", s.listFunds)
+	v1.GET("/funds/:fund_id", s.getFund)
+	v1.POST("/funds/:fund_id/donations", s.recordDonation)
+	v1.POST("/funds/:fund_id/shelter-grants", s.payShelterGrant)
+	v1.POST("/funds/:fund_id/assistance-grants", s.grantAssistance)
+	v1.POST("/funds/:fund_id/loans", s.disburseLoan)
+	v1.GET("/funds/:fund_id/loans/:loan_id", s.getLoan)
+	v1.POST("/funds/:fund_id/loans/:loan_id/repayments", s.repayLoan)
+	v1.POST("/funds/:fund_id/reversals", s.reverse)
+	v1.GET("/funds/:fund_id/transactions", s.listTransactions)
+
+	v1.GET("/beneficiaries/:beneficiary_id", s.getBeneficiary)
+	v1.GET("/events", s.listEvents)
+}
+
+// waitFor blocks until the projections have applied pos (read-your-writes),
+// at most the configured time.
+//
+// Errors: context.DeadlineExceeded (answered 503 not_ready) or the
+// request's context error.
+func (s *Server) waitFor(c echo.Context, pos domain.Position) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.rywWait)
+	defer cancel()
+	if err := s.proj.WaitFor(ctx, pos); err != nil {
+		return fmt.Errorf("wait for position %d: %w", pos, err)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package api
+
+import (
+	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/projections"
+)
+
+// unitDTO is a unit as served: a root's parent_id is null rather than "",
+// so that clients test for a root the JSON way.
+type unitDTO struct {
+	UnitID   domain.UnitID   `json:"unit_id"`
+	Name     string          `json:"name"`
+	ParentID *domain.UnitID  `json:"parent_id"`
+	Path     []domain.UnitID `json:"path"`
+}
+
+func newUnitDTO(u projections.Unit) unitDTO {
+	d := unitDTO{UnitID: u.ID, Name: u.Name, Path: u.Path}
+	if u.ParentID != "" {
+		p := u.ParentID
+		d.ParentID = &p
+	}
+	if d.Path == nil {
+		d.Path = []domain.UnitID{}
+	}
+	return d
+}
+
+// registerUnit: POST /v1/units.
+func (s *Server) registerUnit(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow("unit_id", "name", "parent_id"); err != nil {
+		return err
+	}
+	cmd := domain.RegisterUnit{
+		UnitID:   domain.UnitID(f.str("unit_id", true)),
+		Name:     f.str("name", true),
+		ParentID: domain.UnitID(f.str("parent_id", false)),
+	}
+	if err := f.errs.validate(cmd); err != nil {
+		return err
+	}
+	res, err := s.ledger.RegisterUnit(c.Request().Context(), cmd, domain.SystemActor)
+	if err != nil {
+		return err
+	}
+	if err := s.waitFor(c, res.Position); err != nil {
+		return err
+	}
+	u, ok := s.proj.Unit(cmd.UnitID)
+	if !ok {
+		return fmt.Errorf("unit %s is missing from the projections at position %d", cmd.UnitID, res.Position)
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/units/"+string(cmd.UnitID))
+	return created(c, false, newUnitDTO(u))
+}
+
+// unitsScope is the cursor scope of GET /v1/units.
+const unitsScope = "units"
+
+// listUnits: GET /v1/units, in registration order.
+func (s *Server) listUnits(c echo.Context) error {
+	errs := &fieldErrors{}
+	q := newQuery(c, errs, "limit", "cursor")
+	limit := q.limit()
+	after := q.cursor(unitsScope)
+	if err := errs.err(); err != nil {
+		return err
+	}
+	units, next := s.proj.Units(int(after), limit)
+	items := make([]unitDTO, len(units))
+	for i, u := range units {
+		items[i] = newUnitDTO(u)
+	}
+	return respondOK(c, newPage(items, nextCursor(unitsScope, uint64(next), next > 0)))
+}
+
+// getUnit: GET /v1/units/{unit_id}.
+func (s *Server) getUnit(c echo.Context) error {
+	errs := &fieldErrors{}
+	newQuery(c, errs)
+	id := pathUnit(c, errs, "unit_id")
+	if err := errs.err(); err != nil {
+		return err
+	}
+	u, found := s.proj.Unit(id)
+	if !found {
+		return errUnitNotFound(id)
+	}
+	return respondOK(c, newUnitDTO(u))
+}
+
+// unitSummary: GET /v1/units/{unit_id}/summary?from=&to=, the roll-up of
+// the unit and its descendants over [from, to] (API.md, "Reading").
+func (s *Server) unitSummary(c echo.Context) error {
+	errs := &fieldErrors{}
+	id := pathUnit(c, errs, "unit_id")
+	q := newQuery(c, errs, "from", "to")
+	from, to := q.date("from"), q.date("to")
+	if to.IsZero() && !errs.has("to") {
+		to = s.ledger.Today()
+	}
+	if !from.IsZero() && !to.IsZero() && from > to {
+		errs.add("from", fmt.Sprintf("must not be later than to (%s)", to))
+	}
+	if err := errs.err(); err != nil {
+		return err
+	}
+	sum, found := s.proj.UnitSummary(id, from, to)
+	if !found {
+		return errUnitNotFound(id)
+	}
+	if sum.Funds == nil {
+		sum.Funds = []projections.FundLine{}
+	}
+	return respondOK(c, sum)
+}
+
+func errUnitNotFound(id domain.UnitID) error {
+	return domain.Errf(domain.CodeNotFound, "unit %q not found", id)
+}
