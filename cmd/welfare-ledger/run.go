@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+const usage = `welfare-ledger: an event-sourced ledger for trade-union welfare funds.
+
+Usage:
+  welfare-ledger serve [--addr 127.0.0.1:8080] [--data ./data]
+
+Commands:
+  serve   run the HTTP API on the embedded store (<data>/ledger.db)
+
+Run 'welfare-ledger COMMAND --help' for a command's flags.
+`
+
+// errUsage marks a command line that could not be understood; run has
+// already printed what was wrong.
+var errUsage = errors.New("invalid command line")
+
+// run is the whole program, with its environment passed in so that tests can
+// drive it: args without the program name, getenv for configuration,
+// stdout and stderr for output. It returns when the command is done or ctx
+// is cancelled (SIGINT, SIGTERM).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+		return errUsage
+	}
+}
+
+// envDefault returns the environment variable's value, or def when unset.
+func envDefault(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
