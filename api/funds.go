@@ -84,7 +84,7 @@ func (s *Server) listFunds(c echo.Context) error {
 			return errUnitNotFound(filter.Unit)
 		}
 	}
-	items, next := s.proj.Funds(filter, int(after), limit)
+	items, next := s.proj.Funds(filter, s.ledger.Today(), int(after), limit)
 	return respondOK(c, newPage(items, nextCursor(scope, uint64(next), next > 0)))
 }
 

@@ -456,6 +456,11 @@ func TestUnitsAndFundsLists(t *testing.T) {
 		if len(p.Items) != 1 || p.Items[0].Balance != "180000000" || p.Items[0].LoansOutstanding != "20000000" {
 			t.Errorf("GET /v1/funds?unit_id=cao-loc = %+v, want the capital fund with 180000000 and 20000000 out", p.Items)
 		}
+		// A list item is the same summary GET /v1/funds/{id} answers,
+		// dated today like it.
+		if len(p.Items) == 1 && p.Items[0].AsOf != today {
+			t.Errorf("GET /v1/funds item as_of = %q, want %q", p.Items[0].AsOf, today)
+		}
 	})
 }
 

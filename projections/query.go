@@ -181,9 +181,9 @@ func (f *fundNode) addPersonsInPeriod(set map[domain.BeneficiaryID]struct{}, fro
 	}
 }
 
-// Funds lists fund summaries (with every event) in the order the funds were
-// opened, paged like Units.
-func (p *Projections) Funds(flt FundFilter, after, limit int) (items []FundSummary, next int) {
+// Funds lists fund summaries at the end of asOf (as FundSummary) in the
+// order the funds were opened, paged like Units.
+func (p *Projections) Funds(flt FundFilter, asOf domain.Date, after, limit int) (items []FundSummary, next int) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	items = []FundSummary{}
@@ -199,7 +199,7 @@ func (p *Projections) Funds(flt FundFilter, after, limit int) (items []FundSumma
 		if len(items) == limit {
 			return items, i
 		}
-		items = append(items, f.summary(0))
+		items = append(items, f.summary(asOf))
 	}
 	return items, 0
 }
