@@ -33,6 +33,14 @@ func newPersonIndex() *personIndex {
 // grant adds a counted grant or loan.
 func (x *personIndex) grant(b domain.BeneficiaryID, id [16]byte, d domain.Date) {
 	old := x.people[b]
+	// The common case, a person helped again: a span still open since d
+	// or earlier already counts them from d on, so no count changes.
+	for _, s := range old {
+		if s.end == 0 && s.start <= d {
+			x.people[b] = append(old, span{start: d, id: id})
+			return
+		}
+	}
 	next := append(slices.Clone(old), span{start: d, id: id})
 	x.replace(b, old, next)
 }
