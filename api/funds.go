@@ -10,8 +10,9 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/projections"
 )
 
-// openFund: POST /v1/funds. It answers with the fund's summary as of
-// today, read after the projections applied the opening.
+// openFund: POST /v1/funds. It answers with the fund's summary as of the
+// day it was opened (see openedSummary), once the projections have applied
+// the opening.
 func (s *Server) openFund(c echo.Context) error {
 	f, err := readObject(c)
 	if err != nil {
@@ -38,12 +39,19 @@ func (s *Server) openFund(c echo.Context) error {
 	if err := s.waitFor(c, res.Position); err != nil {
 		return err
 	}
-	sum, found := s.proj.FundSummary(res.Fund.FundID, s.ledger.Today())
-	if !found {
-		return fmt.Errorf("fund %s is missing from the projections at position %d", res.Fund.FundID, res.Position)
-	}
 	c.Response().Header().Set(echo.HeaderLocation, "/v1/funds/"+res.Fund.FundID.String())
-	return created(c, res.Replay, sum)
+	return created(c, res.Replay, openedSummary(res))
+}
+
+// openedSummary is the answer to opening a fund: its summary as of the day
+// it was opened, before any money. It is built from the recorded FundOpened
+// event alone, so a replay, even years later, answers exactly what the first
+// request answered (API.md: "returns the original result").
+func openedSummary(r domain.FundResult) projections.FundSummary {
+	return projections.FundSummary{
+		FundID: r.Fund.FundID, UnitID: r.Fund.UnitID, Name: r.Fund.Name, Kind: r.Fund.Kind, OpenedOn: r.Fund.OpenedOn,
+		AsOf: domain.DateOf(r.RecordedAt), Position: r.Position,
+	}
 }
 
 // notFuture refuses a business date after today before the command reaches

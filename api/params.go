@@ -46,10 +46,12 @@ func newQuery(c echo.Context, errs *fieldErrors, allowed ...string) *query {
 	return &query{values: values, errs: errs}
 }
 
-// get returns a parameter and whether it was given.
+// get returns a parameter and whether it was given. An empty value counts
+// as not given: "?unit_id=&kind=" is how forms and API.md write "no
+// filter".
 func (q *query) get(name string) (string, bool) {
 	vs, ok := q.values[name]
-	if !ok || len(vs) == 0 {
+	if !ok || len(vs) == 0 || vs[0] == "" {
 		return "", false
 	}
 	return vs[0], true

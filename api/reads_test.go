@@ -423,6 +423,7 @@ func TestUnitsAndFundsLists(t *testing.T) {
 		{"kind", "?kind=shelter", []string{shelterFund}},
 		{"unit and kind", "?unit_id=vgcl&kind=capital_support", []string{capitalFund}},
 		{"nothing matches", "?unit_id=ha-noi&kind=social", nil},
+		{"empty values are no filter", "?unit_id=&kind=", []string{socialFund, capitalFund, shelterFund}},
 	}
 	for _, tc := range tests {
 		t.Run("funds "+tc.name, func(t *testing.T) {

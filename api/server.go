@@ -73,7 +73,7 @@ func New(cfg Config) *Server {
 	e.HTTPErrorHandler = s.handleError
 	// A request body is read only by readObject, under its own limit; no
 	// Echo binder is used anywhere, so no second decoding path exists.
-	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders)
+	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders, s.requireReady)
 	s.routes(e)
 	s.echo = e
 	return s

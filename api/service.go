@@ -37,6 +37,19 @@ func (s *Server) readyz(c echo.Context) error {
 	return respondOK(c, status{Status: "ready"})
 }
 
+// requireReady answers every /v1 request but the OpenAPI document with 503
+// not_ready until the projections have caught up with the log: during a
+// start-up replay a read would answer a balance from half the history, or
+// 404 for a fund that exists.
+func (s *Server) requireReady(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !s.proj.Ready() && c.Path() != "/v1/openapi.yaml" && strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+			return apiErr(codeNotReady, "the projections are catching up with the log; try again shortly")
+		}
+		return next(c)
+	}
+}
+
 // openAPI: GET /v1/openapi.yaml.
 func (s *Server) openAPI(c echo.Context) error {
 	return c.Blob(http.StatusOK, openAPIContentType, openAPIDoc)

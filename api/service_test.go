@@ -3,6 +3,7 @@ package api_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -53,7 +54,36 @@ func TestHealthAndReadiness(t *testing.T) {
 		if rec.Code != http.StatusOK {
 			t.Errorf("GET /healthz while not ready = %d, want 200 (alive)", rec.Code)
 		}
+
+		// Until then no ledger data is served, not even partial figures,
+		// and nothing is recorded; the OpenAPI document still is.
+		before := e.eventCount()
+		for _, req := range []*http.Request{
+			httptest.NewRequest(http.MethodGet, "/v1/funds/"+socialFund, nil),
+			httptest.NewRequest(http.MethodGet, "/v1/units", nil),
+			httptest.NewRequest(http.MethodGet, "/v1/events", nil),
+			jsonRequest(http.MethodPost, sDonations, `{"amount":"1","donor":{"kind":"member"}}`),
+		} {
+			rec := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(rec, req)
+			r := resp{method: req.Method, path: req.URL.Path, status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+			mustProblem(t, r, http.StatusServiceUnavailable, "not_ready")
+		}
+		if after := e.eventCount(); after != before {
+			t.Errorf("events while not ready: %d, want %d (nothing recorded)", after, before)
+		}
+		rec = httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/openapi.yaml", nil))
+		if rec.Code != http.StatusOK {
+			t.Errorf("GET /v1/openapi.yaml while not ready = %d, want 200", rec.Code)
+		}
 	})
+}
+
+func jsonRequest(method, path, body string) *http.Request {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
 }
 
 // TestReadYourWritesTimeout: when the projections do not apply a write in
@@ -63,9 +93,23 @@ func TestReadYourWritesTimeout(t *testing.T) {
 	e := newEnv(t)
 	e.units()
 	e.openFund(socialFund, "lang-son", "social")
+	// Projections caught up with another, empty store: ready, but they
+	// never see what this ledger writes, like projections lagging behind.
+	empty, err := embedded.Open(filepath.Join(t.TempDir(), "empty.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { empty.Close() })
+	lagging := projections.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go projections.Run(ctx, empty, lagging, slog.New(slog.DiscardHandler))
+	for !lagging.Ready() {
+		time.Sleep(time.Millisecond)
+	}
 	stalled := api.New(api.Config{
 		Ledger:                domain.NewLedger(e.store, func() time.Time { return fixedNow }),
-		Projections:           projections.New(), // never fed
+		Projections:           lagging,
 		Store:                 e.store,
 		ReadYourWritesTimeout: 20 * time.Millisecond,
 	})

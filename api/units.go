@@ -18,6 +18,13 @@ type unitDTO struct {
 	Path     []domain.UnitID `json:"path"`
 }
 
+// createdUnitDTO answers POST /v1/units: the unit and, like every write
+// response, its event's position in the log.
+type createdUnitDTO struct {
+	unitDTO
+	Position domain.Position `json:"position"`
+}
+
 func newUnitDTO(u projections.Unit) unitDTO {
 	d := unitDTO{UnitID: u.ID, Name: u.Name, Path: u.Path}
 	if u.ParentID != "" {
@@ -59,7 +66,7 @@ func (s *Server) registerUnit(c echo.Context) error {
 		return fmt.Errorf("unit %s is missing from the projections at position %d", cmd.UnitID, res.Position)
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/v1/units/"+string(cmd.UnitID))
-	return created(c, false, newUnitDTO(u))
+	return created(c, false, createdUnitDTO{unitDTO: newUnitDTO(u), Position: res.Position})
 }
 
 // unitsScope is the cursor scope of GET /v1/units.

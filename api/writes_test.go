@@ -31,7 +31,8 @@ func TestRegisterUnit(t *testing.T) {
 	t.Run("response of the write", func(t *testing.T) {
 		r := e.post("/v1/units", `{"unit_id":"lang-son-cao-loc-cd","name":"CĐCS Công ty B","parent_id":"cao-loc"}`)
 		mustStatus(t, r, http.StatusCreated)
-		want := `{"unit_id":"lang-son-cao-loc-cd","name":"CĐCS Công ty B","parent_id":"cao-loc","path":["vgcl","lang-son","cao-loc","lang-son-cao-loc-cd"]}`
+		// Like every write response, it carries the event's position.
+		want := `{"unit_id":"lang-son-cao-loc-cd","name":"CĐCS Công ty B","parent_id":"cao-loc","path":["vgcl","lang-son","cao-loc","lang-son-cao-loc-cd"],"position":4}`
 		if got := string(bytes.TrimSpace(r.body)); got != want {
 			t.Errorf("POST /v1/units = %s, want %s", got, want)
 		}
@@ -75,6 +76,15 @@ func TestOpenFund(t *testing.T) {
 		}
 		if after := e.eventCount(); after != before {
 			t.Errorf("events after replay = %d, want %d", after, before)
+		}
+	})
+
+	t.Run("replay after money moved answers the original result", func(t *testing.T) {
+		e.donate(socialFund, "700000", "2024-02-01")
+		again := e.post("/v1/funds", `{"fund_id":"`+socialFund+`","unit_id":"lang-son","name":"Quỹ Xã hội","kind":"social","opened_on":"2024-01-01"}`)
+		mustStatus(t, again, http.StatusOK)
+		if !bytes.Equal(again.body, r.body) {
+			t.Errorf("replay body after a donation = %s, want the original %s", again.body, r.body)
 		}
 	})
 

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -96,7 +97,13 @@ func (v *Validation) Err() error {
 	if len(v.fields) == 0 {
 		return nil
 	}
-	return &Error{Code: CodeValidation, Message: "the request has invalid fields", Fields: v.fields}
+	names := make([]string, 0, len(v.fields))
+	for _, f := range v.fields {
+		if !slices.Contains(names, f.Field) {
+			names = append(names, f.Field)
+		}
+	}
+	return &Error{Code: CodeValidation, Message: "the request has invalid fields: " + strings.Join(names, ", "), Fields: v.fields}
 }
 
 // Fields returns the collected failures.

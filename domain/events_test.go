@@ -169,3 +169,28 @@ func TestPayloadHash(t *testing.T) {
 		}
 	}
 }
+
+// TestValidationNamesEveryField: the message of a validation failure names
+// every bad field once, so a fund manager reading only the detail knows what
+// to correct.
+func TestValidationNamesEveryField(t *testing.T) {
+	var v domain.Validation
+	v.Addf("occurred_on", "must not be before the fund was opened (2024-01-01)")
+	v.Addf("amount", "must be greater than 0")
+	v.Addf("amount", "again")
+	err := v.Err()
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != domain.CodeValidation {
+		t.Fatalf("Validation.Err() = %v, want a validation_failed *Error", err)
+	}
+	if want := "the request has invalid fields: occurred_on, amount"; de.Message != want {
+		t.Errorf("message = %q, want %q", de.Message, want)
+	}
+	if len(de.Fields) != 3 {
+		t.Errorf("fields = %v, want all 3 entries kept", de.Fields)
+	}
+	var empty domain.Validation
+	if err := empty.Err(); err != nil {
+		t.Errorf("empty Validation.Err() = %v, want nil", err)
+	}
+}

@@ -270,10 +270,12 @@ func (f *Fund) decideReversal(c ReverseTransaction, occurred Date) (EventData, e
 				"loan %s has %d repayment(s) that are not reversed; reverse them first", l.ID, l.ActiveRepayments)
 		}
 		// A repayment reversed later than this reversal's date still
-		// counts until its own reversal date.
+		// counts until its own reversal date: reversing the loan before
+		// then would make its outstanding principal negative.
 		if headroom, at := l.Outstanding.MinFromDate(occurred); headroom.Cmp(l.Principal) < 0 {
-			return nil, Errf(CodeLoanHasRepayments,
-				"loan %s has repayments in effect on %s; date the reversal on or after their reversals", l.ID, at)
+			return nil, Errf(CodeExceedsOutstanding,
+				"reversing loan %s on %s would make its outstanding principal negative on %s, while a repayment is still in effect; date the reversal on or after the repayments' reversals",
+				l.ID, occurred, at)
 		}
 	}
 	data := &TransactionReversed{TransactionID: c.TransactionID, FundID: f.ID, Reverses: orig.ID, Reason: c.Reason,

@@ -983,8 +983,9 @@ func TestDecideReversal(t *testing.T) {
 		loan := fx.must(fx.loan(100, "2020-01-10"))
 		r := fx.must(fx.repay(loan, 30, "2020-01-12"))
 		fx.must(fx.reverse(r, "2020-01-20"))
-		// On 2020-01-15 the repayment was still in effect.
-		fx.refuse(fx.reverse(loan, "2020-01-15"), domain.CodeLoanHasRepayments)
+		// On 2020-01-15 the repayment was still in effect: reversing the
+		// loan then would make its outstanding principal negative.
+		fx.refuse(fx.reverse(loan, "2020-01-15"), domain.CodeExceedsOutstanding)
 		fx.must(fx.reverse(loan, "2020-01-20"))
 	})
 	t.Run("repayment", func(t *testing.T) {

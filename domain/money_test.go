@@ -40,6 +40,8 @@ func TestParseAmount(t *testing.T) {
 	}{
 		{name: "plain digits", in: "1250000", want: "1250000"},
 		{name: "zero fraction is normalised", in: "1250000.00", want: "1250000"},
+		{name: "zero padding is normalised", in: strings.Repeat("0", 70) + "5", want: "5"},
+		{name: "long zero fraction is normalised", in: "1." + strings.Repeat("0", 300), want: "1"},
 		{name: "one zero fraction digit", in: "1250000.0", want: "1250000"},
 		{name: "one dong", in: "1", want: "1"},
 		{name: "exactly 10^15", in: "1000000000000000", want: "1000000000000000"},
@@ -77,7 +79,7 @@ func TestParseAmount(t *testing.T) {
 		{name: "full-width digits", in: "１２３", wantErr: domain.ErrAmountSyntax},
 		{name: "currency suffix", in: "1250000đ", wantErr: domain.ErrAmountSyntax},
 		{name: "NUL byte", in: "12\x0034", wantErr: domain.ErrAmountSyntax},
-		{name: "over the length limit", in: "1." + strings.Repeat("0", 63), wantErr: domain.ErrAmountSyntax},
+		{name: "zero-padded is judged by value", in: strings.Repeat("0", 300) + "5000000000000000", wantErr: domain.ErrAmountTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
