@@ -141,6 +141,7 @@ type MoneyCommand interface {
 	TxID() uuid.UUID
 }
 
+// Fund and TxID implement MoneyCommand.
 func (c RecordDonation) Fund() uuid.UUID     { return c.FundID }
 func (c PayShelterGrant) Fund() uuid.UUID    { return c.FundID }
 func (c GrantAssistance) Fund() uuid.UUID    { return c.FundID }
