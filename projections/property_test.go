@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -359,6 +360,10 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 		}
 		check(fi.id, randDate())
 		check(fi.id, domain.DateOf(now))
+		checkEveryDate(t, l, c.Fund(), step)
+		if step%250 == 249 {
+			checkRebuild(t, l, step)
+		}
 		unit := []domain.UnitID{"vgcl", "lang-son", "cao-loc", "ha-noi"}[rng.IntN(4)]
 		from, to := domain.Date(0), randDate()
 		if rng.IntN(2) == 0 {
@@ -469,5 +474,74 @@ func checkUnit(t *testing.T, l *fakeLog, txs []*refTx, subtree []domain.UnitID, 
 	}
 	if got.Beneficiaries.Persons > sum {
 		t.Fatalf("%s persons %d > sum of per-fund persons %d", what, got.Beneficiaries.Persons, sum)
+	}
+}
+
+// checkEveryDate sweeps the fund's movements in date order and checks, on
+// every date that has one, that the running balance and outstanding
+// principal are not negative and that the projection's as_of answer agrees.
+func checkEveryDate(t *testing.T, l *fakeLog, fund uuid.UUID, step int) {
+	t.Helper()
+	var mine []*refTx
+	for _, r := range l.ref.txs {
+		if r.fund == fund {
+			mine = append(mine, r)
+		}
+	}
+	slices.SortStableFunc(mine, func(a, b *refTx) int { return int(a.date) - int(b.date) })
+	var balance, outstanding domain.VND
+	for i, r := range mine {
+		balance = balance.Add(r.signed())
+		amt := r.amount
+		if r.reversal {
+			amt = amt.Neg()
+		}
+		switch r.cat {
+		case domain.CatLoansDisbursed:
+			outstanding = outstanding.Add(amt)
+		case domain.CatRepayments:
+			outstanding = outstanding.Sub(amt)
+		}
+		if i+1 < len(mine) && mine[i+1].date == r.date {
+			continue // the end of the day is what counts
+		}
+		if balance.Sign() < 0 || outstanding.Sign() < 0 {
+			t.Fatalf("step %d fund %s on %s: balance %s, outstanding %s", step, fund, r.date, balance, outstanding)
+		}
+		got, _ := l.proj.FundSummary(fund, r.date)
+		if !got.Balance.Equal(balance) || !got.LoansOutstanding.Equal(outstanding) {
+			t.Fatalf("step %d fund %s as_of %s: balance %s outstanding %s, want %s and %s",
+				step, fund, r.date, got.Balance, got.LoansOutstanding, balance, outstanding)
+		}
+	}
+}
+
+// checkRebuild rebuilds projections from the log so far and compares every
+// fund's summary and transactions, and every unit's roll-up, with the live
+// ones.
+func checkRebuild(t *testing.T, l *fakeLog, step int) {
+	t.Helper()
+	rebuilt := New()
+	for _, se := range l.events {
+		e, err := domain.Decode(se)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rebuilt.Apply(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id := range l.funds {
+		a, _ := l.proj.FundSummary(id, 0)
+		b, _ := rebuilt.FundSummary(id, 0)
+		jsonEq(t, fmt.Sprintf("step %d rebuilt fund summary", step), b, a)
+		ta, _, _ := l.proj.Transactions(id, TxFilter{}, 0, 1<<30)
+		tb, _, _ := rebuilt.Transactions(id, TxFilter{}, 0, 1<<30)
+		jsonEq(t, fmt.Sprintf("step %d rebuilt transactions", step), tb, ta)
+	}
+	for id := range l.units {
+		a, _ := l.proj.UnitSummary(id, 0, domain.MaxDate)
+		b, _ := rebuilt.UnitSummary(id, 0, domain.MaxDate)
+		jsonEq(t, fmt.Sprintf("step %d rebuilt unit summary", step), b, a)
 	}
 }
