@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -275,117 +276,22 @@ func checkMeta(t *testing.T, got, want domain.Metadata) {
 	}
 }
 
-// payloadDiff compares two payloads field by field ("" when equal). Amounts
-// are compared with Equal, never ==.
+// payloadDiff compares two payloads ("" when equal) by their canonical JSON,
+// which covers every field, including any added later, and compares amounts
+// by value.
 func payloadDiff(got, want domain.EventData) string {
-	var d []string
-	f := func(name string, g, w any) {
-		if g != w {
-			d = append(d, fmt.Sprintf("%s = %v, want %v", name, g, w))
-		}
+	if reflect.TypeOf(got) != reflect.TypeOf(want) {
+		return fmt.Sprintf("type %T, want %T", got, want)
 	}
-	amt := func(name string, g, w domain.VND) {
-		if !g.Equal(w) {
-			d = append(d, fmt.Sprintf("%s = %s, want %s", name, g, w))
-		}
+	g, err1 := json.Marshal(got)
+	w, err2 := json.Marshal(want)
+	if err1 != nil || err2 != nil {
+		return fmt.Sprintf("marshal: %v, %v", err1, err2)
 	}
-	switch w := want.(type) {
-	case *domain.UnitRegistered:
-		g, ok := got.(*domain.UnitRegistered)
-		if !ok {
-			return fmt.Sprintf("type %T, want %T", got, want)
-		}
-		f("UnitID", g.UnitID, w.UnitID)
-		f("Name", g.Name, w.Name)
-		f("ParentID", g.ParentID, w.ParentID)
-	case *domain.FundOpened:
-		g, ok := got.(*domain.FundOpened)
-		if !ok {
-			return fmt.Sprintf("type %T, want %T", got, want)
-		}
-		f("FundID", g.FundID, w.FundID)
-		f("UnitID", g.UnitID, w.UnitID)
-		f("Name", g.Name, w.Name)
-		f("Kind", g.Kind, w.Kind)
-		f("OpenedOn", g.OpenedOn, w.OpenedOn)
-	case *domain.DonationReceived:
-		g, ok := got.(*domain.DonationReceived)
-		if !ok {
-			return fmt.Sprintf("type %T, want %T", got, want)
-		}
-		f("TransactionID", g.TransactionID, w.TransactionID)
-		f("FundID", g.FundID, w.FundID)
-		amt("Amount", g.Amount, w.Amount)
-		f("Donor.Name", g.Donor.Name, w.Donor.Name)
-		f("Donor.Kind", g.Donor.Kind, w.Donor.Kind)
-		f("Campaign", g.Campaign, w.Campaign)
-		f("Reference", g.Reference, w.Reference)
-		f("Note", g.Note, w.Note)
-	case *domain.ShelterGrantPaid:
-		g, ok := got.(*domain.ShelterGrantPaid)
-		if !ok {
-			return fmt.Sprintf("type %T, want %T", got, want)
-		}
-		f("TransactionID", g.TransactionID, w.TransactionID)
-		f("FundID", g.FundID, w.FundID)
-		f("BeneficiaryID", g.BeneficiaryID, w.BeneficiaryID)
-		amt("Amount", g.Amount, w.Amount)
-		f("Shelter", g.Shelter, w.Shelter)
-		f("DecisionNo", g.DecisionNo, w.DecisionNo)
-		f("Note", g.Note, w.Note)
-	case *domain.AssistanceGranted:
-		g, ok := got.(*domain.AssistanceGranted)
-		if !ok {
-			return fmt.Sprintf("type %T, want %T", got, want)
-		}
-		f("TransactionID", g.TransactionID, w.TransactionID)
-		f("FundID", g.FundID, w.FundID)
-		f("BeneficiaryID", g.BeneficiaryID, w.BeneficiaryID)
-		amt("Amount", g.Amount, w.Amount)
-		f("Category", g.Category, w.Category)
-		f("Note", g.Note, w.Note)
-	case *domain.LoanDisbursed:
-		g, ok := got.(*domain.LoanDisbursed)
-		if !ok {
-			return fmt.Sprintf("type %T, want %T", got, want)
-		}
-		f("LoanID", g.LoanID, w.LoanID)
-		f("FundID", g.FundID, w.FundID)
-		f("BeneficiaryID", g.BeneficiaryID, w.BeneficiaryID)
-		amt("Amount", g.Amount, w.Amount)
-		f("DueOn", g.DueOn, w.DueOn)
-		f("Project", g.Project, w.Project)
-		f("Note", g.Note, w.Note)
-	case *domain.LoanRepaid:
-		g, ok := got.(*domain.LoanRepaid)
-		if !ok {
-			return fmt.Sprintf("type %T, want %T", got, want)
-		}
-		f("TransactionID", g.TransactionID, w.TransactionID)
-		f("FundID", g.FundID, w.FundID)
-		f("LoanID", g.LoanID, w.LoanID)
-		f("BeneficiaryID", g.BeneficiaryID, w.BeneficiaryID)
-		amt("Amount", g.Amount, w.Amount)
-		f("Note", g.Note, w.Note)
-	case *domain.TransactionReversed:
-		g, ok := got.(*domain.TransactionReversed)
-		if !ok {
-			return fmt.Sprintf("type %T, want %T", got, want)
-		}
-		f("TransactionID", g.TransactionID, w.TransactionID)
-		f("FundID", g.FundID, w.FundID)
-		f("Reverses", g.Reverses, w.Reverses)
-		f("Reason", g.Reason, w.Reason)
-		f("OriginalType", g.OriginalType, w.OriginalType)
-		amt("Amount", g.Amount, w.Amount)
-		f("OriginalOccurredOn", g.OriginalOccurredOn, w.OriginalOccurredOn)
-		f("BeneficiaryID", g.BeneficiaryID, w.BeneficiaryID)
-		f("LoanID", g.LoanID, w.LoanID)
-		f("Shelter", g.Shelter, w.Shelter)
-	default:
-		return fmt.Sprintf("payloadDiff: no comparison for %T", want)
+	if !bytes.Equal(g, w) {
+		return fmt.Sprintf("payload = %s, want %s", g, w)
 	}
-	return strings.Join(d, "\n")
+	return ""
 }
 
 // sealChain seals payloads as consecutive events of one stream.
