@@ -53,17 +53,11 @@ func newTxDTO(r domain.TxResult) txDTO {
 	return d
 }
 
-// moneyCommand is a domain money command that can check its own fields.
-type moneyCommand interface {
-	domain.MoneyCommand
-	validator
-}
-
 // record validates cmd (adding its findings to the transport's), records
 // it, waits until the projections have it and answers 201, or 200 with
 // Idempotent-Replay for a repeat.
-func (s *Server) record(c echo.Context, errs *fieldErrors, occurredOn domain.Date, cmd moneyCommand) error {
-	s.notFuture(errs, "occurred_on", occurredOn)
+func (s *Server) record(c echo.Context, errs *fieldErrors, cmd domain.MoneyCommand) error {
+	s.notFuture(errs, "occurred_on", cmd.Occurred())
 	if err := errs.validate(cmd); err != nil {
 		return err
 	}
@@ -101,7 +95,7 @@ func (s *Server) recordDonation(c echo.Context) error {
 		}
 		cmd.Donor = domain.Donor{Name: donor.str("name", false), Kind: domain.DonorKind(donor.str("kind", true))}
 	}
-	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+	return s.record(c, f.errs, cmd)
 }
 
 // payShelterGrant: POST /v1/funds/{fund_id}/shelter-grants.
@@ -123,7 +117,7 @@ func (s *Server) payShelterGrant(c echo.Context) error {
 		DecisionNo:    f.str("decision_no", false),
 		Note:          f.str("note", false),
 	}
-	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+	return s.record(c, f.errs, cmd)
 }
 
 // grantAssistance: POST /v1/funds/{fund_id}/assistance-grants.
@@ -144,7 +138,7 @@ func (s *Server) grantAssistance(c echo.Context) error {
 		OccurredOn:    f.date("occurred_on"),
 		Note:          f.str("note", false),
 	}
-	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+	return s.record(c, f.errs, cmd)
 }
 
 // disburseLoan: POST /v1/funds/{fund_id}/loans. The loan id is the
@@ -167,7 +161,7 @@ func (s *Server) disburseLoan(c echo.Context) error {
 		Project:       f.str("project", false),
 		Note:          f.str("note", false),
 	}
-	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+	return s.record(c, f.errs, cmd)
 }
 
 // repayLoan: POST /v1/funds/{fund_id}/loans/{loan_id}/repayments.
@@ -187,7 +181,7 @@ func (s *Server) repayLoan(c echo.Context) error {
 		OccurredOn:    f.date("occurred_on"),
 		Note:          f.str("note", false),
 	}
-	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+	return s.record(c, f.errs, cmd)
 }
 
 // reverse: POST /v1/funds/{fund_id}/reversals.
@@ -206,5 +200,5 @@ func (s *Server) reverse(c echo.Context) error {
 		Reason:        f.str("reason", true),
 		OccurredOn:    f.date("occurred_on"),
 	}
-	return s.record(c, f.errs, cmd.OccurredOn, cmd)
+	return s.record(c, f.errs, cmd)
 }

@@ -139,15 +139,27 @@ type MoneyCommand interface {
 	Fund() uuid.UUID
 	// TxID returns the id of the transaction the command creates.
 	TxID() uuid.UUID
+	// Occurred returns the business date the client gave; zero means
+	// today.
+	Occurred() Date
+	// Validate adds every failure of the command's own fields to v.
+	Validate(v *Validation)
 }
 
-// Fund and TxID implement MoneyCommand.
+// Fund, Occurred and TxID implement MoneyCommand.
 func (c RecordDonation) Fund() uuid.UUID     { return c.FundID }
 func (c PayShelterGrant) Fund() uuid.UUID    { return c.FundID }
 func (c GrantAssistance) Fund() uuid.UUID    { return c.FundID }
 func (c DisburseLoan) Fund() uuid.UUID       { return c.FundID }
 func (c RepayLoan) Fund() uuid.UUID          { return c.FundID }
 func (c ReverseTransaction) Fund() uuid.UUID { return c.FundID }
+
+func (c RecordDonation) Occurred() Date     { return c.OccurredOn }
+func (c PayShelterGrant) Occurred() Date    { return c.OccurredOn }
+func (c GrantAssistance) Occurred() Date    { return c.OccurredOn }
+func (c DisburseLoan) Occurred() Date       { return c.OccurredOn }
+func (c RepayLoan) Occurred() Date          { return c.OccurredOn }
+func (c ReverseTransaction) Occurred() Date { return c.OccurredOn }
 
 func (c RecordDonation) TxID() uuid.UUID     { return c.TransactionID }
 func (c PayShelterGrant) TxID() uuid.UUID    { return c.TransactionID }

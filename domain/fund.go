@@ -157,9 +157,9 @@ func Decide(f *Fund, c MoneyCommand, now time.Time) ([]Pending, error) {
 	}
 
 	var v Validation
-	validateFields(c, &v)
+	c.Validate(&v)
 	today := DateOf(now)
-	occurred := occurredOn(c)
+	occurred := c.Occurred()
 	if occurred.IsZero() {
 		occurred = today
 	}
@@ -309,41 +309,6 @@ func fieldErr(field, format string, args ...any) error {
 	var v Validation
 	v.Addf(field, format, args...)
 	return v.Err()
-}
-
-func validateFields(c MoneyCommand, v *Validation) {
-	switch c := c.(type) {
-	case RecordDonation:
-		c.Validate(v)
-	case PayShelterGrant:
-		c.Validate(v)
-	case GrantAssistance:
-		c.Validate(v)
-	case DisburseLoan:
-		c.Validate(v)
-	case RepayLoan:
-		c.Validate(v)
-	case ReverseTransaction:
-		c.Validate(v)
-	}
-}
-
-func occurredOn(c MoneyCommand) Date {
-	switch c := c.(type) {
-	case RecordDonation:
-		return c.OccurredOn
-	case PayShelterGrant:
-		return c.OccurredOn
-	case GrantAssistance:
-		return c.OccurredOn
-	case DisburseLoan:
-		return c.OccurredOn
-	case RepayLoan:
-		return c.OccurredOn
-	case ReverseTransaction:
-		return c.OccurredOn
-	}
-	return 0
 }
 
 // Evolve applies one recorded event of the fund's stream. It only applies
