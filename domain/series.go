@@ -2,23 +2,34 @@ package domain
 
 import "sort"
 
-// DailySeries is a running sum by business date: At(d) is the sum of every
-// delta dated on or before d. It keeps one entry per distinct date, so an
-// answer for any date is a binary search, never a replay.
+// Summable is what a Series can sum: an exact value with addition,
+// subtraction and order, whose zero value is zero (VND, or a count).
+type Summable[T any] interface {
+	Add(T) T
+	Sub(T) T
+	Cmp(T) int
+}
+
+// Series is a running sum by business date: At(d) is the sum of every delta
+// dated on or before d. It keeps one entry per distinct date, so an answer
+// for any date is a binary search, never a replay.
 //
 // Deltas dated on or after the last date (the common case: entries recorded
 // on the day) cost O(1); a back-dated delta shifts the running sums of the
 // later dates, O(later dates).
-type DailySeries struct {
+type Series[T Summable[T]] struct {
 	dates []Date
-	cum   []VND // cum[i] = Σ deltas dated ≤ dates[i]
+	cum   []T // cum[i] = Σ deltas dated ≤ dates[i]
 }
 
+// DailySeries is a running balance in đồng by business date.
+type DailySeries = Series[VND]
+
 // Add records delta on date d.
-func (s *DailySeries) Add(d Date, delta VND) {
+func (s *Series[T]) Add(d Date, delta T) {
 	n := len(s.dates)
 	if n == 0 || d > s.dates[n-1] {
-		prev := VND{}
+		var prev T
 		if n > 0 {
 			prev = s.cum[n-1]
 		}
@@ -28,12 +39,12 @@ func (s *DailySeries) Add(d Date, delta VND) {
 	}
 	i := sort.Search(n, func(i int) bool { return s.dates[i] >= d })
 	if s.dates[i] != d {
-		prev := VND{}
+		var prev, zero T
 		if i > 0 {
 			prev = s.cum[i-1]
 		}
 		s.dates = append(s.dates, 0)
-		s.cum = append(s.cum, VND{})
+		s.cum = append(s.cum, zero)
 		copy(s.dates[i+1:], s.dates[i:])
 		copy(s.cum[i+1:], s.cum[i:])
 		s.dates[i] = d
@@ -45,18 +56,30 @@ func (s *DailySeries) Add(d Date, delta VND) {
 }
 
 // At returns the running sum at the end of date d.
-func (s *DailySeries) At(d Date) VND {
+func (s *Series[T]) At(d Date) T {
 	i := sort.Search(len(s.dates), func(i int) bool { return s.dates[i] > d })
 	if i == 0 {
-		return VND{}
+		var zero T
+		return zero
 	}
 	return s.cum[i-1]
 }
 
+// Between returns the sum of the deltas dated in [from, to]; a zero from
+// means from the beginning. Dates are yyyymmdd integers, so from−1 bounds
+// "before from" even when it is not itself a calendar date.
+func (s *Series[T]) Between(from, to Date) T {
+	if from.IsZero() {
+		return s.At(to)
+	}
+	return s.At(to).Sub(s.At(from - 1))
+}
+
 // Last returns the running sum over every date.
-func (s *DailySeries) Last() VND {
+func (s *Series[T]) Last() T {
 	if len(s.cum) == 0 {
-		return VND{}
+		var zero T
+		return zero
 	}
 	return s.cum[len(s.cum)-1]
 }
@@ -64,14 +87,14 @@ func (s *DailySeries) Last() VND {
 // MinFrom returns the smallest running sum on any date on or after d: the
 // headroom a new negative delta dated d must fit in so that no later date
 // goes below zero.
-func (s *DailySeries) MinFrom(d Date) VND {
+func (s *Series[T]) MinFrom(d Date) T {
 	m, _ := s.MinFromDate(d)
 	return m
 }
 
 // MinFromDate is MinFrom with the first date at which the minimum occurs, for
 // messages ("the balance on 2023-05-02 would be …").
-func (s *DailySeries) MinFromDate(d Date) (VND, Date) {
+func (s *Series[T]) MinFromDate(d Date) (T, Date) {
 	m, at := s.At(d), d
 	i := sort.Search(len(s.dates), func(i int) bool { return s.dates[i] > d })
 	for ; i < len(s.cum); i++ {
@@ -83,7 +106,7 @@ func (s *DailySeries) MinFromDate(d Date) (VND, Date) {
 }
 
 // Len returns the number of distinct dates.
-func (s *DailySeries) Len() int { return len(s.dates) }
+func (s *Series[T]) Len() int { return len(s.dates) }
 
 // Entry returns the i-th distinct date and the running sum at its end.
-func (s *DailySeries) Entry(i int) (Date, VND) { return s.dates[i], s.cum[i] }
+func (s *Series[T]) Entry(i int) (Date, T) { return s.dates[i], s.cum[i] }

@@ -59,22 +59,22 @@ func (x *personIndex) reverse(b domain.BeneficiaryID, id [16]byte, d domain.Date
 
 func (x *personIndex) replace(b domain.BeneficiaryID, old, next []span) {
 	for _, u := range union(old) {
-		x.count.add(u.start, -1)
+		x.count.Add(u.start, -1)
 		if u.end != 0 {
-			x.count.add(u.end, 1)
+			x.count.Add(u.end, 1)
 		}
 	}
 	for _, u := range union(next) {
-		x.count.add(u.start, 1)
+		x.count.Add(u.start, 1)
 		if u.end != 0 {
-			x.count.add(u.end, -1)
+			x.count.Add(u.end, -1)
 		}
 	}
 	x.people[b] = next
 }
 
 // at returns the number of persons counted at the end of date d.
-func (x *personIndex) at(d domain.Date) int { return x.count.at(d) }
+func (x *personIndex) at(d domain.Date) int { return int(x.count.At(d)) }
 
 // union merges spans into disjoint, non-empty intervals.
 func union(spans []span) []span {

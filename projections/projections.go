@@ -251,7 +251,7 @@ func (p *Projections) applyMoney(e domain.Event) error {
 		return fmt.Errorf("event %s at %d: %w", e.Type, e.Position, domain.ErrUnknownEventType)
 	}
 	if e.Type != domain.TypeTransactionReversed {
-		f.originals[t.kind].add(date, 1)
+		f.originals[t.kind].Add(date, 1)
 	}
 	f.txs = append(f.txs, t)
 	f.lastPos = e.Position
@@ -279,8 +279,8 @@ func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *d
 	by := t.tx.TransactionID
 	orig.tx.ReversedBy = &by
 	f.amounts[catOf(orig.kind)].Add(date, d.Amount.Neg())
-	f.reversed[orig.kind].add(date, 1)
-	f.reversals.add(date, 1)
+	f.reversed[orig.kind].Add(date, 1)
+	f.reversals.Add(date, 1)
 	f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.tx.OccurredOn, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:

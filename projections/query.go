@@ -121,11 +121,11 @@ func (f *fundNode) balanceAt(d domain.Date) domain.VND {
 
 func (f *fundNode) totals(from, to domain.Date) Totals {
 	return Totals{
-		Donations:        vndBetween(&f.amounts[aDonations], from, to),
-		ShelterGrants:    vndBetween(&f.amounts[aShelter], from, to),
-		AssistanceGrants: vndBetween(&f.amounts[aAssistance], from, to),
-		LoansDisbursed:   vndBetween(&f.amounts[aLoans], from, to),
-		Repayments:       vndBetween(&f.amounts[aRepayments], from, to),
+		Donations:        f.amounts[aDonations].Between(from, to),
+		ShelterGrants:    f.amounts[aShelter].Between(from, to),
+		AssistanceGrants: f.amounts[aAssistance].Between(from, to),
+		LoansDisbursed:   f.amounts[aLoans].Between(from, to),
+		Repayments:       f.amounts[aRepayments].Between(from, to),
 	}
 }
 
@@ -137,7 +137,7 @@ func (f *fundNode) counts(from, to domain.Date) Counts {
 		// Reversed originals dated in [from, to] with the reversal on or
 		// before to. A reversal is never dated before its original, so
 		// from the beginning this is every reversal dated ≤ to.
-		revd := f.reversed[k].at(to)
+		revd := int(f.reversed[k].At(to))
 		if !from.IsZero() {
 			for _, r := range f.revs {
 				if r.kind == k && r.revDate <= to && r.orig < from {
@@ -145,7 +145,7 @@ func (f *fundNode) counts(from, to domain.Date) Counts {
 				}
 			}
 		}
-		n[k] = f.originals[k].between(from, to) - revd
+		n[k] = int(f.originals[k].Between(from, to)) - revd
 	}
 	return Counts{
 		Donations:        n[kDonation],
@@ -153,7 +153,7 @@ func (f *fundNode) counts(from, to domain.Date) Counts {
 		AssistanceGrants: n[kAssistance],
 		Loans:            n[kLoan],
 		Repayments:       n[kRepayment],
-		Reversals:        f.reversals.between(from, to),
+		Reversals:        int(f.reversals.Between(from, to)),
 	}
 }
 
