@@ -100,58 +100,38 @@ func (q *query) cursor(scope string) uint64 {
 	return key
 }
 
-// pathParam returns a path parameter, unescaped: Echo matches on the raw
-// path when the URL has escapes, and leaves its parameters escaped then.
-func pathParam(c echo.Context, errs *fieldErrors, name string) (string, bool) {
+// pathParam reads a path parameter, unescaped (Echo matches on the raw
+// path when the URL has escapes, and leaves its parameters escaped then),
+// and parses it. A malformed value is a 422 naming the parameter, checked
+// before any lookup; a well-formed unknown one is a 404 later.
+func pathParam[T any](c echo.Context, errs *fieldErrors, name string, parse func(string) (T, error)) T {
+	var zero T
 	s, err := url.PathUnescape(c.Param(name))
 	if err != nil {
 		errs.add(name, "is not a valid URL path segment")
-		return "", false
+		return zero
 	}
-	return s, true
-}
-
-// pathUUID reads a UUID path parameter. A malformed id is a 422 naming the
-// parameter, checked before any lookup; a well-formed unknown one is 404.
-func pathUUID(c echo.Context, errs *fieldErrors, name string) uuid.UUID {
-	s, ok := pathParam(c, errs, name)
-	if !ok {
-		return uuid.Nil
-	}
-	u, err := domain.ParseUUID(s)
+	v, err := parse(s)
 	if err != nil {
 		errs.add(name, err.Error())
-		return uuid.Nil
+		return zero
 	}
-	return u
+	return v
+}
+
+// pathUUID reads a UUID path parameter.
+func pathUUID(c echo.Context, errs *fieldErrors, name string) uuid.UUID {
+	return pathParam(c, errs, name, domain.ParseUUID)
 }
 
 // pathUnit reads a unit slug path parameter.
 func pathUnit(c echo.Context, errs *fieldErrors, name string) domain.UnitID {
-	s, ok := pathParam(c, errs, name)
-	if !ok {
-		return ""
-	}
-	u, err := domain.ParseUnitID(s)
-	if err != nil {
-		errs.add(name, err.Error())
-		return ""
-	}
-	return u
+	return pathParam(c, errs, name, domain.ParseUnitID)
 }
 
 // pathBeneficiary reads a beneficiary id path parameter.
 func pathBeneficiary(c echo.Context, errs *fieldErrors, name string) domain.BeneficiaryID {
-	s, ok := pathParam(c, errs, name)
-	if !ok {
-		return ""
-	}
-	b, err := domain.ParseBeneficiaryID(s)
-	if err != nil {
-		errs.add(name, err.Error())
-		return ""
-	}
-	return b
+	return pathParam(c, errs, name, domain.ParseBeneficiaryID)
 }
 
 // nextCursor returns the cursor of the next page, or nil on the last.
