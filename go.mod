@@ -6,6 +6,7 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/shopspring/decimal v1.4.0
+	golang.org/x/time v0.15.0
 	modernc.org/sqlite v1.62.0
 )
 

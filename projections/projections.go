@@ -26,6 +26,9 @@ type Projections struct {
 	txs       map[uuid.UUID]*txNode
 	benef     map[domain.BeneficiaryID][]*txNode
 
+	tokens     map[uuid.UUID]*tokenNode
+	tokenOrder []*tokenNode
+
 	ready atomic.Bool
 
 	notifyMu sync.Mutex
@@ -113,6 +116,7 @@ func New() *Projections {
 		funds:  map[uuid.UUID]*fundNode{},
 		txs:    map[uuid.UUID]*txNode{},
 		benef:  map[domain.BeneficiaryID][]*txNode{},
+		tokens: map[uuid.UUID]*tokenNode{},
 		notify: make(chan struct{}),
 	}
 }
@@ -170,6 +174,8 @@ func (p *Projections) applyLocked(e domain.Event) error {
 		p.funds[d.FundID] = f
 		p.fundOrder = append(p.fundOrder, f)
 		u.funds = append(u.funds, f)
+	case *domain.TokenIssued, *domain.TokenRevoked:
+		p.applyAccess(e)
 	default:
 		if err := p.applyMoney(e); err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,11 +33,15 @@ const (
 	shutdownTimeout = 30 * time.Second
 )
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", envDefault(getenv, "WL_ADDR", "127.0.0.1:8080"), "listen address (env WL_ADDR)")
 	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db (env WL_DATA)")
 	logFormat := fs.String("log-format", envDefault(getenv, "WL_LOG_FORMAT", "text"), "log format: text or json (env WL_LOG_FORMAT)")
+	tlsCert := fs.String("tls-cert", getenv("WL_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (env WL_TLS_CERT)")
+	tlsKey := fs.String("tls-key", getenv("WL_TLS_KEY"), "the PEM private key of --tls-cert (env WL_TLS_KEY)")
+	rateLimit := fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second each token may send; 0 turns the limit off")
+	rateBurst := fs.Int("rate-burst", api.DefaultRateBurst, "requests a token may send at once above --rate-limit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -45,6 +50,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "serve: unexpected arguments %q\n", fs.Args())
+		return errUsage
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		fmt.Fprintln(stderr, "serve: --tls-cert and --tls-key go together")
+		return errUsage
+	}
+	if *rateLimit < 0 || *rateBurst < 1 {
+		fmt.Fprintln(stderr, "serve: --rate-limit must be 0 or more and --rate-burst 1 or more")
 		return errUsage
 	}
 	var handler slog.Handler
@@ -71,7 +84,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	proj := projections.New()
 	ledger := domain.NewLedger(store, time.Now)
-	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log})
+	if err := bootstrapAdmin(ctx, ledger, *dataDir, stdout); err != nil {
+		return err
+	}
+	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
+		RateLimit: &api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -91,9 +108,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	defer cancel()
 	projDone := make(chan error, 1)
 	go func() { projDone <- projections.Run(runCtx, store, proj, log) }()
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+		httpSrv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		// Load now, so that a bad file is an error at start, not a
+		// failure of every handshake.
+		if _, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey); err != nil {
+			ln.Close()
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+	}
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- httpSrv.Serve(ln) }()
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "data", *dataDir, "store", dbPath)
+	go func() {
+		if scheme == "https" {
+			httpDone <- httpSrv.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		httpDone <- httpSrv.Serve(ln)
+	}()
+	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "data", *dataDir, "store", dbPath)
 
 	var runErr error
 	select {
