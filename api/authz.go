@@ -104,7 +104,7 @@ func (s *Server) authorize(r route) echo.MiddlewareFunc {
 				return unauthorized("send Authorization: Bearer <token>")
 			}
 			if !slices.Contains(r.roles, p.role) {
-				return apiErr(codeForbidden, "a %s token may not %s %s", p.role, r.method, r.path)
+				return apiErr(codeForbidden, "the role %s may not %s %s", p.role, r.method, openAPIPath(r.path))
 			}
 			if unit, known := s.resourceUnit(c, r.resource); known {
 				if err := s.mayUse(c, unit); err != nil {

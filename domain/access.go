@@ -143,7 +143,7 @@ func (c IssueToken) Validate(v *Validation) {
 	}
 	if c.UnitID == "" {
 		if c.Role != RoleAdmin {
-			v.Addf("unit_id", "is required for a %s token", c.Role)
+			v.Addf("unit_id", "is required for a token of role %s", c.Role)
 		}
 	} else if _, err := ParseUnitID(string(c.UnitID)); err != nil {
 		v.Add("unit_id", err)
