@@ -153,11 +153,26 @@ func TestResponseHeaders(t *testing.T) {
 		{"write", http.MethodPost, "/v1/units", `{"unit_id":"x","name":"X"}`},
 		{"problem", http.MethodGet, "/v1/units/nowhere", ""},
 		{"unknown route", http.MethodGet, "/v2/anything", ""},
+		{"unauthorized", http.MethodGet, "/v1/units", ""},
+		{"contract", http.MethodGet, "/v1/openapi.yaml", ""},
+		{"health", http.MethodGet, "/healthz", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.request(tc.method, tc.path, tc.body)
-			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"} {
+			var r resp
+			if tc.name == "unauthorized" {
+				r = e.request(tc.method, tc.path, tc.body, "Authorization", "")
+				mustStatus(t, r, http.StatusUnauthorized)
+			} else {
+				r = e.request(tc.method, tc.path, tc.body)
+			}
+			for h, want := range map[string]string{
+				"X-Content-Type-Options":  "nosniff",
+				"Cache-Control":           "no-store",
+				"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+				"X-Frame-Options":         "DENY",
+				"Referrer-Policy":         "no-referrer",
+			} {
 				if got := r.header.Get(h); got != want {
 					t.Errorf("%s %s: %s = %q, want %q", tc.method, tc.path, h, got, want)
 				}
