@@ -64,7 +64,8 @@ func newEnv(t *testing.T) *env {
 func (e *env) start() {
 	t := e.t
 	t.Helper()
-	st, err := embedded.Open(filepath.Join(e.dir, "ledger.db"))
+	metrics := api.NewMetrics()
+	st, err := embedded.Open(filepath.Join(e.dir, "ledger.db"), embedded.OnCommit(metrics.ObserveCommit))
 	if err != nil {
 		t.Fatalf("embedded.Open() = %v", err)
 	}
@@ -78,7 +79,8 @@ func (e *env) start() {
 	go func() { runDone <- projections.Run(ctx, st, proj, logger) }()
 	ledger := domain.NewLedger(st, func() time.Time { return fixedNow })
 	limit := e.rateLimit
-	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger, RateLimit: &limit})
+	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger, RateLimit: &limit,
+		Metrics: metrics, LogHead: st.Head, StoreSize: st.DiskSize})
 	hs := httptest.NewServer(srv.Handler())
 	e.store, e.proj, e.server, e.http = st, proj, srv, hs
 	stopped := false

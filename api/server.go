@@ -37,6 +37,15 @@ type Config struct {
 	// RateLimit is the per-token request limit; nil means
 	// DefaultRateLimit and DefaultRateBurst, a zero PerSecond no limit.
 	RateLimit *RateLimit
+	// Metrics are served on GET /metrics; nil makes fresh ones (without the
+	// store's commit figures, which need NewMetrics before the store).
+	Metrics *Metrics
+	// LogHead returns the position of the log's last event, for the
+	// projection-lag gauge; nil leaves the gauge out.
+	LogHead func() domain.Position
+	// StoreSize returns the bytes the store takes on disk; nil leaves the
+	// gauge out.
+	StoreSize func() (int64, error)
 }
 
 // Server is the HTTP API. Create it with New; serve Handler.
@@ -47,7 +56,7 @@ type Server struct {
 	log     *slog.Logger
 	rywWait time.Duration
 	echo    *echo.Echo
-	metrics *metrics
+	metrics *Metrics
 	limits  *limiters
 }
 
@@ -63,11 +72,15 @@ func New(cfg Config) *Server {
 		store:   cfg.Store,
 		log:     cfg.Logger,
 		rywWait: cfg.ReadYourWritesTimeout,
-		metrics: newMetrics(),
+		metrics: cfg.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	s.metrics.bind(s, cfg.LogHead, cfg.StoreSize)
 	if s.rywWait <= 0 {
 		s.rywWait = DefaultReadYourWritesTimeout
 	}

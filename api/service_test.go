@@ -372,31 +372,3 @@ func openAPIOperations(t *testing.T, doc []byte) []string {
 	slices.Sort(ops)
 	return ops
 }
-
-func TestMetrics(t *testing.T) {
-	e := newEnv(t)
-	e.units()
-	e.get("/v1/beneficiaries/M001")
-	e.request("BREW", "/v1/units", "")
-	r := e.get("/metrics")
-	mustStatus(t, r, http.StatusOK)
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
-		t.Errorf("Content-Type = %q, want the Prometheus text format", ct)
-	}
-	body := string(r.body)
-	for _, want := range []string{
-		`welfare_ledger_http_requests_total{method="POST",route="/v1/units",status="201"} 3`,
-		`welfare_ledger_http_requests_total{method="GET",route="/v1/beneficiaries/:beneficiary_id",status="404"} 1`,
-		`welfare_ledger_http_requests_total{method="OTHER",route="/v1/units",status="405"} 1`,
-		`welfare_ledger_http_request_duration_seconds_count{method="POST",route="/v1/units"} 3`,
-		"welfare_ledger_projections_ready 1",
-		"welfare_ledger_projections_position ",
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("GET /metrics lacks %q:\n%s", want, body)
-		}
-	}
-	if strings.Contains(body, "M001") {
-		t.Errorf("GET /metrics mentions a beneficiary id:\n%s", body)
-	}
-}

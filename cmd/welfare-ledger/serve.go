@@ -76,7 +76,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("create data directory: %w", err)
 	}
 	dbPath := filepath.Join(*dataDir, "ledger.db")
-	store, err := embedded.Open(dbPath)
+	metrics := api.NewMetrics()
+	store, err := embedded.Open(dbPath, embedded.OnCommit(metrics.ObserveCommit))
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -88,7 +89,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
-		RateLimit: &api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}})
+		RateLimit: &api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst},
+		Metrics:   metrics, LogHead: store.Head, StoreSize: store.DiskSize})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
