@@ -152,11 +152,13 @@ func TestCrash(t *testing.T) {
 			t.Fatalf("round %d: failed while writing (seed %d)", round, seed)
 		}
 
+		killed := s
 		s = startServer(t, h.dataDir, addr)
 		doubts += h.check(s.base, round)
 		h.resend(s.base)
 		if t.Failed() {
-			t.Fatalf("round %d: failed (seed %d); server log:\n%s", round, seed, s.logs)
+			t.Fatalf("round %d: failed (seed %d); end of the killed server's log:\n%s\nend of the restarted server's log:\n%s",
+				round, seed, tail(killed.logs.Bytes()), tail(s.logs.Bytes()))
 		}
 	}
 	h.check(s.base, rounds+1)
@@ -171,6 +173,17 @@ func TestCrash(t *testing.T) {
 	}
 	t.Logf("crash test: %d kills in %v: %d writes, %d acknowledged, %d refused by the rules; %d were left in doubt by a kill (%d of them in the log) and re-sent; %d events in the log",
 		rounds, time.Since(start).Round(time.Millisecond), len(h.writes), by[acked], by[refused], doubts, h.doubtsFound, len(h.lastLog))
+}
+
+// logTail is how much of a server's log a failure shows.
+const logTail = 4 << 10
+
+// tail returns the last logTail bytes of a log.
+func tail(log []byte) string {
+	if len(log) > logTail {
+		log = log[len(log)-logTail:]
+	}
+	return string(log)
 }
 
 func newCrashClient() *http.Client {
