@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,6 +43,11 @@ const (
 	socialFund  = "0190a0b4-0000-7000-8000-00000000c001"
 	capitalFund = "0190a0b4-0000-7000-8000-00000000c002"
 )
+
+// crashFlags turn the per-token rate limit off: the test sends as fast as
+// it can with one token, and a 429 (which records nothing) would only blur
+// what it checks.
+var crashFlags = []string{"--rate-limit", "0"}
 
 // businessRefusals are the 409 codes a valid write may get when the state
 // of the fund changed under it; each records nothing. Any other refusal of
@@ -129,8 +132,8 @@ func TestCrash(t *testing.T) {
 
 	h := &crashHarness{t: t, dataDir: t.TempDir(), positions: map[string]uint64{}}
 	addr := freeAddr(t)
-	s := startServer(t, h.dataDir, addr)
-	h.readToken()
+	s := startServer(t, h.dataDir, addr, crashFlags...)
+	h.token = s.token // from <data>/admin.token, written by the first start
 	h.setUp(s.base, rng)
 
 	start := time.Now()
@@ -153,7 +156,7 @@ func TestCrash(t *testing.T) {
 		}
 
 		killed := s
-		s = startServer(t, h.dataDir, addr)
+		s = startServer(t, h.dataDir, addr, crashFlags...)
 		doubts += h.check(s.base, round)
 		h.resend(s.base)
 		if t.Failed() {
@@ -188,19 +191,6 @@ func tail(log []byte) string {
 
 func newCrashClient() *http.Client {
 	return &http.Client{Timeout: crashClientTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: crashWorkers}}
-}
-
-// readToken reads the admin token the first start writes, once the service
-// has authentication; before that the file is absent and no header is sent.
-func (h *crashHarness) readToken() {
-	b, err := os.ReadFile(filepath.Join(h.dataDir, "admin.token"))
-	if errors.Is(err, os.ErrNotExist) {
-		return
-	}
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.token = strings.TrimSpace(string(b))
 }
 
 // exchange is one finished HTTP request.

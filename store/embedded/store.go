@@ -244,8 +244,10 @@ func (s *Store) Stats() Stats {
 
 // Head returns the position of the last event in the log: the last one
 // committed through this Store, or the last in the file at Open. An empty
-// log has Head 0. Appends by another process to the same file after Open
-// are not seen.
+// log has Head 0. It costs an atomic load, no query: it is read at every
+// metrics scrape. Appends by another process to the same file (the token
+// commands of the CLI beside a running server) show from this Store's next
+// commit, which sees them; until then Head is that much behind.
 func (s *Store) Head() domain.Position { return domain.Position(s.head.Load()) }
 
 // DiskSize returns the bytes the ledger takes on disk: the database file
