@@ -234,7 +234,12 @@ func (l *Ledger) lead(ctx context.Context, id uuid.UUID, slot *fundSlot, me *fun
 		select {
 		case <-me.finished:
 			if len(slot.queue) > 0 {
-				slot.queue[0].lead <- struct{}{}
+				// Never blocks under slot.mu: a signal already pending
+				// means the same thing.
+				select {
+				case slot.queue[0].lead <- struct{}{}:
+				default:
+				}
 			} else {
 				slot.leading = false
 				l.forgetIfMissing(id, slot)
