@@ -132,6 +132,10 @@ dates) against the writes the server acknowledged, and fails on a mismatch
 or on any error but the intended insufficient_funds/exceeds_outstanding
 refusals.
 
+Against a running server (--url), give a token that may write (--token or
+WL_TOKEN; the admin token is in <data>/admin.token) and start the server
+with --rate-limit 0: its per-token limit would refuse most of the load.
+
 Mix operations: donation, shelter, assistance, loan, repayment, reversal
 (writes, each a new UUIDv7 transaction id), fund (GET /v1/funds/{id}), unit
 (GET /v1/units/{id}/summary, half of them over the last 30 days) and asof
