@@ -57,11 +57,11 @@ var businessRefusals = []string{
 	"not_reversible", "loan_has_repayments", "concurrent_modification",
 }
 
-// outcome is what the test knows about a write it sent.
-type outcome int
+// writeState is what the test knows about a write it sent.
+type writeState int
 
 const (
-	pending outcome = iota
+	pending writeState = iota
 	acked           // a 201 (or 200 replay) was received: it must be in the log once
 	refused         // a business refusal was received: it must not be in the log
 	inDoubt         // sent, no answer (killed) or a 5xx: all of it or nothing
@@ -81,7 +81,7 @@ type write struct {
 	loan        string // the loan a repayment repays
 	reverses    string
 
-	outcome outcome
+	outcome writeState
 }
 
 // crashHarness remembers every write of the test and drives the server.
@@ -170,7 +170,7 @@ func TestCrash(t *testing.T) {
 	}
 	s.kill()
 	h.checkFile()
-	by := map[outcome]int{}
+	by := map[writeState]int{}
 	for _, w := range h.writes {
 		by[w.outcome]++
 	}
@@ -286,7 +286,7 @@ func amount(rng *rand.Rand, lo, hi int64) string {
 	return strconv.FormatInt(lo+rng.Int64N(hi-lo+1), 10)
 }
 
-func beneficiary(rng *rand.Rand) string { return fmt.Sprintf("CR-%03d", rng.IntN(200)) }
+func crashBeneficiary(rng *rand.Rand) string { return fmt.Sprintf("CR-%03d", rng.IntN(200)) }
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
@@ -321,21 +321,21 @@ func (h *crashHarness) next(rng *rand.Rand) *write {
 			return h.donation(rng, fund, amount(rng, 100_000, 5_000_000))
 		case p < 40:
 			w := &write{kind: domain.TypeShelterGrantPaid, id: newID(rng), fund: socialFund,
-				amount: amount(rng, 1_000_000, 10_000_000), beneficiary: beneficiary(rng), shelter: []string{"new_build", "repair"}[rng.IntN(2)]}
+				amount: amount(rng, 1_000_000, 10_000_000), beneficiary: crashBeneficiary(rng), shelter: []string{"new_build", "repair"}[rng.IntN(2)]}
 			w.path = "/v1/funds/" + socialFund + "/shelter-grants"
 			w.body = mustJSON(map[string]any{"transaction_id": w.id, "beneficiary_id": w.beneficiary, "amount": w.amount,
 				"shelter": w.shelter, "occurred_on": crashDate})
 			return w
 		case p < 60:
 			w := &write{kind: domain.TypeAssistanceGranted, id: newID(rng), fund: socialFund,
-				amount: amount(rng, 200_000, 3_000_000), beneficiary: beneficiary(rng)}
+				amount: amount(rng, 200_000, 3_000_000), beneficiary: crashBeneficiary(rng)}
 			w.path = "/v1/funds/" + socialFund + "/assistance-grants"
 			w.body = mustJSON(map[string]any{"transaction_id": w.id, "beneficiary_id": w.beneficiary, "amount": w.amount,
 				"category": "serious_illness", "occurred_on": crashDate})
 			return w
 		case p < 75:
 			w := &write{kind: domain.TypeLoanDisbursed, id: newID(rng), fund: capitalFund,
-				amount: amount(rng, 1_000_000, 5_000_000), beneficiary: beneficiary(rng)}
+				amount: amount(rng, 1_000_000, 5_000_000), beneficiary: crashBeneficiary(rng)}
 			w.path = "/v1/funds/" + capitalFund + "/loans"
 			w.body = mustJSON(map[string]any{"loan_id": w.id, "beneficiary_id": w.beneficiary, "amount": w.amount,
 				"occurred_on": crashDate})

@@ -70,12 +70,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stderr, "serve: --log-format must be text or json, not %q\n", *logFormat)
 		return errUsage
 	}
-	log := slog.New(handler)
+	return serveData(ctx, serveConfig{addr: *addr, dataDir: *dataDir, tlsCert: *tlsCert, tlsKey: *tlsKey,
+		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}}, handler, stdout, nil)
+}
 
-	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
+// serveConfig is what serveData needs from the command line.
+type serveConfig struct {
+	addr, dataDir   string
+	tlsCert, tlsKey string // both or neither
+	rateLimit       api.RateLimit
+}
+
+// serveData runs the HTTP API on the embedded store in cfg.dataDir until
+// ctx is cancelled. It is serve without the command line, so that bench can
+// start the same server in-process. stdout receives the admin token of a
+// first start; started, when not nil, is called with the bound address and
+// the store once the server accepts connections.
+func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdout io.Writer, started func(addr string, store *embedded.Store)) error {
+	log := slog.New(handler)
+	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	dbPath := filepath.Join(*dataDir, "ledger.db")
+	dbPath := filepath.Join(cfg.dataDir, "ledger.db")
 	metrics := api.NewMetrics()
 	store, err := embedded.Open(dbPath, embedded.OnCommit(metrics.ObserveCommit))
 	if err != nil {
@@ -85,16 +101,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	proj := projections.New()
 	ledger := domain.NewLedger(store, time.Now)
-	if err := bootstrapAdmin(ctx, ledger, *dataDir, stdout); err != nil {
+	if err := bootstrapAdmin(ctx, ledger, cfg.dataDir, stdout); err != nil {
 		return err
 	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
-		RateLimit: &api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst},
-		Metrics:   metrics, LogHead: store.Head, StoreSize: store.DiskSize})
+		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize})
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
@@ -111,12 +126,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	projDone := make(chan error, 1)
 	go func() { projDone <- projections.Run(runCtx, store, proj, log) }()
 	scheme := "http"
-	if *tlsCert != "" {
+	if cfg.tlsCert != "" {
 		scheme = "https"
 		httpSrv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		// Load now, so that a bad file is an error at start, not a
 		// failure of every handshake.
-		if _, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey); err != nil {
+		if _, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey); err != nil {
 			ln.Close()
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
@@ -124,12 +139,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	httpDone := make(chan error, 1)
 	go func() {
 		if scheme == "https" {
-			httpDone <- httpSrv.ServeTLS(ln, *tlsCert, *tlsKey)
+			httpDone <- httpSrv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey)
 			return
 		}
 		httpDone <- httpSrv.Serve(ln)
 	}()
-	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "data", *dataDir, "store", dbPath)
+	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "data", cfg.dataDir, "store", dbPath)
+	if started != nil {
+		started(ln.Addr().String(), store)
+	}
 
 	var runErr error
 	select {
