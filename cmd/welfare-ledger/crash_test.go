@@ -62,9 +62,9 @@ type writeState int
 
 const (
 	pending writeState = iota
-	acked           // a 201 (or 200 replay) was received: it must be in the log once
-	refused         // a business refusal was received: it must not be in the log
-	inDoubt         // sent, no answer (killed) or a 5xx: all of it or nothing
+	acked              // a 201 (or 200 replay) was received: it must be in the log once
+	refused            // a business refusal was received: it must not be in the log
+	inDoubt            // sent, no answer (killed) or a 5xx: all of it or nothing
 )
 
 // write is one money write the test sent, kept byte for byte so that it can
