@@ -152,6 +152,7 @@ func FuzzWriteRequests(f *testing.F) {
 		path := fuzzEndpoints[int(endpoint)%len(fuzzEndpoints)]
 		before := s.head(t)
 		code, rec := s.post(path, body)
+		t.Logf("POST %s = %d %.120s", path, code, rec.Body)
 		if code >= 200 && code < 300 {
 			return
 		}
