@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -171,6 +172,68 @@ func FuzzWriteRequests(f *testing.F) {
 		}
 		if after := s.head(t); after != before {
 			t.Fatalf("POST %s %q = %d, but the log moved from %d to %d", path, body, code, before, after)
+		}
+	})
+}
+
+// fuzzReadRoutes build the read paths FuzzReadRequests sends, from one
+// fuzzed path segment.
+var fuzzReadRoutes = []func(seg string) string{
+	func(string) string { return "/v1/units" },
+	func(seg string) string { return "/v1/units/" + seg },
+	func(seg string) string { return "/v1/units/" + seg + "/summary" },
+	func(string) string { return "/v1/funds" },
+	func(seg string) string { return "/v1/funds/" + seg },
+	func(seg string) string { return "/v1/funds/" + seg + "/transactions" },
+	func(seg string) string { return "/v1/funds/" + capitalFund + "/loans/" + seg },
+	func(seg string) string { return "/v1/beneficiaries/" + seg },
+	func(string) string { return "/v1/events" },
+}
+
+// FuzzReadRequests sends arbitrary path parameters and raw query strings to
+// every read route of the real server: no 500, and every answer a 200 of
+// JSON or a problem+json with a code and status of API.md's table.
+func FuzzReadRequests(f *testing.F) {
+	for _, c := range []struct {
+		route      uint8
+		seg, query string
+	}{
+		{0, "", "limit=1000"}, {1, "vgcl", ""}, {2, "vgcl", "from=1900-01-01&to=9999-12-31"},
+		{3, "", "unit_id=vgcl&kind=social"}, {4, socialFund, "as_of=2024-02-29"}, {5, socialFund, "type=LoanRepaid&limit=1"},
+		{6, l1, ""}, {7, "M003", ""}, {8, "", "after=18446744073709551615"}, {4, socialFund, "as_of=%zz"},
+		{1, "a%2Fb", "x=1;y=2"}, {5, capitalFund, "cursor=AQKqqqqqqqqqqg"},
+	} {
+		f.Add(c.route, c.seg, c.query)
+	}
+	s := newFuzzServer(f)
+	f.Fuzz(func(t *testing.T, route uint8, seg, query string) {
+		path := fuzzReadRoutes[int(route)%len(fuzzReadRoutes)](url.PathEscape(seg))
+		req, err := http.NewRequest(http.MethodGet, "http://ledger.test"+path, nil)
+		if err != nil {
+			t.Fatalf("NewRequest(%q) = %v", path, err)
+		}
+		// The raw query goes in as the client sent it, bypassing the
+		// client's own URL checks, as any bytes may arrive on the wire.
+		req.URL.RawQuery = query
+		rec := httptest.NewRecorder()
+		s.handler.ServeHTTP(rec, req)
+		code := rec.Code
+		t.Logf("GET %s?%s = %d %.120s", path, query, code, rec.Body)
+		if code == http.StatusOK {
+			if !json.Valid(rec.Body.Bytes()) {
+				t.Fatalf("GET %s?%s = 200 with a body that is not JSON", path, query)
+			}
+			return
+		}
+		var p struct {
+			Code   string `json:"code"`
+			Status int    `json:"status"`
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" || json.Unmarshal(rec.Body.Bytes(), &p) != nil {
+			t.Fatalf("GET %s?%s = %d %s (%s), want a problem+json", path, query, code, rec.Body, ct)
+		}
+		if want, ok := apiCodes[p.Code]; !ok || want != code || p.Status != code {
+			t.Fatalf("GET %s?%s = %d %s: want a code of API.md's table with its status", path, query, code, rec.Body)
 		}
 	})
 }
