@@ -34,7 +34,10 @@ const (
 // connection's read error.
 func readObject(c echo.Context) (*form, error) {
 	req := c.Request()
-	if err := checkContentType(req.Header.Get(echo.HeaderContentType)); err != nil {
+	if err := checkContentType(req.Header.Values(echo.HeaderContentType)); err != nil {
+		return nil, err
+	}
+	if err := checkContentEncoding(req.Header.Values(echo.HeaderContentEncoding)); err != nil {
 		return nil, err
 	}
 	if req.ContentLength > MaxBodyBytes {
@@ -58,26 +61,52 @@ func readObject(c echo.Context) (*form, error) {
 		// happen; answer invalid_json rather than trust that blindly.
 		return nil, apiErr(codeInvalidJSON, "the body is not a JSON object")
 	}
-	return &form{members: members, errs: &fieldErrors{}}, nil
+	errs := &fieldErrors{}
+	// A write takes all its input from its path and body: a query
+	// parameter ("?dry_run=true", "?fund_id=…") would be ignored, and a
+	// client that believes otherwise must learn it before money moves.
+	newQuery(c, errs)
+	return &form{members: members, errs: errs}, nil
 }
 
 func tooLarge() error {
 	return apiErr(codePayloadTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
 }
 
-// checkContentType accepts application/json with at most a UTF-8 charset
-// parameter (RFC 8259 makes UTF-8 the only JSON encoding between systems).
-func checkContentType(header string) error {
-	if header == "" {
+// checkContentType accepts one Content-Type header of application/json with
+// at most a UTF-8 charset parameter (RFC 8259 makes UTF-8 the only JSON
+// encoding between systems). Two Content-Type headers are refused: proxies
+// and servers disagree on which one counts.
+func checkContentType(headers []string) error {
+	if len(headers) == 0 || headers[0] == "" {
 		return apiErr(codeUnsupportedMediaType, "the body must be sent with Content-Type: application/json")
 	}
+	if len(headers) > 1 {
+		return apiErr(codeUnsupportedMediaType, "the request has %d Content-Type headers; send one: application/json", len(headers))
+	}
+	header := headers[0]
 	mt, params, err := mime.ParseMediaType(header)
 	if err != nil || mt != "application/json" {
-		return apiErr(codeUnsupportedMediaType, "the body must be sent with Content-Type: application/json, not %q", header)
+		return apiErr(codeUnsupportedMediaType, "the body must be sent with Content-Type: application/json, not %q", clip(header))
 	}
 	for k, v := range params {
 		if k != "charset" || !strings.EqualFold(v, "utf-8") {
-			return apiErr(codeUnsupportedMediaType, "the only parameter Content-Type may carry is charset=utf-8, not %q", header)
+			return apiErr(codeUnsupportedMediaType, "the only parameter Content-Type may carry is charset=utf-8, not %q", clip(header))
+		}
+	}
+	return nil
+}
+
+// checkContentEncoding refuses a compressed or otherwise encoded body (RFC
+// 7694: 415 for a content coding the server does not accept). Decoding it
+// would bypass MaxBodyBytes, which bounds the bytes on the wire; reading it
+// undecoded would answer invalid_json to a well-meant request.
+func checkContentEncoding(headers []string) error {
+	for _, h := range headers {
+		for _, coding := range strings.Split(h, ",") {
+			if c := strings.TrimSpace(coding); c != "" && !strings.EqualFold(c, "identity") {
+				return apiErr(codeUnsupportedMediaType, "the body must not be encoded (Content-Encoding %q); send it as plain JSON", clip(c))
+			}
 		}
 	}
 	return nil
@@ -128,7 +157,7 @@ func walkObject(dec *json.Decoder, path string, depth int) error {
 			return apiErr(codeInvalidJSON, "the body is not valid JSON")
 		}
 		if seen[key] {
-			return apiErr(codeInvalidJSON, "the body has the key %q twice", path+key)
+			return apiErr(codeInvalidJSON, "the body has the key %q twice", clip(path+key))
 		}
 		seen[key] = true
 		if err := walkValue(dec, path+key, depth); err != nil {
@@ -178,5 +207,5 @@ func closing(dec *json.Decoder) error {
 
 // errUnknownField is the invalid_json answer to a member no request has.
 func errUnknownField(name string) *domain.Error {
-	return apiErr(codeInvalidJSON, "the body has the unknown field %q", name)
+	return apiErr(codeInvalidJSON, "the body has the unknown field %q", clip(name))
 }

@@ -101,11 +101,17 @@ const (
 
 // allow refuses members other than names: an unknown member is a client
 // bug (a misspelt optional field would otherwise be dropped silently).
+// Of several unknown members it names the first in byte order, so that
+// the same body always gets the same answer.
 func (f *form) allow(names ...string) error {
+	unknown, found := "", false
 	for k := range f.members {
-		if !slices.Contains(names, k) {
-			return errUnknownField(f.prefix + k)
+		if !slices.Contains(names, k) && (!found || k < unknown) {
+			unknown, found = k, true
 		}
+	}
+	if found {
+		return errUnknownField(f.prefix + unknown)
 	}
 	return nil
 }

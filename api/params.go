@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -18,6 +20,21 @@ const (
 	MaxPageSize     = 1000
 )
 
+// Limits of query strings. No endpoint takes more than five parameters,
+// and the longest legitimate value is a cursor (at most maxCursorLength).
+const (
+	// maxQueryParams bounds the parameters of one request, counting
+	// repeats: past it the request is refused as a whole, so that a query
+	// of thousands of parameters costs one error, not one per parameter.
+	maxQueryParams = 16
+	// maxQueryValueLen bounds every parameter value, in bytes, before any
+	// parser sees it.
+	maxQueryValueLen = 128
+	// maxEchoedLen bounds a client-chosen name (an unknown parameter or
+	// member) quoted back in a problem.
+	maxEchoedLen = 64
+)
+
 // query reads the query parameters of a request. Like form, it reports every
 // bad parameter to fieldErrors, named by the parameter.
 type query struct {
@@ -25,11 +42,25 @@ type query struct {
 	errs   *fieldErrors
 }
 
-// newQuery refuses parameters other than allowed and parameters given more
-// than once: a misspelt "asof" that is silently ignored would show an
-// auditor today's figures as if they were the past's.
+// newQuery refuses a malformed query string, parameters other than allowed,
+// parameters given more than once and values over maxQueryValueLen: a
+// misspelt "asof" that is silently ignored would show an auditor today's
+// figures as if they were the past's.
+//
+// It parses the raw query itself because Echo's QueryParams drops a
+// malformed pair ("as_of=%zz", "a=1;b=2") without a word, which would turn
+// a filter into no filter.
 func newQuery(c echo.Context, errs *fieldErrors, allowed ...string) *query {
-	values := c.QueryParams()
+	raw := c.Request().URL.RawQuery
+	if n := strings.Count(raw, "&") + 1; raw != "" && n > maxQueryParams {
+		errs.add("query", fmt.Sprintf("has %d parameters; at most %d are accepted", n, maxQueryParams))
+		return &query{values: url.Values{}, errs: errs}
+	}
+	values, err := url.ParseQuery(raw)
+	if err != nil {
+		errs.add("query", "is not a valid URL query string (each parameter is name=value, joined by '&', with %-escapes of two hex digits)")
+		return &query{values: url.Values{}, errs: errs}
+	}
 	names := make([]string, 0, len(values))
 	for k := range values {
 		names = append(names, k)
@@ -38,12 +69,30 @@ func newQuery(c echo.Context, errs *fieldErrors, allowed ...string) *query {
 	for _, k := range names {
 		switch {
 		case !slices.Contains(allowed, k):
-			errs.add(k, "is not a parameter of this endpoint")
+			errs.add(clip(k), "is not a parameter of this endpoint")
+			delete(values, k)
 		case len(values[k]) > 1:
 			errs.add(k, "must be given at most once")
+		case len(values[k][0]) > maxQueryValueLen:
+			errs.add(k, fmt.Sprintf("must be at most %d bytes", maxQueryValueLen))
+			delete(values, k)
 		}
 	}
 	return &query{values: values, errs: errs}
+}
+
+// clip shortens a client-chosen name for quoting in a problem: valid UTF-8,
+// at most maxEchoedLen bytes, "…" marking a cut.
+func clip(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= maxEchoedLen {
+		return s
+	}
+	cut := maxEchoedLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // get returns a parameter and whether it was given. An empty value counts

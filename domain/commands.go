@@ -168,9 +168,17 @@ func (c DisburseLoan) TxID() uuid.UUID       { return c.LoanID }
 func (c RepayLoan) TxID() uuid.UUID          { return c.TransactionID }
 func (c ReverseTransaction) TxID() uuid.UUID { return c.TransactionID }
 
-// checkText validates a free-text field: valid UTF-8, no control characters
-// (a NUL or an escape sequence in a voucher is never meant), at most max
-// characters, and not blank when required.
+// checkText validates a free-text field: valid UTF-8, no control
+// characters, at most max characters (runes), and not blank when required.
+//
+// Control characters are refused in every text field, notes and reasons
+// included, tab and line breaks too: a NUL or an escape sequence in a
+// voucher is never meant, and a note is one line of a register, printed
+// and exported one record per line. The same goes for the characters that
+// make text display other than it is stored: the Unicode line and paragraph
+// separators and the bidirectional embeddings, overrides and isolates, with
+// which a donor's name or a reason could read one way in a report and
+// another in the log an auditor checks.
 func checkText(v *Validation, field, s string, max int, required bool) {
 	switch {
 	case required && strings.TrimSpace(s) == "":
@@ -180,12 +188,16 @@ func checkText(v *Validation, field, s string, max int, required bool) {
 	case utf8.RuneCountInString(s) > max:
 		v.Addf(field, "must be at most %d characters", max)
 	case strings.IndexFunc(s, isControl) >= 0:
-		v.Addf(field, "must not contain control characters")
+		v.Addf(field, "must not contain control characters (tab and line breaks included) or bidirectional or line-separator formatting characters")
 	}
 }
 
+// isControl reports the characters checkText refuses: C0, DEL and C1
+// controls, U+2028 and U+2029, and the bidirectional formatting characters
+// U+202A–U+202E and U+2066–U+2069.
 func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
+		r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 func checkAmount(v *Validation, a VND) {
