@@ -50,6 +50,7 @@ type fuzzServer struct {
 	handler http.Handler
 	store   *embedded.Store
 	last    domain.Position
+	auth    string // the Authorization header of an unscoped admin token
 }
 
 // newFuzzServer starts a server with the fixed clock of the tests on a
@@ -76,7 +77,8 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 		}
 	})
 	ledger := domain.NewLedger(st, func() time.Time { return fixedNow })
-	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger})
+	// No rate limit: the fuzzer sends thousands of requests a second.
+	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger, RateLimit: &api.RateLimit{}})
 	s := &fuzzServer{handler: srv.Handler(), store: st}
 	deadline := time.Now().Add(waitLimit)
 	for !proj.Ready() {
@@ -85,6 +87,16 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	tok, err := ledger.IssueToken(ctx, domain.IssueToken{TokenID: domain.NewID(), Name: "fuzz", Role: domain.RoleAdmin}, domain.SystemActor)
+	if err != nil {
+		tb.Fatalf("IssueToken() = %v", err)
+	}
+	waitCtx, done := context.WithTimeout(ctx, waitLimit)
+	defer done()
+	if err := proj.WaitFor(waitCtx, tok.Position); err != nil {
+		tb.Fatalf("projections did not apply the token: %v", err)
+	}
+	s.auth = "Bearer " + tok.Token
 	for _, w := range []struct{ path, body string }{
 		{"/v1/units", `{"unit_id":"vgcl","name":"Tổng Liên đoàn"}`},
 		{"/v1/funds", `{"fund_id":"` + socialFund + `","unit_id":"vgcl","name":"Quỹ Xã hội","kind":"social","opened_on":"2024-01-01"}`},
@@ -104,6 +116,7 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 func (s *fuzzServer) post(path string, body []byte) (int, *httptest.ResponseRecorder) {
 	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", s.auth)
 	rec := httptest.NewRecorder()
 	s.handler.ServeHTTP(rec, req)
 	return rec.Code, rec
@@ -215,6 +228,7 @@ func FuzzReadRequests(f *testing.F) {
 		// The raw query goes in as the client sent it, bypassing the
 		// client's own URL checks, as any bytes may arrive on the wire.
 		req.URL.RawQuery = query
+		req.Header.Set("Authorization", s.auth)
 		rec := httptest.NewRecorder()
 		s.handler.ServeHTTP(rec, req)
 		code := rec.Code

@@ -202,6 +202,7 @@ func TestHostileHeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		req.Header.Set("Authorization", "Bearer "+e.token)
 		req.Header.Add("Content-Type", "application/json")
 		req.Header.Add("Content-Type", "text/plain")
 		res, err := e.http.Client().Do(req)
