@@ -3,6 +3,7 @@ package domain
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -565,6 +566,16 @@ func (r *jsonReader) strBytes() (contents []byte, plain bool) {
 		return nil, false
 	}
 	start := r.i + 1
+	// The common case, a string without escapes: the next quote ends it,
+	// and its bytes need only a check for control and non-ASCII bytes,
+	// eight at a time.
+	if n := bytes.IndexByte(r.b[start:], '"'); n >= 0 {
+		s := r.b[start : start+n]
+		if bytes.IndexByte(s, '\\') < 0 && printableASCII(s) {
+			r.i = start + n + 1
+			return s, true
+		}
+	}
 	plain, ascii := true, true
 	for j := start; j < len(r.b); j++ {
 		switch c := r.b[j]; {
@@ -587,6 +598,27 @@ func (r *jsonReader) strBytes() (contents []byte, plain bool) {
 	}
 	r.ok = false
 	return nil, false
+}
+
+// printableASCII reports whether every byte of s is in 0x20…0x7f.
+func printableASCII(s []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(s) >= 8 {
+		w := binary.LittleEndian.Uint64(s)
+		// (w − 0x20 in each byte) & ^w has a byte's high bit set when
+		// that byte is below 0x20 (exact for bytes below 0x80, which the
+		// w & highs test covers).
+		if ((w-0x20*ones)&^w|w)&highs != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for _, c := range s {
+		if c < 0x20 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // str reads a string value. Escapes and invalid UTF-8 (rare: Seal writes

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/internal/benchlog"
 )
 
 // BenchmarkSeal measures encoding one event (payload, metadata and the hash
@@ -35,5 +36,22 @@ func BenchmarkDecode(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkDecodeMix measures decoding benchlog's realistic mix of events
+// (the replay benchmarks' log), per event.
+func BenchmarkDecodeMix(b *testing.B) {
+	log, err := benchlog.Generate(10_000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := domain.Decode(log[i%len(log)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }

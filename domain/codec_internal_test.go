@@ -156,3 +156,20 @@ func FuzzDecodeFastMatchesSlow(f *testing.F) {
 		checkFastMatchesSlow(t, StoredEvent{Stream: "fund-x", Type: typ, Data: data, Metadata: meta})
 	})
 }
+
+// TestPrintableASCII checks the eight-at-a-time test against a byte loop
+// for every byte value at every position of a word and its tail.
+func TestPrintableASCII(t *testing.T) {
+	for n := 1; n <= 17; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				s := bytes.Repeat([]byte("a"), n)
+				s[pos] = byte(c)
+				want := c >= 0x20 && c < 0x80
+				if got := printableASCII(s); got != want {
+					t.Fatalf("printableASCII(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+	}
+}

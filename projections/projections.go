@@ -352,17 +352,8 @@ func fundOf(d domain.EventData) (uuid.UUID, bool) {
 // then follows the store's subscription until ctx is done. It returns the
 // first error that stops it (ctx's error on shutdown).
 func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog.Logger) error {
-	for {
-		batch, err := store.ReadAll(ctx, p.Position(), domain.MaxReadBatch)
-		if err != nil {
-			return fmt.Errorf("projections catch-up: %w", err)
-		}
-		if err := p.applyStored(batch); err != nil {
-			return err
-		}
-		if len(batch) < domain.MaxReadBatch {
-			break
-		}
+	if err := p.catchUp(ctx, store); err != nil {
+		return err
 	}
 	p.ready.Store(true)
 	log.Info("projections caught up", "position", uint64(p.Position()))
@@ -382,17 +373,97 @@ func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog
 	}
 }
 
-func (p *Projections) applyStored(batch []domain.StoredEvent) error {
-	if len(batch) == 0 {
-		return nil
+// catchUpReadAhead is how many batches each stage of the catch-up may run
+// ahead of the next one: enough to keep the stages busy, bounded so that a
+// slow apply does not pull the whole log into memory.
+const catchUpReadAhead = 2
+
+// catchUp applies the store's log from the current position to its end.
+// Reading, decoding and applying are three stages connected by channels, so
+// that on several cores the SQLite scan, the JSON decoding and the folding
+// overlap instead of adding up; events are still applied one batch at a
+// time, in log order.
+func (p *Projections) catchUp(ctx context.Context, store domain.EventStore) error {
+	ctx, cancel := context.WithCancel(ctx)
+	type stage struct {
+		stored []domain.StoredEvent
+		events []domain.Event
+		err    error
 	}
+	read := make(chan stage, catchUpReadAhead)
+	decoded := make(chan stage, catchUpReadAhead)
+	send := func(ch chan<- stage, st stage) bool {
+		select {
+		case ch <- st:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	go func() {
+		defer close(read)
+		after := p.Position()
+		for {
+			batch, err := store.ReadAll(ctx, after, domain.MaxReadBatch)
+			if err != nil {
+				err = fmt.Errorf("projections catch-up: %w", err)
+			}
+			if !send(read, stage{stored: batch, err: err}) || err != nil || len(batch) < domain.MaxReadBatch {
+				return
+			}
+			after = batch[len(batch)-1].Position
+		}
+	}()
+	go func() {
+		defer close(decoded)
+		for st := range read {
+			if st.err == nil {
+				st.events, st.err = decodeAll(st.stored)
+			}
+			if !send(decoded, st) || st.err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		for range decoded { // let both stages finish before returning
+		}
+	}()
+	for st := range decoded {
+		if st.err != nil {
+			return st.err
+		}
+		if len(st.events) == 0 {
+			continue
+		}
+		if err := p.applyBatch(st.events); err != nil {
+			return fmt.Errorf("projections: %w", err)
+		}
+	}
+	return ctx.Err()
+}
+
+// decodeAll decodes a batch of stored events.
+func decodeAll(batch []domain.StoredEvent) ([]domain.Event, error) {
 	events := make([]domain.Event, len(batch))
 	for i, se := range batch {
 		e, err := domain.Decode(se)
 		if err != nil {
-			return fmt.Errorf("projections: %w", err)
+			return nil, fmt.Errorf("projections: %w", err)
 		}
 		events[i] = e
+	}
+	return events, nil
+}
+
+func (p *Projections) applyStored(batch []domain.StoredEvent) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	events, err := decodeAll(batch)
+	if err != nil {
+		return err
 	}
 	if err := p.applyBatch(events); err != nil {
 		return fmt.Errorf("projections: %w", err)
