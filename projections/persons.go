@@ -23,7 +23,7 @@ type personIndex struct {
 // span is [start, end) in business dates; end zero means "still counted".
 type span struct {
 	start, end domain.Date
-	id         [16]byte // the grant or loan, to find it again on reversal
+	id         *txNode // the grant or loan, to find it again on reversal
 }
 
 func newPersonIndex() *personIndex {
@@ -31,7 +31,7 @@ func newPersonIndex() *personIndex {
 }
 
 // grant adds a counted grant or loan.
-func (x *personIndex) grant(b domain.BeneficiaryID, id [16]byte, d domain.Date) {
+func (x *personIndex) grant(b domain.BeneficiaryID, id *txNode, d domain.Date) {
 	old := x.people[b]
 	// The common case, a person helped again: a span still open since d
 	// or earlier already counts them from d on, so no count changes.
@@ -46,7 +46,7 @@ func (x *personIndex) grant(b domain.BeneficiaryID, id [16]byte, d domain.Date) 
 }
 
 // reverse ends the counting of grant id on date d.
-func (x *personIndex) reverse(b domain.BeneficiaryID, id [16]byte, d domain.Date) {
+func (x *personIndex) reverse(b domain.BeneficiaryID, id *txNode, d domain.Date) {
 	old := x.people[b]
 	next := slices.Clone(old)
 	for i := range next {

@@ -24,7 +24,9 @@ type Projections struct {
 	funds     map[uuid.UUID]*fundNode
 	fundOrder []*fundNode
 	txs       map[uuid.UUID]*txNode
-	benef     map[domain.BeneficiaryID][]*txNode
+	benef     map[domain.BeneficiaryID]*beneficiaryTxs
+	// actors shares one copy of each actor's name between transactions.
+	actors map[string]string
 
 	ready atomic.Bool
 
@@ -43,7 +45,7 @@ type unitNode struct {
 }
 
 // countKind indexes the per-category transaction counts.
-type countKind int
+type countKind uint8
 
 const (
 	kDonation countKind = iota
@@ -99,11 +101,11 @@ type loanState struct {
 	repaid domain.VND
 }
 
-type txNode struct {
-	tx      Transaction
-	fund    *fundNode
-	kind    countKind
-	revDate domain.Date // zero while not reversed
+// beneficiaryTxs lists a beneficiary's grants, loans and repayments in log
+// order; id is the one copy of the beneficiary id that every txNode shares.
+type beneficiaryTxs struct {
+	id  domain.BeneficiaryID
+	txs []*txNode
 }
 
 // New returns empty projections.
@@ -112,7 +114,8 @@ func New() *Projections {
 		units:  map[domain.UnitID]*unitNode{},
 		funds:  map[uuid.UUID]*fundNode{},
 		txs:    map[uuid.UUID]*txNode{},
-		benef:  map[domain.BeneficiaryID][]*txNode{},
+		benef:  map[domain.BeneficiaryID]*beneficiaryTxs{},
+		actors: map[string]string{},
 		notify: make(chan struct{}),
 	}
 }
@@ -201,98 +204,134 @@ func (p *Projections) applyMoney(e domain.Event) error {
 	if !ok {
 		return fmt.Errorf("%s at %d for unknown fund %s: %w", e.Type, e.Position, fundID, errInconsistent)
 	}
-	t := &txNode{fund: f, tx: Transaction{
-		TransactionID: e.Meta.EventID, FundID: f.info.FundID, UnitID: f.info.UnitID, Type: e.Type,
-		OccurredOn: e.Meta.OccurredOn, RecordedAt: e.Meta.RecordedAt, Position: e.Position, Actor: e.Meta.Actor,
-	}}
+	actor, ok := p.actors[e.Meta.Actor]
+	if !ok {
+		actor = e.Meta.Actor
+		p.actors[actor] = actor
+	}
+	t := &txNode{id: e.Meta.EventID, fund: f, pos: e.Position, date: e.Meta.OccurredOn, actor: actor,
+		recSec: e.Meta.RecordedAt.Unix(), recNsec: int32(e.Meta.RecordedAt.Nanosecond())}
+	var text packer
 	date := e.Meta.OccurredOn
+	var benef domain.BeneficiaryID
 	switch d := e.Data.(type) {
 	case *domain.DonationReceived:
-		donor := d.Donor
-		t.tx.Amount, t.tx.Donor, t.tx.Campaign, t.tx.Reference, t.tx.Note = d.Amount, &donor, d.Campaign, d.Reference, d.Note
-		t.kind = kDonation
+		t.typ, t.amount, t.kind, t.flags = 0, d.Amount, kDonation, flagDonor
+		text.add(tDonorName, d.Donor.Name)
+		text.enum(t, tDonorKind, string(d.Donor.Kind), donorKindNames)
+		text.add(tCampaign, d.Campaign)
+		text.add(tReference, d.Reference)
+		text.add(tNote, d.Note)
 		f.amounts[aDonations].Add(date, d.Amount)
 	case *domain.ShelterGrantPaid:
-		t.tx.Amount, t.tx.BeneficiaryID, t.tx.Shelter, t.tx.DecisionNo, t.tx.Note = d.Amount, d.BeneficiaryID, d.Shelter, d.DecisionNo, d.Note
+		t.typ, t.amount, benef = 1, d.Amount, d.BeneficiaryID
+		text.enum(t, tShelter, string(d.Shelter), shelterKindNames)
+		text.add(tDecisionNo, d.DecisionNo)
+		text.add(tNote, d.Note)
 		t.kind = kShelterNew
 		if d.Shelter == domain.ShelterRepair {
 			t.kind = kShelterRepair
 		}
 		f.amounts[aShelter].Add(date, d.Amount)
-		p.countPerson(f, d.BeneficiaryID, t.tx.TransactionID, date)
 	case *domain.AssistanceGranted:
-		t.tx.Amount, t.tx.BeneficiaryID, t.tx.Category, t.tx.Note = d.Amount, d.BeneficiaryID, d.Category, d.Note
-		t.kind = kAssistance
+		t.typ, t.amount, benef, t.kind = 2, d.Amount, d.BeneficiaryID, kAssistance
+		text.enum(t, tCategory, string(d.Category), categoryNames)
+		text.add(tNote, d.Note)
 		f.amounts[aAssistance].Add(date, d.Amount)
-		p.countPerson(f, d.BeneficiaryID, t.tx.TransactionID, date)
 	case *domain.LoanDisbursed:
-		loanID := d.LoanID
-		t.tx.Amount, t.tx.BeneficiaryID, t.tx.LoanID, t.tx.DueOn, t.tx.Project, t.tx.Note = d.Amount, d.BeneficiaryID, &loanID, d.DueOn, d.Project, d.Note
-		t.kind = kLoan
+		t.typ, t.amount, benef, t.kind, t.due = 3, d.Amount, d.BeneficiaryID, kLoan, d.DueOn
+		if d.LoanID == t.id {
+			t.flags |= flagLoanIsID
+		} else {
+			text.add(tLoanID, string(d.LoanID[:]))
+		}
+		text.add(tProject, d.Project)
+		text.add(tNote, d.Note)
 		f.amounts[aLoans].Add(date, d.Amount)
-		p.countPerson(f, d.BeneficiaryID, t.tx.TransactionID, date)
 		f.loans[d.LoanID] = &loanState{view: Loan{
-			LoanID: d.LoanID, FundID: f.info.FundID, BeneficiaryID: d.BeneficiaryID, Principal: d.Amount,
+			LoanID: d.LoanID, FundID: f.info.FundID, BeneficiaryID: p.beneficiary(d.BeneficiaryID).id, Principal: d.Amount,
 			Status: LoanActive, DisbursedOn: date, DueOn: d.DueOn, Project: d.Project,
 		}}
 	case *domain.LoanRepaid:
-		loanID := d.LoanID
-		t.tx.Amount, t.tx.BeneficiaryID, t.tx.LoanID, t.tx.Note = d.Amount, d.BeneficiaryID, &loanID, d.Note
-		t.kind = kRepayment
+		t.typ, t.amount, benef, t.kind = 4, d.Amount, d.BeneficiaryID, kRepayment
+		text.add(tLoanID, string(d.LoanID[:]))
+		text.add(tNote, d.Note)
 		f.amounts[aRepayments].Add(date, d.Amount)
 		if l, ok := f.loans[d.LoanID]; ok {
 			l.repaid = l.repaid.Add(d.Amount)
 		}
 	case *domain.TransactionReversed:
-		if err := p.applyReversal(e, f, t, d); err != nil {
+		t.typ, benef = typReversal, d.BeneficiaryID
+		if err := p.applyReversal(e, f, t, d, &text); err != nil {
 			return err
 		}
 	default:
 		return fmt.Errorf("event %s at %d: %w", e.Type, e.Position, domain.ErrUnknownEventType)
 	}
-	if e.Type != domain.TypeTransactionReversed {
+	if len(text.b) > 0 {
+		t.text = string(text.b)
+	}
+	var bt *beneficiaryTxs
+	if benef != "" {
+		bt = p.beneficiary(benef)
+		t.benef = bt.id
+	}
+	switch t.kind {
+	case kShelterNew, kShelterRepair, kAssistance, kLoan:
+		if t.typ != typReversal {
+			p.countPerson(f, t.benef, t, date)
+		}
+	}
+	if t.typ != typReversal {
 		f.originals[t.kind].Add(date, 1)
 	}
 	f.txs = append(f.txs, t)
 	f.lastPos = e.Position
-	p.txs[t.tx.TransactionID] = t
-	if t.tx.BeneficiaryID != "" && e.Type != domain.TypeTransactionReversed {
-		p.benef[t.tx.BeneficiaryID] = append(p.benef[t.tx.BeneficiaryID], t)
+	p.txs[t.id] = t
+	if bt != nil && t.typ != typReversal {
+		bt.txs = append(bt.txs, t)
 	}
 	return nil
 }
 
-func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *domain.TransactionReversed) error {
+// beneficiary returns the transactions of a beneficiary, creating the list.
+func (p *Projections) beneficiary(id domain.BeneficiaryID) *beneficiaryTxs {
+	bt, ok := p.benef[id]
+	if !ok {
+		bt = &beneficiaryTxs{id: id}
+		p.benef[id] = bt
+	}
+	return bt
+}
+
+func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *domain.TransactionReversed, text *packer) error {
 	orig, ok := p.txs[d.Reverses]
-	if !ok || orig.fund != f || orig.revDate != 0 || orig.tx.Type == domain.TypeTransactionReversed {
+	if !ok || orig.fund != f || orig.link != nil || orig.typ == typReversal {
 		return fmt.Errorf("reversal %s of %s at %d: %w", d.TransactionID, d.Reverses, e.Position, errInconsistent)
 	}
 	date := e.Meta.OccurredOn
-	reverses := d.Reverses
-	t.tx.Amount, t.tx.Reverses, t.tx.Reason, t.tx.BeneficiaryID = d.Amount, &reverses, d.Reason, d.BeneficiaryID
+	t.amount, t.link = d.Amount, orig
+	text.add(tReason, d.Reason)
 	if d.LoanID != uuid.Nil {
-		loanID := d.LoanID
-		t.tx.LoanID = &loanID
+		text.add(tLoanID, string(d.LoanID[:]))
 	}
 	t.kind = orig.kind
-	orig.revDate = date
-	by := t.tx.TransactionID
-	orig.tx.ReversedBy = &by
+	orig.link = t
 	f.amounts[catOf(orig.kind)].Add(date, d.Amount.Neg())
 	f.reversed[orig.kind].Add(date, 1)
 	f.reversals.Add(date, 1)
-	f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.tx.OccurredOn, revDate: date})
+	f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		p.uncountPerson(f, orig.tx.BeneficiaryID, orig.tx.TransactionID, date)
+		p.uncountPerson(f, orig.benef, orig, date)
 	}
 	switch orig.kind {
 	case kLoan:
-		if l, ok := f.loans[orig.tx.TransactionID]; ok {
+		if l, ok := f.loans[*orig.loanID()]; ok {
 			l.view.Status = LoanReversed
 		}
 	case kRepayment:
-		if l, ok := f.loans[*orig.tx.LoanID]; ok {
+		if l, ok := f.loans[*orig.loanID()]; ok {
 			l.repaid = l.repaid.Sub(d.Amount)
 		}
 	}
@@ -301,14 +340,14 @@ func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *d
 
 // countPerson counts a grant's or loan's beneficiary in the fund and in the
 // fund's unit and every ancestor, whose subtrees all contain the fund.
-func (p *Projections) countPerson(f *fundNode, b domain.BeneficiaryID, id uuid.UUID, d domain.Date) {
+func (p *Projections) countPerson(f *fundNode, b domain.BeneficiaryID, id *txNode, d domain.Date) {
 	f.persons.grant(b, id, d)
 	for u := f.unit; u != nil; u = u.parent {
 		u.persons.grant(b, id, d)
 	}
 }
 
-func (p *Projections) uncountPerson(f *fundNode, b domain.BeneficiaryID, id uuid.UUID, d domain.Date) {
+func (p *Projections) uncountPerson(f *fundNode, b domain.BeneficiaryID, id *txNode, d domain.Date) {
 	f.persons.reverse(b, id, d)
 	for u := f.unit; u != nil; u = u.parent {
 		u.persons.reverse(b, id, d)
