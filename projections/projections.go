@@ -25,8 +25,10 @@ type Projections struct {
 	fundOrder []*fundNode
 	txs       map[uuid.UUID]*txNode
 	benef     map[domain.BeneficiaryID]*beneficiaryTxs
-	// actors shares one copy of each actor's name between transactions.
-	actors map[string]string
+	// actors numbers the actors, whose names are in actorNames: a
+	// transaction keeps the number.
+	actors     map[string]uint32
+	actorNames []string
 
 	ready atomic.Bool
 
@@ -115,7 +117,7 @@ func New() *Projections {
 		funds:  map[uuid.UUID]*fundNode{},
 		txs:    map[uuid.UUID]*txNode{},
 		benef:  map[domain.BeneficiaryID]*beneficiaryTxs{},
-		actors: map[string]string{},
+		actors: map[string]uint32{},
 		notify: make(chan struct{}),
 	}
 }
@@ -206,17 +208,20 @@ func (p *Projections) applyMoney(e domain.Event) error {
 	}
 	actor, ok := p.actors[e.Meta.Actor]
 	if !ok {
-		actor = e.Meta.Actor
-		p.actors[actor] = actor
+		actor = uint32(len(p.actorNames))
+		p.actors[e.Meta.Actor] = actor
+		p.actorNames = append(p.actorNames, e.Meta.Actor)
 	}
-	t := &txNode{id: e.Meta.EventID, fund: f, pos: e.Position, date: e.Meta.OccurredOn, actor: actor,
-		recSec: e.Meta.RecordedAt.Unix(), recNsec: int32(e.Meta.RecordedAt.Nanosecond())}
+	t := &txNode{id: e.Meta.EventID, fund: f, pos: e.Position, date: e.Meta.OccurredOn, actor: actor}
 	var text packer
+	t.setRecorded(e.Meta.RecordedAt, &text)
 	date := e.Meta.OccurredOn
 	var benef domain.BeneficiaryID
 	switch d := e.Data.(type) {
 	case *domain.DonationReceived:
-		t.typ, t.amount, t.kind, t.flags = 0, d.Amount, kDonation, flagDonor
+		t.typ, t.kind = 0, kDonation
+		t.flags |= flagDonor
+		t.setAmount(d.Amount, &text)
 		text.add(tDonorName, d.Donor.Name)
 		text.enum(t, tDonorKind, string(d.Donor.Kind), donorKindNames)
 		text.add(tCampaign, d.Campaign)
@@ -224,7 +229,8 @@ func (p *Projections) applyMoney(e domain.Event) error {
 		text.add(tNote, d.Note)
 		f.amounts[aDonations].Add(date, d.Amount)
 	case *domain.ShelterGrantPaid:
-		t.typ, t.amount, benef = 1, d.Amount, d.BeneficiaryID
+		t.typ, benef = 1, d.BeneficiaryID
+		t.setAmount(d.Amount, &text)
 		text.enum(t, tShelter, string(d.Shelter), shelterKindNames)
 		text.add(tDecisionNo, d.DecisionNo)
 		text.add(tNote, d.Note)
@@ -234,12 +240,14 @@ func (p *Projections) applyMoney(e domain.Event) error {
 		}
 		f.amounts[aShelter].Add(date, d.Amount)
 	case *domain.AssistanceGranted:
-		t.typ, t.amount, benef, t.kind = 2, d.Amount, d.BeneficiaryID, kAssistance
+		t.typ, benef, t.kind = 2, d.BeneficiaryID, kAssistance
+		t.setAmount(d.Amount, &text)
 		text.enum(t, tCategory, string(d.Category), categoryNames)
 		text.add(tNote, d.Note)
 		f.amounts[aAssistance].Add(date, d.Amount)
 	case *domain.LoanDisbursed:
-		t.typ, t.amount, benef, t.kind, t.due = 3, d.Amount, d.BeneficiaryID, kLoan, d.DueOn
+		t.typ, benef, t.kind, t.due = 3, d.BeneficiaryID, kLoan, d.DueOn
+		t.setAmount(d.Amount, &text)
 		if d.LoanID == t.id {
 			t.flags |= flagLoanIsID
 		} else {
@@ -253,7 +261,8 @@ func (p *Projections) applyMoney(e domain.Event) error {
 			Status: LoanActive, DisbursedOn: date, DueOn: d.DueOn, Project: d.Project,
 		}}
 	case *domain.LoanRepaid:
-		t.typ, t.amount, benef, t.kind = 4, d.Amount, d.BeneficiaryID, kRepayment
+		t.typ, benef, t.kind = 4, d.BeneficiaryID, kRepayment
+		t.setAmount(d.Amount, &text)
 		text.add(tLoanID, string(d.LoanID[:]))
 		text.add(tNote, d.Note)
 		f.amounts[aRepayments].Add(date, d.Amount)
@@ -274,12 +283,12 @@ func (p *Projections) applyMoney(e domain.Event) error {
 	var bt *beneficiaryTxs
 	if benef != "" {
 		bt = p.beneficiary(benef)
-		t.benef = bt.id
+		t.benef = bt
 	}
 	switch t.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
 		if t.typ != typReversal {
-			p.countPerson(f, t.benef, t, date)
+			p.countPerson(f, t.beneficiaryID(), t, date)
 		}
 	}
 	if t.typ != typReversal {
@@ -310,7 +319,8 @@ func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *d
 		return fmt.Errorf("reversal %s of %s at %d: %w", d.TransactionID, d.Reverses, e.Position, errInconsistent)
 	}
 	date := e.Meta.OccurredOn
-	t.amount, t.link = d.Amount, orig
+	t.link = orig
+	t.setAmount(d.Amount, text)
 	text.add(tReason, d.Reason)
 	if d.LoanID != uuid.Nil {
 		text.add(tLoanID, string(d.LoanID[:]))
@@ -323,7 +333,7 @@ func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *d
 	f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		p.uncountPerson(f, orig.benef, orig, date)
+		p.uncountPerson(f, orig.beneficiaryID(), orig, date)
 	}
 	switch orig.kind {
 	case kLoan:

@@ -177,7 +177,7 @@ func (f *fundNode) addPersonsInPeriod(set map[domain.BeneficiaryID]struct{}, fro
 		if rd, ok := t.reversedOn(); ok && rd <= to {
 			continue
 		}
-		set[t.benef] = struct{}{}
+		set[t.beneficiaryID()] = struct{}{}
 	}
 }
 
@@ -312,7 +312,7 @@ func (p *Projections) Transactions(fund uuid.UUID, flt TxFilter, after domain.Po
 		if len(items) == limit {
 			return items, true, true
 		}
-		items = append(items, t.view())
+		items = append(items, t.view(p.actorNames))
 	}
 	return items, false, true
 }
@@ -357,22 +357,22 @@ func (p *Projections) Beneficiary(id domain.BeneficiaryID, visible func(domain.U
 		if visible != nil && !visible(t.fund.info.UnitID) {
 			continue
 		}
-		b.Items = append(b.Items, t.view())
+		b.Items = append(b.Items, t.view(p.actorNames))
 		if _, reversed := t.reversedOn(); reversed {
 			continue
 		}
 		switch t.kind {
 		case kShelterNew, kShelterRepair:
-			b.Totals.ShelterGrants = b.Totals.ShelterGrants.Add(t.amount)
+			b.Totals.ShelterGrants = b.Totals.ShelterGrants.Add(t.amount())
 		case kAssistance:
-			b.Totals.AssistanceGrants = b.Totals.AssistanceGrants.Add(t.amount)
+			b.Totals.AssistanceGrants = b.Totals.AssistanceGrants.Add(t.amount())
 		case kLoan:
-			b.Totals.LoansDisbursed = b.Totals.LoansDisbursed.Add(t.amount)
-			b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Add(t.amount)
+			b.Totals.LoansDisbursed = b.Totals.LoansDisbursed.Add(t.amount())
+			b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Add(t.amount())
 		case kRepayment:
-			b.Totals.Repayments = b.Totals.Repayments.Add(t.amount)
+			b.Totals.Repayments = b.Totals.Repayments.Add(t.amount())
 			if l, ok := t.fund.loans[*t.loanID()]; ok && l.view.Status != LoanReversed {
-				b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Sub(t.amount)
+				b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Sub(t.amount())
 			}
 		}
 		if t.kind != kRepayment {

@@ -15,25 +15,25 @@ import (
 // it by view. Fixed fields are inline; the free-text and rarely present
 // fields share one packed string (see textField).
 type txNode struct {
-	id     uuid.UUID
-	amount domain.VND
-	pos    domain.Position
-	recSec int64 // recorded_at, seconds since 1970 (UTC)
-	fund   *fundNode
+	id  uuid.UUID
+	amt int64 // the amount, unless flagBigAmount
+	pos domain.Position
+	// recNanos is recorded_at in nanoseconds since 1970 (UTC), unless
+	// flagRecordedInText.
+	recNanos int64
+	fund     *fundNode
 	// link is the reversal of an original that was reversed (nil while
 	// not reversed), and the original of a reversal.
 	link  *txNode
-	actor string // shared between the transactions of one actor
-	benef domain.BeneficiaryID
-	text  string // packed optional fields, see textField
-	// recNsec is recorded_at's nanoseconds within recSec.
-	recNsec int32
-	date    domain.Date // occurred_on
-	due     domain.Date // a loan's due_on
-	typ     uint8       // index in moneyTypes
-	kind    countKind
-	enum    uint8 // donor kind, shelter kind or category: index+1 in its list, 0 for none or "in text"
-	flags   uint8
+	benef *beneficiaryTxs // nil for none
+	text  string          // packed optional fields, see textField
+	actor uint32          // index in Projections.actorNames
+	date  domain.Date     // occurred_on
+	due   domain.Date     // a loan's due_on
+	typ   uint8           // index in moneyTypes
+	kind  countKind
+	enum  uint8 // donor kind, shelter kind or category: index+1 in its list, 0 for none or "in text"
+	flags uint8
 }
 
 // txNode flags.
@@ -42,6 +42,12 @@ const (
 	flagLoanIsID = 1 << iota
 	// flagDonor: the transaction carries a donor (every donation).
 	flagDonor
+	// flagBigAmount: the amount does not fit in an int64 and is in the
+	// text (tAmount).
+	flagBigAmount
+	// flagRecordedInText: recorded_at is outside the years an int64 of
+	// nanoseconds holds (1678–2262) and is in the text (tRecorded).
+	flagRecordedInText
 )
 
 // moneyTypes are the event types a txNode can hold, indexed by txNode.typ.
@@ -65,7 +71,9 @@ const (
 	tProject
 	tReason
 	tNote
-	tLoanID // 16 raw bytes
+	tLoanID   // 16 raw bytes
+	tAmount   // canonical decimal text
+	tRecorded // RFC 3339 with nanoseconds
 )
 
 // packer builds a txNode's text.
@@ -154,12 +162,58 @@ func (t *txNode) loanID() *uuid.UUID {
 	return nil
 }
 
-// view returns t as a Transaction.
-func (t *txNode) view() Transaction {
+// setAmount stores a transaction's amount.
+func (t *txNode) setAmount(v domain.VND, text *packer) {
+	if b := v.BigInt(); b.IsInt64() {
+		t.amt = b.Int64()
+		return
+	}
+	t.flags |= flagBigAmount
+	text.add(tAmount, v.String())
+}
+
+// amount returns the transaction's amount.
+func (t *txNode) amount() domain.VND {
+	if t.flags&flagBigAmount != 0 {
+		return domain.MustVND(t.field(tAmount)) // written by setAmount from a VND
+	}
+	return domain.VNDFromInt64(t.amt)
+}
+
+// setRecorded stores recorded_at.
+func (t *txNode) setRecorded(at time.Time, text *packer) {
+	if y := at.UTC().Year(); y > 1678 && y < 2262 {
+		t.recNanos = at.UnixNano()
+		return
+	}
+	t.flags |= flagRecordedInText
+	text.add(tRecorded, at.UTC().Format(time.RFC3339Nano))
+}
+
+// recorded returns recorded_at, in UTC.
+func (t *txNode) recorded() time.Time {
+	if t.flags&flagRecordedInText != 0 {
+		at, _ := time.Parse(time.RFC3339Nano, t.field(tRecorded)) // written by setRecorded
+		return at.UTC()
+	}
+	return time.Unix(0, t.recNanos).UTC()
+}
+
+// beneficiaryID returns the beneficiary of a grant, loan, repayment or
+// reversal, or "".
+func (t *txNode) beneficiaryID() domain.BeneficiaryID {
+	if t.benef == nil {
+		return ""
+	}
+	return t.benef.id
+}
+
+// view returns t as a Transaction; actorNames is Projections.actorNames.
+func (t *txNode) view(actorNames []string) Transaction {
 	tx := Transaction{
 		TransactionID: t.id, FundID: t.fund.info.FundID, UnitID: t.fund.info.UnitID, Type: t.eventType(),
-		Amount: t.amount, OccurredOn: t.date, RecordedAt: time.Unix(t.recSec, int64(t.recNsec)).UTC(),
-		Position: t.pos, Actor: t.actor, BeneficiaryID: t.benef, LoanID: t.loanID(), DueOn: t.due,
+		Amount: t.amount(), OccurredOn: t.date, RecordedAt: t.recorded(),
+		Position: t.pos, Actor: actorNames[t.actor], BeneficiaryID: t.beneficiaryID(), LoanID: t.loanID(), DueOn: t.due,
 		Campaign: t.field(tCampaign), Reference: t.field(tReference), DecisionNo: t.field(tDecisionNo),
 		Project: t.field(tProject), Reason: t.field(tReason), Note: t.field(tNote),
 	}

@@ -3,6 +3,8 @@ package projections
 import (
 	"reflect"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/google/uuid"
 
@@ -60,10 +62,16 @@ func TestTransactionViewsKeepEveryField(t *testing.T) {
 	}
 	long := string(make([]byte, 300))
 	for i := range events {
+		if i%13 == 0 {
+			events[i].Meta.RecordedAt = time.Date(1500+i%1000, 2, 3, 4, 5, 6, 7, time.UTC)
+		}
 		switch d := events[i].Data.(type) {
 		case *domain.DonationReceived:
 			if i%7 == 0 {
 				d.Donor.Kind, d.Note = "kind-from-the-future", long
+			}
+			if i%11 == 0 {
+				d.Amount = domain.MustVND("123456789012345678901234567890")
 			}
 		case *domain.AssistanceGranted:
 			if i%7 == 0 {
@@ -108,5 +116,14 @@ func TestTransactionViewsKeepEveryField(t *testing.T) {
 	}
 	if checked != len(events)-benchlog.Units*(1+benchlog.FundsPerUnit) {
 		t.Errorf("checked %d transactions, want %d", checked, len(events)-benchlog.Units*(1+benchlog.FundsPerUnit))
+	}
+}
+
+// TestTxNodeSize keeps txNode within the 96-byte allocation class: it is
+// allocated once per event of history.
+func TestTxNodeSize(t *testing.T) {
+	const limit = 96
+	if got := unsafe.Sizeof(txNode{}); got > limit {
+		t.Errorf("unsafe.Sizeof(txNode{}) = %d, want at most %d", got, limit)
 	}
 }
