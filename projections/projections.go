@@ -99,7 +99,7 @@ type reversalRec struct {
 }
 
 type loanState struct {
-	view   Loan
+	loan   *txNode // the disbursement
 	repaid domain.VND
 }
 
@@ -256,10 +256,7 @@ func (p *Projections) applyMoney(e domain.Event) error {
 		text.add(tProject, d.Project)
 		text.add(tNote, d.Note)
 		f.amounts[aLoans].Add(date, d.Amount)
-		f.loans[d.LoanID] = &loanState{view: Loan{
-			LoanID: d.LoanID, FundID: f.info.FundID, BeneficiaryID: p.beneficiary(d.BeneficiaryID).id, Principal: d.Amount,
-			Status: LoanActive, DisbursedOn: date, DueOn: d.DueOn, Project: d.Project,
-		}}
+		f.loans[d.LoanID] = &loanState{loan: t}
 	case *domain.LoanRepaid:
 		t.typ, benef, t.kind = 4, d.BeneficiaryID, kRepayment
 		t.setAmount(d.Amount, &text)
@@ -288,7 +285,7 @@ func (p *Projections) applyMoney(e domain.Event) error {
 	switch t.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
 		if t.typ != typReversal {
-			p.countPerson(f, t.beneficiaryID(), t, date)
+			p.countPerson(f, t.beneficiaryID(), date)
 		}
 	}
 	if t.typ != typReversal {
@@ -333,13 +330,9 @@ func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *d
 	f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		p.uncountPerson(f, orig.beneficiaryID(), orig, date)
+		p.uncountPerson(f, orig.beneficiaryID(), orig.date, date)
 	}
 	switch orig.kind {
-	case kLoan:
-		if l, ok := f.loans[*orig.loanID()]; ok {
-			l.view.Status = LoanReversed
-		}
 	case kRepayment:
 		if l, ok := f.loans[*orig.loanID()]; ok {
 			l.repaid = l.repaid.Sub(d.Amount)
@@ -350,17 +343,19 @@ func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *d
 
 // countPerson counts a grant's or loan's beneficiary in the fund and in the
 // fund's unit and every ancestor, whose subtrees all contain the fund.
-func (p *Projections) countPerson(f *fundNode, b domain.BeneficiaryID, id *txNode, d domain.Date) {
-	f.persons.grant(b, id, d)
+func (p *Projections) countPerson(f *fundNode, b domain.BeneficiaryID, d domain.Date) {
+	f.persons.grant(b, d)
 	for u := f.unit; u != nil; u = u.parent {
-		u.persons.grant(b, id, d)
+		u.persons.grant(b, d)
 	}
 }
 
-func (p *Projections) uncountPerson(f *fundNode, b domain.BeneficiaryID, id *txNode, d domain.Date) {
-	f.persons.reverse(b, id, d)
+// uncountPerson ends, on date d, the counting of a grant or loan dated
+// start.
+func (p *Projections) uncountPerson(f *fundNode, b domain.BeneficiaryID, start, d domain.Date) {
+	f.persons.reverse(b, start, d)
 	for u := f.unit; u != nil; u = u.parent {
-		u.persons.reverse(b, id, d)
+		u.persons.reverse(b, start, d)
 	}
 }
 

@@ -329,9 +329,12 @@ func (p *Projections) Loan(fund, loan uuid.UUID) (Loan, bool) {
 	if !ok {
 		return Loan{}, false
 	}
-	v := l.view
-	v.Repaid = l.repaid
-	if v.Status != LoanReversed {
+	t := l.loan
+	v := Loan{LoanID: loan, FundID: f.info.FundID, BeneficiaryID: t.beneficiaryID(), Principal: t.amount(),
+		Repaid: l.repaid, Status: LoanActive, DisbursedOn: t.date, DueOn: t.due, Project: t.field(tProject)}
+	if _, reversed := t.reversedOn(); reversed {
+		v.Status = LoanReversed
+	} else {
 		v.Outstanding = v.Principal.Sub(l.repaid)
 		if v.Outstanding.IsZero() {
 			v.Status = LoanRepaid
@@ -371,8 +374,10 @@ func (p *Projections) Beneficiary(id domain.BeneficiaryID, visible func(domain.U
 			b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Add(t.amount())
 		case kRepayment:
 			b.Totals.Repayments = b.Totals.Repayments.Add(t.amount())
-			if l, ok := t.fund.loans[*t.loanID()]; ok && l.view.Status != LoanReversed {
-				b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Sub(t.amount())
+			if l, ok := t.fund.loans[*t.loanID()]; ok {
+				if _, reversed := l.loan.reversedOn(); !reversed {
+					b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Sub(t.amount())
+				}
 			}
 		}
 		if t.kind != kRepayment {

@@ -114,6 +114,19 @@ func TestTransactionViewsKeepEveryField(t *testing.T) {
 			checked++
 		}
 	}
+	for _, e := range events {
+		d, ok := e.Data.(*domain.LoanDisbursed)
+		if !ok {
+			continue
+		}
+		got, ok := p.Loan(d.FundID, d.LoanID)
+		want := Loan{LoanID: d.LoanID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Principal: d.Amount,
+			DisbursedOn: e.Meta.OccurredOn, DueOn: d.DueOn, Project: d.Project}
+		got.Repaid, got.Outstanding, got.Status = domain.VND{}, domain.VND{}, ""
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Fatalf("Loan(%s) = %+v, %v; want %+v", d.LoanID, got, ok, want)
+		}
+	}
 	if checked != len(events)-benchlog.Units*(1+benchlog.FundsPerUnit) {
 		t.Errorf("checked %d transactions, want %d", checked, len(events)-benchlog.Units*(1+benchlog.FundsPerUnit))
 	}
