@@ -233,7 +233,8 @@ func decodeSlow(se StoredEvent) (Event, error) {
 // decodeFast decodes an event in exactly the shape Seal writes, or reports
 // false and leaves the event to decodeSlow.
 func decodeFast(se StoredEvent) (Event, bool) {
-	m := jsonReader{b: se.Metadata, ok: true}
+	// One copy of the metadata holds actor and the three hashes.
+	m := jsonReader{b: se.Metadata, ok: true, src: string(se.Metadata)}
 	var meta Metadata
 	m.lit(`{"event_id":`)
 	meta.EventID = m.uuid()
@@ -322,6 +323,7 @@ func decodePayloadFast(t EventType, b []byte) (EventData, bool) {
 			case "amount":
 				d.Amount = r.vnd()
 			case "donor":
+				outer := r.seen
 				for r.open(); r.more(); {
 					switch r.key() {
 					case "name":
@@ -332,6 +334,7 @@ func decodePayloadFast(t EventType, b []byte) (EventData, bool) {
 						r.ok = false
 					}
 				}
+				r.seen = outer
 			case "campaign":
 				d.Campaign = r.str()
 			case "reference":
@@ -480,12 +483,14 @@ var (
 // values it returned are then meaningless and the caller falls back to
 // encoding/json.
 type jsonReader struct {
-	b      []byte
-	i      int
-	ok     bool
-	closed bool // the object just read ended with its '}'
-	first  bool // no key read yet in the current object
-	keys   []string
+	b     []byte
+	i     int
+	ok    bool
+	first bool   // no key read yet in the current object
+	seen  uint32 // bit i: knownKeys[i] was read in the current object
+	// src, when set, is string(b): plain strings are then substrings of
+	// it, one allocation for all of them.
+	src string
 }
 
 // lit consumes the exact bytes s.
@@ -504,7 +509,7 @@ func (r *jsonReader) done() bool { return r.ok && r.i == len(r.b) }
 func (r *jsonReader) open() {
 	r.lit("{")
 	r.first = true
-	r.keys = r.keys[:0]
+	r.seen = 0
 }
 
 // more reports whether another key follows in the current object; it
@@ -535,15 +540,13 @@ func (r *jsonReader) key() string {
 		r.ok = false
 		return ""
 	}
-	for _, k := range r.keys {
+	for i, k := range knownKeys {
 		if k == string(b) {
-			r.ok = false
-			return ""
-		}
-	}
-	for _, k := range knownKeys {
-		if k == string(b) {
-			r.keys = append(r.keys, k)
+			if r.seen&(1<<i) != 0 {
+				r.ok = false
+				return ""
+			}
+			r.seen |= 1 << i
 			return k
 		}
 	}
@@ -630,6 +633,9 @@ func (r *jsonReader) str() string {
 		return ""
 	}
 	if plain {
+		if r.src != "" {
+			return r.src[r.i-1-len(b) : r.i-1]
+		}
 		return string(b)
 	}
 	var s string

@@ -122,6 +122,9 @@ var fastPathEdits = []struct{ old, new string }{
 	{`"recorded_at":"2024-07-01T03:04:05.123456789Z"`, `"recorded_at":"0000-01-01T00:00:00Z"`},
 	{`"event_id":"0190a0b5-11aa-7bcd-8ef0-0123456789ab"`, `"event_id":"00000000-0000-0000-0000-000000000000"`},
 	{`"event_id":"0190a0b5-11aa-7bcd-8ef0-0123456789ab"`, `"event_id":"0190A0B5-11AA-7BCD-8EF0-0123456789AB"`},
+	{`"campaign":`, `"amount":"1","campaign":`},
+	{`"campaign":`, `"donor":{"name":"x"},"campaign":`},
+	{`"donor":{`, `"donor":{"name":"a","name":"b",`},
 	{`"}`, `"} `},
 	{`"}`, `"}}`},
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -208,9 +209,11 @@ func (p *Projections) applyMoney(e domain.Event) error {
 	}
 	actor, ok := p.actors[e.Meta.Actor]
 	if !ok {
+		// A copy: the decoded name may share memory with its whole event.
+		name := strings.Clone(e.Meta.Actor)
 		actor = uint32(len(p.actorNames))
-		p.actors[e.Meta.Actor] = actor
-		p.actorNames = append(p.actorNames, e.Meta.Actor)
+		p.actors[name] = actor
+		p.actorNames = append(p.actorNames, name)
 	}
 	t := &txNode{id: e.Meta.EventID, fund: f, pos: e.Position, date: e.Meta.OccurredOn, actor: actor}
 	var text packer
