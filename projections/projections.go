@@ -127,7 +127,7 @@ func New() *Projections {
 // order; an event at or before the current position is ignored.
 func (p *Projections) Apply(e domain.Event) error {
 	p.mu.Lock()
-	err := p.applyLocked(e)
+	err := p.applyLocked(&e)
 	p.mu.Unlock()
 	p.broadcast()
 	return err
@@ -136,8 +136,8 @@ func (p *Projections) Apply(e domain.Event) error {
 func (p *Projections) applyBatch(events []domain.Event) error {
 	p.mu.Lock()
 	var err error
-	for _, e := range events {
-		if err = p.applyLocked(e); err != nil {
+	for i := range events {
+		if err = p.applyLocked(&events[i]); err != nil {
 			break
 		}
 	}
@@ -157,7 +157,9 @@ func (p *Projections) broadcast() {
 // the ledger's write side makes it impossible, so it means a corrupted log.
 var errInconsistent = errors.New("event inconsistent with the log before it")
 
-func (p *Projections) applyLocked(e domain.Event) error {
+// applyLocked, applyMoney and applyReversal take the event by pointer: an
+// Event is a few hundred bytes, copied at every call otherwise.
+func (p *Projections) applyLocked(e *domain.Event) error {
 	if e.Position <= p.pos && p.pos != 0 {
 		return nil
 	}
@@ -198,7 +200,7 @@ func (p *Projections) applyUnit(d *domain.UnitRegistered) {
 	p.unitOrder = append(p.unitOrder, n)
 }
 
-func (p *Projections) applyMoney(e domain.Event) error {
+func (p *Projections) applyMoney(e *domain.Event) error {
 	fundID, ok := fundOf(e.Data)
 	if !ok {
 		return fmt.Errorf("event %s at %d: %w", e.Type, e.Position, domain.ErrUnknownEventType)
@@ -313,7 +315,7 @@ func (p *Projections) beneficiary(id domain.BeneficiaryID) *beneficiaryTxs {
 	return bt
 }
 
-func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *domain.TransactionReversed, text *packer) error {
+func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *domain.TransactionReversed, text *packer) error {
 	orig, ok := p.txs[d.Reverses]
 	if !ok || orig.fund != f || orig.link != nil || orig.typ == typReversal {
 		return fmt.Errorf("reversal %s of %s at %d: %w", d.TransactionID, d.Reverses, e.Position, errInconsistent)
@@ -494,12 +496,11 @@ func (p *Projections) catchUp(ctx context.Context, store domain.EventStore) erro
 // decodeAll decodes a batch of stored events.
 func decodeAll(batch []domain.StoredEvent) ([]domain.Event, error) {
 	events := make([]domain.Event, len(batch))
-	for i, se := range batch {
-		e, err := domain.Decode(se)
-		if err != nil {
+	for i := range batch {
+		var err error
+		if events[i], err = domain.Decode(batch[i]); err != nil {
 			return nil, fmt.Errorf("projections: %w", err)
 		}
-		events[i] = e
 	}
 	return events, nil
 }
