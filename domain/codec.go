@@ -3,11 +3,15 @@ package domain
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
 )
 
 // CurrentSchema is the schema number every event type is written with today.
@@ -170,7 +174,22 @@ func VerifyHash(prevHash string, se StoredEvent) (string, error) {
 
 // Decode decodes a stored event: its metadata and its payload, upcast to the
 // current schema. It does not verify the hash chain (see VerifyHash).
+//
+// Events as Seal writes them (compact JSON, fields in Seal's order) take a
+// hand-written fast path; anything else it does not fully understand —
+// whitespace, unknown or duplicated fields, null, an unknown type or schema,
+// any malformed value — is decoded by encoding/json, which also produces
+// every error. The fast path accepts nothing encoding/json refuses and
+// yields the same Event (FuzzDecodeFastMatchesSlow checks both).
 func Decode(se StoredEvent) (Event, error) {
+	if e, ok := decodeFast(se); ok {
+		return e, nil
+	}
+	return decodeSlow(se)
+}
+
+// decodeSlow is Decode through encoding/json.
+func decodeSlow(se StoredEvent) (Event, error) {
 	var mw struct {
 		metaWire
 		Hash string `json:"hash"`
@@ -214,3 +233,586 @@ func Decode(se StoredEvent) (Event, error) {
 		RawMetadata: se.Metadata,
 	}, nil
 }
+
+// decodeFast decodes an event in exactly the shape Seal writes, or reports
+// false and leaves the event to decodeSlow.
+func decodeFast(se StoredEvent) (Event, bool) {
+	// One copy of the metadata holds actor and the three hashes.
+	m := jsonReader{b: se.Metadata, ok: true, src: string(se.Metadata)}
+	var meta Metadata
+	m.lit(`{"event_id":`)
+	meta.EventID = m.uuid()
+	m.lit(`,"schema":`)
+	meta.Schema = m.smallInt()
+	m.lit(`,"occurred_on":`)
+	meta.OccurredOn = m.date()
+	m.lit(`,"recorded_at":`)
+	meta.RecordedAt = m.timestamp()
+	m.lit(`,"actor":`)
+	meta.Actor = m.str()
+	m.lit(`,"payload_hash":`)
+	meta.PayloadHash = m.str()
+	m.lit(`,"prev_hash":`)
+	meta.PrevHash = m.str()
+	m.lit(`,"hash":`)
+	meta.Hash = m.str()
+	m.lit(`}`)
+	if !m.done() || meta.EventID == uuid.Nil || meta.Schema != CurrentSchema {
+		return Event{}, false
+	}
+	t := EventType(se.Type)
+	data, ok := decodePayloadFast(t, se.Data)
+	if !ok {
+		return Event{}, false
+	}
+	return Event{
+		Position:    se.Position,
+		Stream:      se.Stream,
+		Revision:    se.Revision,
+		Type:        t,
+		Meta:        meta,
+		Data:        data,
+		RawData:     se.Data,
+		RawMetadata: se.Metadata,
+	}, true
+}
+
+// decodePayloadFast decodes a schema-1 payload whose fields are all known
+// and appear at most once, in any order.
+func decodePayloadFast(t EventType, b []byte) (EventData, bool) {
+	r := jsonReader{b: b, ok: true}
+	switch t {
+	case TypeUnitRegistered:
+		d := &UnitRegistered{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "unit_id":
+				d.UnitID = UnitID(r.str())
+			case "name":
+				d.Name = r.str()
+			case "parent_id":
+				d.ParentID = UnitID(r.str())
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	case TypeFundOpened:
+		d := &FundOpened{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "fund_id":
+				d.FundID = r.uuid()
+			case "unit_id":
+				d.UnitID = UnitID(r.str())
+			case "name":
+				d.Name = r.str()
+			case "kind":
+				d.Kind = FundKind(r.enum(fundKindNames))
+			case "opened_on":
+				d.OpenedOn = r.date()
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	case TypeDonationReceived:
+		d := &DonationReceived{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "transaction_id":
+				d.TransactionID = r.uuid()
+			case "fund_id":
+				d.FundID = r.uuid()
+			case "amount":
+				d.Amount = r.vnd()
+			case "donor":
+				outer := r.seen
+				for r.open(); r.more(); {
+					switch r.key() {
+					case "name":
+						d.Donor.Name = r.str()
+					case "kind":
+						d.Donor.Kind = DonorKind(r.enum(donorKindNames))
+					default:
+						r.ok = false
+					}
+				}
+				r.seen = outer
+			case "campaign":
+				d.Campaign = r.str()
+			case "reference":
+				d.Reference = r.str()
+			case "note":
+				d.Note = r.str()
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	case TypeShelterGrantPaid:
+		d := &ShelterGrantPaid{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "transaction_id":
+				d.TransactionID = r.uuid()
+			case "fund_id":
+				d.FundID = r.uuid()
+			case "beneficiary_id":
+				d.BeneficiaryID = BeneficiaryID(r.str())
+			case "amount":
+				d.Amount = r.vnd()
+			case "shelter":
+				d.Shelter = ShelterKind(r.enum(shelterKindNames))
+			case "decision_no":
+				d.DecisionNo = r.str()
+			case "note":
+				d.Note = r.str()
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	case TypeAssistanceGranted:
+		d := &AssistanceGranted{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "transaction_id":
+				d.TransactionID = r.uuid()
+			case "fund_id":
+				d.FundID = r.uuid()
+			case "beneficiary_id":
+				d.BeneficiaryID = BeneficiaryID(r.str())
+			case "amount":
+				d.Amount = r.vnd()
+			case "category":
+				d.Category = AssistanceCategory(r.enum(categoryNames))
+			case "note":
+				d.Note = r.str()
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	case TypeLoanDisbursed:
+		d := &LoanDisbursed{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "loan_id":
+				d.LoanID = r.uuid()
+			case "fund_id":
+				d.FundID = r.uuid()
+			case "beneficiary_id":
+				d.BeneficiaryID = BeneficiaryID(r.str())
+			case "amount":
+				d.Amount = r.vnd()
+			case "due_on":
+				d.DueOn = r.date()
+			case "project":
+				d.Project = r.str()
+			case "note":
+				d.Note = r.str()
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	case TypeLoanRepaid:
+		d := &LoanRepaid{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "transaction_id":
+				d.TransactionID = r.uuid()
+			case "fund_id":
+				d.FundID = r.uuid()
+			case "loan_id":
+				d.LoanID = r.uuid()
+			case "beneficiary_id":
+				d.BeneficiaryID = BeneficiaryID(r.str())
+			case "amount":
+				d.Amount = r.vnd()
+			case "note":
+				d.Note = r.str()
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	case TypeTransactionReversed:
+		d := &TransactionReversed{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "transaction_id":
+				d.TransactionID = r.uuid()
+			case "fund_id":
+				d.FundID = r.uuid()
+			case "reverses":
+				d.Reverses = r.uuid()
+			case "reason":
+				d.Reason = r.str()
+			case "original_type":
+				d.OriginalType = EventType(r.enum(eventTypeNames))
+			case "amount":
+				d.Amount = r.vnd()
+			case "original_occurred_on":
+				d.OriginalOccurredOn = r.date()
+			case "beneficiary_id":
+				d.BeneficiaryID = BeneficiaryID(r.str())
+			case "loan_id":
+				d.LoanID = r.uuid()
+			case "shelter":
+				d.Shelter = ShelterKind(r.enum(shelterKindNames))
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	case TypeTokenIssued:
+		d := &TokenIssued{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "token_id":
+				d.TokenID = r.uuid()
+			case "name":
+				d.Name = r.str()
+			case "role":
+				d.Role = Role(r.enum(roleNames))
+			case "unit_id":
+				d.UnitID = UnitID(r.str())
+			case "secret_hash":
+				d.SecretHash = r.str()
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	case TypeTokenRevoked:
+		d := &TokenRevoked{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "token_id":
+				d.TokenID = r.uuid()
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	}
+	return nil, false
+}
+
+// The closed vocabularies of payloads, decoded to shared strings instead of
+// one allocation per event.
+var (
+	fundKindNames    = []string{"social", "shelter", "charity", "capital_support", "mutual_aid"}
+	donorKindNames   = []string{"member", "enterprise", "organization", "individual", "anonymous"}
+	shelterKindNames = []string{"new_build", "repair"}
+	roleNames        = []string{"admin", "manager", "auditor", "official"}
+	categoryNames    = []string{"serious_illness", "accident", "death", "disaster", "tet_gift", "scholarship", "hardship", "other"}
+	eventTypeNames   = []string{"UnitRegistered", "FundOpened", "DonationReceived", "ShelterGrantPaid",
+		"AssistanceGranted", "LoanDisbursed", "LoanRepaid", "TransactionReversed"}
+)
+
+// jsonReader reads compact JSON objects of string and small integer values
+// for decodeFast. Any input it does not fully understand clears ok; the
+// values it returned are then meaningless and the caller falls back to
+// encoding/json.
+type jsonReader struct {
+	b     []byte
+	i     int
+	ok    bool
+	first bool   // no key read yet in the current object
+	seen  uint32 // bit i: knownKeys[i] was read in the current object
+	// src, when set, is string(b): plain strings are then substrings of
+	// it, one allocation for all of them.
+	src string
+}
+
+// lit consumes the exact bytes s.
+func (r *jsonReader) lit(s string) {
+	if !r.ok || len(r.b)-r.i < len(s) || string(r.b[r.i:r.i+len(s)]) != s {
+		r.ok = false
+		return
+	}
+	r.i += len(s)
+}
+
+// done reports whether everything read was understood and the input ends.
+func (r *jsonReader) done() bool { return r.ok && r.i == len(r.b) }
+
+// open consumes the '{' of an object whose keys more and key then walk.
+func (r *jsonReader) open() {
+	r.lit("{")
+	r.first = true
+	r.seen = 0
+}
+
+// more reports whether another key follows in the current object; it
+// consumes the closing '}' or the ',' before the next key.
+func (r *jsonReader) more() bool {
+	if !r.ok || r.i >= len(r.b) {
+		r.ok = false
+		return false
+	}
+	if r.b[r.i] == '}' {
+		r.i++
+		return false
+	}
+	if !r.first {
+		r.lit(",")
+	}
+	r.first = false
+	return r.ok
+}
+
+// key reads a key and its ':'. A key seen before in the same object clears
+// ok: encoding/json merges or overwrites duplicates, which the fast path
+// does not imitate.
+func (r *jsonReader) key() string {
+	b, plain := r.strBytes()
+	r.lit(":")
+	if !plain || !r.ok {
+		r.ok = false
+		return ""
+	}
+	for i, k := range knownKeys {
+		if k == string(b) {
+			if r.seen&(1<<i) != 0 {
+				r.ok = false
+				return ""
+			}
+			r.seen |= 1 << i
+			return k
+		}
+	}
+	r.ok = false
+	return ""
+}
+
+// knownKeys are every key of the schema-1 payloads; an object with any
+// other key goes to encoding/json.
+var knownKeys = []string{"transaction_id", "fund_id", "amount", "beneficiary_id", "note", "unit_id", "name",
+	"parent_id", "kind", "opened_on", "donor", "campaign", "reference", "shelter", "decision_no", "category",
+	"loan_id", "due_on", "project", "reverses", "reason", "original_type", "original_occurred_on",
+	"token_id", "role", "secret_hash"}
+
+// strBytes reads a string literal and returns its contents between the
+// quotes; plain reports that they are the string itself: no escapes, no
+// control characters, valid UTF-8.
+func (r *jsonReader) strBytes() (contents []byte, plain bool) {
+	if !r.ok || r.i >= len(r.b) || r.b[r.i] != '"' {
+		r.ok = false
+		return nil, false
+	}
+	start := r.i + 1
+	// The common case, a string without escapes: the next quote ends it,
+	// and its bytes need only a check for control and non-ASCII bytes,
+	// eight at a time.
+	if n := bytes.IndexByte(r.b[start:], '"'); n >= 0 {
+		s := r.b[start : start+n]
+		if bytes.IndexByte(s, '\\') < 0 && printableASCII(s) {
+			r.i = start + n + 1
+			return s, true
+		}
+	}
+	plain, ascii := true, true
+	for j := start; j < len(r.b); j++ {
+		switch c := r.b[j]; {
+		case c == '"':
+			r.i = j + 1
+			contents = r.b[start:j]
+			if !ascii && plain {
+				plain = utf8.Valid(contents)
+			}
+			return contents, plain
+		case c == '\\':
+			plain = false
+			j++
+		case c < 0x20:
+			r.ok = false
+			return nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	r.ok = false
+	return nil, false
+}
+
+// printableASCII reports whether every byte of s is in 0x20…0x7f.
+func printableASCII(s []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(s) >= 8 {
+		w := binary.LittleEndian.Uint64(s)
+		// (w − 0x20 in each byte) & ^w has a byte's high bit set when
+		// that byte is below 0x20 (exact for bytes below 0x80, which the
+		// w & highs test covers).
+		if ((w-0x20*ones)&^w|w)&highs != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for _, c := range s {
+		if c < 0x20 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// str reads a string value. Escapes and invalid UTF-8 (rare: Seal writes
+// them only for quotes, <, > and &) are resolved by encoding/json.
+func (r *jsonReader) str() string {
+	start := r.i
+	b, plain := r.strBytes()
+	if !r.ok {
+		return ""
+	}
+	if plain {
+		if r.src != "" {
+			return r.src[r.i-1-len(b) : r.i-1]
+		}
+		return string(b)
+	}
+	var s string
+	if err := json.Unmarshal(r.b[start:r.i], &s); err != nil {
+		r.ok = false
+	}
+	return s
+}
+
+// enum reads a string value, returning the shared copy when it is one of
+// names.
+func (r *jsonReader) enum(names []string) string {
+	start := r.i
+	b, plain := r.strBytes()
+	if r.ok && plain {
+		for _, n := range names {
+			if n == string(b) {
+				return n
+			}
+		}
+	}
+	r.i = start
+	return r.str()
+}
+
+// uuid reads a UUID in its canonical 36-character form.
+func (r *jsonReader) uuid() uuid.UUID {
+	b, plain := r.strBytes()
+	if !r.ok || !plain || len(b) != 36 {
+		r.ok = false
+		return uuid.Nil
+	}
+	u, err := uuid.ParseBytes(b)
+	if err != nil {
+		r.ok = false
+	}
+	return u
+}
+
+// vnd reads an amount in canonical form.
+func (r *jsonReader) vnd() VND {
+	b, plain := r.strBytes()
+	if !r.ok || !plain {
+		r.ok = false
+		return VND{}
+	}
+	v, ok := parseVNDBytes(b)
+	if !ok {
+		r.ok = false
+	}
+	return v
+}
+
+// date reads a "YYYY-MM-DD" string.
+func (r *jsonReader) date() Date {
+	b, plain := r.strBytes()
+	if !r.ok || !plain {
+		r.ok = false
+		return 0
+	}
+	d, err := parseDate(b)
+	if err != nil {
+		r.ok = false
+	}
+	return d
+}
+
+// smallInt reads a non-negative integer of at most four digits.
+func (r *jsonReader) smallInt() int {
+	n, j := 0, r.i
+	for ; r.ok && j < len(r.b) && j-r.i < 5 && r.b[j] >= '0' && r.b[j] <= '9'; j++ {
+		n = n*10 + int(r.b[j]-'0')
+	}
+	if !r.ok || j == r.i || j-r.i > 4 || (r.b[r.i] == '0' && j-r.i > 1) {
+		r.ok = false
+		return 0
+	}
+	r.i = j
+	return n
+}
+
+// timestamp reads a recorded_at as Seal writes it: RFC 3339 in UTC with
+// 0–9 fraction digits ("2024-07-01T03:04:05.123456789Z"). It gives the
+// time.Time that time.Parse(time.RFC3339Nano, …) gives.
+func (r *jsonReader) timestamp() time.Time {
+	b, plain := r.strBytes()
+	if !r.ok || !plain {
+		r.ok = false
+		return time.Time{}
+	}
+	t, ok := parseUTCTimestamp(b)
+	if !ok {
+		r.ok = false
+	}
+	return t
+}
+
+// parseUTCTimestamp parses "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z".
+func parseUTCTimestamp(b []byte) (time.Time, bool) {
+	const base = len("2006-01-02T15:04:05")
+	if len(b) < base+1 || b[len(b)-1] != 'Z' || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(s []byte) (int, bool) {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(b[0:4])
+	mo, ok2 := num(b[5:7])
+	d, ok3 := num(b[8:10])
+	h, ok4 := num(b[11:13])
+	mi, ok5 := num(b[14:16])
+	s, ok6 := num(b[17:19])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59 {
+		return time.Time{}, false
+	}
+	if d > time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return time.Time{}, false
+	}
+	ns := 0
+	if frac := b[base : len(b)-1]; len(frac) > 0 {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return time.Time{}, false
+		}
+		f, ok := num(frac[1:])
+		if !ok {
+			return time.Time{}, false
+		}
+		ns = f
+		for range 10 - len(frac) {
+			ns *= 10
+		}
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC), true
+}
+
+// parseDate is ParseDate of bytes.
+func parseDate(b []byte) (Date, error) { return ParseDate(string(b)) }

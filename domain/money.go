@@ -2,9 +2,12 @@ package domain
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -17,13 +20,34 @@ import (
 // VND is the only type in the project that touches the decimal library; it is
 // built only from strings and integers, never from floats.
 type VND struct {
-	d decimal.Decimal
+	// n is the amount whenever it fits in an int64 (every amount a fund
+	// really holds: 9.2 × 10^18 đồng), so that sums cost an addition and
+	// no allocation. big holds it exactly otherwise, and is nil whenever
+	// the amount fits, which keeps one representation per amount.
+	n   int64
+	big *decimal.Decimal
 }
 
 // MaxTransactionAmount is the largest amount one transaction may carry:
 // 10^15 đồng, far above any welfare payment, low enough to catch typos that
 // add digits.
-var MaxTransactionAmount = VND{decimal.New(1, 15)}
+var MaxTransactionAmount = VND{n: 1_000_000_000_000_000}
+
+// vndOf returns d as a VND, in the int64 form when it fits.
+func vndOf(d decimal.Decimal) VND {
+	if b := d.BigInt(); b.IsInt64() {
+		return VND{n: b.Int64()}
+	}
+	return VND{big: &d}
+}
+
+// dec returns v as a decimal.
+func (v VND) dec() decimal.Decimal {
+	if v.big != nil {
+		return *v.big
+	}
+	return decimal.NewFromInt(v.n)
+}
 
 // Errors of amount parsing; the API reports them as validation_failed on the
 // amount field.
@@ -37,7 +61,7 @@ var (
 )
 
 // VNDFromInt64 returns n đồng.
-func VNDFromInt64(n int64) VND { return VND{decimal.NewFromInt(n)} }
+func VNDFromInt64(n int64) VND { return VND{n: n} }
 
 // ParseVND parses the text of a stored or canonical amount: an optional '-'
 // and decimal digits, nothing else. It is for trusted round trips (events,
@@ -46,11 +70,14 @@ func ParseVND(s string) (VND, error) {
 	if !isCanonicalInt(s) {
 		return VND{}, fmt.Errorf("parse VND %q: %w", s, errVNDNotCanonical)
 	}
+	if v, ok := smallVND(s); ok {
+		return v, nil
+	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
 		return VND{}, fmt.Errorf("parse VND %q: %w", s, err)
 	}
-	return VND{d}, nil
+	return vndOf(d), nil
 }
 
 // MustVND is ParseVND for constants in tests and examples; it panics on a
@@ -88,7 +115,7 @@ func ParseAmount(s string) (VND, error) {
 	if len(intPart) > 16 {
 		return VND{}, ErrAmountTooLarge
 	}
-	v := VND{decimal.RequireFromString(intPart)}
+	v, _ := smallVND(intPart) // at most 16 digits: always fits
 	if v.Cmp(MaxTransactionAmount) > 0 {
 		return VND{}, ErrAmountTooLarge
 	}
@@ -151,37 +178,112 @@ func isCanonicalInt(s string) bool {
 	return allDigits(s) && s[0] != '0'
 }
 
+// smallVNDDigits is the most digits of an amount smallVND reads: every
+// 18-digit number fits in an int64.
+const smallVNDDigits = 18
+
+// smallVND parses a canonical integer (see isCanonicalInt) of at most
+// smallVNDDigits digits without the decimal library.
+func smallVND[S string | []byte](s S) (VND, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	digits := s
+	if neg {
+		digits = s[1:]
+	}
+	if len(digits) == 0 || len(digits) > smallVNDDigits {
+		return VND{}, false
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		n = n*10 + int64(digits[i]-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return VND{n: n}, true
+}
+
 // Add returns v + w.
-func (v VND) Add(w VND) VND { return VND{v.d.Add(w.d)} }
+func (v VND) Add(w VND) VND {
+	if v.big == nil && w.big == nil {
+		r := v.n + w.n
+		// Signed overflow: both operands share a sign the sum lacks.
+		if (v.n >= 0) != (w.n >= 0) || (r >= 0) == (v.n >= 0) {
+			return VND{n: r}
+		}
+	}
+	return vndOf(v.dec().Add(w.dec()))
+}
 
 // Sub returns v − w.
-func (v VND) Sub(w VND) VND { return VND{v.d.Sub(w.d)} }
+func (v VND) Sub(w VND) VND {
+	if v.big == nil && w.big == nil {
+		r := v.n - w.n
+		// Signed overflow: operands of different signs and a result whose
+		// sign differs from v's.
+		if (v.n >= 0) == (w.n >= 0) || (r >= 0) == (v.n >= 0) {
+			return VND{n: r}
+		}
+	}
+	return vndOf(v.dec().Sub(w.dec()))
+}
 
 // Neg returns −v.
-func (v VND) Neg() VND { return VND{v.d.Neg()} }
+func (v VND) Neg() VND {
+	if v.big == nil && v.n != math.MinInt64 {
+		return VND{n: -v.n}
+	}
+	return vndOf(v.dec().Neg())
+}
 
 // Cmp returns -1, 0 or +1 as v is less than, equal to or greater than w.
-func (v VND) Cmp(w VND) int { return v.d.Cmp(w.d) }
+func (v VND) Cmp(w VND) int {
+	if v.big == nil && w.big == nil {
+		return cmp.Compare(v.n, w.n)
+	}
+	return v.dec().Cmp(w.dec())
+}
 
 // Equal reports whether v and w are the same amount.
-func (v VND) Equal(w VND) bool { return v.d.Equal(w.d) }
+func (v VND) Equal(w VND) bool { return v.Cmp(w) == 0 }
 
 // Sign returns -1, 0 or +1 as v is negative, zero or positive.
-func (v VND) Sign() int { return v.d.Sign() }
+func (v VND) Sign() int {
+	if v.big == nil {
+		return cmp.Compare(v.n, 0)
+	}
+	return v.big.Sign()
+}
 
 // IsZero reports whether v is 0 đồng.
-func (v VND) IsZero() bool { return v.d.IsZero() }
+func (v VND) IsZero() bool { return v.big == nil && v.n == 0 }
 
 // BigInt returns v as a big.Int (for formatting and tests).
-func (v VND) BigInt() *big.Int { return v.d.BigInt() }
+func (v VND) BigInt() *big.Int {
+	if v.big == nil {
+		return big.NewInt(v.n)
+	}
+	return v.big.BigInt()
+}
 
 // String returns the canonical text: decimal digits with an optional leading
 // '-', no grouping, no fraction ("1200000000").
-func (v VND) String() string { return v.d.StringFixed(0) }
+func (v VND) String() string {
+	if v.big == nil {
+		return strconv.FormatInt(v.n, 10)
+	}
+	return v.big.StringFixed(0)
+}
 
 // MarshalJSON writes v as a JSON string, so that no client reads money as a
 // float.
 func (v VND) MarshalJSON() ([]byte, error) {
+	if v.big == nil {
+		b := make([]byte, 0, 22)
+		b = append(b, '"')
+		b = strconv.AppendInt(b, v.n, 10)
+		return append(b, '"'), nil
+	}
 	s := v.String()
 	b := make([]byte, 0, len(s)+2)
 	b = append(b, '"')
@@ -203,4 +305,15 @@ func (v *VND) UnmarshalJSON(b []byte) error {
 	}
 	*v = p
 	return nil
+}
+
+// parseVNDBytes is ParseVND of bytes, reporting only success.
+func parseVNDBytes(b []byte) (VND, bool) {
+	if isCanonicalInt(string(b)) {
+		if v, ok := smallVND(b); ok {
+			return v, true
+		}
+	}
+	v, err := ParseVND(string(b))
+	return v, err == nil
 }

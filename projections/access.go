@@ -33,7 +33,7 @@ type tokenNode struct {
 	hash string
 }
 
-func (p *Projections) applyAccess(e domain.Event) {
+func (p *Projections) applyAccess(e *domain.Event) {
 	switch d := e.Data.(type) {
 	case *domain.TokenIssued:
 		n := &tokenNode{view: Token{TokenID: d.TokenID, Role: d.Role, Name: d.Name, CreatedAt: e.Meta.RecordedAt}, hash: d.SecretHash}

@@ -21,9 +21,11 @@ type personIndex struct {
 }
 
 // span is [start, end) in business dates; end zero means "still counted".
+// A span does not say which grant it is: a reversal ends any open span
+// that starts on its original's date, because open spans with the same
+// start are the same interval and the union is all that is counted.
 type span struct {
 	start, end domain.Date
-	id         [16]byte // the grant or loan, to find it again on reversal
 }
 
 func newPersonIndex() *personIndex {
@@ -31,27 +33,28 @@ func newPersonIndex() *personIndex {
 }
 
 // grant adds a counted grant or loan.
-func (x *personIndex) grant(b domain.BeneficiaryID, id [16]byte, d domain.Date) {
+func (x *personIndex) grant(b domain.BeneficiaryID, d domain.Date) {
 	old := x.people[b]
 	// The common case, a person helped again: a span still open since d
 	// or earlier already counts them from d on, so no count changes.
 	for _, s := range old {
 		if s.end == 0 && s.start <= d {
-			x.people[b] = append(old, span{start: d, id: id})
+			x.people[b] = append(old, span{start: d})
 			return
 		}
 	}
-	next := append(slices.Clone(old), span{start: d, id: id})
+	next := append(slices.Clone(old), span{start: d})
 	x.replace(b, old, next)
 }
 
-// reverse ends the counting of grant id on date d.
-func (x *personIndex) reverse(b domain.BeneficiaryID, id [16]byte, d domain.Date) {
+// reverse ends, on date d, the counting of a grant or loan dated start.
+func (x *personIndex) reverse(b domain.BeneficiaryID, start, d domain.Date) {
 	old := x.people[b]
 	next := slices.Clone(old)
 	for i := range next {
-		if next[i].id == id {
+		if next[i].start == start && next[i].end == 0 {
 			next[i].end = d
+			break
 		}
 	}
 	x.replace(b, old, next)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -24,7 +25,11 @@ type Projections struct {
 	funds     map[uuid.UUID]*fundNode
 	fundOrder []*fundNode
 	txs       map[uuid.UUID]*txNode
-	benef     map[domain.BeneficiaryID][]*txNode
+	benef     map[domain.BeneficiaryID]*beneficiaryTxs
+	// actors numbers the actors, whose names are in actorNames: a
+	// transaction keeps the number.
+	actors     map[string]uint32
+	actorNames []string
 
 	tokens     map[uuid.UUID]*tokenNode
 	tokenOrder []*tokenNode
@@ -46,7 +51,7 @@ type unitNode struct {
 }
 
 // countKind indexes the per-category transaction counts.
-type countKind int
+type countKind uint8
 
 const (
 	kDonation countKind = iota
@@ -98,15 +103,15 @@ type reversalRec struct {
 }
 
 type loanState struct {
-	view   Loan
+	loan   *txNode // the disbursement
 	repaid domain.VND
 }
 
-type txNode struct {
-	tx      Transaction
-	fund    *fundNode
-	kind    countKind
-	revDate domain.Date // zero while not reversed
+// beneficiaryTxs lists a beneficiary's grants, loans and repayments in log
+// order; id is the one copy of the beneficiary id that every txNode shares.
+type beneficiaryTxs struct {
+	id  domain.BeneficiaryID
+	txs []*txNode
 }
 
 // New returns empty projections.
@@ -115,7 +120,8 @@ func New() *Projections {
 		units:  map[domain.UnitID]*unitNode{},
 		funds:  map[uuid.UUID]*fundNode{},
 		txs:    map[uuid.UUID]*txNode{},
-		benef:  map[domain.BeneficiaryID][]*txNode{},
+		benef:  map[domain.BeneficiaryID]*beneficiaryTxs{},
+		actors: map[string]uint32{},
 		tokens: map[uuid.UUID]*tokenNode{},
 		notify: make(chan struct{}),
 	}
@@ -125,7 +131,7 @@ func New() *Projections {
 // order; an event at or before the current position is ignored.
 func (p *Projections) Apply(e domain.Event) error {
 	p.mu.Lock()
-	err := p.applyLocked(e)
+	err := p.applyLocked(&e)
 	p.mu.Unlock()
 	p.broadcast()
 	return err
@@ -134,8 +140,8 @@ func (p *Projections) Apply(e domain.Event) error {
 func (p *Projections) applyBatch(events []domain.Event) error {
 	p.mu.Lock()
 	var err error
-	for _, e := range events {
-		if err = p.applyLocked(e); err != nil {
+	for i := range events {
+		if err = p.applyLocked(&events[i]); err != nil {
 			break
 		}
 	}
@@ -155,7 +161,9 @@ func (p *Projections) broadcast() {
 // the ledger's write side makes it impossible, so it means a corrupted log.
 var errInconsistent = errors.New("event inconsistent with the log before it")
 
-func (p *Projections) applyLocked(e domain.Event) error {
+// applyLocked, applyMoney and applyReversal take the event by pointer: an
+// Event is a few hundred bytes, copied at every call otherwise.
+func (p *Projections) applyLocked(e *domain.Event) error {
 	if e.Position <= p.pos && p.pos != 0 {
 		return nil
 	}
@@ -198,7 +206,7 @@ func (p *Projections) applyUnit(d *domain.UnitRegistered) {
 	p.unitOrder = append(p.unitOrder, n)
 }
 
-func (p *Projections) applyMoney(e domain.Event) error {
+func (p *Projections) applyMoney(e *domain.Event) error {
 	fundID, ok := fundOf(e.Data)
 	if !ok {
 		return fmt.Errorf("event %s at %d: %w", e.Type, e.Position, domain.ErrUnknownEventType)
@@ -207,98 +215,137 @@ func (p *Projections) applyMoney(e domain.Event) error {
 	if !ok {
 		return fmt.Errorf("%s at %d for unknown fund %s: %w", e.Type, e.Position, fundID, errInconsistent)
 	}
-	t := &txNode{fund: f, tx: Transaction{
-		TransactionID: e.Meta.EventID, FundID: f.info.FundID, UnitID: f.info.UnitID, Type: e.Type,
-		OccurredOn: e.Meta.OccurredOn, RecordedAt: e.Meta.RecordedAt, Position: e.Position, Actor: e.Meta.Actor,
-	}}
+	actor, ok := p.actors[e.Meta.Actor]
+	if !ok {
+		// A copy: the decoded name may share memory with its whole event.
+		name := strings.Clone(e.Meta.Actor)
+		actor = uint32(len(p.actorNames))
+		p.actors[name] = actor
+		p.actorNames = append(p.actorNames, name)
+	}
+	t := &txNode{id: e.Meta.EventID, fund: f, pos: e.Position, date: e.Meta.OccurredOn, actor: actor}
+	var text packer
+	t.setRecorded(e.Meta.RecordedAt, &text)
 	date := e.Meta.OccurredOn
+	var benef domain.BeneficiaryID
 	switch d := e.Data.(type) {
 	case *domain.DonationReceived:
-		donor := d.Donor
-		t.tx.Amount, t.tx.Donor, t.tx.Campaign, t.tx.Reference, t.tx.Note = d.Amount, &donor, d.Campaign, d.Reference, d.Note
-		t.kind = kDonation
+		t.typ, t.kind = 0, kDonation
+		t.flags |= flagDonor
+		t.setAmount(d.Amount, &text)
+		text.add(tDonorName, d.Donor.Name)
+		text.enum(t, tDonorKind, string(d.Donor.Kind), donorKindNames)
+		text.add(tCampaign, d.Campaign)
+		text.add(tReference, d.Reference)
+		text.add(tNote, d.Note)
 		f.amounts[aDonations].Add(date, d.Amount)
 	case *domain.ShelterGrantPaid:
-		t.tx.Amount, t.tx.BeneficiaryID, t.tx.Shelter, t.tx.DecisionNo, t.tx.Note = d.Amount, d.BeneficiaryID, d.Shelter, d.DecisionNo, d.Note
+		t.typ, benef = 1, d.BeneficiaryID
+		t.setAmount(d.Amount, &text)
+		text.enum(t, tShelter, string(d.Shelter), shelterKindNames)
+		text.add(tDecisionNo, d.DecisionNo)
+		text.add(tNote, d.Note)
 		t.kind = kShelterNew
 		if d.Shelter == domain.ShelterRepair {
 			t.kind = kShelterRepair
 		}
 		f.amounts[aShelter].Add(date, d.Amount)
-		p.countPerson(f, d.BeneficiaryID, t.tx.TransactionID, date)
 	case *domain.AssistanceGranted:
-		t.tx.Amount, t.tx.BeneficiaryID, t.tx.Category, t.tx.Note = d.Amount, d.BeneficiaryID, d.Category, d.Note
-		t.kind = kAssistance
+		t.typ, benef, t.kind = 2, d.BeneficiaryID, kAssistance
+		t.setAmount(d.Amount, &text)
+		text.enum(t, tCategory, string(d.Category), categoryNames)
+		text.add(tNote, d.Note)
 		f.amounts[aAssistance].Add(date, d.Amount)
-		p.countPerson(f, d.BeneficiaryID, t.tx.TransactionID, date)
 	case *domain.LoanDisbursed:
-		loanID := d.LoanID
-		t.tx.Amount, t.tx.BeneficiaryID, t.tx.LoanID, t.tx.DueOn, t.tx.Project, t.tx.Note = d.Amount, d.BeneficiaryID, &loanID, d.DueOn, d.Project, d.Note
-		t.kind = kLoan
+		t.typ, benef, t.kind, t.due = 3, d.BeneficiaryID, kLoan, d.DueOn
+		t.setAmount(d.Amount, &text)
+		if d.LoanID == t.id {
+			t.flags |= flagLoanIsID
+		} else {
+			text.add(tLoanID, string(d.LoanID[:]))
+		}
+		text.add(tProject, d.Project)
+		text.add(tNote, d.Note)
 		f.amounts[aLoans].Add(date, d.Amount)
-		p.countPerson(f, d.BeneficiaryID, t.tx.TransactionID, date)
-		f.loans[d.LoanID] = &loanState{view: Loan{
-			LoanID: d.LoanID, FundID: f.info.FundID, BeneficiaryID: d.BeneficiaryID, Principal: d.Amount,
-			Status: LoanActive, DisbursedOn: date, DueOn: d.DueOn, Project: d.Project,
-		}}
+		f.loans[d.LoanID] = &loanState{loan: t}
 	case *domain.LoanRepaid:
-		loanID := d.LoanID
-		t.tx.Amount, t.tx.BeneficiaryID, t.tx.LoanID, t.tx.Note = d.Amount, d.BeneficiaryID, &loanID, d.Note
-		t.kind = kRepayment
+		t.typ, benef, t.kind = 4, d.BeneficiaryID, kRepayment
+		t.setAmount(d.Amount, &text)
+		text.add(tLoanID, string(d.LoanID[:]))
+		text.add(tNote, d.Note)
 		f.amounts[aRepayments].Add(date, d.Amount)
 		if l, ok := f.loans[d.LoanID]; ok {
 			l.repaid = l.repaid.Add(d.Amount)
 		}
 	case *domain.TransactionReversed:
-		if err := p.applyReversal(e, f, t, d); err != nil {
+		t.typ, benef = typReversal, d.BeneficiaryID
+		if err := p.applyReversal(e, f, t, d, &text); err != nil {
 			return err
 		}
 	default:
 		return fmt.Errorf("event %s at %d: %w", e.Type, e.Position, domain.ErrUnknownEventType)
 	}
-	if e.Type != domain.TypeTransactionReversed {
+	if len(text.b) > 0 {
+		t.text = string(text.b)
+	}
+	var bt *beneficiaryTxs
+	if benef != "" {
+		bt = p.beneficiary(benef)
+		t.benef = bt
+	}
+	switch t.kind {
+	case kShelterNew, kShelterRepair, kAssistance, kLoan:
+		if t.typ != typReversal {
+			p.countPerson(f, t.beneficiaryID(), date)
+		}
+	}
+	if t.typ != typReversal {
 		f.originals[t.kind].Add(date, 1)
 	}
 	f.txs = append(f.txs, t)
 	f.lastPos = e.Position
-	p.txs[t.tx.TransactionID] = t
-	if t.tx.BeneficiaryID != "" && e.Type != domain.TypeTransactionReversed {
-		p.benef[t.tx.BeneficiaryID] = append(p.benef[t.tx.BeneficiaryID], t)
+	p.txs[t.id] = t
+	if bt != nil && t.typ != typReversal {
+		bt.txs = append(bt.txs, t)
 	}
 	return nil
 }
 
-func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *domain.TransactionReversed) error {
+// beneficiary returns the transactions of a beneficiary, creating the list.
+func (p *Projections) beneficiary(id domain.BeneficiaryID) *beneficiaryTxs {
+	bt, ok := p.benef[id]
+	if !ok {
+		bt = &beneficiaryTxs{id: id}
+		p.benef[id] = bt
+	}
+	return bt
+}
+
+func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *domain.TransactionReversed, text *packer) error {
 	orig, ok := p.txs[d.Reverses]
-	if !ok || orig.fund != f || orig.revDate != 0 || orig.tx.Type == domain.TypeTransactionReversed {
+	if !ok || orig.fund != f || orig.link != nil || orig.typ == typReversal {
 		return fmt.Errorf("reversal %s of %s at %d: %w", d.TransactionID, d.Reverses, e.Position, errInconsistent)
 	}
 	date := e.Meta.OccurredOn
-	reverses := d.Reverses
-	t.tx.Amount, t.tx.Reverses, t.tx.Reason, t.tx.BeneficiaryID = d.Amount, &reverses, d.Reason, d.BeneficiaryID
+	t.link = orig
+	t.setAmount(d.Amount, text)
+	text.add(tReason, d.Reason)
 	if d.LoanID != uuid.Nil {
-		loanID := d.LoanID
-		t.tx.LoanID = &loanID
+		text.add(tLoanID, string(d.LoanID[:]))
 	}
 	t.kind = orig.kind
-	orig.revDate = date
-	by := t.tx.TransactionID
-	orig.tx.ReversedBy = &by
+	orig.link = t
 	f.amounts[catOf(orig.kind)].Add(date, d.Amount.Neg())
 	f.reversed[orig.kind].Add(date, 1)
 	f.reversals.Add(date, 1)
-	f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.tx.OccurredOn, revDate: date})
+	f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		p.uncountPerson(f, orig.tx.BeneficiaryID, orig.tx.TransactionID, date)
+		p.uncountPerson(f, orig.beneficiaryID(), orig.date, date)
 	}
 	switch orig.kind {
-	case kLoan:
-		if l, ok := f.loans[orig.tx.TransactionID]; ok {
-			l.view.Status = LoanReversed
-		}
 	case kRepayment:
-		if l, ok := f.loans[*orig.tx.LoanID]; ok {
+		if l, ok := f.loans[*orig.loanID()]; ok {
 			l.repaid = l.repaid.Sub(d.Amount)
 		}
 	}
@@ -307,17 +354,19 @@ func (p *Projections) applyReversal(e domain.Event, f *fundNode, t *txNode, d *d
 
 // countPerson counts a grant's or loan's beneficiary in the fund and in the
 // fund's unit and every ancestor, whose subtrees all contain the fund.
-func (p *Projections) countPerson(f *fundNode, b domain.BeneficiaryID, id uuid.UUID, d domain.Date) {
-	f.persons.grant(b, id, d)
+func (p *Projections) countPerson(f *fundNode, b domain.BeneficiaryID, d domain.Date) {
+	f.persons.grant(b, d)
 	for u := f.unit; u != nil; u = u.parent {
-		u.persons.grant(b, id, d)
+		u.persons.grant(b, d)
 	}
 }
 
-func (p *Projections) uncountPerson(f *fundNode, b domain.BeneficiaryID, id uuid.UUID, d domain.Date) {
-	f.persons.reverse(b, id, d)
+// uncountPerson ends, on date d, the counting of a grant or loan dated
+// start.
+func (p *Projections) uncountPerson(f *fundNode, b domain.BeneficiaryID, start, d domain.Date) {
+	f.persons.reverse(b, start, d)
 	for u := f.unit; u != nil; u = u.parent {
-		u.persons.reverse(b, id, d)
+		u.persons.reverse(b, start, d)
 	}
 }
 
@@ -358,17 +407,8 @@ func fundOf(d domain.EventData) (uuid.UUID, bool) {
 // then follows the store's subscription until ctx is done. It returns the
 // first error that stops it (ctx's error on shutdown).
 func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog.Logger) error {
-	for {
-		batch, err := store.ReadAll(ctx, p.Position(), domain.MaxReadBatch)
-		if err != nil {
-			return fmt.Errorf("projections catch-up: %w", err)
-		}
-		if err := p.applyStored(batch); err != nil {
-			return err
-		}
-		if len(batch) < domain.MaxReadBatch {
-			break
-		}
+	if err := p.catchUp(ctx, store); err != nil {
+		return err
 	}
 	p.ready.Store(true)
 	log.Info("projections caught up", "position", uint64(p.Position()))
@@ -388,17 +428,96 @@ func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog
 	}
 }
 
+// catchUpReadAhead is how many batches each stage of the catch-up may run
+// ahead of the next one: enough to keep the stages busy, bounded so that a
+// slow apply does not pull the whole log into memory.
+const catchUpReadAhead = 2
+
+// catchUp applies the store's log from the current position to its end.
+// Reading, decoding and applying are three stages connected by channels, so
+// that on several cores the SQLite scan, the JSON decoding and the folding
+// overlap instead of adding up; events are still applied one batch at a
+// time, in log order.
+func (p *Projections) catchUp(ctx context.Context, store domain.EventStore) error {
+	ctx, cancel := context.WithCancel(ctx)
+	type stage struct {
+		stored []domain.StoredEvent
+		events []domain.Event
+		err    error
+	}
+	read := make(chan stage, catchUpReadAhead)
+	decoded := make(chan stage, catchUpReadAhead)
+	send := func(ch chan<- stage, st stage) bool {
+		select {
+		case ch <- st:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	go func() {
+		defer close(read)
+		after := p.Position()
+		for {
+			batch, err := store.ReadAll(ctx, after, domain.MaxReadBatch)
+			if err != nil {
+				err = fmt.Errorf("projections catch-up: %w", err)
+			}
+			if !send(read, stage{stored: batch, err: err}) || err != nil || len(batch) < domain.MaxReadBatch {
+				return
+			}
+			after = batch[len(batch)-1].Position
+		}
+	}()
+	go func() {
+		defer close(decoded)
+		for st := range read {
+			if st.err == nil {
+				st.events, st.err = decodeAll(st.stored)
+			}
+			if !send(decoded, st) || st.err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		for range decoded { // let both stages finish before returning
+		}
+	}()
+	for st := range decoded {
+		if st.err != nil {
+			return st.err
+		}
+		if len(st.events) == 0 {
+			continue
+		}
+		if err := p.applyBatch(st.events); err != nil {
+			return fmt.Errorf("projections: %w", err)
+		}
+	}
+	return ctx.Err()
+}
+
+// decodeAll decodes a batch of stored events.
+func decodeAll(batch []domain.StoredEvent) ([]domain.Event, error) {
+	events := make([]domain.Event, len(batch))
+	for i := range batch {
+		var err error
+		if events[i], err = domain.Decode(batch[i]); err != nil {
+			return nil, fmt.Errorf("projections: %w", err)
+		}
+	}
+	return events, nil
+}
+
 func (p *Projections) applyStored(batch []domain.StoredEvent) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	events := make([]domain.Event, len(batch))
-	for i, se := range batch {
-		e, err := domain.Decode(se)
-		if err != nil {
-			return fmt.Errorf("projections: %w", err)
-		}
-		events[i] = e
+	events, err := decodeAll(batch)
+	if err != nil {
+		return err
 	}
 	if err := p.applyBatch(events); err != nil {
 		return fmt.Errorf("projections: %w", err)

@@ -174,13 +174,13 @@ func (f *fundNode) addPersonsInPeriod(set map[domain.BeneficiaryID]struct{}, fro
 		default:
 			continue
 		}
-		if t.tx.Type == domain.TypeTransactionReversed || t.tx.OccurredOn < from || t.tx.OccurredOn > to {
+		if t.typ == typReversal || t.date < from || t.date > to {
 			continue
 		}
-		if t.revDate != 0 && t.revDate <= to {
+		if rd, ok := t.reversedOn(); ok && rd <= to {
 			continue
 		}
-		set[t.tx.BeneficiaryID] = struct{}{}
+		set[t.beneficiaryID()] = struct{}{}
 	}
 }
 
@@ -304,18 +304,18 @@ func (p *Projections) Transactions(fund uuid.UUID, flt TxFilter, after domain.Po
 		return nil, false, false
 	}
 	items = []Transaction{}
-	i := sort.Search(len(f.txs), func(i int) bool { return f.txs[i].tx.Position > after })
+	i := sort.Search(len(f.txs), func(i int) bool { return f.txs[i].pos > after })
 	for ; i < len(f.txs); i++ {
-		t := &f.txs[i].tx
-		if (flt.Type != "" && t.Type != flt.Type) ||
-			(!flt.From.IsZero() && t.OccurredOn < flt.From) ||
-			(!flt.To.IsZero() && t.OccurredOn > flt.To) {
+		t := f.txs[i]
+		if (flt.Type != "" && t.eventType() != flt.Type) ||
+			(!flt.From.IsZero() && t.date < flt.From) ||
+			(!flt.To.IsZero() && t.date > flt.To) {
 			continue
 		}
 		if len(items) == limit {
 			return items, true, true
 		}
-		items = append(items, *t)
+		items = append(items, t.view(p.actorNames))
 	}
 	return items, false, true
 }
@@ -332,9 +332,12 @@ func (p *Projections) Loan(fund, loan uuid.UUID) (Loan, bool) {
 	if !ok {
 		return Loan{}, false
 	}
-	v := l.view
-	v.Repaid = l.repaid
-	if v.Status != LoanReversed {
+	t := l.loan
+	v := Loan{LoanID: loan, FundID: f.info.FundID, BeneficiaryID: t.beneficiaryID(), Principal: t.amount(),
+		Repaid: l.repaid, Status: LoanActive, DisbursedOn: t.date, DueOn: t.due, Project: t.field(tProject)}
+	if _, reversed := t.reversedOn(); reversed {
+		v.Status = LoanReversed
+	} else {
 		v.Outstanding = v.Principal.Sub(l.repaid)
 		if v.Outstanding.IsZero() {
 			v.Status = LoanRepaid
@@ -352,26 +355,32 @@ func (p *Projections) Beneficiary(id domain.BeneficiaryID, root domain.UnitID) (
 	defer p.mu.RUnlock()
 	b := Beneficiary{BeneficiaryID: id, Items: []Transaction{}}
 	persons := 0
-	for _, t := range p.benef[id] {
+	var txs []*txNode
+	if bt, ok := p.benef[id]; ok {
+		txs = bt.txs
+	}
+	for _, t := range txs {
 		if root != "" && !inSubtree(t.fund.unit, root) {
 			continue
 		}
-		b.Items = append(b.Items, t.tx)
-		if t.revDate != 0 {
+		b.Items = append(b.Items, t.view(p.actorNames))
+		if _, reversed := t.reversedOn(); reversed {
 			continue
 		}
 		switch t.kind {
 		case kShelterNew, kShelterRepair:
-			b.Totals.ShelterGrants = b.Totals.ShelterGrants.Add(t.tx.Amount)
+			b.Totals.ShelterGrants = b.Totals.ShelterGrants.Add(t.amount())
 		case kAssistance:
-			b.Totals.AssistanceGrants = b.Totals.AssistanceGrants.Add(t.tx.Amount)
+			b.Totals.AssistanceGrants = b.Totals.AssistanceGrants.Add(t.amount())
 		case kLoan:
-			b.Totals.LoansDisbursed = b.Totals.LoansDisbursed.Add(t.tx.Amount)
-			b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Add(t.tx.Amount)
+			b.Totals.LoansDisbursed = b.Totals.LoansDisbursed.Add(t.amount())
+			b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Add(t.amount())
 		case kRepayment:
-			b.Totals.Repayments = b.Totals.Repayments.Add(t.tx.Amount)
-			if l, ok := t.fund.loans[*t.tx.LoanID]; ok && l.view.Status != LoanReversed {
-				b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Sub(t.tx.Amount)
+			b.Totals.Repayments = b.Totals.Repayments.Add(t.amount())
+			if l, ok := t.fund.loans[*t.loanID()]; ok {
+				if _, reversed := l.loan.reversedOn(); !reversed {
+					b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Sub(t.amount())
+				}
 			}
 		}
 		if t.kind != kRepayment {
