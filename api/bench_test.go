@@ -1,0 +1,169 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/api"
+	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/internal/benchdata"
+	"github.com/welfare-ledger/welfare-ledger/projections"
+	"github.com/welfare-ledger/welfare-ledger/store/embedded"
+)
+
+// benchToken is the bearer token the benchmark clients send. Authentication
+// is not enforced yet, so any value passes; once it is, set this to a token
+// the server issued (the one line to change).
+var benchToken = "benchmark-token"
+
+// Benchmark settings.
+const (
+	// benchHistory is the number of events of the ledger behind the
+	// benchmarked server: a small hierarchy whose busiest fund has a few
+	// thousand transactions.
+	benchHistory = 20_000
+	// benchParallelism multiplies GOMAXPROCS into the number of concurrent
+	// clients of RunParallel.
+	benchParallelism = 8
+)
+
+// benchServer is the real API on a real ledger file with a generated history.
+type benchServer struct {
+	http *httptest.Server
+	fund string // the id of the fund with the most history
+	stop func()
+}
+
+func newBenchServer(b *testing.B) *benchServer {
+	b.Helper()
+	spec := benchdata.DefaultSpec(benchHistory)
+	spec.Provinces, spec.DistrictsPerProvince, spec.GrassrootsPerDistrict = 2, 3, 3
+	spec.MembersPerProvince = 2_000
+	st, err := embedded.Open(filepath.Join(b.TempDir(), "ledger.db"))
+	if err != nil {
+		b.Fatalf("embedded.Open() = %v", err)
+	}
+	sum, err := benchdata.Generate(context.Background(), st, spec)
+	if err != nil {
+		b.Fatalf("benchdata.Generate() = %v", err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	proj := projections.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	runDone := make(chan error, 1)
+	go func() { runDone <- projections.Run(ctx, st, proj, logger) }()
+	deadline := time.Now().Add(time.Minute)
+	for !proj.Ready() {
+		if time.Now().After(deadline) {
+			b.Fatalf("projections not ready after a minute")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ledger := domain.NewLedger(st, time.Now)
+	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger})
+	hs := httptest.NewServer(srv.Handler())
+	return &benchServer{http: hs, fund: sum.Funds[0].String(), stop: func() {
+		hs.Close()
+		cancel()
+		if err := <-runDone; err != nil && !errors.Is(err, context.Canceled) {
+			b.Errorf("projections.Run() = %v", err)
+		}
+		st.Close()
+	}}
+}
+
+// newTrivialServer is the baseline: an Echo v4 handler that returns a small
+// JSON object, behind a real http.Server. It has no middleware, no store
+// and no projections: the cost of HTTP and Echo alone.
+func newTrivialServer() *httptest.Server {
+	e := echo.New()
+	e.HideBanner = true
+	e.GET("/ping", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok", "service": "welfare-ledger"})
+	})
+	return httptest.NewServer(e)
+}
+
+// benchClient keeps enough idle connections for every parallel client.
+func benchClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute,
+	}}
+}
+
+// getParallel sends b.N GETs of url from concurrent clients (RunParallel)
+// and returns the wall time.
+func getParallel(b *testing.B, client *http.Client, url string) time.Duration {
+	b.Helper()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, err := http.NewRequest(http.MethodGet, url, nil)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			req.Header.Set("Authorization", "Bearer "+benchToken)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				b.Errorf("GET %s = %d, %v; want 200", url, resp.StatusCode, err)
+				return
+			}
+		}
+	})
+	return time.Since(start)
+}
+
+// BenchmarkGetFundVsTrivial measures GET /v1/funds/{id} on the real server
+// (real ledger file, a fund with a few thousand transactions) against a
+// trivial Echo JSON handler, each served by a real http.Server and hit by
+// the same concurrent clients, in the same run. b.N is the number of
+// requests on each side. DESIGN.md's target: the fund summary reaches at
+// least 80 % of the trivial handler's req/s.
+func BenchmarkGetFundVsTrivial(b *testing.B) {
+	srv := newBenchServer(b)
+	defer srv.stop()
+	trivial := newTrivialServer()
+	defer trivial.Close()
+	client := benchClient()
+	fundURL := fmt.Sprintf("%s/v1/funds/%s", srv.http.URL, srv.fund)
+	trivialURL := trivial.URL + "/ping"
+	// One request each before timing: connections and first-use costs.
+	for _, u := range []string{trivialURL, fundURL} {
+		resp, err := client.Get(u)
+		if err != nil {
+			b.Fatalf("GET %s: %v", u, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET %s = %d, want 200", u, resp.StatusCode)
+		}
+	}
+	b.SetParallelism(benchParallelism)
+	b.ResetTimer()
+	trivialTime := getParallel(b, client, trivialURL)
+	fundTime := getParallel(b, client, fundURL)
+	b.StopTimer()
+	trivialRate := float64(b.N) / trivialTime.Seconds()
+	fundRate := float64(b.N) / fundTime.Seconds()
+	b.ReportMetric(trivialRate, "trivial-req/s")
+	b.ReportMetric(fundRate, "fund-req/s")
+	b.ReportMetric(100*fundRate/trivialRate, "%-of-trivial")
+}
