@@ -201,7 +201,7 @@ func runWriters(b *testing.B, writers, n int, f func(w int) error) time.Duration
 func BenchmarkAppendVsRawGroupCommit(b *testing.B) {
 	const (
 		writers = 64
-		round   = 2048 // appends per side per round
+		round   = 1024 // appends per side per round
 	)
 	dir := b.TempDir()
 	s, err := embedded.Open(filepath.Join(dir, "store.db"))
