@@ -217,7 +217,7 @@ func BenchmarkHistoryFundSummaryAsOf(b *testing.B) {
 	}
 	qs := make([]query, queryMix)
 	for i := range qs {
-		qs[i] = query{rng.IntN(len(h.sum.Funds)), randomDate(rng, h.sum.Spec.From, h.sum.Spec.To)}
+		qs[i] = query{rng.IntN(len(h.sum.Funds)), randomDate(rng, h.sum.Spec.From, h.sum.Last)}
 	}
 	i := 0
 	for b.Loop() {
@@ -255,9 +255,9 @@ func BenchmarkHistoryUnitSummary(b *testing.B) {
 			for i := range qs {
 				q := query{unit: tc.units[rng.IntN(len(tc.units))]}
 				if tc.toDate {
-					q.to = randomDate(rng, h.sum.Spec.From, h.sum.Spec.To)
+					q.to = randomDate(rng, h.sum.Spec.From, h.sum.Last)
 				} else {
-					q.from, q.to = randomPeriod(rng, h.sum.Spec.From, h.sum.Spec.To)
+					q.from, q.to = randomPeriod(rng, h.sum.Spec.From, h.sum.Last)
 				}
 				qs[i] = q
 			}

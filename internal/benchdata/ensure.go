@@ -30,17 +30,30 @@ func DefaultPath(spec Spec) string {
 // written last, so its presence means the history is complete.
 func summaryPath(ledger string) string { return ledger + ".summary.json" }
 
+// ErrOtherHistory is returned by Ensure for a path that holds a complete
+// history of another spec: replacing it could cost an hour of generation.
+var ErrOtherHistory = errors.New("the file holds a history of another spec")
+
 // Ensure returns the history of spec at path, generating it into an
 // embedded store there unless a complete one of the same spec exists
-// (reused tells which). A partial or different file at path is replaced.
+// (reused tells which). A partial file (no summary) is replaced; a complete
+// history of another spec is refused with ErrOtherHistory.
 func Ensure(ctx context.Context, path string, spec Spec) (sum Summary, reused bool, err error) {
-	if raw, err := os.ReadFile(summaryPath(path)); err == nil {
-		if err := json.Unmarshal(raw, &sum); err == nil && sum.Spec == spec {
-			if _, err := os.Stat(path); err == nil {
-				return sum, true, nil
-			}
+	raw, err := os.ReadFile(summaryPath(path))
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &sum); err != nil {
+			return Summary{}, false, fmt.Errorf("%s: %w", summaryPath(path), err)
 		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+		if sum.Spec != spec {
+			return Summary{}, false, fmt.Errorf("%s: %d events (seed %d), want %d (seed %d): remove it or choose another path: %w",
+				path, sum.Spec.Events, sum.Spec.Seed, spec.Events, spec.Seed, ErrOtherHistory)
+		}
+		if _, err := os.Stat(path); err != nil {
+			return Summary{}, false, fmt.Errorf("%s has a summary but no ledger: %w", path, err)
+		}
+		return sum, true, nil
+	case !errors.Is(err, fs.ErrNotExist):
 		return Summary{}, false, err
 	}
 	for _, p := range []string{summaryPath(path), path, path + "-wal", path + "-shm"} {
@@ -62,7 +75,7 @@ func Ensure(ctx context.Context, path string, spec Spec) (sum Summary, reused bo
 	if err != nil {
 		return Summary{}, false, fmt.Errorf("generate history at %s: %w", path, err)
 	}
-	raw, err := json.MarshalIndent(sum, "", "  ")
+	raw, err = json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return Summary{}, false, err
 	}

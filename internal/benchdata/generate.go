@@ -63,6 +63,9 @@ type Summary struct {
 	Root      domain.UnitID
 	Provinces []domain.UnitID
 	Units     int
+	// Last is the last business date with an event (Spec.To, unless the
+	// history was cut short).
+	Last domain.Date
 	// Funds lists every fund in the order they were opened.
 	Funds []uuid.UUID
 	// Types counts the events of each type.
@@ -112,7 +115,7 @@ func Generate(ctx context.Context, store domain.EventStore, spec Spec) (Summary,
 	if err != nil {
 		return Summary{}, err
 	}
-	sum := Summary{Spec: spec, Events: g.events, Root: g.units[0].id, Units: len(g.units), Types: g.types, Elapsed: time.Since(start)}
+	sum := Summary{Spec: spec, Events: g.events, Root: g.units[0].id, Units: len(g.units), Last: g.last, Types: g.types, Elapsed: time.Since(start)}
 	for _, u := range g.units {
 		if u.level == levelProvince {
 			sum.Provinces = append(sum.Provinces, u.id)
@@ -209,6 +212,7 @@ type generator struct {
 	cum    []int // cumulative fund weights
 	types  map[domain.EventType]int
 	events int
+	last   domain.Date
 
 	queues []chan job
 	wg     sync.WaitGroup
@@ -451,6 +455,7 @@ func (g *generator) emit(ctx context.Context, f *fundRec, id uuid.UUID, day int,
 	f.buf = append(f.buf, item{cmd: cmd, data: data, id: id, date: g.dates[day], recorded: recorded, actor: f.actor})
 	g.types[data.EventType()]++
 	g.events++
+	g.last = max(g.last, g.dates[day])
 	if len(f.buf) == domain.MaxEventsPerAppend {
 		g.flush(ctx, f)
 	}

@@ -2,6 +2,7 @@ package benchdata_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -123,5 +124,13 @@ func TestGenerateIsValid(t *testing.T) {
 	again, reused, err := benchdata.Ensure(ctx, path, spec)
 	if err != nil || !reused || again.Events != sum.Events {
 		t.Errorf("second Ensure() = (%d events, reused %v, %v), want (%d, true, nil)", again.Events, reused, err, sum.Events)
+	}
+	if got, want := again.Last, spec.To; got > want || got < spec.From {
+		t.Errorf("Summary.Last = %s, want a date in [%s, %s]", got, spec.From, want)
+	}
+	other := spec
+	other.Events++
+	if _, _, err := benchdata.Ensure(ctx, path, other); !errors.Is(err, benchdata.ErrOtherHistory) {
+		t.Errorf("Ensure() of another spec on a complete history = %v, want ErrOtherHistory", err)
 	}
 }
