@@ -81,10 +81,6 @@ const (
 	ringLen = 64
 	// queueLen is the number of full appends each writer can have waiting.
 	queueLen = 4
-	// fallbackFunds is how many of the first-opened funds (the root's and
-	// provinces', open from the first day) take an event whose randomly
-	// chosen fund is not open yet.
-	fallbackFunds = 30
 )
 
 // ErrSpec is returned for a Spec that cannot be generated.
@@ -431,7 +427,9 @@ func (g *generator) pickFund(day int) *fundRec {
 			return f
 		}
 	}
-	return g.funds[g.rng.IntN(fallbackFunds)]
+	// The root's and provinces' funds come first and are open from the
+	// first day.
+	return g.funds[g.rng.IntN(len(domain.FundKinds)*(1+g.spec.Provinces))]
 }
 
 // sortSearch returns the first index whose cumulative weight exceeds x.

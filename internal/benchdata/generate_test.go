@@ -80,6 +80,9 @@ func TestGenerateIsValid(t *testing.T) {
 				loans = append(loans, d)
 			}
 			if f, ok := funds[se.Stream]; ok {
+				if f.Exists && e.Meta.OccurredOn < f.OpenedOn {
+					t.Errorf("%s@%d dated %s, before its fund opened on %s", se.Stream, se.Revision, e.Meta.OccurredOn, f.OpenedOn)
+				}
 				f.Evolve(e)
 			}
 			pos = se.Position
