@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -70,14 +71,9 @@ func (s *Server) listEvents(c echo.Context) error {
 	if err := errs.err(); err != nil {
 		return err
 	}
-	// One more than asked tells whether a next page exists.
-	stored, err := s.store.ReadAll(c.Request().Context(), domain.Position(after), limit+1)
+	stored, next, err := s.readVisibleEvents(c, domain.Position(after), limit)
 	if err != nil {
-		return fmt.Errorf("read the log after %d: %w", after, err)
-	}
-	more := len(stored) > limit
-	if more {
-		stored = stored[:limit]
+		return err
 	}
 	out := eventsPage{Items: make([]eventDTO, 0, len(stored))}
 	for _, se := range stored {
@@ -101,10 +97,66 @@ func (s *Server) listEvents(c echo.Context) error {
 			Hash:        e.Meta.Hash,
 		})
 	}
-	if more {
-		last := stored[len(stored)-1].Position
-		out.NextAfter = &last
-		out.NextCursor = nextCursor(eventsScope, uint64(last), true)
+	if next != 0 {
+		out.NextAfter = &next
+		out.NextCursor = nextCursor(eventsScope, uint64(next), true)
 	}
 	return respondOK(c, out)
+}
+
+// maxEventsScanned bounds the events one page of a scoped caller reads past:
+// a district auditor's page over a national log may hold few of its own,
+// and then answers a short page with a cursor to go on from.
+const maxEventsScanned = 20 * MaxPageSize
+
+// readVisibleEvents reads up to limit events after pos of the streams in the
+// caller's scope, in log order. next is where the following page starts, or
+// 0 at the end of the log.
+func (s *Server) readVisibleEvents(c echo.Context, after domain.Position, limit int) (out []domain.StoredEvent, next domain.Position, err error) {
+	p := caller(c)
+	pos, scanned := after, 0
+	for scanned < maxEventsScanned {
+		// One more than a page tells whether a next page exists.
+		want := min(limit+1-len(out), domain.MaxReadBatch)
+		batch, err := s.store.ReadAll(c.Request().Context(), pos, want)
+		if err != nil {
+			return nil, 0, fmt.Errorf("read the log after %d: %w", pos, err)
+		}
+		for _, se := range batch {
+			if !s.streamVisible(p, se.Stream) {
+				pos, scanned = se.Position, scanned+1
+				continue
+			}
+			if len(out) == limit {
+				return out, pos, nil
+			}
+			out = append(out, se)
+			pos, scanned = se.Position, scanned+1
+		}
+		if len(batch) < want {
+			return out, 0, nil
+		}
+	}
+	return out, pos, nil
+}
+
+// streamVisible reports whether a stream belongs to the caller's scope: a
+// unit's stream to the unit, a fund's to its unit, the access stream to the
+// whole ledger only.
+func (s *Server) streamVisible(p *principal, stream string) bool {
+	if p.scope == "" {
+		return true
+	}
+	if u, ok := strings.CutPrefix(stream, "unit-"); ok {
+		return s.visible(p, domain.UnitID(u))
+	}
+	if f, ok := strings.CutPrefix(stream, "fund-"); ok {
+		id, err := domain.ParseUUID(f)
+		if err != nil {
+			return false
+		}
+		u, found := s.proj.FundUnit(id)
+		return found && s.visible(p, u)
+	}
+	return false
 }

@@ -32,7 +32,10 @@ func (s *Server) openFund(c echo.Context) error {
 	if err := f.errs.validate(cmd); err != nil {
 		return err
 	}
-	res, err := s.ledger.OpenFund(c.Request().Context(), cmd, domain.SystemActor)
+	if err := s.mayUse(c, cmd.UnitID); err != nil {
+		return err
+	}
+	res, err := s.ledger.OpenFund(c.Request().Context(), cmd, caller(c).actor())
 	if err != nil {
 		return err
 	}
@@ -91,6 +94,11 @@ func (s *Server) listFunds(c echo.Context) error {
 		if _, found := s.proj.Unit(filter.Unit); !found {
 			return errUnitNotFound(filter.Unit)
 		}
+		if err := s.mayUse(c, filter.Unit); err != nil {
+			return err
+		}
+	} else {
+		filter.Unit = caller(c).scope
 	}
 	items, next := s.proj.Funds(filter, s.ledger.Today(), int(after), limit)
 	return respondOK(c, newPage(items, nextCursor(scope, uint64(next), next > 0)))

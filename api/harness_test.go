@@ -42,6 +42,12 @@ type env struct {
 	server *api.Server
 	http   *httptest.Server
 	stop   func()
+	// token is the admin token (scoped to the whole ledger) that requests
+	// carry unless they set their own Authorization header.
+	token string
+	// rateLimit is the server's per-token limit; tests other than the
+	// rate limit's own run without one.
+	rateLimit api.RateLimit
 }
 
 // newEnv starts a server on a fresh ledger file.
@@ -58,7 +64,8 @@ func newEnv(t *testing.T) *env {
 func (e *env) start() {
 	t := e.t
 	t.Helper()
-	st, err := embedded.Open(filepath.Join(e.dir, "ledger.db"))
+	metrics := api.NewMetrics()
+	st, err := embedded.Open(filepath.Join(e.dir, "ledger.db"), embedded.OnCommit(metrics.ObserveCommit))
 	if err != nil {
 		t.Fatalf("embedded.Open() = %v", err)
 	}
@@ -71,7 +78,9 @@ func (e *env) start() {
 	runDone := make(chan error, 1)
 	go func() { runDone <- projections.Run(ctx, st, proj, logger) }()
 	ledger := domain.NewLedger(st, func() time.Time { return fixedNow })
-	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger})
+	limit := e.rateLimit
+	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger, RateLimit: &limit,
+		Metrics: metrics, LogHead: st.Head, StoreSize: st.DiskSize})
 	hs := httptest.NewServer(srv.Handler())
 	e.store, e.proj, e.server, e.http = st, proj, srv, hs
 	stopped := false
@@ -101,6 +110,28 @@ func (e *env) start() {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	if e.token == "" {
+		e.token = e.issueToken(ledger, domain.RoleAdmin, "")
+	}
+}
+
+// issueToken issues a token straight through the ledger (as the command
+// line does) and waits until the server knows it.
+func (e *env) issueToken(l *domain.Ledger, role domain.Role, unit domain.UnitID) string {
+	e.t.Helper()
+	if l == nil {
+		l = domain.NewLedger(e.store, func() time.Time { return fixedNow })
+	}
+	res, err := l.IssueToken(context.Background(), domain.IssueToken{TokenID: domain.NewID(), Name: "test " + string(role), Role: role, UnitID: unit}, domain.SystemActor)
+	if err != nil {
+		e.t.Fatalf("IssueToken(%s, %q) = %v", role, unit, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := e.proj.WaitFor(ctx, res.Position); err != nil {
+		e.t.Fatalf("projections did not apply the token: %v", err)
+	}
+	return res.Token
 }
 
 // restart stops everything and starts it again on the same ledger file,
@@ -160,6 +191,9 @@ func (e *env) fetch(method, path string, body io.Reader, jsonBody bool, headers 
 	}
 	if jsonBody {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if e.token != "" {
+		req.Header.Set("Authorization", "Bearer "+e.token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		if headers[i+1] == "" {
@@ -420,4 +454,14 @@ func (e *env) grant(fund, beneficiary, amount, date string) txResult {
 	e.t.Helper()
 	return e.tx("/v1/funds/"+fund+"/assistance-grants",
 		fmt.Sprintf(`{"beneficiary_id":%q,"amount":%q,"category":"serious_illness","occurred_on":%q}`, beneficiary, amount, date))
+}
+
+// actor is the actor recorded for the writes of the env's token.
+func (e *env) actor(name string) string {
+	e.t.Helper()
+	id, err := domain.TokenID(e.token)
+	if err != nil {
+		e.t.Fatalf("TokenID(env token) = %v", err)
+	}
+	return domain.TokenActor(id, name)
 }

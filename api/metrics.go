@@ -2,131 +2,216 @@ package api
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
-// metricsContentType is the Prometheus text exposition format, version 0.0.4.
-const metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+// Limits of GET /metrics: a scrape gathers every collector, so a flood of
+// scrapes must not pile up goroutines, and a stuck collector must not hold
+// a connection.
+const (
+	// metricsMaxScrapes caps concurrent scrapes; more are answered 503.
+	metricsMaxScrapes = 4
+	// metricsScrapeTimeout bounds one scrape.
+	metricsScrapeTimeout = 10 * time.Second
+)
 
-// durationBuckets are the upper bounds, in seconds, of the request-duration
-// histogram: from a cached read (< 1 ms) to a write waiting out its
-// read-your-writes bound.
-var durationBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+// Histogram buckets.
+var (
+	// durationBuckets are the upper bounds, in seconds, of the
+	// request-duration histogram: from a cached read (< 1 ms) to a write
+	// waiting out its read-your-writes bound.
+	durationBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+	// commitBuckets span a group commit, one disk flush (~0.3 ms on an SSD)
+	// up to a slow disk or a checkpoint stall.
+	commitBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}
+	// batchAppendBuckets are powers of two up to the embedded store's cap of
+	// 256 appends per batch.
+	batchAppendBuckets = prometheus.ExponentialBuckets(1, 2, 9)
+	// batchEventBuckets are powers of four up to its cap of 4096 events.
+	batchEventBuckets = prometheus.ExponentialBuckets(1, 4, 7)
+)
 
-// metrics counts requests by method, route pattern and status. Routes are
-// patterns, never paths, so the number of series is bounded by the route
-// table and no id (least of all a beneficiary's) reaches the metrics.
-type metrics struct {
-	mu       sync.Mutex
-	requests map[requestKey]uint64
-	duration map[durationKey]*histogram
+// Metrics are the service's Prometheus metrics, in a registry of their own
+// (never the process-wide default, so that tests and several servers in one
+// process do not collide), served by GET /metrics in the Prometheus text
+// format. Create them with NewMetrics before the store, hand ObserveCommit
+// to the store's commit hook, and pass them to New in Config.Metrics.
+//
+// No label carries ledger data or personal data: requests are labelled by
+// method, route pattern (never the path, which holds fund, loan and
+// beneficiary ids) and status; the store and projection series have no
+// labels at all.
+type Metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+
+	commitDuration prometheus.Histogram
+	batchAppends   prometheus.Histogram
+	batchEvents    prometheus.Histogram
+
+	bound   atomic.Bool  // set when a Server has registered its gauges
+	handler http.Handler // serves the registry; set by bind
 }
 
-type requestKey struct {
-	method, route string
-	status        int
-}
-
-type durationKey struct {
-	method, route string
-}
-
-type histogram struct {
-	counts []uint64 // per bucket, not cumulative
-	count  uint64
-	sum    time.Duration
-}
-
-func newMetrics() *metrics {
-	return &metrics{requests: map[requestKey]uint64{}, duration: map[durationKey]*histogram{}}
-}
-
-func (m *metrics) observe(method, route string, status int, d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests[requestKey{method, route, status}]++
-	k := durationKey{method, route}
-	h, ok := m.duration[k]
-	if !ok {
-		h = &histogram{counts: make([]uint64, len(durationBuckets))}
-		m.duration[k] = h
+// NewMetrics returns the request and store metrics, plus the Go runtime and
+// process collectors, in a fresh registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "welfare_ledger_http_requests_total",
+			Help: "HTTP requests answered, by method, route pattern and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "welfare_ledger_http_request_duration_seconds",
+			Help:    "Time to answer HTTP requests, by method and route pattern.",
+			Buckets: durationBuckets,
+		}, []string{"method", "route"}),
+		commitDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "welfare_ledger_store_commit_duration_seconds",
+			Help:    "Time of one group commit of the store, from BEGIN to the end of the durable COMMIT.",
+			Buckets: commitBuckets,
+		}),
+		batchAppends: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "welfare_ledger_store_batch_appends",
+			Help:    "Appends (write requests) committed together in one group commit.",
+			Buckets: batchAppendBuckets,
+		}),
+		batchEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "welfare_ledger_store_batch_events",
+			Help:    "Events committed together in one group commit.",
+			Buckets: batchEventBuckets,
+		}),
 	}
-	secs := d.Seconds()
-	for i, le := range durationBuckets {
-		if secs <= le {
-			h.counts[i]++
-			break
-		}
-	}
-	h.count++
-	h.sum += d
+	m.reg.MustRegister(
+		m.requests, m.duration, m.commitDuration, m.batchAppends, m.batchEvents,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
 }
 
-// write renders every series in a stable order.
-func (m *metrics) write(b *strings.Builder) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// ObserveCommit records one group commit of the store: the events and
+// appends it held and how long it took. Its signature is that of the
+// embedded store's OnCommit hook; it is safe for concurrent use and does
+// not block.
+func (m *Metrics) ObserveCommit(events, appends int, took time.Duration) {
+	m.commitDuration.Observe(took.Seconds())
+	m.batchAppends.Observe(float64(appends))
+	m.batchEvents.Observe(float64(events))
+}
 
-	b.WriteString("# HELP welfare_ledger_http_requests_total HTTP requests answered, by method, route pattern and status.\n")
-	b.WriteString("# TYPE welfare_ledger_http_requests_total counter\n")
-	reqKeys := make([]requestKey, 0, len(m.requests))
-	for k := range m.requests {
-		reqKeys = append(reqKeys, k)
+// observe records one answered request. route is the route pattern and
+// method is already bounded (metricMethod), so the series are bounded by
+// the route table.
+func (m *Metrics) observe(method, route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// bind registers the gauges read from the server's parts at each scrape:
+// the projections' position, readiness and lag behind the log head, and the
+// store's size, and builds the handler of GET /metrics, which logs to the
+// server's log. head and size may be nil (a store that cannot tell); their
+// series are then left out. A Metrics serves one Server: binding it twice
+// is a wiring bug and panics, as New does for other wiring bugs.
+func (m *Metrics) bind(s *Server, head func() domain.Position, size func() (int64, error)) {
+	if !m.bound.CompareAndSwap(false, true) {
+		panic("api: one Metrics given to two Servers")
 	}
-	slices.SortFunc(reqKeys, func(a, b requestKey) int {
-		return strings.Compare(fmt.Sprint(a.route, a.method, a.status), fmt.Sprint(b.route, b.method, b.status))
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "welfare_ledger_projections_ready",
+			Help: "Whether the projections have caught up with the log (1) or not (0).",
+		}, func() float64 {
+			if s.proj.Ready() {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "welfare_ledger_projections_position",
+			Help: "Position in the log of the last event the projections applied.",
+		}, func() float64 { return float64(s.proj.Position()) }),
+	)
+	if head != nil {
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "welfare_ledger_log_head_position",
+				Help: "Position of the last event in the log.",
+			}, func() float64 { return float64(head()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "welfare_ledger_projections_lag_events",
+				Help: "Events in the log that the projections have not applied yet (log head minus projections position).",
+			}, func() float64 {
+				// The head is read before the position, so a commit between
+				// the two reads can put the projections past the head read:
+				// that is no lag, not a negative one.
+				h := head()
+				p := s.proj.Position()
+				if p >= h {
+					return 0
+				}
+				return float64(h - p)
+			}),
+		)
+	}
+	if size != nil {
+		m.reg.MustRegister(&sizeCollector{size: size, desc: prometheus.NewDesc(
+			"welfare_ledger_store_size_bytes",
+			"Bytes the ledger takes on disk (for the embedded store: ledger.db plus its -wal file).",
+			nil, nil)})
+	}
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:            promLogger{s.log},
+		ErrorHandling:       promhttp.ContinueOnError,
+		MaxRequestsInFlight: metricsMaxScrapes,
+		Timeout:             metricsScrapeTimeout,
 	})
-	for _, k := range reqKeys {
-		fmt.Fprintf(b, "welfare_ledger_http_requests_total{method=%q,route=%q,status=\"%d\"} %d\n",
-			k.method, k.route, k.status, m.requests[k])
-	}
-
-	b.WriteString("# HELP welfare_ledger_http_request_duration_seconds Time to answer HTTP requests, by method and route pattern.\n")
-	b.WriteString("# TYPE welfare_ledger_http_request_duration_seconds histogram\n")
-	durKeys := make([]durationKey, 0, len(m.duration))
-	for k := range m.duration {
-		durKeys = append(durKeys, k)
-	}
-	slices.SortFunc(durKeys, func(a, b durationKey) int {
-		return strings.Compare(a.route+" "+a.method, b.route+" "+b.method)
-	})
-	for _, k := range durKeys {
-		h := m.duration[k]
-		var cum uint64
-		for i, le := range durationBuckets {
-			cum += h.counts[i]
-			fmt.Fprintf(b, "welfare_ledger_http_request_duration_seconds_bucket{method=%q,route=%q,le=%q} %d\n",
-				k.method, k.route, strconv.FormatFloat(le, 'g', -1, 64), cum)
-		}
-		fmt.Fprintf(b, "welfare_ledger_http_request_duration_seconds_bucket{method=%q,route=%q,le=\"+Inf\"} %d\n", k.method, k.route, h.count)
-		fmt.Fprintf(b, "welfare_ledger_http_request_duration_seconds_sum{method=%q,route=%q} %s\n",
-			k.method, k.route, strconv.FormatFloat(h.sum.Seconds(), 'g', -1, 64))
-		fmt.Fprintf(b, "welfare_ledger_http_request_duration_seconds_count{method=%q,route=%q} %d\n", k.method, k.route, h.count)
-	}
 }
 
-// metricsHandler: GET /metrics, in Prometheus text format. It reveals no
-// ledger data: request counts and timings, and how far the projections have
-// read the log.
+// sizeCollector reports the store's size, which can fail (a file system
+// error); the failure is reported for that series alone, and the scrape
+// serves the rest.
+type sizeCollector struct {
+	size func() (int64, error)
+	desc *prometheus.Desc
+}
+
+func (c *sizeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *sizeCollector) Collect(ch chan<- prometheus.Metric) {
+	n, err := c.size()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n))
+}
+
+// metricsHandler: GET /metrics, the registry in the Prometheus text
+// format. It reveals no ledger data: request counts and timings, store
+// batch sizes and timings, positions in the log and the file's size.
 func (s *Server) metricsHandler(c echo.Context) error {
-	var b strings.Builder
-	s.metrics.write(&b)
-	ready := 0
-	if s.proj.Ready() {
-		ready = 1
-	}
-	b.WriteString("# HELP welfare_ledger_projections_ready Whether the projections have caught up with the log (1) or not (0).\n")
-	b.WriteString("# TYPE welfare_ledger_projections_ready gauge\n")
-	fmt.Fprintf(&b, "welfare_ledger_projections_ready %d\n", ready)
-	b.WriteString("# HELP welfare_ledger_projections_position Position in the log of the last event the projections applied.\n")
-	b.WriteString("# TYPE welfare_ledger_projections_position gauge\n")
-	fmt.Fprintf(&b, "welfare_ledger_projections_position %d\n", s.proj.Position())
-	return c.Blob(http.StatusOK, metricsContentType, []byte(b.String()))
+	s.metrics.handler.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// promLogger hands promhttp's errors to the server's log.
+type promLogger struct{ log *slog.Logger }
+
+func (l promLogger) Println(v ...any) {
+	l.log.Warn("metrics", "err", fmt.Sprint(v...))
 }

@@ -61,7 +61,7 @@ func (s *Server) record(c echo.Context, errs *fieldErrors, cmd domain.MoneyComma
 	if err := errs.validate(cmd); err != nil {
 		return err
 	}
-	res, err := s.ledger.Record(c.Request().Context(), cmd, domain.SystemActor)
+	res, err := s.ledger.Record(c.Request().Context(), cmd, caller(c).actor())
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ const (
 	codeMethodNotAllowed     domain.Code = "method_not_allowed"
 	codeNotReady             domain.Code = "not_ready"
 	codeInternal             domain.Code = "internal"
+	codeUnauthorized         domain.Code = "unauthorized"
+	codeForbidden            domain.Code = "forbidden"
+	codeRateLimited          domain.Code = "rate_limited"
 )
 
 // problemKind is what the table knows of a code.
@@ -33,6 +36,8 @@ type problemKind struct {
 // "Errors"). A code missing here is a bug: it is answered as internal.
 var problems = map[domain.Code]problemKind{
 	codeInvalidJSON:                   {http.StatusBadRequest, "The body is not an acceptable JSON object"},
+	codeUnauthorized:                  {http.StatusUnauthorized, "Unauthorized"},
+	codeForbidden:                     {http.StatusForbidden, "Forbidden"},
 	domain.CodeValidation:             {http.StatusUnprocessableEntity, "The request has invalid fields"},
 	domain.CodeNotFound:               {http.StatusNotFound, "Not found"},
 	domain.CodeAlreadyExists:          {http.StatusConflict, "Already exists"},
@@ -48,6 +53,7 @@ var problems = map[domain.Code]problemKind{
 	codePayloadTooLarge:               {http.StatusRequestEntityTooLarge, "Payload too large"},
 	codeUnsupportedMediaType:          {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	codeMethodNotAllowed:              {http.StatusMethodNotAllowed, "Method not allowed"},
+	codeRateLimited:                   {http.StatusTooManyRequests, "Too many requests"},
 	codeNotReady:                      {http.StatusServiceUnavailable, "Not ready"},
 	codeInternal:                      {http.StatusInternalServerError, "Internal error"},
 }
@@ -70,6 +76,16 @@ func apiErr(code domain.Code, format string, args ...any) *domain.Error {
 	return domain.Errf(code, format, args...)
 }
 
+// headerError is an error whose answer carries response headers
+// (WWW-Authenticate on a 401, Retry-After on a 429).
+type headerError struct {
+	err    error
+	header http.Header
+}
+
+func (e *headerError) Error() string { return e.err.Error() }
+func (e *headerError) Unwrap() error { return e.err }
+
 // handleError is the Echo HTTPErrorHandler: the one place that turns an
 // error into a response.
 func (s *Server) handleError(err error, c echo.Context) {
@@ -77,6 +93,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	p := s.problemFor(err, c)
+	var he *headerError
+	if errors.As(err, &he) {
+		for k, v := range he.header {
+			c.Response().Header()[k] = v
+		}
+	}
 	if p.Status == http.StatusMethodNotAllowed {
 		// RFC 9110 15.5.6: a 405 carries Allow; Echo's router has put the
 		// methods of the path into the context.

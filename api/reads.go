@@ -90,9 +90,10 @@ func (s *Server) getBeneficiary(c echo.Context) error {
 	if err := errs.err(); err != nil {
 		return err
 	}
-	// No access control yet: every fund is visible (API.md "Access" will
-	// narrow this to the token's unit scope).
-	b, found := s.proj.Beneficiary(id, nil)
+	// Only the funds of the caller's scope: a beneficiary with nothing
+	// there is not found, not forbidden, so that the answer does not tell
+	// whether the person was helped elsewhere.
+	b, found := s.proj.Beneficiary(id, caller(c).scope)
 	if !found {
 		return domain.Errf(domain.CodeNotFound, "beneficiary %q not found", id)
 	}

@@ -27,7 +27,17 @@ func writeJSON(c echo.Context, status int, contentType string, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	return c.Blob(status, contentType, buf.Bytes())
+	body := buf.Bytes()
+	if withholdsBeneficiaries(c) {
+		// Here, on the way out, rather than in each view: a field added
+		// to any response tomorrow is withheld without anyone
+		// remembering to.
+		var err error
+		if body, err = withhold(body, "beneficiary_id"); err != nil {
+			return fmt.Errorf("withhold beneficiary ids: %w", err)
+		}
+	}
+	return c.Blob(status, contentType, body)
 }
 
 // respondOK writes a 200 JSON response.

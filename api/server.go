@@ -34,6 +34,18 @@ type Config struct {
 	// ReadYourWritesTimeout bounds the wait of a write for the projections;
 	// zero means DefaultReadYourWritesTimeout.
 	ReadYourWritesTimeout time.Duration
+	// RateLimit is the per-token request limit; nil means
+	// DefaultRateLimit and DefaultRateBurst, a zero PerSecond no limit.
+	RateLimit *RateLimit
+	// Metrics are served on GET /metrics; nil makes fresh ones (without the
+	// store's commit figures, which need NewMetrics before the store).
+	Metrics *Metrics
+	// LogHead returns the position of the log's last event, for the
+	// projection-lag gauge; nil leaves the gauge out.
+	LogHead func() domain.Position
+	// StoreSize returns the bytes the store takes on disk; nil leaves the
+	// gauge out.
+	StoreSize func() (int64, error)
 }
 
 // Server is the HTTP API. Create it with New; serve Handler.
@@ -44,11 +56,11 @@ type Server struct {
 	log     *slog.Logger
 	rywWait time.Duration
 	echo    *echo.Echo
-	metrics *metrics
+	metrics *Metrics
+	limits  *limiters
 }
 
-// New returns a Server with every route of API.md but "Access" and
-// GET /v1/audit/verify. It panics if a required part of cfg is missing: that
+// New returns a Server with every route of API.md but GET /v1/audit/verify. It panics if a required part of cfg is missing: that
 // is a wiring bug in the caller, not bad input.
 func New(cfg Config) *Server {
 	if cfg.Ledger == nil || cfg.Projections == nil || cfg.Store == nil {
@@ -60,20 +72,31 @@ func New(cfg Config) *Server {
 		store:   cfg.Store,
 		log:     cfg.Logger,
 		rywWait: cfg.ReadYourWritesTimeout,
-		metrics: newMetrics(),
+		metrics: cfg.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	s.metrics.bind(s, cfg.LogHead, cfg.StoreSize)
 	if s.rywWait <= 0 {
 		s.rywWait = DefaultReadYourWritesTimeout
 	}
+	limit := RateLimit{PerSecond: DefaultRateLimit, Burst: DefaultRateBurst}
+	if cfg.RateLimit != nil {
+		limit = *cfg.RateLimit
+	}
+	s.limits = newLimiters(limit)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	// A request body is read only by readObject, under its own limit; no
 	// Echo binder is used anywhere, so no second decoding path exists.
-	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders, s.requireReady)
+	// Readiness comes before authentication: during a start-up replay the
+	// tokens themselves may not be loaded yet.
+	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders, s.requireReady, s.authenticate, s.rateLimit)
 	s.routes(e)
 	s.echo = e
 	return s
@@ -97,35 +120,6 @@ func (s *Server) Routes() []Route {
 type Route struct {
 	Method string
 	Path   string
-}
-
-func (s *Server) routes(e *echo.Echo) {
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metricsHandler)
-
-	v1 := e.Group("/v1")
-	v1.GET("/openapi.yaml", s.openAPI)
-
-	v1.POST("/units", s.registerUnit)
-	v1.GET("/units", s.listUnits)
-	v1.GET("/units/:unit_id", s.getUnit)
-	v1.GET("/units/:unit_id/summary", s.unitSummary)
-
-	v1.POST("/funds", s.openFund)
-	v1.GET("/funds", s.listFunds)
-	v1.GET("/funds/:fund_id", s.getFund)
-	v1.POST("/funds/:fund_id/donations", s.recordDonation)
-	v1.POST("/funds/:fund_id/shelter-grants", s.payShelterGrant)
-	v1.POST("/funds/:fund_id/assistance-grants", s.grantAssistance)
-	v1.POST("/funds/:fund_id/loans", s.disburseLoan)
-	v1.GET("/funds/:fund_id/loans/:loan_id", s.getLoan)
-	v1.POST("/funds/:fund_id/loans/:loan_id/repayments", s.repayLoan)
-	v1.POST("/funds/:fund_id/reversals", s.reverse)
-	v1.GET("/funds/:fund_id/transactions", s.listTransactions)
-
-	v1.GET("/beneficiaries/:beneficiary_id", s.getBeneficiary)
-	v1.GET("/events", s.listEvents)
 }
 
 // waitFor blocks until the projections have applied pos (read-your-writes),

@@ -54,7 +54,11 @@ func (s *Server) registerUnit(c echo.Context) error {
 	if err := f.errs.validate(cmd); err != nil {
 		return err
 	}
-	res, err := s.ledger.RegisterUnit(c.Request().Context(), cmd, domain.SystemActor)
+	// A root unit needs a token scoped to the whole ledger.
+	if err := s.mayUse(c, cmd.ParentID); err != nil {
+		return err
+	}
+	res, err := s.ledger.RegisterUnit(c.Request().Context(), cmd, caller(c).actor())
 	if err != nil {
 		return err
 	}
@@ -77,16 +81,18 @@ func (s *Server) listUnits(c echo.Context) error {
 	errs := &fieldErrors{}
 	q := newQuery(c, errs, "limit", "cursor")
 	limit := q.limit()
-	after := q.cursor(unitsScope)
+	root := caller(c).scope
+	scope := unitsScope + "\x00" + string(root)
+	after := q.cursor(scope)
 	if err := errs.err(); err != nil {
 		return err
 	}
-	units, next := s.proj.Units(int(after), limit)
+	units, next := s.proj.Units(root, int(after), limit)
 	items := make([]unitDTO, len(units))
 	for i, u := range units {
 		items[i] = newUnitDTO(u)
 	}
-	return respondOK(c, newPage(items, nextCursor(unitsScope, uint64(next), next > 0)))
+	return respondOK(c, newPage(items, nextCursor(scope, uint64(next), next > 0)))
 }
 
 // getUnit: GET /v1/units/{unit_id}.

@@ -49,6 +49,10 @@ func newPayload(t EventType, schema int) (EventData, error) {
 		return &LoanRepaid{}, nil
 	case TypeTransactionReversed:
 		return &TransactionReversed{}, nil
+	case TypeTokenIssued:
+		return &TokenIssued{}, nil
+	case TypeTokenRevoked:
+		return &TokenRevoked{}, nil
 	}
 	return nil, fmt.Errorf("%q: %w", t, ErrUnknownEventType)
 }

@@ -24,12 +24,15 @@ import (
 var update = flag.Bool("update", false, "rewrite domain/testdata/*.v1.json from Seal")
 
 var (
-	goldenFund       = uuid.MustParse("0190a0b4-7c3e-7d2f-9b1a-2f4e5d6c7b8a")
-	goldenTx         = uuid.MustParse("0190a0b5-11aa-7bcd-8ef0-0123456789ab")
-	goldenLoan       = uuid.MustParse("0190a0b5-22bb-7cde-9f01-123456789abc")
-	goldenReversal   = uuid.MustParse("0190a0b5-33cc-7def-a012-23456789abcd")
-	goldenUnitEvent  = uuid.MustParse("0190a0b3-0000-7000-b000-000000000001")
-	goldenRecordedAt = time.Date(2024, 7, 1, 3, 4, 5, 123456789, time.UTC)
+	goldenFund        = uuid.MustParse("0190a0b4-7c3e-7d2f-9b1a-2f4e5d6c7b8a")
+	goldenTx          = uuid.MustParse("0190a0b5-11aa-7bcd-8ef0-0123456789ab")
+	goldenLoan        = uuid.MustParse("0190a0b5-22bb-7cde-9f01-123456789abc")
+	goldenReversal    = uuid.MustParse("0190a0b5-33cc-7def-a012-23456789abcd")
+	goldenUnitEvent   = uuid.MustParse("0190a0b3-0000-7000-b000-000000000001")
+	goldenToken       = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000a")
+	goldenTokenEvent  = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000b")
+	goldenRevokeEvent = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000c")
+	goldenRecordedAt  = time.Date(2024, 7, 1, 3, 4, 5, 123456789, time.UTC)
 	// goldenPrev is the prev_hash of the money events' golden files: they are
 	// links in the middle of a fund's stream.
 	goldenPrev = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -109,6 +112,17 @@ func goldenCases() []goldenCase {
 				Reason: "Ghi nhầm quỹ", OriginalType: domain.TypeLoanDisbursed, Amount: domain.MustVND("1000000000000000"),
 				OriginalOccurredOn: domain.MustDate("2024-06-30"), BeneficiaryID: "LS-00789", LoanID: goldenLoan},
 			meta: goldenMeta(goldenReversal, "2024-07-01", "8888888888888888888888888888888888888888888888888888888888888888"),
+		},
+		{
+			stream: domain.AccessStream, prev: domain.GenesisHash,
+			data: &domain.TokenIssued{TokenID: goldenToken, Name: "Kế toán LĐLĐ Lạng Sơn", Role: domain.RoleManager, UnitID: "lang-son",
+				SecretHash: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"},
+			meta: goldenMeta(goldenTokenEvent, "2024-07-01", "9999999999999999999999999999999999999999999999999999999999999999"),
+		},
+		{
+			stream: domain.AccessStream, prev: goldenPrev,
+			data: &domain.TokenRevoked{TokenID: goldenToken},
+			meta: goldenMeta(goldenRevokeEvent, "2024-07-01", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
 		},
 	}
 }

@@ -373,3 +373,14 @@ func (f *Fund) Evolve(e Event) {
 	tx.BalanceAfter = f.Balance.Last()
 	f.txs[tx.ID] = tx
 }
+
+// setPosition records the global position of an applied event, which the
+// ledger learns only once the event is appended.
+func (f *Fund) setPosition(e Event, pos Position) {
+	if t, ok := f.txs[e.Meta.EventID]; ok {
+		t.Position = pos
+	}
+	if _, ok := e.Data.(*FundOpened); ok {
+		f.Opened.Position = pos
+	}
+}

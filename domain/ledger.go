@@ -31,11 +31,43 @@ type Ledger struct {
 }
 
 // fundSlot serialises the commands of one fund in this process and caches
-// its state between them.
+// its state between them. Commands queue on the slot; one of their
+// goroutines at a time, the leader, decides everything queued against the
+// cached state and appends the resulting events in one atomic append (one
+// expected revision, one place in a group commit), so that a busy fund
+// records many commands per disk flush instead of one.
 type fundSlot struct {
-	mu    sync.Mutex
+	// fund and stale belong to the leader.
 	fund  *Fund
 	stale bool // the store may hold events the cached state lacks
+
+	mu      sync.Mutex // guards queue and leading
+	queue   []*fundCmd
+	leading bool
+}
+
+// fundCmd is one command waiting on a fund's slot.
+type fundCmd struct {
+	decide func(*Fund) ([]Pending, error)
+	done   func(f *Fund, replay bool)
+	actor  string
+
+	attempts int
+	// dupSeen: an append of this command's event alone failed with a
+	// duplicate id.
+	dupSeen bool
+	// solo: append this command's event on its own (a shared append
+	// failed in a way that one of its events may have caused).
+	solo bool
+
+	err      error
+	finished chan struct{} // closed when err (and done) are final
+	lead     chan struct{} // signalled when this command's goroutine must lead
+}
+
+func (c *fundCmd) finish(err error) {
+	c.err = err
+	close(c.finished)
 }
 
 // NewLedger returns a ledger writing to store, reading the time from now.
@@ -166,80 +198,282 @@ func (l *Ledger) Record(ctx context.Context, c MoneyCommand, actor string) (TxRe
 
 // withFund runs one command against a fund: catch up, decide, append with
 // the expected revision, apply; again on a lost race. done is called with the
-// state that holds the command's outcome.
+// state that holds the command's outcome, once that outcome is durable.
 func (l *Ledger) withFund(ctx context.Context, id uuid.UUID, decide func(*Fund) ([]Pending, error),
 	done func(f *Fund, replay bool), actor string) error {
 	slot := l.slot(id)
+	c := &fundCmd{decide: decide, done: done, actor: actor, finished: make(chan struct{}), lead: make(chan struct{}, 1)}
 	slot.mu.Lock()
-	defer slot.mu.Unlock()
-	defer l.forgetIfMissing(id, slot)
-
-	dupSeen, fresh := false, false
-	for attempt := 0; attempt < maxDecideAttempts; attempt++ {
-		if slot.stale {
-			if err := l.catchUp(ctx, slot); err != nil {
-				return err
-			}
-			fresh = true
+	slot.queue = append(slot.queue, c)
+	lead := !slot.leading
+	slot.leading = true
+	slot.mu.Unlock()
+	if lead {
+		l.lead(ctx, id, slot, c)
+	}
+	for {
+		select {
+		case <-c.finished:
+			return c.err
+		case <-c.lead:
+			l.lead(ctx, id, slot, c)
 		}
-		f := slot.fund
-		pending, err := decide(f)
+	}
+}
+
+// lead runs the slot's queued commands, batch after batch, until me is
+// finished; then it hands the lead to the first command still queued, so
+// that no client waits for other clients' commands longer than for one
+// batch after its own.
+func (l *Ledger) lead(ctx context.Context, id uuid.UUID, slot *fundSlot, me *fundCmd) {
+	// The batch holds other clients' commands: one client going away must
+	// not fail them. Every store call is bounded by the store itself.
+	ctx = context.WithoutCancel(ctx)
+	for {
+		slot.mu.Lock()
+		select {
+		case <-me.finished:
+			if len(slot.queue) > 0 {
+				// Never blocks under slot.mu: a signal already pending
+				// means the same thing.
+				select {
+				case slot.queue[0].lead <- struct{}{}:
+				default:
+				}
+			} else {
+				slot.leading = false
+				l.forgetIfMissing(id, slot)
+			}
+			slot.mu.Unlock()
+			return
+		default:
+		}
+		batch := takeBatch(slot.queue)
+		slot.queue = slot.queue[len(batch):]
+		slot.mu.Unlock()
+
+		retry := l.runBatch(ctx, id, slot, batch)
+		if len(retry) > 0 {
+			slot.mu.Lock()
+			slot.queue = append(retry, slot.queue...)
+			slot.mu.Unlock()
+		}
+	}
+}
+
+// takeBatch returns the commands at the head of queue that go into one
+// append: up to MaxEventsPerAppend of them, or a solo command alone.
+func takeBatch(queue []*fundCmd) []*fundCmd {
+	if len(queue) > 0 && queue[0].solo {
+		return queue[:1:1]
+	}
+	n := 0
+	for n < len(queue) && n < MaxEventsPerAppend && !queue[n].solo {
+		n++
+	}
+	return queue[:n:n]
+}
+
+// outcome is a command's result decided in a batch, final once the
+// batch's events are durable.
+type outcome struct {
+	cmd    *fundCmd
+	err    error
+	replay bool
+}
+
+// runBatch decides the commands of batch in order against the cached state,
+// each seeing the events of the ones before it, appends all their events in
+// one append and then finishes them. It returns the commands to run again
+// (after a lost race, or a refusal decided on a cache that may be stale).
+func (l *Ledger) runBatch(ctx context.Context, id uuid.UUID, slot *fundSlot, batch []*fundCmd) (retry []*fundCmd) {
+	fresh := false
+	if slot.stale {
+		if err := l.catchUp(ctx, slot); err != nil {
+			l.reset(slot)
+			for _, c := range batch {
+				c.finish(err)
+			}
+			return nil
+		}
+		fresh = true
+	}
+	f := slot.fund
+	expected := f.NextExpected()
+	var (
+		outcomes []outcome
+		events   []NewEvent
+		applied  []Event
+	)
+	for i, c := range batch {
+		if c.attempts >= maxDecideAttempts {
+			outcomes = append(outcomes, outcome{cmd: c, err: Errf(CodeConcurrentModification, "fund %s is being changed by other writers; try again", id)})
+			continue
+		}
+		c.attempts++
+		pending, err := c.decide(f)
 		if err != nil && !fresh {
 			// Another instance may have written to the fund since this
 			// cache was filled: a refusal (insufficient funds, unknown
-			// loan…) is only final against the stream as it is now.
+			// loan…) is only final against the stream as it is now. The
+			// events decided so far are still valid on their own.
 			slot.stale = true
+			retry = batch[i:]
+			break
+		}
+		switch {
+		case err != nil:
+			outcomes = append(outcomes, outcome{cmd: c, err: err})
+			continue
+		case len(pending) == 0:
+			outcomes = append(outcomes, outcome{cmd: c, replay: true})
+			continue
+		case c.dupSeen:
+			// The id is taken by another stream (or another fund's id).
+			outcomes = append(outcomes, outcome{cmd: c, err: Errf(CodeIdempotencyConflict,
+				"id %s is already used by another transaction or fund", pending[0].EventID)})
 			continue
 		}
+		ne, ev, err := l.seal(f, pending[0], c.actor)
 		if err != nil {
-			return err
+			outcomes = append(outcomes, outcome{cmd: c, err: err})
+			continue
 		}
-		if len(pending) == 0 {
-			done(f, true)
-			return nil
-		}
-		if dupSeen {
-			// The id is taken by another stream (or another fund's id).
-			return Errf(CodeIdempotencyConflict, "id %s is already used by another transaction or fund", pending[0].EventID)
-		}
-		ev, err := l.appendPending(ctx, f, pending[0], actor)
-		switch {
-		case err == nil:
-			f.Evolve(ev)
-			done(f, false)
-			return nil
-		case errors.Is(err, ErrWrongExpectedVersion):
-			slot.stale = true
-		case errors.Is(err, ErrDuplicateEventID):
-			// Either our own fund has it (another instance won the race:
-			// catch up and it is a replay) or another stream has it.
-			slot.stale, dupSeen = true, true
-		default:
-			// The outcome is unknown (the commit may have happened):
-			// the next command reads the stream again.
-			slot.stale = true
-			return fmt.Errorf("record in fund %s: %w", id, err)
-		}
+		// Applied before it is durable so that the next command of the
+		// batch is decided on it; if the append fails, the cache is
+		// thrown away (reset) and the commands decided again.
+		f.Evolve(ev)
+		events = append(events, ne)
+		applied = append(applied, ev)
+		outcomes = append(outcomes, outcome{cmd: c})
 	}
-	return Errf(CodeConcurrentModification, "fund %s is being changed by other writers; try again", id)
+	if len(events) == 0 {
+		finishAll(f, outcomes)
+		return retry
+	}
+
+	res, err := l.store.Append(ctx, FundStream(id), expected, events)
+	if err == nil {
+		err = l.setPositions(ctx, f, applied, res)
+	}
+	if err == nil {
+		finishAll(f, outcomes)
+		return retry
+	}
+	// Every outcome of this batch was decided on events that may not have
+	// been recorded: decide them all again on a fresh cache.
+	l.reset(slot)
+	again := make([]*fundCmd, 0, len(batch))
+	for _, o := range outcomes {
+		again = append(again, o.cmd)
+	}
+	again = append(again, retry...)
+	switch {
+	case errors.Is(err, ErrWrongExpectedVersion):
+		return again
+	case errors.Is(err, ErrDuplicateEventID), errors.Is(err, ErrAppendTooLarge):
+		if len(events) == 1 {
+			for _, o := range outcomes {
+				if o.err == nil && !o.replay {
+					if errors.Is(err, ErrAppendTooLarge) {
+						o.cmd.finish(fmt.Errorf("record in fund %s: %w", id, err))
+						return removeFinished(again)
+					}
+					// Either our own fund has it (another instance won
+					// the race: catching up makes it a replay) or another
+					// stream has it.
+					o.cmd.dupSeen = true
+				}
+			}
+			return again
+		}
+		// One of the events caused it: find which by appending each alone.
+		for _, o := range outcomes {
+			if o.err == nil && !o.replay {
+				o.cmd.solo = true
+			}
+		}
+		return again
+	default:
+		// The outcome is unknown (the commit may have happened): report
+		// it; a client's idempotent retry finds out.
+		for _, c := range again {
+			c.finish(fmt.Errorf("record in fund %s: %w", id, err))
+		}
+		return nil
+	}
 }
 
-func (l *Ledger) appendPending(ctx context.Context, f *Fund, p Pending, actor string) (Event, error) {
+// finishAll makes the outcomes of a batch final, in order.
+func finishAll(f *Fund, outcomes []outcome) {
+	for _, o := range outcomes {
+		if o.err == nil {
+			o.cmd.done(f, o.replay)
+		}
+		o.cmd.finish(o.err)
+	}
+}
+
+func removeFinished(cmds []*fundCmd) []*fundCmd {
+	out := cmds[:0]
+	for _, c := range cmds {
+		select {
+		case <-c.finished:
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// reset throws the cached state away: it may hold events that were never
+// recorded.
+func (l *Ledger) reset(slot *fundSlot) {
+	slot.fund = NewFund(slot.fund.ID)
+	slot.stale = true
+}
+
+// seal turns a decided event into the fund stream's next event, chained to
+// the cached state's last hash. Its position is known only once appended.
+func (l *Ledger) seal(f *Fund, p Pending, actor string) (NewEvent, Event, error) {
 	now := l.now()
 	meta := Metadata{EventID: p.EventID, OccurredOn: p.OccurredOn, RecordedAt: now.UTC(), Actor: actor, PayloadHash: p.PayloadHash}
 	ne, meta, err := Seal(f.LastHash, p.Data, meta)
 	if err != nil {
-		return Event{}, err
+		return NewEvent{}, Event{}, err
 	}
-	stream := FundStream(f.ID)
-	res, err := l.store.Append(ctx, stream, f.NextExpected(), []NewEvent{ne})
-	if err != nil {
-		return Event{}, err
+	rev := uint64(0)
+	if f.Exists {
+		rev = f.Revision + 1
 	}
-	return Event{
-		Position: res.LastPosition, Stream: stream, Revision: res.NextRevision,
+	return ne, Event{
+		Stream: FundStream(f.ID), Revision: rev,
 		Type: p.Data.EventType(), Meta: meta, Data: p.Data, RawData: ne.Data, RawMetadata: ne.Metadata,
 	}, nil
+}
+
+// setPositions gives the events of one append, already applied, their
+// global positions. Positions of one append are consecutive in the embedded
+// store; where they are not (commit positions), they are read back.
+func (l *Ledger) setPositions(ctx context.Context, f *Fund, applied []Event, res AppendResult) error {
+	n := len(applied)
+	if uint64(res.LastPosition-res.FirstPosition) == uint64(n-1) {
+		for i, e := range applied {
+			f.setPosition(e, res.FirstPosition+Position(i))
+		}
+		return nil
+	}
+	read, err := l.store.ReadStream(ctx, FundStream(f.ID), applied[0].Revision, n)
+	if err != nil {
+		return fmt.Errorf("read back positions: %w", err)
+	}
+	if len(read) != n {
+		return fmt.Errorf("read back positions: %d of %d events", len(read), n)
+	}
+	for i, e := range applied {
+		f.setPosition(e, read[i].Position)
+	}
+	return nil
 }
 
 func (l *Ledger) slot(id uuid.UUID) *fundSlot {

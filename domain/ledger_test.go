@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -608,6 +609,111 @@ func TestLedgerDetectsTamperedEvent(t *testing.T) {
 			// Still refused on the next attempt: nothing was cached.
 			if _, err := env.l.Record(t.Context(), donate(env.fund, 5), testActor); !errors.Is(err, domain.ErrHashMismatch) {
 				t.Errorf("second Record = %v, want ErrHashMismatch", err)
+			}
+		})
+	}
+}
+
+// gatedStore is the embedded store with a gate in front of Append: while
+// the gate is shut, appends wait, so that commands pile up behind them.
+type gatedStore struct {
+	*embedded.Store
+	gate    atomic.Pointer[chan struct{}]
+	appends atomic.Int64
+}
+
+func (g *gatedStore) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent) (domain.AppendResult, error) {
+	g.appends.Add(1)
+	if gate := g.gate.Load(); gate != nil {
+		<-*gate
+	}
+	return g.Store.Append(ctx, stream, expected, events)
+}
+
+// TestLedgerConcurrentCommandsOneFund: commands racing on one fund are
+// decided in batches and appended together; each still gets its own
+// outcome and the position its event has in the log, and a command whose
+// id another stream holds is refused without failing the others.
+func TestLedgerConcurrentCommandsOneFund(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		reused int // the command given another fund's transaction id, or -1
+	}{
+		{"distinct ids", -1},
+		{"one id taken by another fund", 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newLedgerEnv(t, domain.FundSocial)
+			other := env.openFund(env.l, domain.FundCharity)
+			taken := donate(other, 1)
+			mustRecord(t, env.l, taken)
+			store := &gatedStore{Store: env.store}
+			l := domain.NewLedger(store, clockAt(ledgerNow))
+
+			const n = 40
+			cmds := make([]domain.RecordDonation, n)
+			for i := range cmds {
+				cmds[i] = donate(env.fund, int64(100+i))
+			}
+			if tc.reused >= 0 {
+				cmds[tc.reused].TransactionID = taken.TransactionID
+			}
+			results := make([]domain.TxResult, n)
+			errs := make([]error, n)
+			gate := make(chan struct{})
+			store.gate.Store(&gate)
+			var wg sync.WaitGroup
+			// The first command leads and waits at the gate; the others
+			// queue behind it and go into the next append together.
+			wg.Go(func() { results[0], errs[0] = record(t.Context(), l, cmds[0]) })
+			for store.appends.Load() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			for i := 1; i < n; i++ {
+				wg.Go(func() { results[i], errs[i] = record(t.Context(), l, cmds[i]) })
+			}
+			time.Sleep(100 * time.Millisecond)
+			close(gate)
+			wg.Wait()
+
+			stored := map[uuid.UUID]domain.Position{}
+			for _, se := range env.stream(env.fund) {
+				stored[se.ID] = se.Position
+			}
+			var want domain.VND
+			for i := range n {
+				if i == tc.reused {
+					wantLedgerCode(t, fmt.Sprintf("Record #%d (id of another fund's transaction)", i), errs[i], domain.CodeIdempotencyConflict)
+					continue
+				}
+				if errs[i] != nil {
+					t.Fatalf("Record #%d = %v, want recorded", i, errs[i])
+				}
+				want = want.Add(cmds[i].Amount)
+				pos, ok := stored[cmds[i].TransactionID]
+				if !ok {
+					t.Fatalf("Record #%d answered %+v but its event is not in the stream", i, results[i].Tx)
+				}
+				if results[i].Tx.Position != pos || results[i].Replay {
+					t.Errorf("Record #%d = position %d replay %v, want position %d (as stored), not a replay",
+						i, results[i].Tx.Position, results[i].Replay, pos)
+				}
+			}
+			wantEvents := n + 1 // FundOpened and the donations
+			if tc.reused >= 0 {
+				wantEvents--
+			}
+			if got := len(stored); got != wantEvents {
+				t.Errorf("the fund's stream has %d events, want %d", got, wantEvents)
+			}
+			if tc.reused < 0 && store.appends.Load() >= n {
+				t.Errorf("%d commands took %d appends, want them batched into fewer", n, store.appends.Load())
+			}
+			if got := balanceOf(t, env.store, env.fund); !got.Equal(want) {
+				t.Errorf("balance = %s, want %s", got, want)
+			}
+			if err := verifyChain(env.stream(env.fund)); err != nil {
+				t.Errorf("fund stream does not verify: %v", err)
 			}
 		})
 	}

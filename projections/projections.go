@@ -30,6 +30,9 @@ type Projections struct {
 	actors     map[string]uint32
 	actorNames []string
 
+	tokens     map[uuid.UUID]*tokenNode
+	tokenOrder []*tokenNode
+
 	ready atomic.Bool
 
 	notifyMu sync.Mutex
@@ -118,6 +121,7 @@ func New() *Projections {
 		txs:    map[uuid.UUID]*txNode{},
 		benef:  map[domain.BeneficiaryID]*beneficiaryTxs{},
 		actors: map[string]uint32{},
+		tokens: map[uuid.UUID]*tokenNode{},
 		notify: make(chan struct{}),
 	}
 }
@@ -175,6 +179,8 @@ func (p *Projections) applyLocked(e domain.Event) error {
 		p.funds[d.FundID] = f
 		p.fundOrder = append(p.fundOrder, f)
 		u.funds = append(u.funds, f)
+	case *domain.TokenIssued, *domain.TokenRevoked:
+		p.applyAccess(e)
 	default:
 		if err := p.applyMoney(e); err != nil {
 			return err

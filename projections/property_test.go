@@ -427,8 +427,8 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 	}
 	for i := range 25 {
 		id := domain.BeneficiaryID(fmt.Sprintf("M%03d", i))
-		a, _ := l.proj.Beneficiary(id, nil)
-		b, _ := rebuilt.Beneficiary(id, nil)
+		a, _ := l.proj.Beneficiary(id, "")
+		b, _ := rebuilt.Beneficiary(id, "")
 		jsonEq(t, "rebuilt beneficiary", b, a)
 	}
 }

@@ -51,16 +51,19 @@ func (p *Projections) Unit(id domain.UnitID) (Unit, bool) {
 	return u.view, true
 }
 
-// Units returns up to limit units in registration order, starting after the
-// after-th (0 for the first page); next is the value of after for the next
-// page, or 0 when there is none.
-func (p *Projections) Units(after, limit int) (items []Unit, next int) {
+// Units returns up to limit units of root's subtree (every unit when root
+// is empty) in registration order, starting after the after-th unit of the
+// whole ledger (0 for the first page); next is the value of after for the
+// next page, or 0 when there is none.
+func (p *Projections) Units(root domain.UnitID, after, limit int) (items []Unit, next int) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	items = []Unit{}
 	i := max(after, 0)
 	for ; i < len(p.unitOrder) && len(items) < limit; i++ {
-		items = append(items, p.unitOrder[i].view)
+		if u := p.unitOrder[i]; root == "" || inSubtree(u, root) {
+			items = append(items, u.view)
+		}
 	}
 	if i < len(p.unitOrder) {
 		next = i
@@ -344,10 +347,10 @@ func (p *Projections) Loan(fund, loan uuid.UUID) (Loan, bool) {
 }
 
 // Beneficiary returns a beneficiary's grants, loans and repayments in the
-// funds whose unit visible accepts (nil: all), in log order, each with
+// funds of root's subtree (every fund when root is empty), in log order, each with
 // reversed_by when reversed; the totals leave reversed ones out. ok is false
 // when there is none.
-func (p *Projections) Beneficiary(id domain.BeneficiaryID, visible func(domain.UnitID) bool) (Beneficiary, bool) {
+func (p *Projections) Beneficiary(id domain.BeneficiaryID, root domain.UnitID) (Beneficiary, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	b := Beneficiary{BeneficiaryID: id, Items: []Transaction{}}
@@ -357,7 +360,7 @@ func (p *Projections) Beneficiary(id domain.BeneficiaryID, visible func(domain.U
 		txs = bt.txs
 	}
 	for _, t := range txs {
-		if visible != nil && !visible(t.fund.info.UnitID) {
+		if root != "" && !inSubtree(t.fund.unit, root) {
 			continue
 		}
 		b.Items = append(b.Items, t.view(p.actorNames))

@@ -33,10 +33,11 @@ var binary = sync.OnceValues(func() (string, error) {
 
 // server is a running welfare-ledger serve process.
 type server struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	base string
-	logs *bytes.Buffer
+	t     *testing.T
+	cmd   *exec.Cmd
+	base  string
+	logs  *bytes.Buffer
+	token string // the admin token the first start wrote to admin.token
 }
 
 func freeAddr(t *testing.T) string {
@@ -49,14 +50,14 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func startServer(t *testing.T, dataDir, addr string) *server {
+func startServer(t *testing.T, dataDir, addr string, flags ...string) *server {
 	t.Helper()
 	bin, err := binary()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &server{t: t, base: "http://" + addr, logs: &bytes.Buffer{}}
-	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", dataDir)
+	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", dataDir}, flags...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -73,6 +74,11 @@ func startServer(t *testing.T, dataDir, addr string) *server {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				tok, err := os.ReadFile(filepath.Join(dataDir, adminTokenFile))
+				if err != nil {
+					t.Fatalf("read the admin token: %v", err)
+				}
+				s.token = strings.TrimSpace(string(tok))
 				return s
 			}
 		}
@@ -107,6 +113,7 @@ func (s *server) do(method, path string, body any) (int, map[string]any, http.He
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
@@ -161,9 +168,15 @@ func parallel(t *testing.T, n int, job func(i int) error) {
 	}
 }
 
-func post(base, path string, body any) error {
+func (s *server) post(path string, body any) error {
 	b, _ := json.Marshal(body)
-	resp, err := http.Post(base+path, "application/json", bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
@@ -184,7 +197,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 	dataDir := t.TempDir()
 	addr := freeAddr(t)
-	s := startServer(t, dataDir, addr)
+	// A bulk import of years of vouchers: no per-token rate limit.
+	s := startServer(t, dataDir, addr, "--rate-limit", "0")
 
 	s.must(201, "POST", "/v1/units", map[string]any{"unit_id": "vgcl", "name": "Tổng Liên đoàn Lao động Việt Nam"})
 	s.must(201, "POST", "/v1/units", map[string]any{"unit_id": "lang-son", "name": "Liên đoàn Lao động tỉnh Lạng Sơn", "parent_id": "vgcl"})
@@ -197,7 +211,7 @@ func TestEndToEnd(t *testing.T) {
 		if i == 911 {
 			amount = "845000000"
 		}
-		return post(s.base, "/v1/funds/"+fundID+"/donations", map[string]any{
+		return s.post("/v1/funds/"+fundID+"/donations", map[string]any{
 			"amount": amount, "occurred_on": fmt.Sprintf("2018-%02d-%02d", 1+i%12, 1+i%28),
 			"donor": map[string]any{"kind": "enterprise", "name": fmt.Sprintf("Doanh nghiệp %d", i)},
 		})
@@ -212,7 +226,7 @@ func TestEndToEnd(t *testing.T) {
 		case i >= 120:
 			kind, amount = "repair", "18000000"
 		}
-		return post(s.base, "/v1/funds/"+fundID+"/shelter-grants", map[string]any{
+		return s.post("/v1/funds/"+fundID+"/shelter-grants", map[string]any{
 			"beneficiary_id": fmt.Sprintf("LS-%04d", i), "amount": amount, "shelter": kind,
 			"occurred_on": fmt.Sprintf("%d-%02d-15", 2019+i%5, 1+i%12),
 		})
@@ -224,7 +238,7 @@ func TestEndToEnd(t *testing.T) {
 		if i == 272 {
 			amount = "7400000"
 		}
-		return post(s.base, "/v1/funds/"+fundID+"/assistance-grants", map[string]any{
+		return s.post("/v1/funds/"+fundID+"/assistance-grants", map[string]any{
 			"beneficiary_id": fmt.Sprintf("LS-%04d", 156+i), "amount": amount, "category": "serious_illness",
 			"occurred_on": fmt.Sprintf("%d-%02d-20", 2019+i%5, 1+i%12),
 		})
@@ -271,7 +285,7 @@ func TestEndToEnd(t *testing.T) {
 	check(s)
 
 	s.kill()
-	s2 := startServer(t, dataDir, addr)
+	s2 := startServer(t, dataDir, addr, "--rate-limit", "0")
 	check(s2)
 	status, again, hdr := s2.do("POST", "/v1/funds/"+fundID+"/donations", retry)
 	if status != 200 || hdr.Get("Idempotent-Replay") != "true" {

@@ -11,10 +11,18 @@ import (
 const usage = `welfare-ledger: an event-sourced ledger for trade-union welfare funds.
 
 Usage:
-  welfare-ledger serve [--addr 127.0.0.1:8080] [--data ./data]
+  welfare-ledger serve [--addr 127.0.0.1:8080] [--data ./data] [--tls-cert F --tls-key F]
+  welfare-ledger token issue --data DIR --role ROLE [--unit UNIT] --name NAME
+  welfare-ledger token list --data DIR
+  welfare-ledger token revoke --data DIR TOKEN_ID
+  welfare-ledger bench [--url http://127.0.0.1:8080] [--clients 64] [--duration 30s]
 
 Commands:
-  serve   run the HTTP API on the embedded store (<data>/ledger.db)
+  serve   run the HTTP API on the embedded store (<data>/ledger.db); the first
+          start on an empty ledger creates the admin token, prints it once
+          and writes it to <data>/admin.token
+  token   issue, list and revoke bearer tokens on the ledger file directly
+  bench   load a server over HTTP (or one started in-process) and verify its figures
 
 Run 'welfare-ledger COMMAND --help' for a command's flags.
 `
@@ -34,7 +42,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, args[1:], getenv, stderr)
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "token":
+		return tokenCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "bench":
+		return bench(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

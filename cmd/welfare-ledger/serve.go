@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,11 +33,15 @@ const (
 	shutdownTimeout = 30 * time.Second
 )
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", envDefault(getenv, "WL_ADDR", "127.0.0.1:8080"), "listen address (env WL_ADDR)")
 	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db (env WL_DATA)")
 	logFormat := fs.String("log-format", envDefault(getenv, "WL_LOG_FORMAT", "text"), "log format: text or json (env WL_LOG_FORMAT)")
+	tlsCert := fs.String("tls-cert", getenv("WL_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (env WL_TLS_CERT)")
+	tlsKey := fs.String("tls-key", getenv("WL_TLS_KEY"), "the PEM private key of --tls-cert (env WL_TLS_KEY)")
+	rateLimit := fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second each token may send; 0 turns the limit off")
+	rateBurst := fs.Int("rate-burst", api.DefaultRateBurst, "requests a token may send at once above --rate-limit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -45,6 +50,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "serve: unexpected arguments %q\n", fs.Args())
+		return errUsage
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		fmt.Fprintln(stderr, "serve: --tls-cert and --tls-key go together")
+		return errUsage
+	}
+	if *rateLimit < 0 || *rateBurst < 1 {
+		fmt.Fprintln(stderr, "serve: --rate-limit must be 0 or more and --rate-burst 1 or more")
 		return errUsage
 	}
 	var handler slog.Handler
@@ -57,13 +70,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		fmt.Fprintf(stderr, "serve: --log-format must be text or json, not %q\n", *logFormat)
 		return errUsage
 	}
-	log := slog.New(handler)
+	return serveData(ctx, serveConfig{addr: *addr, dataDir: *dataDir, tlsCert: *tlsCert, tlsKey: *tlsKey,
+		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}}, handler, stdout, nil)
+}
 
-	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
+// serveConfig is what serveData needs from the command line.
+type serveConfig struct {
+	addr, dataDir   string
+	tlsCert, tlsKey string // both or neither
+	rateLimit       api.RateLimit
+}
+
+// serveData runs the HTTP API on the embedded store in cfg.dataDir until
+// ctx is cancelled. It is serve without the command line, so that bench can
+// start the same server in-process. stdout receives the admin token of a
+// first start; started, when not nil, is called with the bound address and
+// the store once the server accepts connections.
+func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdout io.Writer, started func(addr string, store *embedded.Store)) error {
+	log := slog.New(handler)
+	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	dbPath := filepath.Join(*dataDir, "ledger.db")
-	store, err := embedded.Open(dbPath)
+	dbPath := filepath.Join(cfg.dataDir, "ledger.db")
+	metrics := api.NewMetrics()
+	store, err := embedded.Open(dbPath, embedded.OnCommit(metrics.ObserveCommit))
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -71,11 +101,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	proj := projections.New()
 	ledger := domain.NewLedger(store, time.Now)
-	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log})
+	if err := bootstrapAdmin(ctx, ledger, cfg.dataDir, stdout); err != nil {
+		return err
+	}
+	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
+		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize})
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
@@ -91,9 +125,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	defer cancel()
 	projDone := make(chan error, 1)
 	go func() { projDone <- projections.Run(runCtx, store, proj, log) }()
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		scheme = "https"
+		httpSrv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		// Load now, so that a bad file is an error at start, not a
+		// failure of every handshake.
+		if _, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey); err != nil {
+			ln.Close()
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+	}
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- httpSrv.Serve(ln) }()
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "data", *dataDir, "store", dbPath)
+	go func() {
+		if scheme == "https" {
+			httpDone <- httpSrv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey)
+			return
+		}
+		httpDone <- httpSrv.Serve(ln)
+	}()
+	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "data", cfg.dataDir, "store", dbPath)
+	if started != nil {
+		started(ln.Addr().String(), store)
+	}
 
 	var runErr error
 	select {

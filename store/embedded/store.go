@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -56,6 +58,11 @@ type Store struct {
 	batchesCommitted atomic.Uint64
 	eventsCommitted  atomic.Uint64
 	lastBatchSize    atomic.Uint64
+	// head is the position of the last event in the log: read at Open,
+	// then raised by the writer after each commit.
+	head atomic.Uint64
+
+	onCommit func(events, appends int, took time.Duration) // nil: none
 }
 
 // Stats are counters of the writer since Open, for metrics. Each field is
@@ -74,22 +81,27 @@ type Stats struct {
 }
 
 // Open opens the ledger file at path, creating it and its schema if it does
-// not exist and migrating an older schema. The directory must exist. Errors:
+// not exist and migrating an older schema, configured by opts. The
+// directory must exist. Errors:
 // ErrSchemaTooNew for a file written by a newer program, ErrNotLedger for
 // another application's database, and SQLite's errors for a file that is not
 // a database or cannot be opened.
-func Open(path string) (*Store, error) {
+func Open(path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open ledger: empty path")
 	}
-	s, err := open(path)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s, err := open(path, o)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	return s, nil
 }
 
-func open(path string) (_ *Store, err error) {
+func open(path string, o options) (_ *Store, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -136,6 +148,10 @@ func open(path string) (_ *Store, err error) {
 	if err := migrate(ctx, conn); err != nil {
 		return nil, err
 	}
+	var head int64
+	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(position), 0) FROM events").Scan(&head); err != nil {
+		return nil, fmt.Errorf("read the log's last position: %w", err)
+	}
 	w, err := newWriter(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -177,7 +193,9 @@ func open(path string) (_ *Store, err error) {
 		closing:    make(chan struct{}),
 		writerDone: make(chan struct{}),
 		committed:  make(chan struct{}),
+		onCommit:   o.onCommit,
 	}
+	s.head.Store(uint64(head))
 	go s.runWriter()
 	return s, nil
 }
@@ -222,6 +240,34 @@ func (s *Store) Stats() Stats {
 		EventsCommitted:  s.eventsCommitted.Load(),
 		LastBatchSize:    s.lastBatchSize.Load(),
 	}
+}
+
+// Head returns the position of the last event in the log: the last one
+// committed through this Store, or the last in the file at Open. An empty
+// log has Head 0. It costs an atomic load, no query: it is read at every
+// metrics scrape. Appends by another process to the same file (the token
+// commands of the CLI beside a running server) show from this Store's next
+// commit, which sees them; until then Head is that much behind.
+func (s *Store) Head() domain.Position { return domain.Position(s.head.Load()) }
+
+// DiskSize returns the bytes the ledger takes on disk: the database file
+// plus its write-ahead log (the -wal file, which holds commits not yet
+// checkpointed into the database file and may be absent). The shared-memory
+// index (-shm) is left out: it is rebuilt from the WAL and holds no data.
+// Errors: the file system's, other than a missing -wal.
+func (s *Store) DiskSize() (int64, error) {
+	var total int64
+	for _, p := range []string{s.path, s.path + "-wal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) && p != s.path {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("size of ledger %s: %w", s.path, err)
+		}
+		total += fi.Size()
+	}
+	return total, nil
 }
 
 // Close stops accepting appends, lets the writer finish the batch it is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
@@ -21,6 +22,11 @@ func (s *Store) Subscribe(ctx context.Context, after domain.Position) (domain.Su
 	}
 	return &subscription{s: s, ctx: ctx, after: after, closed: make(chan struct{})}, nil
 }
+
+// externalPollInterval bounds how late a subscription sees events that
+// another process appended to the same file (welfare-ledger token issue or
+// revoke while the server runs): this process's own commits wake it at once.
+const externalPollInterval = time.Second
 
 // subscription follows the log by reading pages and, when caught up,
 // waiting for the writer's next commit.
@@ -53,13 +59,16 @@ func (sub *subscription) Next(ctx context.Context) ([]domain.StoredEvent, error)
 			sub.after = events[len(events)-1].Position
 			return events, nil
 		}
+		poll := time.NewTimer(externalPollInterval)
 		select {
 		case <-signal:
+		case <-poll.C:
 		case <-ctx.Done():
 		case <-sub.ctx.Done():
 		case <-sub.closed:
 		case <-sub.s.closing:
 		}
+		poll.Stop()
 	}
 }
 

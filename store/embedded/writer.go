@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -208,7 +209,10 @@ func (s *Store) commitBatch(batch []*request) {
 	}
 	results := make([]domain.AppendResult, len(live))
 	errs := make([]error, len(live))
-	if err := s.w.write(live, results, errs); err != nil {
+	start := time.Now()
+	err := s.w.write(live, results, errs)
+	took := time.Since(start)
+	if err != nil {
 		for _, r := range live {
 			r.finish(domain.AppendResult{}, err)
 		}
@@ -216,10 +220,12 @@ func (s *Store) commitBatch(batch []*request) {
 	}
 
 	var appends, events uint64
+	var last domain.Position
 	for i, r := range live {
 		if errs[i] == nil {
 			appends++
 			events += uint64(len(r.events))
+			last = max(last, results[i].LastPosition)
 		}
 	}
 	if appends > 0 {
@@ -227,12 +233,18 @@ func (s *Store) commitBatch(batch []*request) {
 		s.eventsCommitted.Add(events)
 		s.batchesCommitted.Add(1)
 		s.lastBatchSize.Store(appends)
+		// Only this goroutine writes head after Open, and positions only
+		// grow, so a plain store keeps it monotonic.
+		s.head.Store(uint64(last))
 	}
 	for i, r := range live {
 		r.finish(results[i], errs[i])
 	}
 	if appends > 0 {
 		s.broadcastCommit()
+		if s.onCommit != nil {
+			s.onCommit(int(events), int(appends), took)
+		}
 	}
 }
 
