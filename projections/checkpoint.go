@@ -1,0 +1,736 @@
+package projections
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// A checkpoint is every read model at one position of the log, so that a
+// start does not replay millions of events (DESIGN.md: a 10 M-event ledger
+// serves within 15 s of start). What a checkpoint holds:
+//
+//   - under the read lock, the small structures that later events change in
+//     place: units, funds with their date series and person indexes,
+//     tokens, actor names, and the length of every fund's transaction list;
+//   - after the lock is released, the transactions themselves, in log order
+//     (a merge of the funds' lists by position). A txNode never changes
+//     once applied except the link of an original that a later reversal
+//     sets, and the writer never reads that field: a reversal names its
+//     original, and the reader links both ways.
+//
+// Loans, reversal records and the beneficiary lists are not written; the
+// reader rebuilds them from the transactions in log order, as Apply does.
+
+// maxCkptItems bounds every count read from a checkpoint; counts come from
+// verified chunks, so this only guards against a writer bug.
+const maxCkptItems = 1 << 36
+
+// ckptSnapshot is what the read lock is held for.
+type ckptSnapshot struct {
+	pos  domain.Position
+	head []byte      // everything but the transactions, encoded
+	txs  [][]*txNode // each fund's transactions, by index in fundOrder
+	n    int         // the number of transactions
+}
+
+// WriteCheckpoint writes every projection, as of its current position, to
+// w, and returns that position. The read lock is held only while the
+// structures that change in place are encoded (their size grows with
+// units, funds, dates and distinct beneficiaries, not with events); the
+// transactions, which are most of the file, are written after it is
+// released. It returns w's errors.
+func (p *Projections) WriteCheckpoint(w io.Writer) (domain.Position, error) {
+	s := p.snapshot()
+	cw, err := newChunkWriter(w)
+	if err != nil {
+		return 0, fmt.Errorf("write checkpoint: %w", err)
+	}
+	if err := cw.writeAll(s.head); err != nil {
+		return 0, fmt.Errorf("write checkpoint: %w", err)
+	}
+	if err := writeTxs(cw, s); err != nil {
+		return 0, fmt.Errorf("write checkpoint: %w", err)
+	}
+	if err := cw.chunk(nil); err != nil {
+		return 0, fmt.Errorf("write checkpoint: %w", err)
+	}
+	return s.pos, nil
+}
+
+func (p *Projections) snapshot() ckptSnapshot {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	s := ckptSnapshot{pos: p.pos, txs: make([][]*txNode, len(p.fundOrder))}
+	var e enc
+	e.u(uint64(p.pos))
+	e.id(p.lastID)
+	e.str(p.lastHash)
+	e.strs(p.actorNames)
+
+	unitIdx := make(map[*unitNode]int, len(p.unitOrder))
+	e.u(uint64(len(p.unitOrder)))
+	for i, u := range p.unitOrder {
+		unitIdx[u] = i
+		e.str(string(u.view.ID))
+		e.str(u.view.Name)
+		e.str(string(u.view.ParentID))
+		if u.parent == nil {
+			e.u(0)
+		} else {
+			e.u(uint64(unitIdx[u.parent] + 1))
+		}
+		encodePersons(&e, u.persons)
+	}
+
+	e.u(uint64(len(p.fundOrder)))
+	for i, f := range p.fundOrder {
+		e.id(f.info.FundID)
+		e.u(uint64(unitIdx[f.unit]))
+		e.str(f.info.Name)
+		e.str(string(f.info.Kind))
+		e.i(int64(f.info.OpenedOn))
+		e.u(uint64(f.lastPos))
+		for c := range f.amounts {
+			encodeVNDSeries(&e, &f.amounts[c])
+		}
+		for k := range f.originals {
+			encodeCountSeries(&e, &f.originals[k])
+		}
+		for k := range f.reversed {
+			encodeCountSeries(&e, &f.reversed[k])
+		}
+		encodeCountSeries(&e, &f.reversals)
+		encodePersons(&e, f.persons)
+		e.u(uint64(len(f.txs)))
+		s.txs[i] = f.txs[:len(f.txs):len(f.txs)]
+		s.n += len(f.txs)
+	}
+
+	e.u(uint64(len(p.tokenOrder)))
+	for _, n := range p.tokenOrder {
+		t := n.view
+		e.id(t.TokenID)
+		e.str(string(t.Role))
+		e.bool1(t.UnitID != nil)
+		if t.UnitID != nil {
+			e.str(string(*t.UnitID))
+		}
+		e.str(t.Name)
+		encodeTime(&e, t.CreatedAt)
+		e.bool1(t.Revoked)
+		e.bool1(t.RevokedAt != nil)
+		if t.RevokedAt != nil {
+			encodeTime(&e, *t.RevokedAt)
+		}
+		e.str(n.hash)
+	}
+	e.u(uint64(s.n))
+	s.head = e.b
+	return s
+}
+
+func encodeTime(e *enc, t time.Time) {
+	b, err := t.MarshalBinary()
+	if err != nil {
+		// Only a zone offset that is not a whole minute fails, which
+		// recorded_at (RFC 3339 in the log) cannot have.
+		panic(fmt.Sprintf("checkpoint: encode time %v: %v", t, err))
+	}
+	e.str(string(b))
+}
+
+func encodeVNDSeries(e *enc, s *domain.DailySeries) {
+	e.u(uint64(s.Len()))
+	var prev domain.Date
+	for i := range s.Len() {
+		d, v := s.Entry(i)
+		e.u(uint64(d - prev))
+		e.str(v.String())
+		prev = d
+	}
+}
+
+func encodeCountSeries(e *enc, s *countSeries) {
+	e.u(uint64(s.Len()))
+	var prev domain.Date
+	for i := range s.Len() {
+		d, v := s.Entry(i)
+		e.u(uint64(d - prev))
+		e.i(int64(v))
+		prev = d
+	}
+}
+
+func encodePersons(e *enc, x *personIndex) {
+	encodeCountSeries(e, &x.count)
+	e.u(uint64(len(x.people)))
+	for b, spans := range x.people {
+		e.str(string(b))
+		e.u(uint64(len(spans)))
+		for _, s := range spans {
+			e.i(int64(s.start))
+			e.i(int64(s.end))
+		}
+	}
+}
+
+// writeTxs writes the transactions of s in log order, merging the funds'
+// lists (each in log order) by position.
+func writeTxs(cw *chunkWriter, s ckptSnapshot) error {
+	type cursor struct {
+		txs  []*txNode
+		fund int
+	}
+	h := make([]cursor, 0, len(s.txs))
+	for i, txs := range s.txs {
+		if len(txs) > 0 {
+			h = append(h, cursor{txs, i})
+		}
+	}
+	less := func(a, b int) bool { return h[a].txs[0].pos < h[b].txs[0].pos }
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			m := l
+			if r := l + 1; r < len(h) && less(r, l) {
+				m = r
+			}
+			if !less(m, i) {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	benefIdx := map[*beneficiaryTxs]uint64{}
+	var e enc
+	var prevPos domain.Position
+	var prevRec int64
+	for len(h) > 0 {
+		t := h[0].txs[0]
+		e.u(uint64(h[0].fund))
+		if h[0].txs = h[0].txs[1:]; len(h[0].txs) == 0 {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
+
+		e.id(t.id)
+		e.u(uint64(t.pos - prevPos))
+		e.i(t.amt)
+		e.i(t.recNanos - prevRec)
+		prevPos, prevRec = t.pos, t.recNanos
+		e.u(uint64(t.actor))
+		e.i(int64(t.date))
+		e.i(int64(t.due))
+		e.b = append(e.b, t.typ, uint8(t.kind), t.enum, t.flags)
+		if t.benef == nil {
+			e.u(0)
+		} else if k, ok := benefIdx[t.benef]; ok {
+			e.u(k)
+		} else {
+			k = uint64(len(benefIdx) + 1)
+			benefIdx[t.benef] = k
+			e.u(k)
+			e.str(string(t.benef.id))
+		}
+		if t.typ == typReversal {
+			e.id(t.link.id) // a reversal's link is its original, set when it was applied
+		}
+		e.str(t.text)
+		if len(e.b) >= ckptChunk {
+			if err := cw.chunk(e.b); err != nil {
+				return err
+			}
+			e.b = e.b[:0]
+		}
+	}
+	if len(e.b) > 0 {
+		return cw.chunk(e.b)
+	}
+	return nil
+}
+
+// ckptSlab is how many txNodes the reader allocates at once.
+const ckptSlab = 1 << 14
+
+// ReadCheckpoint reads projections written by WriteCheckpoint. They are
+// not ready (Run marks them so once caught up) and continue from the
+// checkpoint's position. It returns ErrCheckpointFormat for a file that is
+// not a checkpoint of this format version, ErrCheckpointCorrupt for one
+// whose checksum does not match or that ends early, and r's errors.
+func ReadCheckpoint(r io.Reader) (*Projections, error) {
+	cr, err := newChunkReader(r)
+	if err != nil {
+		return nil, err
+	}
+	defer cr.close()
+	d := &dec{src: cr}
+	p := New()
+	p.pos = domain.Position(d.u())
+	p.lastID = d.id()
+	p.lastHash = d.str()
+	p.actorNames = d.strs(maxCkptItems)
+	for i, a := range p.actorNames {
+		p.actors[a] = uint32(i)
+	}
+
+	nu := d.count(maxCkptItems)
+	for range nu {
+		id, name, parentID := domain.UnitID(d.str()), d.str(), domain.UnitID(d.str())
+		n := &unitNode{view: Unit{ID: id, Name: name, ParentID: parentID}}
+		if pi := d.count(len(p.unitOrder)); pi > 0 {
+			n.parent = p.unitOrder[pi-1]
+			n.parent.children = append(n.parent.children, n)
+			n.view.Path = append(append([]domain.UnitID{}, n.parent.view.Path...), id)
+		} else {
+			n.view.Path = []domain.UnitID{id}
+		}
+		n.persons = decodePersons(d)
+		p.units[id] = n
+		p.unitOrder = append(p.unitOrder, n)
+		if d.err != nil {
+			return nil, d.err
+		}
+	}
+
+	nf := d.count(maxCkptItems)
+	fundTxs := make([]int, 0, nf)
+	for range nf {
+		f := &fundNode{info: FundSummary{FundID: d.id()}, loans: map[uuid.UUID]*loanState{}}
+		ui := d.count(len(p.unitOrder) - 1)
+		if d.err != nil {
+			return nil, d.err
+		}
+		f.unit = p.unitOrder[ui]
+		f.info.UnitID = f.unit.view.ID
+		f.info.Name = d.str()
+		f.info.Kind = domain.FundKind(d.str())
+		f.info.OpenedOn = domain.Date(d.date())
+		f.lastPos = domain.Position(d.u())
+		for c := range f.amounts {
+			decodeVNDSeries(d, &f.amounts[c])
+		}
+		for k := range f.originals {
+			decodeCountSeries(d, &f.originals[k])
+		}
+		for k := range f.reversed {
+			decodeCountSeries(d, &f.reversed[k])
+		}
+		decodeCountSeries(d, &f.reversals)
+		f.persons = decodePersons(d)
+		n := d.count(maxCkptItems)
+		f.txs = make([]*txNode, 0, n)
+		fundTxs = append(fundTxs, n)
+		p.funds[f.info.FundID] = f
+		p.fundOrder = append(p.fundOrder, f)
+		f.unit.funds = append(f.unit.funds, f)
+		if d.err != nil {
+			return nil, d.err
+		}
+	}
+
+	nt := d.count(maxCkptItems)
+	for range nt {
+		n := &tokenNode{}
+		n.view.TokenID = d.id()
+		n.view.Role = domain.Role(d.str())
+		if d.bool1() {
+			u := domain.UnitID(d.str())
+			n.view.UnitID = &u
+		}
+		n.view.Name = d.str()
+		n.view.CreatedAt = decodeTime(d)
+		n.view.Revoked = d.bool1()
+		if d.bool1() {
+			at := decodeTime(d)
+			n.view.RevokedAt = &at
+		}
+		n.hash = d.str()
+		p.tokens[n.view.TokenID] = n
+		p.tokenOrder = append(p.tokenOrder, n)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+
+	if err := p.readTxs(d, fundTxs); err != nil {
+		return nil, err
+	}
+	if d.ensure(1) {
+		d.fail("data after the last transaction")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return p, nil
+}
+
+// readTxs reads the transactions, in log order, and rebuilds what Apply
+// derives from them: each fund's list, loans and reversal records, the
+// reversal links, the beneficiaries' lists and the index by id.
+func (p *Projections) readTxs(d *dec, fundTxs []int) error {
+	n := d.count(maxCkptItems)
+	total := 0
+	for _, k := range fundTxs {
+		total += k
+	}
+	if d.err == nil && n != total {
+		d.fail("%d transactions, the funds list %d", n, total)
+	}
+	if d.err != nil {
+		return d.err
+	}
+	p.txs = make(map[uuid.UUID]*txNode, n)
+	var benefs []*beneficiaryTxs
+	var nodes []txNode
+	var pos domain.Position
+	var rec int64
+	for i := range n {
+		if len(nodes) == 0 {
+			nodes = make([]txNode, min(ckptSlab, n-i))
+		}
+		t := &nodes[0]
+		nodes = nodes[1:]
+		fi := d.count(len(p.fundOrder) - 1)
+		t.id = d.id()
+		pos += domain.Position(d.u())
+		t.pos = pos
+		t.amt = d.i()
+		rec += d.i()
+		t.recNanos = rec
+		t.actor = uint32(d.count(len(p.actorNames) - 1))
+		t.date = domain.Date(d.date())
+		t.due = domain.Date(d.date())
+		if b := d.bytes(4); b != nil {
+			t.typ, t.kind, t.enum, t.flags = b[0], countKind(b[1]), b[2], b[3]
+		}
+		if bi := d.count(len(benefs) + 1); bi == len(benefs)+1 {
+			bt := &beneficiaryTxs{id: domain.BeneficiaryID(d.str())}
+			p.benef[bt.id] = bt
+			benefs = append(benefs, bt)
+			t.benef = bt
+		} else if bi > 0 {
+			t.benef = benefs[bi-1]
+		}
+		var origID uuid.UUID
+		if t.typ == typReversal {
+			origID = d.id()
+		}
+		t.text = d.str()
+		if d.err != nil {
+			return d.err
+		}
+		if int(t.typ) >= len(moneyTypes) || t.kind >= numKinds {
+			d.fail("transaction %s of type %d kind %d", t.id, t.typ, t.kind)
+			return d.err
+		}
+		f := p.fundOrder[fi]
+		t.fund = f
+		f.txs = append(f.txs, t)
+		p.txs[t.id] = t
+		if err := p.relink(f, t, origID); err != nil {
+			d.fail("%v", err)
+			return d.err
+		}
+		if t.benef != nil && t.typ != typReversal {
+			t.benef.txs = append(t.benef.txs, t)
+		}
+	}
+	for i, f := range p.fundOrder {
+		if len(f.txs) != fundTxs[i] {
+			d.fail("fund %s has %d transactions, want %d", f.info.FundID, len(f.txs), fundTxs[i])
+			return d.err
+		}
+	}
+	return nil
+}
+
+// relink rebuilds, for t just read, the loan state and reversal links that
+// applyMoney and applyReversal keep.
+func (p *Projections) relink(f *fundNode, t *txNode, origID uuid.UUID) error {
+	switch t.typ {
+	case 3: // LoanDisbursed
+		f.loans[*t.loanID()] = &loanState{loan: t}
+	case 4: // LoanRepaid
+		id := t.loanID()
+		if id == nil {
+			return fmt.Errorf("repayment %s without a loan id", t.id)
+		}
+		if l, ok := f.loans[*id]; ok {
+			l.repaid = l.repaid.Add(t.amount())
+		}
+	case typReversal:
+		orig, ok := p.txs[origID]
+		if !ok || orig.fund != f || orig.link != nil || orig.typ == typReversal {
+			return fmt.Errorf("reversal %s of %s", t.id, origID)
+		}
+		t.link, orig.link = orig, t
+		f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.date, revDate: t.date})
+		if orig.kind == kRepayment {
+			if l, ok := f.loans[*orig.loanID()]; ok {
+				l.repaid = l.repaid.Sub(t.amount())
+			}
+		}
+	}
+	return nil
+}
+
+func decodeTime(d *dec) time.Time {
+	var t time.Time
+	if err := t.UnmarshalBinary([]byte(d.str())); err != nil && d.err == nil {
+		d.fail("time: %v", err)
+	}
+	return t
+}
+
+func decodeVNDSeries(d *dec, s *domain.DailySeries) {
+	n := d.count(maxCkptItems)
+	var date domain.Date
+	var prev domain.VND
+	for range n {
+		date += domain.Date(d.u())
+		v, err := domain.ParseVND(d.str())
+		if err != nil {
+			d.fail("series value: %v", err)
+		}
+		if d.err != nil {
+			return
+		}
+		s.Add(date, v.Sub(prev))
+		prev = v
+	}
+}
+
+func decodeCountSeries(d *dec, s *countSeries) {
+	n := d.count(maxCkptItems)
+	var date domain.Date
+	var prev count
+	for range n {
+		date += domain.Date(d.u())
+		v := count(d.i())
+		if d.err != nil {
+			return
+		}
+		s.Add(date, v-prev)
+		prev = v
+	}
+}
+
+func decodePersons(d *dec) *personIndex {
+	x := newPersonIndex()
+	decodeCountSeries(d, &x.count)
+	n := d.count(maxCkptItems)
+	x.people = make(map[domain.BeneficiaryID][]span, n)
+	for range n {
+		b := domain.BeneficiaryID(d.str())
+		k := d.count(maxCkptItems)
+		spans := make([]span, 0, min(k, 1<<10))
+		for range k {
+			spans = append(spans, span{start: domain.Date(d.date()), end: domain.Date(d.date())})
+		}
+		if d.err != nil {
+			return x
+		}
+		x.people[b] = spans
+	}
+	return x
+}
+
+// WriteCheckpointFile writes a checkpoint of p to path atomically: to a
+// temporary file in the same directory, synced, renamed over path, and the
+// directory synced, so that path is always either the previous checkpoint
+// or the new one, whole. It returns the checkpoint's position.
+func WriteCheckpointFile(p *Projections, path string) (domain.Position, error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return 0, fmt.Errorf("write checkpoint: %w", err)
+	}
+	tmp := f.Name()
+	fail := func(err error) (domain.Position, error) {
+		f.Close()
+		os.Remove(tmp)
+		return 0, fmt.Errorf("write checkpoint %s: %w", path, err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	pos, err := p.WriteCheckpoint(bw)
+	if err != nil {
+		return fail(err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("write checkpoint %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("write checkpoint %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return 0, fmt.Errorf("write checkpoint %s: sync directory: %w", path, err)
+		}
+	}
+	return pos, nil
+}
+
+// Load returns the projections of the checkpoint at path when it can be
+// used with store's log, and otherwise empty projections, logging why: no
+// file, an unknown format version, a checksum that does not match, or a
+// log that does not hold, at the checkpoint's position, the event the
+// checkpoint was taken after (another ledger's file, a restored older
+// backup, a truncated log). Run then catches up from whichever position the
+// projections hold. Load returns an error only when the store cannot be
+// read.
+func Load(ctx context.Context, store domain.EventStore, path string, log *slog.Logger) (*Projections, error) {
+	start := time.Now()
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		log.Info("no projections checkpoint: replaying the log from the start", "path", path)
+		return New(), nil
+	}
+	if err != nil {
+		log.Warn("projections checkpoint unreadable: replaying the log from the start", "path", path, "err", err)
+		return New(), nil
+	}
+	p, err := ReadCheckpoint(bufio.NewReaderSize(f, 1<<20))
+	f.Close()
+	if err != nil {
+		log.Warn("projections checkpoint unusable: replaying the log from the start", "path", path, "err", err)
+		return New(), nil
+	}
+	why, err := p.checkTail(ctx, store)
+	if err != nil {
+		return nil, fmt.Errorf("check projections checkpoint: %w", err)
+	}
+	if why != "" {
+		log.Warn("projections checkpoint does not match the log: replaying the log from the start", "path", path, "reason", why)
+		return New(), nil
+	}
+	log.Info(fmt.Sprintf("loaded checkpoint at position %d", p.pos), "path", path, "took", time.Since(start).Round(time.Millisecond))
+	return p, nil
+}
+
+// checkTail says why the log does not hold the event p was last fed, or ""
+// when it does.
+func (p *Projections) checkTail(ctx context.Context, store domain.EventStore) (string, error) {
+	if p.pos == 0 {
+		return "", nil
+	}
+	evs, err := store.ReadAll(ctx, p.pos-1, 1)
+	if err != nil {
+		return "", err
+	}
+	if len(evs) == 0 || evs[0].Position != p.pos {
+		return fmt.Sprintf("the log has no event at the checkpoint's position %d (a truncated log or an older backup)", p.pos), nil
+	}
+	e, err := domain.Decode(evs[0])
+	if err != nil {
+		return fmt.Sprintf("the event at position %d does not decode: %v", p.pos, err), nil
+	}
+	if e.Meta.EventID != p.lastID || e.Meta.Hash != p.lastHash {
+		return fmt.Sprintf("the event at position %d is %s (hash %.12s…), the checkpoint was taken after %s (hash %.12s…): another ledger or a rewritten log",
+			p.pos, e.Meta.EventID, e.Meta.Hash, p.lastID, p.lastHash), nil
+	}
+	return "", nil
+}
+
+// Checkpointer writes checkpoints of projections while they are served.
+type Checkpointer struct {
+	p         *Projections
+	path      string
+	minEvents uint64
+	log       *slog.Logger
+
+	mu      sync.Mutex // one write at a time
+	pos     domain.Position
+	applied uint64
+}
+
+// NewCheckpointer returns a checkpointer of p to path that writes when at
+// least minEvents events have been applied since the last checkpoint (or
+// since p was loaded, whose position counts as written).
+func NewCheckpointer(p *Projections, path string, minEvents uint64, log *slog.Logger) *Checkpointer {
+	pos, applied := p.progress()
+	return &Checkpointer{p: p, path: path, minEvents: minEvents, log: log, pos: pos, applied: applied}
+}
+
+// progress returns the position and the number of events applied since
+// New or ReadCheckpoint.
+func (p *Projections) progress() (domain.Position, uint64) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.pos, p.applied
+}
+
+// Run checks every interval whether minEvents have been applied since the
+// last checkpoint and writes one if so, until ctx is done. A failed write
+// is logged and tried again at the next check.
+func (c *Checkpointer) Run(ctx context.Context, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, applied := c.p.progress(); applied-c.lastApplied() >= c.minEvents {
+			if err := c.Save(); err != nil {
+				c.log.Error("projections checkpoint failed", "err", err)
+			}
+		}
+	}
+}
+
+func (c *Checkpointer) lastApplied() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.applied
+}
+
+// Save writes a checkpoint now, unless the projections have not moved
+// since the last one (for the final checkpoint of a graceful shutdown).
+func (c *Checkpointer) Save() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pos, applied := c.p.progress()
+	if pos == c.pos {
+		return nil
+	}
+	start := time.Now()
+	pos, err := WriteCheckpointFile(c.p, c.path)
+	if err != nil {
+		return err
+	}
+	c.log.Info("wrote projections checkpoint", "position", uint64(pos), "path", c.path, "took", time.Since(start).Round(time.Millisecond))
+	c.pos, c.applied = pos, applied
+	return nil
+}
