@@ -562,7 +562,7 @@ func decodePersons(d *dec) *personIndex {
 // or the new one, whole. It returns the checkpoint's position.
 func WriteCheckpointFile(p *Projections, path string) (domain.Position, error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	f, err := os.CreateTemp(dir, filepath.Base(ckptTempPattern(path)))
 	if err != nil {
 		return 0, fmt.Errorf("write checkpoint: %w", err)
 	}
@@ -601,6 +601,12 @@ func WriteCheckpointFile(p *Projections, path string) (domain.Position, error) {
 	return pos, nil
 }
 
+// ckptTempPattern is the pattern of the temporary files of the checkpoint
+// at path.
+func ckptTempPattern(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+}
+
 // Load returns the projections of the checkpoint at path when it can be
 // used with store's log, and otherwise empty projections, logging why: no
 // file, an unknown format version, a checksum that does not match, or a
@@ -611,6 +617,13 @@ func WriteCheckpointFile(p *Projections, path string) (domain.Position, error) {
 // read.
 func Load(ctx context.Context, store domain.EventStore, path string, log *slog.Logger) (*Projections, error) {
 	start := time.Now()
+	// A process killed while writing a checkpoint leaves its temporary
+	// file behind.
+	if stale, err := filepath.Glob(ckptTempPattern(path)); err == nil {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		log.Info("no projections checkpoint: replaying the log from the start", "path", path)
@@ -691,7 +704,8 @@ func (p *Projections) progress() (domain.Position, uint64) {
 }
 
 // Run checks every interval whether minEvents have been applied since the
-// last checkpoint and writes one if so, until ctx is done. A failed write
+// last checkpoint and writes one if so, until ctx is done; it waits until
+// the projections are ready (caught up). A failed write
 // is logged and tried again at the next check.
 func (c *Checkpointer) Run(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
@@ -701,6 +715,11 @@ func (c *Checkpointer) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		// Not during the catch-up of a start: it would slow it down, and
+		// the first check after it writes the checkpoint.
+		if !c.p.Ready() {
+			continue
 		}
 		if _, applied := c.p.progress(); applied-c.lastApplied() >= c.minEvents {
 			if err := c.Save(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -446,6 +447,10 @@ func TestLoadChecksTheLog(t *testing.T) {
 		{"log ends before", shortStore, path, 0, "has no event at the checkpoint's position"},
 		{"no file", st, filepath.Join(dir, "none.ckpt"), 0, "no projections checkpoint"},
 	}
+	stale := filepath.Join(dir, ".projections.ckpt.4242.tmp") // of a process killed while writing
+	if err := os.WriteFile(stale, []byte("half a checkpoint"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var logs bytes.Buffer
@@ -461,39 +466,63 @@ func TestLoadChecksTheLog(t *testing.T) {
 			}
 		})
 	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Stat(stale temporary file) = %v, want it removed by Load", err)
+	}
 }
 
-// TestCheckpointer writes a checkpoint once enough events have been
-// applied, and Save skips a checkpoint that would not move.
+// TestCheckpointer writes a checkpoint once the projections are ready and
+// enough events have been applied since the last one, and Save skips a
+// checkpoint that would not move.
 func TestCheckpointer(t *testing.T) {
-	h := newCkptHistory(t, 3, 200)
+	h := newCkptHistory(t, 3, 300)
 	p := New()
 	path := filepath.Join(t.TempDir(), "projections.ckpt")
-	var logs bytes.Buffer
+	var logs syncLog
 	c := NewCheckpointer(p, path, 50, slog.New(slog.NewTextHandler(&logs, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.Run(ctx, time.Millisecond); close(done) }()
-	if err := p.applyStored(h.events[:40]); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(20 * time.Millisecond)
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("after 40 of 50 events: Stat = %v, want no checkpoint yet", err)
-	}
-	if err := p.applyStored(h.events[40:]); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if q := readCkptFile(t, path); q != nil && q.Position() == p.Position() {
-			break
+	apply := func(from, to int) {
+		t.Helper()
+		if err := p.applyStored(h.events[from:to]); err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint at position %d; log: %s", p.Position(), logs.String())
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
+	// ckptAt waits for the checkpoint file to reach position want.
+	ckptAt := func(want domain.Position) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if q := readCkptFile(t, path); q != nil && q.Position() == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no checkpoint at position %d; log: %s", want, logs.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// noCkptChange checks that the file stays at position want (0: none).
+	noCkptChange := func(what string, want domain.Position) {
+		t.Helper()
+		time.Sleep(30 * time.Millisecond)
+		got := domain.Position(0)
+		if q := readCkptFile(t, path); q != nil {
+			got = q.Position()
+		}
+		if got != want {
+			t.Fatalf("%s: checkpoint at position %d, want %d", what, got, want)
+		}
+	}
+	apply(0, 60)
+	noCkptChange("while catching up", 0)
+	p.ready.Store(true) // as Run does once caught up
+	ckptAt(60)
+	apply(60, 90)
+	noCkptChange("30 events after the last checkpoint", 60)
+	apply(90, len(h.events))
+	ckptAt(domain.Position(len(h.events)))
 	cancel()
 	<-done
 	st, _ := os.Stat(path)
@@ -508,6 +537,24 @@ func TestCheckpointer(t *testing.T) {
 		t.Errorf("directory holds %d files, want only the checkpoint (no temporary files left)", len(entries))
 	}
 	sameAnswers(t, "checkpointer's file", h, readCkptFile(t, path), h.proj)
+}
+
+// syncLog is a log buffer safe for the checkpointer's goroutine.
+type syncLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func readCkptFile(t *testing.T, path string) *Projections {
