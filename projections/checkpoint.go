@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -254,7 +255,9 @@ func writeTxs(cw *chunkWriter, s ckptSnapshot) error {
 			e.str(string(t.benef.id))
 		}
 		if t.typ == typReversal {
-			e.id(t.link.id) // a reversal's link is its original, set when it was applied
+			// A reversal's link is its original, set when it was
+			// applied, earlier in the same fund.
+			e.u(uint64(t.pos - t.link.pos))
 		}
 		e.str(t.text)
 		if len(e.b) >= ckptChunk {
@@ -400,17 +403,37 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	if d.err != nil {
 		return d.err
 	}
+	// The index by id is the costliest part of a load (a cache miss per
+	// transaction): another goroutine builds it from each full slab.
 	p.txs = make(map[uuid.UUID]*txNode, n)
+	slabs := make(chan []txNode, 4)
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		for slab := range slabs {
+			for i := range slab {
+				p.txs[slab[i].id] = &slab[i]
+			}
+		}
+	}()
+	defer func() {
+		close(slabs)
+		<-indexed
+	}()
 	var benefs []*beneficiaryTxs
-	var nodes []txNode
+	var slab []txNode
+	filled := 0
 	var pos domain.Position
 	var rec int64
 	for i := range n {
-		if len(nodes) == 0 {
-			nodes = make([]txNode, min(ckptSlab, n-i))
+		if filled == len(slab) {
+			if filled > 0 {
+				slabs <- slab
+			}
+			slab, filled = make([]txNode, min(ckptSlab, n-i)), 0
 		}
-		t := &nodes[0]
-		nodes = nodes[1:]
+		t := &slab[filled]
+		filled++
 		fi := d.count(len(p.fundOrder) - 1)
 		t.id = d.id()
 		pos += domain.Position(d.u())
@@ -432,9 +455,9 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 		} else if bi > 0 {
 			t.benef = benefs[bi-1]
 		}
-		var origID uuid.UUID
+		var origPos domain.Position
 		if t.typ == typReversal {
-			origID = d.id()
+			origPos = t.pos - domain.Position(d.u())
 		}
 		t.text = d.str()
 		if d.err != nil {
@@ -447,14 +470,16 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 		f := p.fundOrder[fi]
 		t.fund = f
 		f.txs = append(f.txs, t)
-		p.txs[t.id] = t
-		if err := p.relink(f, t, origID); err != nil {
+		if err := relink(f, t, origPos); err != nil {
 			d.fail("%v", err)
 			return d.err
 		}
 		if t.benef != nil && t.typ != typReversal {
 			t.benef.txs = append(t.benef.txs, t)
 		}
+	}
+	if filled > 0 {
+		slabs <- slab
 	}
 	for i, f := range p.fundOrder {
 		if len(f.txs) != fundTxs[i] {
@@ -465,9 +490,10 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	return nil
 }
 
-// relink rebuilds, for t just read, the loan state and reversal links that
-// applyMoney and applyReversal keep.
-func (p *Projections) relink(f *fundNode, t *txNode, origID uuid.UUID) error {
+// relink rebuilds, for t just read and appended to f's list, the loan
+// state and reversal links that applyMoney and applyReversal keep; a
+// reversal's original is the transaction of f at origPos.
+func relink(f *fundNode, t *txNode, origPos domain.Position) error {
 	switch t.typ {
 	case 3: // LoanDisbursed
 		f.loans[*t.loanID()] = &loanState{loan: t}
@@ -480,10 +506,11 @@ func (p *Projections) relink(f *fundNode, t *txNode, origID uuid.UUID) error {
 			l.repaid = l.repaid.Add(t.amount())
 		}
 	case typReversal:
-		orig, ok := p.txs[origID]
-		if !ok || orig.fund != f || orig.link != nil || orig.typ == typReversal {
-			return fmt.Errorf("reversal %s of %s", t.id, origID)
+		i := sort.Search(len(f.txs), func(i int) bool { return f.txs[i].pos >= origPos })
+		if i == len(f.txs) || f.txs[i].pos != origPos || f.txs[i].link != nil || f.txs[i].typ == typReversal {
+			return fmt.Errorf("reversal %s of the transaction at %d", t.id, origPos)
 		}
+		orig := f.txs[i]
 		t.link, orig.link = orig, t
 		f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.date, revDate: t.date})
 		if orig.kind == kRepayment {

@@ -218,15 +218,19 @@ func BenchmarkCheckpointReadWrite(b *testing.B) {
 		var perEvent float64
 		for b.Loop() {
 			var before, after runtime.MemStats
+			b.StopTimer()
 			runtime.GC()
 			runtime.ReadMemStats(&before)
+			b.StartTimer()
 			q, err := ReadCheckpoint(bytes.NewReader(data))
 			if err != nil {
 				b.Fatal(err)
 			}
+			b.StopTimer()
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			runtime.KeepAlive(q)
+			b.StartTimer()
 			perEvent = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
 		}
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
