@@ -54,21 +54,49 @@ type ckptSnapshot struct {
 // transactions, which are most of the file, are written after it is
 // released. It returns w's errors.
 func (p *Projections) WriteCheckpoint(w io.Writer) (domain.Position, error) {
+	info, err := p.writeCheckpoint(w)
+	return info.Position, err
+}
+
+// CheckpointInfo describes a checkpoint written.
+type CheckpointInfo struct {
+	Position domain.Position
+	Bytes    int64
+	// LockHeld is how long the projections' read lock was held: how long
+	// writes waited for read-your-writes, at most.
+	LockHeld time.Duration
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+func (p *Projections) writeCheckpoint(w io.Writer) (CheckpointInfo, error) {
+	start := time.Now()
 	s := p.snapshot()
+	info := CheckpointInfo{Position: s.pos, LockHeld: time.Since(start)}
 	cw, err := newChunkWriter(w)
+	if err == nil {
+		err = cw.writeAll(s.head)
+	}
+	if err == nil {
+		err = writeTxs(cw, s)
+	}
+	if err == nil {
+		err = cw.chunk(nil)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("write checkpoint: %w", err)
+		return CheckpointInfo{}, fmt.Errorf("write checkpoint: %w", err)
 	}
-	if err := cw.writeAll(s.head); err != nil {
-		return 0, fmt.Errorf("write checkpoint: %w", err)
-	}
-	if err := writeTxs(cw, s); err != nil {
-		return 0, fmt.Errorf("write checkpoint: %w", err)
-	}
-	if err := cw.chunk(nil); err != nil {
-		return 0, fmt.Errorf("write checkpoint: %w", err)
-	}
-	return s.pos, nil
+	return info, nil
 }
 
 func (p *Projections) snapshot() ckptSnapshot {
@@ -586,46 +614,48 @@ func decodePersons(d *dec) *personIndex {
 // WriteCheckpointFile writes a checkpoint of p to path atomically: to a
 // temporary file in the same directory, synced, renamed over path, and the
 // directory synced, so that path is always either the previous checkpoint
-// or the new one, whole. It returns the checkpoint's position.
-func WriteCheckpointFile(p *Projections, path string) (domain.Position, error) {
+// or the new one, whole.
+func WriteCheckpointFile(p *Projections, path string) (CheckpointInfo, error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, filepath.Base(ckptTempPattern(path)))
 	if err != nil {
-		return 0, fmt.Errorf("write checkpoint: %w", err)
+		return CheckpointInfo{}, fmt.Errorf("write checkpoint: %w", err)
 	}
 	tmp := f.Name()
-	fail := func(err error) (domain.Position, error) {
+	fail := func(err error) (CheckpointInfo, error) {
 		f.Close()
 		os.Remove(tmp)
-		return 0, fmt.Errorf("write checkpoint %s: %w", path, err)
+		return CheckpointInfo{}, fmt.Errorf("write checkpoint %s: %w", path, err)
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	pos, err := p.WriteCheckpoint(bw)
+	cw := &countingWriter{w: f}
+	bw := bufio.NewWriterSize(cw, 1<<20)
+	info, err := p.writeCheckpoint(bw)
 	if err != nil {
 		return fail(err)
 	}
 	if err := bw.Flush(); err != nil {
 		return fail(err)
 	}
+	info.Bytes = cw.n
 	if err := f.Sync(); err != nil {
 		return fail(err)
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
-		return 0, fmt.Errorf("write checkpoint %s: %w", path, err)
+		return CheckpointInfo{}, fmt.Errorf("write checkpoint %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return 0, fmt.Errorf("write checkpoint %s: %w", path, err)
+		return CheckpointInfo{}, fmt.Errorf("write checkpoint %s: %w", path, err)
 	}
 	if d, err := os.Open(dir); err == nil {
 		err = d.Sync()
 		d.Close()
 		if err != nil {
-			return 0, fmt.Errorf("write checkpoint %s: sync directory: %w", path, err)
+			return CheckpointInfo{}, fmt.Errorf("write checkpoint %s: sync directory: %w", path, err)
 		}
 	}
-	return pos, nil
+	return info, nil
 }
 
 // ckptTempPattern is the pattern of the temporary files of the checkpoint
@@ -772,11 +802,12 @@ func (c *Checkpointer) Save() error {
 		return nil
 	}
 	start := time.Now()
-	pos, err := WriteCheckpointFile(c.p, c.path)
+	info, err := WriteCheckpointFile(c.p, c.path)
 	if err != nil {
 		return err
 	}
-	c.log.Info("wrote projections checkpoint", "position", uint64(pos), "path", c.path, "took", time.Since(start).Round(time.Millisecond))
-	c.pos, c.applied = pos, applied
+	c.log.Info("wrote projections checkpoint", "position", uint64(info.Position), "path", c.path, "bytes", info.Bytes,
+		"took", time.Since(start).Round(time.Millisecond), "read_lock_held", info.LockHeld.Round(time.Microsecond))
+	c.pos, c.applied = info.Position, applied
 	return nil
 }
