@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,38 +22,100 @@ import (
 
 // A checkpoint is every read model at one position of the log, so that a
 // start does not replay millions of events (DESIGN.md: a 10 M-event ledger
-// serves within 15 s of start). What a checkpoint holds:
+// serves within 15 s of start). Writing one holds the read lock only to
+// copy what later events change in place (units, funds, their date series,
+// tokens) and to take shallow copies of the person indexes' maps and the
+// lengths of the lists that only grow (each fund's transactions, the actor
+// names); everything is encoded after the lock is released. A txNode never
+// changes once applied except the link of an original that a later
+// reversal sets, and the writer never reads that field: a reversal names
+// its original (by position), and the reader links both ways.
 //
-//   - under the read lock, the small structures that later events change in
-//     place: units, funds with their date series and person indexes,
-//     tokens, actor names, and the length of every fund's transaction list;
-//   - after the lock is released, the transactions themselves, in log order
-//     (a merge of the funds' lists by position). A txNode never changes
-//     once applied except the link of an original that a later reversal
-//     sets, and the writer never reads that field: a reversal names its
-//     original, and the reader links both ways.
-//
-// Loans, reversal records and the beneficiary lists are not written; the
-// reader rebuilds them from the transactions in log order, as Apply does.
+// Loans, reversal records, the beneficiaries' lists and the index by id
+// are not written; the reader rebuilds them from the transactions, which
+// are written in log order (a merge of the funds' lists by position), as
+// Apply does.
 
 // maxCkptItems bounds every count read from a checkpoint; counts come from
 // verified chunks, so this only guards against a writer bug.
 const maxCkptItems = 1 << 36
 
-// ckptSnapshot is what the read lock is held for.
+// ckptSnapshot is a copy of what later events change in place, taken
+// under the read lock, and of the lengths of what they only append to; it
+// is encoded after the lock is released.
 type ckptSnapshot struct {
-	pos  domain.Position
-	head []byte      // everything but the transactions, encoded
-	txs  [][]*txNode // each fund's transactions, by index in fundOrder
-	n    int         // the number of transactions
+	pos      domain.Position
+	lastID   uuid.UUID
+	lastHash string
+	actors   []string
+	units    []unitSnap
+	funds    []fundSnap
+	tokens   []tokenNode
+	n        int // the number of transactions
+}
+
+type unitSnap struct {
+	view    Unit
+	parent  int // index in units + 1, 0 for none
+	persons personsSnap
+}
+
+type fundSnap struct {
+	info      FundSummary
+	unit      int
+	lastPos   domain.Position
+	amounts   [numCats][]vndEntry
+	originals [numKinds][]countEntry
+	reversed  [numKinds][]countEntry
+	reversals []countEntry
+	persons   personsSnap
+	txs       []*txNode
+}
+
+type vndEntry struct {
+	d domain.Date
+	v domain.VND
+}
+
+type countEntry struct {
+	d domain.Date
+	v count
+}
+
+// personsSnap is a person index: its count series, copied, and a shallow
+// copy of its map. A person's spans are never changed in place once
+// stored (grant appends past them, replace and reverse store new slices),
+// so sharing them with the live index is safe.
+type personsSnap struct {
+	count  []countEntry
+	people map[domain.BeneficiaryID][]span
+}
+
+func vndEntries(s *domain.DailySeries) []vndEntry {
+	out := make([]vndEntry, s.Len())
+	for i := range out {
+		out[i].d, out[i].v = s.Entry(i)
+	}
+	return out
+}
+
+func countEntries(s *countSeries) []countEntry {
+	out := make([]countEntry, s.Len())
+	for i := range out {
+		out[i].d, out[i].v = s.Entry(i)
+	}
+	return out
+}
+
+func snapPersons(x *personIndex) personsSnap {
+	return personsSnap{count: countEntries(&x.count), people: maps.Clone(x.people)}
 }
 
 // WriteCheckpoint writes every projection, as of its current position, to
 // w, and returns that position. The read lock is held only while the
-// structures that change in place are encoded (their size grows with
-// units, funds, dates and distinct beneficiaries, not with events); the
-// transactions, which are most of the file, are written after it is
-// released. It returns w's errors.
+// structures that change in place are copied (their size grows with units,
+// funds, dates and distinct beneficiaries, not with events); encoding and
+// writing happen after it is released. It returns w's errors.
 func (p *Projections) WriteCheckpoint(w io.Writer) (domain.Position, error) {
 	info, err := p.writeCheckpoint(w)
 	return info.Position, err
@@ -85,10 +148,10 @@ func (p *Projections) writeCheckpoint(w io.Writer) (CheckpointInfo, error) {
 	info := CheckpointInfo{Position: s.pos, LockHeld: time.Since(start)}
 	cw, err := newChunkWriter(w)
 	if err == nil {
-		err = cw.writeAll(s.head)
+		err = cw.writeAll(encodeHead(&s))
 	}
 	if err == nil {
-		err = writeTxs(cw, s)
+		err = writeTxs(cw, &s)
 	}
 	if err == nil {
 		err = cw.chunk(nil)
@@ -99,57 +162,79 @@ func (p *Projections) writeCheckpoint(w io.Writer) (CheckpointInfo, error) {
 	return info, nil
 }
 
+// snapshot copies, under the read lock, what writeCheckpoint encodes.
 func (p *Projections) snapshot() ckptSnapshot {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	s := ckptSnapshot{pos: p.pos, txs: make([][]*txNode, len(p.fundOrder))}
-	var e enc
-	e.u(uint64(p.pos))
-	e.id(p.lastID)
-	e.str(p.lastHash)
-	e.strs(p.actorNames)
-
+	s := ckptSnapshot{pos: p.pos, lastID: p.lastID, lastHash: p.lastHash, actors: p.actorNames[:len(p.actorNames):len(p.actorNames)],
+		units: make([]unitSnap, len(p.unitOrder)), funds: make([]fundSnap, len(p.fundOrder)), tokens: make([]tokenNode, len(p.tokenOrder))}
 	unitIdx := make(map[*unitNode]int, len(p.unitOrder))
-	e.u(uint64(len(p.unitOrder)))
 	for i, u := range p.unitOrder {
 		unitIdx[u] = i
+		s.units[i] = unitSnap{view: u.view, persons: snapPersons(u.persons)}
+		if u.parent != nil {
+			s.units[i].parent = unitIdx[u.parent] + 1
+		}
+	}
+	for i, f := range p.fundOrder {
+		fs := &s.funds[i]
+		fs.info, fs.unit, fs.lastPos = f.info, unitIdx[f.unit], f.lastPos
+		for c := range f.amounts {
+			fs.amounts[c] = vndEntries(&f.amounts[c])
+		}
+		for k := range f.originals {
+			fs.originals[k] = countEntries(&f.originals[k])
+			fs.reversed[k] = countEntries(&f.reversed[k])
+		}
+		fs.reversals = countEntries(&f.reversals)
+		fs.persons = snapPersons(f.persons)
+		fs.txs = f.txs[:len(f.txs):len(f.txs)]
+		s.n += len(f.txs)
+	}
+	for i, n := range p.tokenOrder {
+		s.tokens[i] = *n
+	}
+	return s
+}
+
+// encodeHead encodes everything of s but the transactions.
+func encodeHead(s *ckptSnapshot) []byte {
+	var e enc
+	e.u(uint64(s.pos))
+	e.id(s.lastID)
+	e.str(s.lastHash)
+	e.strs(s.actors)
+	e.u(uint64(len(s.units)))
+	for _, u := range s.units {
 		e.str(string(u.view.ID))
 		e.str(u.view.Name)
 		e.str(string(u.view.ParentID))
-		if u.parent == nil {
-			e.u(0)
-		} else {
-			e.u(uint64(unitIdx[u.parent] + 1))
-		}
-		encodePersons(&e, u.persons)
+		e.u(uint64(u.parent))
+		encodePersons(&e, &u.persons)
 	}
-
-	e.u(uint64(len(p.fundOrder)))
-	for i, f := range p.fundOrder {
+	e.u(uint64(len(s.funds)))
+	for _, f := range s.funds {
 		e.id(f.info.FundID)
-		e.u(uint64(unitIdx[f.unit]))
+		e.u(uint64(f.unit))
 		e.str(f.info.Name)
 		e.str(string(f.info.Kind))
 		e.i(int64(f.info.OpenedOn))
 		e.u(uint64(f.lastPos))
 		for c := range f.amounts {
-			encodeVNDSeries(&e, &f.amounts[c])
+			encodeVNDSeries(&e, f.amounts[c])
 		}
 		for k := range f.originals {
-			encodeCountSeries(&e, &f.originals[k])
+			encodeCountSeries(&e, f.originals[k])
 		}
 		for k := range f.reversed {
-			encodeCountSeries(&e, &f.reversed[k])
+			encodeCountSeries(&e, f.reversed[k])
 		}
-		encodeCountSeries(&e, &f.reversals)
-		encodePersons(&e, f.persons)
+		encodeCountSeries(&e, f.reversals)
+		encodePersons(&e, &f.persons)
 		e.u(uint64(len(f.txs)))
-		s.txs[i] = f.txs[:len(f.txs):len(f.txs)]
-		s.n += len(f.txs)
 	}
-
-	e.u(uint64(len(p.tokenOrder)))
-	for _, n := range p.tokenOrder {
+	e.u(uint64(len(s.tokens)))
+	for _, n := range s.tokens {
 		t := n.view
 		e.id(t.TokenID)
 		e.str(string(t.Role))
@@ -167,8 +252,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 		e.str(n.hash)
 	}
 	e.u(uint64(s.n))
-	s.head = e.b
-	return s
+	return e.b
 }
 
 func encodeTime(e *enc, t time.Time) {
@@ -181,30 +265,28 @@ func encodeTime(e *enc, t time.Time) {
 	e.str(string(b))
 }
 
-func encodeVNDSeries(e *enc, s *domain.DailySeries) {
-	e.u(uint64(s.Len()))
+func encodeVNDSeries(e *enc, s []vndEntry) {
+	e.u(uint64(len(s)))
 	var prev domain.Date
-	for i := range s.Len() {
-		d, v := s.Entry(i)
-		e.u(uint64(d - prev))
-		e.str(v.String())
-		prev = d
+	for _, x := range s {
+		e.u(uint64(x.d - prev))
+		e.str(x.v.String())
+		prev = x.d
 	}
 }
 
-func encodeCountSeries(e *enc, s *countSeries) {
-	e.u(uint64(s.Len()))
+func encodeCountSeries(e *enc, s []countEntry) {
+	e.u(uint64(len(s)))
 	var prev domain.Date
-	for i := range s.Len() {
-		d, v := s.Entry(i)
-		e.u(uint64(d - prev))
-		e.i(int64(v))
-		prev = d
+	for _, x := range s {
+		e.u(uint64(x.d - prev))
+		e.i(int64(x.v))
+		prev = x.d
 	}
 }
 
-func encodePersons(e *enc, x *personIndex) {
-	encodeCountSeries(e, &x.count)
+func encodePersons(e *enc, x *personsSnap) {
+	encodeCountSeries(e, x.count)
 	e.u(uint64(len(x.people)))
 	for b, spans := range x.people {
 		e.str(string(b))
@@ -218,15 +300,15 @@ func encodePersons(e *enc, x *personIndex) {
 
 // writeTxs writes the transactions of s in log order, merging the funds'
 // lists (each in log order) by position.
-func writeTxs(cw *chunkWriter, s ckptSnapshot) error {
+func writeTxs(cw *chunkWriter, s *ckptSnapshot) error {
 	type cursor struct {
 		txs  []*txNode
 		fund int
 	}
-	h := make([]cursor, 0, len(s.txs))
-	for i, txs := range s.txs {
-		if len(txs) > 0 {
-			h = append(h, cursor{txs, i})
+	h := make([]cursor, 0, len(s.funds))
+	for i, f := range s.funds {
+		if len(f.txs) > 0 {
+			h = append(h, cursor{f.txs, i})
 		}
 	}
 	less := func(a, b int) bool { return h[a].txs[0].pos < h[b].txs[0].pos }
