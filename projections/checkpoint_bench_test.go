@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -234,4 +235,42 @@ func BenchmarkCheckpointReadWrite(b *testing.B) {
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 		b.ReportMetric(perEvent, "retained-B/event")
 	})
+}
+
+// BenchmarkCheckpointFile reads the checkpoint file named by WL_CKPT_FILE
+// (a checkpoint of a real or generated ledger, e.g. one `serve` wrote) and
+// writes it again: the time to read it, the time to write it, and how long
+// the write holds the read lock. Skipped without WL_CKPT_FILE.
+func BenchmarkCheckpointFile(b *testing.B) {
+	path := os.Getenv("WL_CKPT_FILE")
+	if path == "" {
+		b.Skip("WL_CKPT_FILE is not set")
+	}
+	var p *Projections
+	var read, write, lock time.Duration
+	for b.Loop() {
+		p = nil
+		t0 := time.Now()
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err = ReadCheckpoint(bufio.NewReaderSize(f, 1<<20))
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		info, err := p.writeCheckpoint(io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		read, write, lock = read+t1.Sub(t0), write+time.Since(t1), lock+info.LockHeld
+	}
+	per := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) }
+	b.ReportMetric(per(read), "read-s")
+	b.ReportMetric(per(write), "write-s")
+	b.ReportMetric(per(lock)*1000, "lock-ms")
+	b.ReportMetric(float64(p.Position()), "position")
+	b.ReportMetric(0, "ns/op")
 }
