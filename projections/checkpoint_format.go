@@ -18,7 +18,7 @@ import (
 // Parsing never allocates from unverified lengths.
 const (
 	ckptMagic   = "WLPROJ\x00\x00"
-	ckptVersion = 1
+	ckptVersion = 2
 	// ckptChunk is the size at which the writer cuts a chunk.
 	ckptChunk = 1 << 20
 	// maxCkptChunk is the largest chunk a reader accepts (a writer of
