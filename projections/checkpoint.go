@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"sync"
@@ -595,7 +596,6 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	if filled > 0 {
 		slabs <- slab
 	}
-	p.rebuildPeople(all)
 	lens := make([]int32, len(benefs)+1)
 	for _, bi := range bidx {
 		lens[bi]++
@@ -613,6 +613,7 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 			i++
 		}
 	}
+	p.rebuildPeople(benefs)
 	for i, f := range p.fundOrder {
 		if len(f.txs) != fundTxs[i] {
 			d.fail("fund %s has %d transactions, want %d", f.info.FundID, len(f.txs), fundTxs[i])
@@ -701,37 +702,70 @@ func decodePersons(d *dec) *personIndex {
 	return x
 }
 
-// rebuildPeople rebuilds the person indexes' spans from the transactions
-// in log order, as countPerson and uncountPerson left them: each grant or
-// loan is a span from its date to its reversal's date (open when not
-// reversed), in its fund's index and its unit's and every ancestor's. The
-// spans of a person may be in another order than Apply left them (a
-// reversal ends any open span with its original's date); only their union
-// is ever used.
-func (p *Projections) rebuildPeople(all [][]txNode) {
-	for _, slab := range all {
-		for i := range slab {
-			t := &slab[i]
+// rebuildPeople rebuilds the person indexes' spans from the beneficiaries'
+// lists (each in log order), as countPerson and uncountPerson left them:
+// each grant or loan is a span from its date to its reversal's date (open
+// when not reversed), in its fund's index and its unit's and every
+// ancestor's. The spans of a person may be in another order than Apply
+// left them (a reversal ends any open span with its original's date); only
+// their union is ever used. It gathers each person's spans per index
+// first, then fills each index's map at its final size: one map insert per
+// person and index instead of one per grant and index into growing maps.
+func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
+	type entry struct {
+		b     domain.BeneficiaryID
+		spans []span
+	}
+	perIndex := map[*personIndex][]entry{}
+	mine := map[*personIndex][]span{} // the current beneficiary's
+	var touched []*personIndex
+	for _, bt := range benefs {
+		for _, t := range bt.txs {
 			switch t.kind {
 			case kShelterNew, kShelterRepair, kAssistance, kLoan:
 			default:
-				continue
-			}
-			if t.typ == typReversal || t.benef == nil {
 				continue
 			}
 			sp := span{start: t.date}
 			if t.link != nil {
 				sp.end = t.link.date
 			}
-			b := t.benef.id
-			f := t.fund
-			f.persons.people[b] = append(f.persons.people[b], sp)
-			for u := f.unit; u != nil; u = u.parent {
-				u.persons.people[b] = append(u.persons.people[b], sp)
+			add := func(x *personIndex) {
+				if _, ok := mine[x]; !ok {
+					touched = append(touched, x)
+				}
+				mine[x] = append(mine[x], sp)
+			}
+			add(t.fund.persons)
+			for u := t.fund.unit; u != nil; u = u.parent {
+				add(u.persons)
 			}
 		}
+		for _, x := range touched {
+			perIndex[x] = append(perIndex[x], entry{bt.id, mine[x]})
+		}
+		clear(mine)
+		touched = touched[:0]
 	}
+	// The maps are independent: fill them on every core.
+	work := make(chan *personIndex)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for x := range work {
+				entries := perIndex[x]
+				x.people = make(map[domain.BeneficiaryID][]span, len(entries))
+				for _, e := range entries {
+					x.people[e.b] = e.spans
+				}
+			}
+		})
+	}
+	for x := range perIndex {
+		work <- x
+	}
+	close(work)
+	wg.Wait()
 }
 
 // WriteCheckpointFile writes a checkpoint of p to path atomically: to a
