@@ -712,11 +712,50 @@ func decodePersons(d *dec) *personIndex {
 // first, then fills each index's map at its final size: one map insert per
 // person and index instead of one per grant and index into growing maps.
 func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
-	type entry struct {
-		b     domain.BeneficiaryID
-		spans []span
+	// Each core gathers the spans of a share of the beneficiaries.
+	shares := make([]map[*personIndex][]personEntry, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := range shares {
+		lo, hi := len(benefs)*i/len(shares), len(benefs)*(i+1)/len(shares)
+		wg.Go(func() { shares[i] = gatherPeople(benefs[lo:hi]) })
 	}
-	perIndex := map[*personIndex][]entry{}
+	wg.Wait()
+	perIndex := shares[0]
+	for _, sh := range shares[1:] {
+		for x, entries := range sh {
+			perIndex[x] = append(perIndex[x], entries...)
+		}
+	}
+	// The maps are independent: fill them on every core.
+	work := make(chan *personIndex)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for x := range work {
+				entries := perIndex[x]
+				x.people = make(map[domain.BeneficiaryID][]span, len(entries))
+				for _, e := range entries {
+					x.people[e.b] = e.spans
+				}
+			}
+		})
+	}
+	for x := range perIndex {
+		work <- x
+	}
+	close(work)
+	wg.Wait()
+}
+
+// personEntry is a person's spans in one index.
+type personEntry struct {
+	b     domain.BeneficiaryID
+	spans []span
+}
+
+// gatherPeople returns, per person index, the spans of benefs' grants and
+// loans.
+func gatherPeople(benefs []*beneficiaryTxs) map[*personIndex][]personEntry {
+	perIndex := map[*personIndex][]personEntry{}
 	mine := map[*personIndex][]span{} // the current beneficiary's
 	var touched []*personIndex
 	for _, bt := range benefs {
@@ -742,30 +781,12 @@ func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
 			}
 		}
 		for _, x := range touched {
-			perIndex[x] = append(perIndex[x], entry{bt.id, mine[x]})
+			perIndex[x] = append(perIndex[x], personEntry{bt.id, mine[x]})
 		}
 		clear(mine)
 		touched = touched[:0]
 	}
-	// The maps are independent: fill them on every core.
-	work := make(chan *personIndex)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for x := range work {
-				entries := perIndex[x]
-				x.people = make(map[domain.BeneficiaryID][]span, len(entries))
-				for _, e := range entries {
-					x.people[e.b] = e.spans
-				}
-			}
-		})
-	}
-	for x := range perIndex {
-		work <- x
-	}
-	close(work)
-	wg.Wait()
+	return perIndex
 }
 
 // WriteCheckpointFile writes a checkpoint of p to path atomically: to a
