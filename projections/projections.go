@@ -19,6 +19,13 @@ import (
 type Projections struct {
 	mu  sync.RWMutex
 	pos domain.Position
+	// lastID and lastHash identify the event at pos, so that a checkpoint
+	// can be checked against the log it came from.
+	lastID   uuid.UUID
+	lastHash string
+	// applied counts the events applied since New or ReadCheckpoint, for
+	// the checkpointer.
+	applied uint64
 
 	units     map[domain.UnitID]*unitNode
 	unitOrder []*unitNode
@@ -190,6 +197,8 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 		}
 	}
 	p.pos = e.Position
+	p.lastID, p.lastHash = e.Meta.EventID, e.Meta.Hash
+	p.applied++
 	return nil
 }
 

@@ -33,6 +33,20 @@ const (
 	shutdownTimeout = 30 * time.Second
 )
 
+// Projection checkpoints (<data>/projections.ckpt): a start loads the
+// checkpoint and replays only the events after it. While serving, a
+// checkpoint is written when at least checkpointEvents events have been
+// applied since the last one, checked every checkpointInterval, and once
+// more on a graceful shutdown. Writing one holds the projections' read
+// lock only while units, funds and their date series are copied (12 ms on
+// a 4 M-event ledger; writes wait for read-your-writes meanwhile), not
+// while the checkpoint is encoded and written (2 s there).
+const (
+	checkpointFile     = "projections.ckpt"
+	checkpointEvents   = 100_000
+	checkpointInterval = time.Minute
+)
+
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", envDefault(getenv, "WL_ADDR", "127.0.0.1:8080"), "listen address (env WL_ADDR)")
@@ -99,7 +113,11 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 	defer store.Close()
 
-	proj := projections.New()
+	ckptPath := filepath.Join(cfg.dataDir, checkpointFile)
+	proj, err := projections.Load(ctx, store, ckptPath, log)
+	if err != nil {
+		return err
+	}
 	ledger := domain.NewLedger(store, time.Now)
 	if err := bootstrapAdmin(ctx, ledger, cfg.dataDir, stdout); err != nil {
 		return err
@@ -125,6 +143,9 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	defer cancel()
 	projDone := make(chan error, 1)
 	go func() { projDone <- projections.Run(runCtx, store, proj, log) }()
+	ckpt := projections.NewCheckpointer(proj, ckptPath, checkpointEvents, log)
+	ckptDone := make(chan struct{})
+	go func() { ckpt.Run(runCtx, checkpointInterval); close(ckptDone) }()
 	scheme := "http"
 	if cfg.tlsCert != "" {
 		scheme = "https"
@@ -166,6 +187,14 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		runErr = errors.Join(runErr, fmt.Errorf("shutdown: %w", err))
 	}
 	cancel()
+	<-ckptDone
+	if runErr == nil {
+		// Every acknowledged write has been applied (it waited for its
+		// position), so this checkpoint holds all of them.
+		if err := ckpt.Save(); err != nil {
+			log.Error("projections checkpoint failed", "err", err)
+		}
+	}
 	if err := store.Close(); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("close store: %w", err))
 	}
