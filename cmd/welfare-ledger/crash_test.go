@@ -539,7 +539,7 @@ func (h *crashHarness) check(base string, round int) (doubtful int) {
 	for _, fund := range []string{socialFund, capitalFund} {
 		want := recount(t, events, fund)
 		x := h.mustSend(base, "GET", "/v1/funds/"+fund, nil, http.StatusOK)
-		var got fundFigures
+		var got figures
 		if err := json.Unmarshal(x.body, &got); err != nil {
 			t.Fatalf("GET /v1/funds/%s: %v", fund, err)
 		}
@@ -623,40 +623,10 @@ func (h *crashHarness) verifyChains(events []logEvent, round int) {
 	}
 }
 
-// fundFigures are the figures of GET /v1/funds/{id} that a recount of the
-// log must reproduce.
-type fundFigures struct {
-	Balance          string `json:"balance"`
-	LoansOutstanding string `json:"loans_outstanding"`
-	Capital          string `json:"capital"`
-	Totals           struct {
-		Donations        string `json:"donations"`
-		ShelterGrants    string `json:"shelter_grants"`
-		AssistanceGrants string `json:"assistance_grants"`
-		LoansDisbursed   string `json:"loans_disbursed"`
-		Repayments       string `json:"repayments"`
-	} `json:"totals"`
-	Counts struct {
-		Donations     int `json:"donations"`
-		ShelterGrants struct {
-			NewBuild int `json:"new_build"`
-			Repair   int `json:"repair"`
-		} `json:"shelter_grants"`
-		AssistanceGrants int `json:"assistance_grants"`
-		Loans            int `json:"loans"`
-		Repayments       int `json:"repayments"`
-		Reversals        int `json:"reversals"`
-	} `json:"counts"`
-	Beneficiaries struct {
-		Persons int `json:"persons"`
-		Times   int `json:"times"`
-	} `json:"beneficiaries"`
-}
-
 // recount computes a fund's figures from the log by API.md's definitions,
 // independently of the projections: a reversed transaction neither counts
 // nor moves money (every event here has the same business date).
-func recount(t *testing.T, events []logEvent, fund string) fundFigures {
+func recount(t *testing.T, events []logEvent, fund string) figures {
 	type tx struct {
 		typ         string
 		amount      int64
@@ -694,7 +664,7 @@ func recount(t *testing.T, events []logEvent, fund string) fundFigures {
 		byID[id] = x
 		order = append(order, x)
 	}
-	var f fundFigures
+	var f figures
 	var balance, outstanding, don, shelter, assist, loans, repaid int64
 	persons := map[string]bool{}
 	for _, x := range order {
