@@ -72,7 +72,12 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		level := slog.LevelInfo
-		if status >= http.StatusInternalServerError {
+		switch {
+		case status == http.StatusServiceUnavailable:
+			// not_ready: expected during a start-up replay, and answered
+			// to every /readyz probe until then; worth a warning, not a page.
+			level = slog.LevelWarn
+		case status >= http.StatusInternalServerError:
 			level = slog.LevelError
 		}
 		elapsed := time.Since(start)
