@@ -46,13 +46,18 @@ func (s *syncBuffer) String() string {
 // returns what it printed on stdout.
 func serveInProcess(t *testing.T, dir string, client *http.Client, scheme string, extra ...string) (base string, stdout *syncBuffer, stop func()) {
 	t.Helper()
+	return serveWithLogs(t, dir, client, scheme, &syncBuffer{}, extra...)
+}
+
+// serveWithLogs is serveInProcess with the server's log going to logs.
+func serveWithLogs(t *testing.T, dir string, client *http.Client, scheme string, logs *syncBuffer, extra ...string) (base string, stdout *syncBuffer, stop func()) {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout = &syncBuffer{}
-	var stderr syncBuffer
 	done := make(chan error, 1)
 	args := append([]string{"serve", "--addr", addr, "--data", dir}, extra...)
-	go func() { done <- run(ctx, args, func(string) string { return "" }, stdout, &stderr) }()
+	go func() { done <- run(ctx, args, func(string) string { return "" }, stdout, logs) }()
 	base = scheme + "://" + addr
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -65,7 +70,7 @@ func serveInProcess(t *testing.T, dir string, client *http.Client, scheme string
 		}
 		if time.Now().After(deadline) {
 			cancel()
-			t.Fatalf("serve not ready on %s; logs:\n%s", base, stderr.String())
+			t.Fatalf("serve not ready on %s; logs:\n%s", base, logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

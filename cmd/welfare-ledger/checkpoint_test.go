@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 )
@@ -21,38 +19,13 @@ import (
 // logs, and returns the base URL and the admin token.
 func serveLogged(t *testing.T, dir string, logs *syncBuffer) (base, token string, stop func()) {
 	t.Helper()
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	args := []string{"serve", "--addr", addr, "--data", dir, "--rate-limit", "0"}
-	go func() { done <- run(ctx, args, func(string) string { return "" }, io.Discard, logs) }()
-	base = "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("serve not ready on %s; logs:\n%s", base, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	base, _, stop = serveWithLogs(t, dir, http.DefaultClient, "http", logs, "--rate-limit", "0")
 	tok, err := os.ReadFile(filepath.Join(dir, adminTokenFile))
 	if err != nil {
-		cancel()
+		stop()
 		t.Fatal(err)
 	}
-	return base, strings.TrimSpace(string(tok)), func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve = %v", err)
-		}
-	}
+	return base, strings.TrimSpace(string(tok)), stop
 }
 
 // call sends a request with the token and returns the status and body.
