@@ -91,7 +91,19 @@ func (d Date) String() string {
 	if d == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", int(d)/10000, int(d)/100%100, int(d)%100)
+	var b [10]byte
+	return string(d.appendTo(b[:0]))
+}
+
+// appendTo appends "YYYY-MM-DD" to b. Every response carries a few dates,
+// so this stays off fmt.
+func (d Date) appendTo(b []byte) []byte {
+	y, m, day := int(d)/10000, int(d)/100%100, int(d)%100
+	if y < 0 || y > 9999 || m < 0 || day < 0 {
+		return fmt.Appendf(b, "%04d-%02d-%02d", y, m, day)
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+day/10), byte('0'+day%10))
 }
 
 // MarshalJSON writes "YYYY-MM-DD", or null for the zero Date.
@@ -99,7 +111,10 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	if d == 0 {
 		return []byte("null"), nil
 	}
-	return []byte(`"` + d.String() + `"`), nil
+	b := make([]byte, 0, 12)
+	b = append(b, '"')
+	b = d.appendTo(b)
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON reads "YYYY-MM-DD" or null.

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -180,6 +181,20 @@ func TestDateJSON(t *testing.T) {
 		var d domain.Date
 		if err := d.UnmarshalJSON([]byte(bad)); err == nil {
 			t.Errorf("UnmarshalJSON(%s) = %v, want an error", bad, d)
+		}
+	}
+}
+
+// String is the fmt rendering of the date's parts, zero-padded, for every
+// date a ledger can hold and for odd values outside it.
+func TestDateStringMatchesFmt(t *testing.T) {
+	for _, d := range []domain.Date{domain.MinDate, domain.MaxDate, 20240229, 19991231, 10101, 99991231, 100000101, -20240101} {
+		want := fmt.Sprintf("%04d-%02d-%02d", int(d)/10000, int(d)/100%100, int(d)%100)
+		if got := d.String(); got != want {
+			t.Errorf("Date(%d).String() = %q, want %q", int32(d), got, want)
+		}
+		if b, _ := d.MarshalJSON(); string(b) != `"`+want+`"` {
+			t.Errorf("Date(%d).MarshalJSON() = %s, want %q", int32(d), b, want)
 		}
 	}
 }
