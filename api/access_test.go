@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -295,4 +296,24 @@ func TestRateLimitPerToken(t *testing.T) {
 	// Another token has its own bucket; public routes have none.
 	mustStatus(t, e.request("GET", "/v1/units", "", as(other)...), 200)
 	mustStatus(t, e.get("/healthz"), 200)
+}
+
+// Two Authorization headers are refused, whichever comes first.
+func TestTwoAuthorizationHeaders(t *testing.T) {
+	e := newEnv(t)
+	matrixFixture(e)
+	official := e.issueToken(nil, domain.RoleOfficial, "lang-son")
+	for _, order := range [][2]string{{official, e.token}, {e.token, official}} {
+		req, _ := http.NewRequest("GET", e.http.URL+"/v1/units", nil)
+		req.Header.Add("Authorization", "Bearer "+order[0])
+		req.Header.Add("Authorization", "Bearer "+order[1])
+		res, err := e.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET /v1/units with two Authorization headers = %d, want 401", res.StatusCode)
+		}
+	}
 }

@@ -54,6 +54,12 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if publicPath(c.Request().URL.Path) {
 			return next(c)
 		}
+		// Two Authorization headers are ambiguous (which one did the
+		// client mean?): refused, never resolved by picking one.
+		values := c.Request().Header.Values(echo.HeaderAuthorization)
+		if len(values) > 1 {
+			return unauthorized("send exactly one Authorization header")
+		}
 		token, ok := bearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
 		if !ok {
 			return unauthorized("send Authorization: Bearer <token>")

@@ -210,7 +210,7 @@ func postJSON(t *testing.T, url, token, body string) int {
 }
 
 // waitStatus polls until url answers want: changes made by another process
-// reach the server within its one-second poll.
+// reach the server within its 0.2 s poll.
 func waitStatus(t *testing.T, url, token string, want int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)

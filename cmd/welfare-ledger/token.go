@@ -74,8 +74,8 @@ const tokenUsage = `Usage:
   welfare-ledger token list --data DIR
   welfare-ledger token revoke --data DIR TOKEN_ID
 
-Works on <DIR>/ledger.db directly; a running server sees the change within a
-second. issue prints the token on stdout: it is shown this once.
+Works on <DIR>/ledger.db directly; a running server sees the change within
+0.2 s. issue prints the token on stdout: it is shown this once.
 `
 
 // tokenCommand is `welfare-ledger token`.

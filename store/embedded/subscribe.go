@@ -26,7 +26,8 @@ func (s *Store) Subscribe(ctx context.Context, after domain.Position) (domain.Su
 // externalPollInterval bounds how late a subscription sees events that
 // another process appended to the same file (welfare-ledger token issue or
 // revoke while the server runs): this process's own commits wake it at once.
-const externalPollInterval = time.Second
+// An idle subscription costs one empty indexed read per interval.
+const externalPollInterval = 200 * time.Millisecond
 
 // subscription follows the log by reading pages and, when caught up,
 // waiting for the writer's next commit.
