@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -128,56 +127,11 @@ func runUntilReady(b *testing.B, st domain.EventStore, p *Projections, log *slog
 	return p
 }
 
-// appendInterleaved appends events to st, every stream concurrently in
-// appends of the largest size, units first (funds name them), so that the
-// streams interleave in the log as in a live ledger. Each stream's events
-// must continue what st holds of it.
+// appendInterleaved appends events to st as benchlog.Append does.
 func appendInterleaved(b *testing.B, st *embedded.Store, log []domain.StoredEvent) {
 	b.Helper()
-	var order []string
-	streams := map[string][]domain.StoredEvent{}
-	for _, se := range log {
-		if _, ok := streams[se.Stream]; !ok {
-			order = append(order, se.Stream)
-		}
-		streams[se.Stream] = append(streams[se.Stream], se)
-	}
-	appendStream := func(stream string) error {
-		evs := streams[stream]
-		for len(evs) > 0 {
-			k := min(len(evs), domain.MaxEventsPerAppend)
-			batch := make([]domain.NewEvent, k)
-			for i, se := range evs[:k] {
-				batch[i] = domain.NewEvent{ID: se.ID, Type: se.Type, Data: se.Data, Metadata: se.Metadata}
-			}
-			expected := domain.ExpectNoStream
-			if evs[0].Revision > 0 {
-				expected = domain.ExpectRevision(evs[0].Revision - 1)
-			}
-			if _, err := st.Append(context.Background(), stream, expected, batch); err != nil {
-				return err
-			}
-			evs = evs[k:]
-		}
-		return nil
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, len(order))
-	for _, stream := range order {
-		if len(stream) > 5 && stream[:5] == "unit-" {
-			if err := appendStream(stream); err != nil {
-				b.Fatal(err)
-			}
-			continue
-		}
-		wg.Go(func() { errs <- appendStream(stream) })
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			b.Fatal(err)
-		}
+	if err := benchlog.Append(context.Background(), st, log); err != nil {
+		b.Fatal(err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -88,9 +87,7 @@ func BenchmarkReplayFromStore(b *testing.B) {
 }
 
 // replayBenchStore returns a store in a temporary directory holding
-// benchlog's log of n events. Units come first (funds name them), then
-// every fund stream is appended concurrently in chunks of the largest
-// append, so the streams interleave in the log as they do in a live ledger.
+// benchlog's log of n events, interleaved as benchlog.Append writes it.
 func replayBenchStore(b *testing.B, n int) *embedded.Store {
 	b.Helper()
 	log, err := benchlog.Generate(n)
@@ -102,44 +99,8 @@ func replayBenchStore(b *testing.B, n int) *embedded.Store {
 		b.Fatalf("Open error: %v", err)
 	}
 	b.Cleanup(func() { s.Close() })
-	var order []string
-	streams := map[string][]domain.NewEvent{}
-	for _, se := range log {
-		if _, ok := streams[se.Stream]; !ok {
-			order = append(order, se.Stream)
-		}
-		streams[se.Stream] = append(streams[se.Stream], domain.NewEvent{ID: se.ID, Type: se.Type, Data: se.Data, Metadata: se.Metadata})
-	}
-	appendStream := func(stream string) error {
-		evs := streams[stream]
-		expected := domain.ExpectNoStream
-		for len(evs) > 0 {
-			k := min(len(evs), domain.MaxEventsPerAppend)
-			res, err := s.Append(context.Background(), stream, expected, evs[:k])
-			if err != nil {
-				return err
-			}
-			expected, evs = domain.ExpectRevision(res.NextRevision), evs[k:]
-		}
-		return nil
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, len(order))
-	for _, stream := range order {
-		if len(stream) > 5 && stream[:5] == "unit-" {
-			if err := appendStream(stream); err != nil {
-				b.Fatal(err)
-			}
-			continue
-		}
-		wg.Go(func() { errs <- appendStream(stream) })
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			b.Fatal(err)
-		}
+	if err := benchlog.Append(context.Background(), s, log); err != nil {
+		b.Fatal(err)
 	}
 	return s
 }
