@@ -197,26 +197,10 @@ func (a *Access) evolve(e Event) {
 // command costs nothing worth a cache.
 func (l *Ledger) loadAccess(ctx context.Context) (*Access, error) {
 	a := newAccess()
-	for {
-		from := uint64(a.Revision + 1)
-		batch, err := l.store.ReadStream(ctx, AccessStream, from, MaxReadBatch)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", AccessStream, err)
-		}
-		for _, se := range batch {
-			if _, err := VerifyHash(a.LastHash, se); err != nil {
-				return nil, fmt.Errorf("load access: %w", err)
-			}
-			e, err := Decode(se)
-			if err != nil {
-				return nil, fmt.Errorf("load access: %w", err)
-			}
-			a.evolve(e)
-		}
-		if len(batch) < MaxReadBatch {
-			return a, nil
-		}
+	if err := l.foldStream(ctx, AccessStream, 0, GenesisHash, a.evolve); err != nil {
+		return nil, fmt.Errorf("load access: %w", err)
 	}
+	return a, nil
 }
 
 // HasTokens reports whether any token was ever issued: the first start on an

@@ -505,28 +505,40 @@ func (l *Ledger) forgetIfMissing(id uuid.UUID, s *fundSlot) {
 // stream that was altered.
 func (l *Ledger) catchUp(ctx context.Context, s *fundSlot) error {
 	f := s.fund
-	stream := FundStream(f.ID)
+	from := uint64(0)
+	if f.Exists {
+		from = f.Revision + 1
+	}
+	if err := l.foldStream(ctx, FundStream(f.ID), from, f.LastHash, f.Evolve); err != nil {
+		return fmt.Errorf("load fund %s: %w", f.ID, err)
+	}
+	s.stale = false
+	return nil
+}
+
+// foldStream reads stream from revision from on, whose previous event's hash
+// is prevHash, checks each event's link of the hash chain and hands it,
+// decoded, to apply.
+//
+// Errors: store errors, ErrHashMismatch, decoding errors.
+func (l *Ledger) foldStream(ctx context.Context, stream string, from uint64, prevHash string, apply func(Event)) error {
 	for {
-		from := uint64(0)
-		if f.Exists {
-			from = f.Revision + 1
-		}
 		batch, err := l.store.ReadStream(ctx, stream, from, MaxReadBatch)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", stream, err)
 		}
 		for _, se := range batch {
-			if _, err := VerifyHash(f.LastHash, se); err != nil {
-				return fmt.Errorf("load fund %s: %w", f.ID, err)
+			if prevHash, err = VerifyHash(prevHash, se); err != nil {
+				return err
 			}
 			e, err := Decode(se)
 			if err != nil {
-				return fmt.Errorf("load fund %s: %w", f.ID, err)
+				return err
 			}
-			f.Evolve(e)
+			apply(e)
+			from = se.Revision + 1
 		}
 		if len(batch) < MaxReadBatch {
-			s.stale = false
 			return nil
 		}
 	}
