@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 )
@@ -124,4 +125,38 @@ type Subscription interface {
 	Next(ctx context.Context) ([]StoredEvent, error)
 	// Close ends the subscription.
 	Close() error
+}
+
+// ErrPredecessorFailed: a pipelined append was refused because the append
+// it was queued behind was not written. Nothing of it was written. It wraps
+// ErrWrongExpectedVersion: the stream is not where the append expected it.
+var ErrPredecessorFailed = fmt.Errorf("the append it was queued behind was not written: %w", ErrWrongExpectedVersion)
+
+// PipelinedStore is implemented by a backend that can queue an append
+// behind another one of the same stream before that one is durable, so that
+// a busy stream has an append in every group commit instead of one in every
+// other (the ledger uses it when the store has it, and Append otherwise).
+type PipelinedStore interface {
+	EventStore
+	// AppendAfter queues an append like Append and returns without waiting
+	// for it; Pending tells its outcome, which means what Append's would.
+	// after, if not nil, is a pending append of this store queued earlier
+	// by the same caller: the new one is written only if after was, and is
+	// committed after it (in the same group commit or a later one), else it
+	// is refused with ErrPredecessorFailed. Appends that name their
+	// predecessor this way therefore land in the order they were queued,
+	// all-or-stop: none is written on top of a failed one.
+	//
+	// Errors (returned at once, nothing queued): the errors of Append's
+	// validation, ErrStoreClosed, ctx errors.
+	AppendAfter(ctx context.Context, stream string, expected ExpectedRevision, events []NewEvent, after PendingAppend) (PendingAppend, error)
+}
+
+// PendingAppend is an append queued with AppendAfter.
+type PendingAppend interface {
+	// Done is closed once the outcome is known.
+	Done() <-chan struct{}
+	// Result is the outcome, as Append would return it; it blocks until
+	// Done is closed.
+	Result() (AppendResult, error)
 }

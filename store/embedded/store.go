@@ -19,7 +19,7 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
-var _ domain.EventStore = (*Store)(nil)
+var _ domain.PipelinedStore = (*Store)(nil)
 
 // Connection settings.
 const (
@@ -45,8 +45,12 @@ type Store struct {
 	readDB  *sql.DB // read-only connections
 	reads   *readStatements
 
-	requests   chan *request
-	closing    chan struct{} // closed when Close begins
+	requests chan *request
+	closing  chan struct{} // closed when Close begins
+	// sendMu orders AppendAfter's queueing (read-locked) before Close's last
+	// sweep of the queue (locked): a pipelined request, which no caller
+	// waits on while it is queued, is never left in the queue unanswered.
+	sendMu     sync.RWMutex
 	writerDone chan struct{} // closed when the writer goroutine has returned
 	closeOnce  sync.Once
 	closeErr   error
@@ -278,6 +282,9 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		<-s.writerDone
+		s.sendMu.Lock()
+		s.refuseQueued(nil)
+		s.sendMu.Unlock()
 		// Readers close first, so the last connection to close is the
 		// writer's: it checkpoints the WAL into the database file.
 		s.closeErr = errors.Join(

@@ -458,3 +458,25 @@ func TestReadBuffersIndependent(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendAfterForeignPredecessor: AppendAfter refuses, at once and
+// writing nothing, a predecessor that is not a pending append of the same
+// store.
+func TestAppendAfterForeignPredecessor(t *testing.T) {
+	dir := t.TempDir()
+	a := openStore(t, filepath.Join(dir, "a.db"))
+	b := openStore(t, filepath.Join(dir, "b.db"))
+	p, err := a.AppendAfter(context.Background(), "fund-a", domain.ExpectNoStream, []domain.NewEvent{event(t, 1)}, nil)
+	if err != nil {
+		t.Fatalf("AppendAfter on a: %v", err)
+	}
+	if _, err := p.Result(); err != nil {
+		t.Fatalf("append on a: %v", err)
+	}
+	if _, err := b.AppendAfter(context.Background(), "fund-a", domain.ExpectNoStream, []domain.NewEvent{event(t, 2)}, p); !errors.Is(err, embedded.ErrInvalidAppend) {
+		t.Fatalf("AppendAfter on b behind a's append: %v, want %v", err, embedded.ErrInvalidAppend)
+	}
+	if n := len(readAll(t, b)); n != 0 {
+		t.Fatalf("b has %d events, want 0", n)
+	}
+}

@@ -48,6 +48,15 @@ type request struct {
 	ids      []string // the events' ids as stored
 	state    atomic.Int32
 
+	// owner is the store the request was queued on.
+	owner *Store
+	// after is the pipelined request this one must follow (AppendAfter),
+	// until the writer has looked at it; failed records, for a request's
+	// successor, that it was not written. Both belong to the writer
+	// goroutine once the request is queued.
+	after  *request
+	failed bool
+
 	// result and err are written by the writer before it closes done.
 	result domain.AppendResult
 	err    error
@@ -62,6 +71,53 @@ func (r *request) finish(result domain.AppendResult, err error) {
 	}
 	r.result, r.err = result, err
 	close(r.done)
+}
+
+// Done is closed once the request's outcome is known (domain.PendingAppend).
+func (r *request) Done() <-chan struct{} { return r.done }
+
+// Result waits for the request's outcome (domain.PendingAppend).
+func (r *request) Result() (domain.AppendResult, error) {
+	<-r.done
+	return r.result, r.err
+}
+
+// AppendAfter queues an append and returns without waiting for its commit
+// (domain.PipelinedStore). The writer takes requests in the order they were
+// queued and refuses one whose predecessor after was not written, so a
+// caller can keep a stream's next append queued while the previous one is
+// being flushed. No one waits on a queued pipelined request, so it is never
+// abandoned: the writer answers it, or Close's last sweep does.
+//
+// Errors, at once and with nothing queued: those of Append's validation,
+// domain.ErrStoreClosed, ctx errors; ErrInvalidAppend when after is not a
+// pending append of this store.
+func (s *Store) AppendAfter(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent, after domain.PendingAppend) (domain.PendingAppend, error) {
+	ids, err := validateAppend(stream, expected, events)
+	if err != nil {
+		return nil, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	r := &request{ctx: ctx, stream: stream, expected: expected, events: events, ids: ids, owner: s, done: make(chan struct{})}
+	if after != nil {
+		prev, ok := after.(*request)
+		if !ok || prev.owner != s {
+			return nil, fmt.Errorf("append to %s: the append to follow is not a pending append of this store: %w", stream, ErrInvalidAppend)
+		}
+		r.after = prev
+	}
+	s.sendMu.RLock()
+	defer s.sendMu.RUnlock()
+	if s.isClosing() {
+		return nil, fmt.Errorf("append to %s: %w", stream, domain.ErrStoreClosed)
+	}
+	select {
+	case s.requests <- r:
+		return r, nil
+	case <-s.closing:
+		return nil, fmt.Errorf("append to %s: %w", stream, domain.ErrStoreClosed)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("append to %s: %w", stream, ctx.Err())
+	}
 }
 
 // Append appends events to stream if the stream's last revision is
@@ -97,6 +153,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 		expected: expected,
 		events:   events,
 		ids:      ids,
+		owner:    s,
 		done:     make(chan struct{}),
 	}
 	select {
@@ -172,6 +229,7 @@ func (s *Store) runWriter() {
 // refuseQueued fails every request still waiting when the store closes.
 func (s *Store) refuseQueued(carry *request) {
 	refuse := func(r *request) {
+		r.failed, r.after = true, nil
 		if r.state.CompareAndSwap(queued, taken) {
 			r.finish(domain.AppendResult{}, domain.ErrStoreClosed)
 		}
@@ -196,9 +254,11 @@ func (s *Store) commitBatch(batch []*request) {
 	live := make([]*request, 0, len(batch))
 	for _, r := range batch {
 		if !r.state.CompareAndSwap(queued, taken) {
+			r.failed, r.after = true, nil
 			continue // its Append has already returned
 		}
 		if err := r.ctx.Err(); err != nil {
+			r.failed, r.after = true, nil
 			r.finish(domain.AppendResult{}, err)
 			continue
 		}
@@ -214,6 +274,7 @@ func (s *Store) commitBatch(batch []*request) {
 	took := time.Since(start)
 	if err != nil {
 		for _, r := range live {
+			r.failed = true
 			r.finish(domain.AppendResult{}, err)
 		}
 		return
@@ -311,12 +372,24 @@ func (w *writer) write(reqs []*request, results []domain.AppendResult, errs []er
 		return fmt.Errorf("begin batch: %w", err)
 	}
 	for i, r := range reqs {
+		if r.after != nil {
+			// The predecessor was queued first, so the writer has already
+			// decided it: in an earlier batch, or above in this one.
+			predecessorFailed := r.after.failed
+			r.after = nil
+			if predecessorFailed {
+				r.failed = true
+				errs[i] = domain.ErrPredecessorFailed
+				continue
+			}
+		}
 		res, err, fatal := w.apply(ctx, r)
 		if fatal != nil {
 			w.abort(ctx)
 			return fmt.Errorf("batch of %d appends: %w", len(reqs), fatal)
 		}
 		results[i], errs[i] = res, err
+		r.failed = err != nil
 	}
 	if _, err := w.commit.ExecContext(ctx); err != nil {
 		w.abort(ctx)

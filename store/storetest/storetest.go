@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) domain.EventStore) {
 	tests = append(tests, subscribeTests...)
 	tests = append(tests, limitTests...)
 	tests = append(tests, lifecycleTests...)
+	tests = append(tests, pipelineTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
