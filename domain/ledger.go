@@ -31,20 +31,29 @@ type Ledger struct {
 }
 
 // fundSlot serialises the commands of one fund in this process and caches
-// its state between them. Commands queue on the slot; one of their
-// goroutines at a time, the leader, decides everything queued against the
+// its state between them. Commands queue on the slot; a worker goroutine,
+// running while the slot has work, decides everything queued against the
 // cached state and appends the resulting events in one atomic append (one
 // expected revision, one place in a group commit), so that a busy fund
-// records many commands per disk flush instead of one.
+// records many commands per disk flush instead of one. On a store that can
+// pipeline (PipelinedStore) the worker queues the fund's next batch while
+// the previous ones are still being flushed — up to maxFlights of them —
+// so that the fund has an append in every group commit.
 type fundSlot struct {
-	// fund and stale belong to the leader.
+	// fund and stale belong to the worker.
 	fund  *Fund
 	stale bool // the store may hold events the cached state lacks
 
-	mu      sync.Mutex // guards queue and leading
+	mu      sync.Mutex // guards queue and working
 	queue   []*fundCmd
-	leading bool
+	working bool          // a worker goroutine runs for the slot
+	wake    chan struct{} // signalled when a command is queued
 }
+
+// maxFlights bounds the batches of one fund appended and not yet durable.
+// Two keep a batch queued behind the one being flushed; a few more absorb
+// the jitter of a loaded machine.
+const maxFlights = 4
 
 // fundCmd is one command waiting on a fund's slot.
 type fundCmd struct {
@@ -62,7 +71,6 @@ type fundCmd struct {
 
 	err      error
 	finished chan struct{} // closed when err (and done) are final
-	lead     chan struct{} // signalled when this command's goroutine must lead
 }
 
 func (c *fundCmd) finish(err error) {
@@ -202,63 +210,118 @@ func (l *Ledger) Record(ctx context.Context, c MoneyCommand, actor string) (TxRe
 func (l *Ledger) withFund(ctx context.Context, id uuid.UUID, decide func(*Fund) ([]Pending, error),
 	done func(f *Fund, replay bool), actor string) error {
 	slot := l.slot(id)
-	c := &fundCmd{decide: decide, done: done, actor: actor, finished: make(chan struct{}), lead: make(chan struct{}, 1)}
+	c := &fundCmd{decide: decide, done: done, actor: actor, finished: make(chan struct{})}
 	slot.mu.Lock()
 	slot.queue = append(slot.queue, c)
-	lead := !slot.leading
-	slot.leading = true
+	start := !slot.working
+	slot.working = true
 	slot.mu.Unlock()
-	if lead {
-		l.lead(ctx, id, slot, c)
-	}
-	for {
+	if start {
+		// The batch holds other clients' commands: one client going away
+		// must not fail them, so the worker's ctx is not the request's.
+		// Every store call is bounded by the store itself.
+		go l.work(context.WithoutCancel(ctx), id, slot)
+	} else {
 		select {
-		case <-c.finished:
-			return c.err
-		case <-c.lead:
-			l.lead(ctx, id, slot, c)
+		case slot.wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	<-c.finished
+	return c.err
+}
+
+// flight is one decided batch of a fund: the outcomes of its commands,
+// final once its append is durable, and the events it appends (none when
+// every command was refused or a replay).
+type flight struct {
+	outcomes []outcome
+	applied  []Event
+	pending  PendingAppend // nil when the batch appends nothing
+}
+
+// cmds returns the flight's commands in order.
+func (fl *flight) cmds() []*fundCmd {
+	out := make([]*fundCmd, len(fl.outcomes))
+	for i, o := range fl.outcomes {
+		out[i] = o.cmd
+	}
+	return out
+}
+
+// landed reports whether the flight's outcome is known.
+func (fl *flight) landed() bool {
+	if fl.pending == nil {
+		return true
+	}
+	select {
+	case <-fl.pending.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// work runs the slot's commands until none is left: it decides batches,
+// queues their appends, and lands them in the order they were decided.
+// A batch is decided on the cached state, which includes the events of
+// the batches still in flight; their outcomes are final only when every
+// flight before them has landed, so a failure of one flight sends it and
+// every later one back to be decided again.
+func (l *Ledger) work(ctx context.Context, id uuid.UUID, slot *fundSlot) {
+	var flights []*flight
+	for {
+		for len(flights) > 0 && flights[0].landed() {
+			flights = l.land(ctx, id, slot, flights)
+		}
+		slot.mu.Lock()
+		// A stale cache is caught up only when nothing is in flight: the
+		// store must hold every event the cache has.
+		if len(slot.queue) > 0 && len(flights) < maxFlights && !(slot.stale && len(flights) > 0) {
+			batch := takeBatch(slot.queue)
+			slot.queue = slot.queue[len(batch):]
+			slot.mu.Unlock()
+			fl, retry := l.decideBatch(ctx, id, slot, batch, lastPending(flights))
+			if fl != nil {
+				flights = append(flights, fl)
+			}
+			if len(retry) > 0 {
+				slot.mu.Lock()
+				slot.queue = append(retry, slot.queue...)
+				slot.mu.Unlock()
+			}
+			continue
+		}
+		if len(flights) == 0 {
+			// Nothing queued (else the batch above was taken) and nothing
+			// in flight: done. The next command starts a new worker.
+			slot.working = false
+			l.forgetIfMissing(id, slot)
+			slot.mu.Unlock()
+			return
+		}
+		idle := len(slot.queue) == 0
+		slot.mu.Unlock()
+		if idle {
+			select {
+			case <-flights[0].pending.Done():
+			case <-slot.wake:
+			}
+		} else {
+			<-flights[0].pending.Done()
 		}
 	}
 }
 
-// lead runs the slot's queued commands, batch after batch, until me is
-// finished; then it hands the lead to the first command still queued, so
-// that no client waits for other clients' commands longer than for one
-// batch after its own.
-func (l *Ledger) lead(ctx context.Context, id uuid.UUID, slot *fundSlot, me *fundCmd) {
-	// The batch holds other clients' commands: one client going away must
-	// not fail them. Every store call is bounded by the store itself.
-	ctx = context.WithoutCancel(ctx)
-	for {
-		slot.mu.Lock()
-		select {
-		case <-me.finished:
-			if len(slot.queue) > 0 {
-				// Never blocks under slot.mu: a signal already pending
-				// means the same thing.
-				select {
-				case slot.queue[0].lead <- struct{}{}:
-				default:
-				}
-			} else {
-				slot.leading = false
-				l.forgetIfMissing(id, slot)
-			}
-			slot.mu.Unlock()
-			return
-		default:
-		}
-		batch := takeBatch(slot.queue)
-		slot.queue = slot.queue[len(batch):]
-		slot.mu.Unlock()
-
-		retry := l.runBatch(ctx, id, slot, batch)
-		if len(retry) > 0 {
-			slot.mu.Lock()
-			slot.queue = append(retry, slot.queue...)
-			slot.mu.Unlock()
+// lastPending returns the append of the latest flight that has one: the
+// one a new append must follow.
+func lastPending(flights []*flight) PendingAppend {
+	for i := len(flights) - 1; i >= 0; i-- {
+		if flights[i].pending != nil {
+			return flights[i].pending
 		}
 	}
+	return nil
 }
 
 // takeBatch returns the commands at the head of queue that go into one
@@ -282,11 +345,12 @@ type outcome struct {
 	replay bool
 }
 
-// runBatch decides the commands of batch in order against the cached state,
-// each seeing the events of the ones before it, appends all their events in
-// one append and then finishes them. It returns the commands to run again
-// (after a lost race, or a refusal decided on a cache that may be stale).
-func (l *Ledger) runBatch(ctx context.Context, id uuid.UUID, slot *fundSlot, batch []*fundCmd) (retry []*fundCmd) {
+// decideBatch decides the commands of batch in order against the cached
+// state, each seeing the events of the ones before it, and queues all their
+// events in one append behind prev (the fund's previous append still in
+// flight, or nil). It returns the flight to land, and the commands to
+// decide again later (a refusal decided on a cache that may be stale).
+func (l *Ledger) decideBatch(ctx context.Context, id uuid.UUID, slot *fundSlot, batch []*fundCmd, prev PendingAppend) (fl *flight, retry []*fundCmd) {
 	fresh := false
 	if slot.stale {
 		if err := l.catchUp(ctx, slot); err != nil {
@@ -294,20 +358,17 @@ func (l *Ledger) runBatch(ctx context.Context, id uuid.UUID, slot *fundSlot, bat
 			for _, c := range batch {
 				c.finish(err)
 			}
-			return nil
+			return nil, nil
 		}
 		fresh = true
 	}
 	f := slot.fund
 	expected := f.NextExpected()
-	var (
-		outcomes []outcome
-		events   []NewEvent
-		applied  []Event
-	)
+	fl = &flight{}
+	var events []NewEvent
 	for i, c := range batch {
 		if c.attempts >= maxDecideAttempts {
-			outcomes = append(outcomes, outcome{cmd: c, err: Errf(CodeConcurrentModification, "fund %s is being changed by other writers; try again", id)})
+			fl.outcomes = append(fl.outcomes, outcome{cmd: c, err: Errf(CodeConcurrentModification, "fund %s is being changed by other writers; try again", id)})
 			continue
 		}
 		c.attempts++
@@ -323,57 +384,116 @@ func (l *Ledger) runBatch(ctx context.Context, id uuid.UUID, slot *fundSlot, bat
 		}
 		switch {
 		case err != nil:
-			outcomes = append(outcomes, outcome{cmd: c, err: err})
+			fl.outcomes = append(fl.outcomes, outcome{cmd: c, err: err})
 			continue
 		case len(pending) == 0:
-			outcomes = append(outcomes, outcome{cmd: c, replay: true})
+			fl.outcomes = append(fl.outcomes, outcome{cmd: c, replay: true})
 			continue
 		case c.dupSeen:
 			// The id is taken by another stream (or another fund's id).
-			outcomes = append(outcomes, outcome{cmd: c, err: Errf(CodeIdempotencyConflict,
+			fl.outcomes = append(fl.outcomes, outcome{cmd: c, err: Errf(CodeIdempotencyConflict,
 				"id %s is already used by another transaction or fund", pending[0].EventID)})
 			continue
 		}
 		ne, ev, err := l.seal(f, pending[0], c.actor)
 		if err != nil {
-			outcomes = append(outcomes, outcome{cmd: c, err: err})
+			fl.outcomes = append(fl.outcomes, outcome{cmd: c, err: err})
 			continue
 		}
-		// Applied before it is durable so that the next command of the
-		// batch is decided on it; if the append fails, the cache is
-		// thrown away (reset) and the commands decided again.
+		// Applied before it is durable so that the next command is
+		// decided on it; if the append fails, the cache is thrown away
+		// (reset) and the commands decided again.
 		f.Evolve(ev)
 		events = append(events, ne)
-		applied = append(applied, ev)
-		outcomes = append(outcomes, outcome{cmd: c})
+		fl.applied = append(fl.applied, ev)
+		fl.outcomes = append(fl.outcomes, outcome{cmd: c})
 	}
-	if len(events) == 0 {
-		finishAll(f, outcomes)
-		return retry
+	if len(events) > 0 {
+		fl.pending = l.appendAfter(ctx, FundStream(id), expected, events, prev)
 	}
+	return fl, retry
+}
 
-	res, err := l.store.Append(ctx, FundStream(id), expected, events)
+// appendAfter queues an append behind prev on a pipelining store, and on
+// any other store appends and waits.
+func (l *Ledger) appendAfter(ctx context.Context, stream string, expected ExpectedRevision, events []NewEvent, prev PendingAppend) PendingAppend {
+	if ps, ok := l.store.(PipelinedStore); ok {
+		p, err := ps.AppendAfter(ctx, stream, expected, events, prev)
+		if err != nil {
+			return answered(AppendResult{}, err)
+		}
+		return p
+	}
+	return answered(l.store.Append(ctx, stream, expected, events))
+}
+
+// answeredAppend is a PendingAppend whose outcome is already known.
+type answeredAppend struct {
+	res AppendResult
+	err error
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func answered(res AppendResult, err error) PendingAppend { return answeredAppend{res, err} }
+
+func (a answeredAppend) Done() <-chan struct{}         { return closedChan }
+func (a answeredAppend) Result() (AppendResult, error) { return a.res, a.err }
+
+// land makes the outcome of the oldest flight final, which is landed, and
+// returns the flights left. If its append failed, every later flight was
+// decided on events that were not recorded: land waits until their appends
+// are answered too (the store refuses those queued behind a failed one)
+// and sends all their commands back to be decided again on a fresh cache.
+func (l *Ledger) land(ctx context.Context, id uuid.UUID, slot *fundSlot, flights []*flight) []*flight {
+	fl := flights[0]
+	if fl.pending == nil {
+		finishAll(slot.fund, fl.outcomes)
+		return flights[1:]
+	}
+	res, err := fl.pending.Result()
 	if err == nil {
-		err = l.setPositions(ctx, f, applied, res)
+		err = l.setPositions(ctx, slot.fund, fl.applied, res)
 	}
 	if err == nil {
-		finishAll(f, outcomes)
-		return retry
+		finishAll(slot.fund, fl.outcomes)
+		return flights[1:]
 	}
-	// Every outcome of this batch was decided on events that may not have
-	// been recorded: decide them all again on a fresh cache.
 	l.reset(slot)
-	again := make([]*fundCmd, 0, len(batch))
-	for _, o := range outcomes {
-		again = append(again, o.cmd)
+	again := l.afterFailure(id, fl, err)
+	for _, later := range flights[1:] {
+		var lerr error
+		if later.pending != nil {
+			_, lerr = later.pending.Result()
+		}
+		if lerr == nil || errors.Is(lerr, ErrWrongExpectedVersion) {
+			// Written (then deciding again finds it and replays it) or
+			// refused: decide again.
+			again = append(again, later.cmds()...)
+			continue
+		}
+		// The outcome is unknown (the commit may have happened): report
+		// it; a client's idempotent retry finds out.
+		for _, c := range later.cmds() {
+			c.finish(fmt.Errorf("record in fund %s: %w", id, lerr))
+		}
 	}
-	again = append(again, retry...)
+	slot.mu.Lock()
+	slot.queue = append(again, slot.queue...)
+	slot.mu.Unlock()
+	return nil
+}
+
+// afterFailure returns the commands of a flight whose append failed with err
+// that are to be decided again, and finishes the others.
+func (l *Ledger) afterFailure(id uuid.UUID, fl *flight, err error) []*fundCmd {
+	again := fl.cmds()
 	switch {
 	case errors.Is(err, ErrWrongExpectedVersion):
 		return again
 	case errors.Is(err, ErrDuplicateEventID), errors.Is(err, ErrAppendTooLarge):
-		if len(events) == 1 {
-			for _, o := range outcomes {
+		if len(fl.applied) == 1 {
+			for _, o := range fl.outcomes {
 				if o.err == nil && !o.replay {
 					if errors.Is(err, ErrAppendTooLarge) {
 						o.cmd.finish(fmt.Errorf("record in fund %s: %w", id, err))
@@ -388,7 +508,7 @@ func (l *Ledger) runBatch(ctx context.Context, id uuid.UUID, slot *fundSlot, bat
 			return again
 		}
 		// One of the events caused it: find which by appending each alone.
-		for _, o := range outcomes {
+		for _, o := range fl.outcomes {
 			if o.err == nil && !o.replay {
 				o.cmd.solo = true
 			}
@@ -481,7 +601,7 @@ func (l *Ledger) slot(id uuid.UUID) *fundSlot {
 	defer l.mu.Unlock()
 	s, ok := l.funds[id]
 	if !ok {
-		s = &fundSlot{fund: NewFund(id), stale: true}
+		s = &fundSlot{fund: NewFund(id), stale: true, wake: make(chan struct{}, 1)}
 		l.funds[id] = s
 	}
 	return s

@@ -614,21 +614,35 @@ func TestLedgerDetectsTamperedEvent(t *testing.T) {
 	}
 }
 
-// gatedStore is the embedded store with a gate in front of Append: while
-// the gate is shut, appends wait, so that commands pile up behind them.
+// gatedStore is the embedded store with a gate in front of Append and
+// AppendAfter: while the gate is shut, appends wait, so that commands pile
+// up behind them.
 type gatedStore struct {
 	*embedded.Store
 	gate    atomic.Pointer[chan struct{}]
 	appends atomic.Int64
 }
 
-func (g *gatedStore) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent) (domain.AppendResult, error) {
+func (g *gatedStore) wait() {
 	g.appends.Add(1)
 	if gate := g.gate.Load(); gate != nil {
 		<-*gate
 	}
+}
+
+func (g *gatedStore) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent) (domain.AppendResult, error) {
+	g.wait()
 	return g.Store.Append(ctx, stream, expected, events)
 }
+
+func (g *gatedStore) AppendAfter(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent, after domain.PendingAppend) (domain.PendingAppend, error) {
+	g.wait()
+	return g.Store.AppendAfter(ctx, stream, expected, events, after)
+}
+
+// unpipelined hides the store's AppendAfter, so that the ledger takes the
+// path of a store that cannot pipeline (Append and wait).
+type unpipelined struct{ domain.EventStore }
 
 // TestLedgerConcurrentCommandsOneFund: commands racing on one fund are
 // decided in batches and appended together; each still gets its own
@@ -636,11 +650,14 @@ func (g *gatedStore) Append(ctx context.Context, stream string, expected domain.
 // id another stream holds is refused without failing the others.
 func TestLedgerConcurrentCommandsOneFund(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		reused int // the command given another fund's transaction id, or -1
+		name      string
+		reused    int  // the command given another fund's transaction id, or -1
+		pipelined bool // the store's AppendAfter is used
 	}{
-		{"distinct ids", -1},
-		{"one id taken by another fund", 20},
+		{"distinct ids", -1, true},
+		{"one id taken by another fund", 20, true},
+		{"distinct ids, store without pipelining", -1, false},
+		{"one id taken by another fund, store without pipelining", 20, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newLedgerEnv(t, domain.FundSocial)
@@ -648,7 +665,11 @@ func TestLedgerConcurrentCommandsOneFund(t *testing.T) {
 			taken := donate(other, 1)
 			mustRecord(t, env.l, taken)
 			store := &gatedStore{Store: env.store}
-			l := domain.NewLedger(store, clockAt(ledgerNow))
+			var backend domain.EventStore = store
+			if !tc.pipelined {
+				backend = unpipelined{store}
+			}
+			l := domain.NewLedger(backend, clockAt(ledgerNow))
 
 			const n = 40
 			cmds := make([]domain.RecordDonation, n)
