@@ -244,25 +244,24 @@ func runBench(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) (e
 			return fmt.Errorf("cpu profile: %w", err)
 		}
 	}
-	var before embedded.Stats
-	if inproc != nil {
-		before = inproc.store.Stats()
+	// The server's counters frame the whole load, warm-up included, as
+	// the profile does: load() measures its requests after the warm-up.
+	before, err := scrapeCounters(ctx, client)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
 	}
 	res := w.load(ctx, client, cfg)
 	if cfg.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	if inproc != nil {
-		after := inproc.store.Stats()
-		appends, commits := after.AppendsCommitted-before.AppendsCommitted, after.BatchesCommitted-before.BatchesCommitted
-		if commits > 0 {
-			fmt.Fprintf(stdout, "store: %s appends in %s commits (%.1f per commit)\n",
-				grouped(int(appends)), grouped(int(commits)), float64(appends)/float64(commits))
-		}
-	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	after, err := scrapeCounters(ctx, client)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	fmt.Fprint(stdout, serverReport(before, after, res.sent, inproc != nil))
 	res.print(stdout)
 
 	verifyErr := error(nil)
@@ -482,6 +481,9 @@ type opStats struct {
 // benchResult is the merged outcome of the measured time.
 type benchResult struct {
 	elapsed time.Duration
+	// sent counts every request of the load, warm-up included: the span
+	// the server's counters cover.
+	sent    int
 	ops     [numOps]opStats
 	samples []string // the first unexpected errors
 }
@@ -508,6 +510,7 @@ func (w *workload) load(ctx context.Context, c *benchClient, cfg benchConfig) *b
 			rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), uint64(i)))
 			var mine [numOps]opStats
 			var samples []string
+			sent := 0
 			for ctx.Err() == nil {
 				start := time.Now()
 				if !start.Before(end) {
@@ -515,6 +518,7 @@ func (w *workload) load(ctx context.Context, c *benchClient, cfg benchConfig) *b
 				}
 				op := cfg.mix.pick(rng, total)
 				op, outcome, msg := w.do(ctx, c, rng, op)
+				sent++
 				if start.Before(measureFrom) {
 					continue
 				}
@@ -534,6 +538,7 @@ func (w *workload) load(ctx context.Context, c *benchClient, cfg benchConfig) *b
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			res.sent += sent
 			for op := range mine {
 				t := &res.ops[op]
 				t.latencies = append(t.latencies, mine[op].latencies...)

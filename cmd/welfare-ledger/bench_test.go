@@ -34,6 +34,69 @@ func TestBenchInProcess(t *testing.T) {
 			t.Errorf("bench printed no line for %s:\n%s", op, &out)
 		}
 	}
+	// The server's own counters, read from /metrics around the load.
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^store: [1-9][0-9,]* appends in [1-9][0-9,]* commits \([0-9.]+ per commit\)$`),
+		regexp.MustCompile(`(?m)^cpu: process \(server and the bench's clients\) [0-9.]+ s for [1-9][0-9,]* requests: [1-9][0-9]* µs per request$`),
+	} {
+		if !want.MatchString(out.String()) {
+			t.Errorf("bench printed:\n%s\nwant a line matching %s", &out, want)
+		}
+	}
+}
+
+// TestParseCounters reads the bench's series out of the Prometheus text
+// format and refuses a scrape that lacks one or garbles its value.
+func TestParseCounters(t *testing.T) {
+	const complete = `# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
+# TYPE process_cpu_seconds_total counter
+process_cpu_seconds_total 12.5
+welfare_ledger_store_batch_appends_bucket{le="1"} 3
+welfare_ledger_store_batch_appends_sum 4200
+welfare_ledger_store_batch_appends_count 600
+welfare_ledger_http_requests_total{method="GET",route="/healthz",status="200"} 7
+`
+	for _, tc := range []struct {
+		name    string
+		body    string
+		want    serverCounters
+		wantErr string
+	}{
+		{"every series", complete, serverCounters{cpuSeconds: 12.5, appends: 4200, commits: 600}, ""},
+		{"exponent notation", strings.Replace(complete, "12.5", "1.25e+01", 1), serverCounters{cpuSeconds: 12.5, appends: 4200, commits: 600}, ""},
+		{"no process collector", strings.Replace(complete, "process_cpu_seconds_total 12.5\n", "", 1), serverCounters{}, "does not export process_cpu_seconds_total"},
+		{"no commit count", strings.Replace(complete, "welfare_ledger_store_batch_appends_count 600\n", "", 1), serverCounters{}, "does not export welfare_ledger_store_batch_appends_count"},
+		{"garbled value", strings.Replace(complete, "4200", "lots", 1), serverCounters{}, `welfare_ledger_store_batch_appends_sum has the value "lots"`},
+		{"empty", "", serverCounters{}, "does not export"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseCounters([]byte(tc.body))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("parseCounters = %+v, %v; want an error containing %q", got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("parseCounters = %+v, %v; want %+v, nil", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestServerReport: appends per commit and CPU per request come from the
+// differences of two scrapes.
+func TestServerReport(t *testing.T) {
+	before := serverCounters{cpuSeconds: 10, appends: 100, commits: 50}
+	after := serverCounters{cpuSeconds: 13, appends: 1100, commits: 250}
+	got := serverReport(before, after, 10000, false)
+	want := "store: 1,000 appends in 200 commits (5.0 per commit)\ncpu: server 3.0 s for 10,000 requests: 300 µs per request\n"
+	if got != want {
+		t.Errorf("serverReport = %q, want %q", got, want)
+	}
+	if got := serverReport(before, before, 0, true); got != "" {
+		t.Errorf("serverReport of an idle interval = %q, want nothing", got)
+	}
 }
 
 // TestBenchVerifyCatchesMismatch loads a real server briefly, checks that
