@@ -1,14 +1,10 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,14 +48,9 @@ func readObject(c echo.Context) (*form, error) {
 	if len(body) > MaxBodyBytes {
 		return nil, tooLarge()
 	}
-	if err := checkJSON(body); err != nil {
+	members, err := parseObject(body)
+	if err != nil {
 		return nil, err
-	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(body, &members); err != nil {
-		// checkJSON has accepted the body as one object, so this cannot
-		// happen; answer invalid_json rather than trust that blindly.
-		return nil, apiErr(codeInvalidJSON, "the body is not a JSON object")
 	}
 	errs := &fieldErrors{}
 	// A write takes all its input from its path and body: a query
@@ -108,99 +99,6 @@ func checkContentEncoding(headers []string) error {
 				return apiErr(codeUnsupportedMediaType, "the body must not be encoded (Content-Encoding %q); send it as plain JSON", clip(c))
 			}
 		}
-	}
-	return nil
-}
-
-// checkJSON walks the whole body token by token: encoding/json alone would
-// take the last of duplicate keys silently, and a payload that means two
-// things must not reach a ledger.
-func checkJSON(body []byte) error {
-	if !utf8.Valid(body) {
-		return apiErr(codeInvalidJSON, "the body is not valid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if errors.Is(err, io.EOF) {
-		return apiErr(codeInvalidJSON, "the body is empty; it must be a JSON object")
-	}
-	if err != nil {
-		return apiErr(codeInvalidJSON, "the body is not valid JSON: %v", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return apiErr(codeInvalidJSON, "the body must be a JSON object")
-	}
-	if err := walkObject(dec, "", 1); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return apiErr(codeInvalidJSON, "the body has data after its JSON object")
-	}
-	return nil
-}
-
-// walkObject consumes an object's members up to its closing brace, refusing
-// duplicate keys; path names the object for messages ("donor.").
-func walkObject(dec *json.Decoder, path string, depth int) error {
-	if depth > maxJSONDepth {
-		return apiErr(codeInvalidJSON, "the body nests deeper than %d levels", maxJSONDepth)
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return apiErr(codeInvalidJSON, "the body is not valid JSON: %v", err)
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return apiErr(codeInvalidJSON, "the body is not valid JSON")
-		}
-		if seen[key] {
-			return apiErr(codeInvalidJSON, "the body has the key %q twice", clip(path+key))
-		}
-		seen[key] = true
-		if err := walkValue(dec, path+key, depth); err != nil {
-			return err
-		}
-	}
-	return closing(dec)
-}
-
-func walkValue(dec *json.Decoder, path string, depth int) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return apiErr(codeInvalidJSON, "the body is not valid JSON: %v", err)
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil
-	}
-	switch d {
-	case '{':
-		return walkObject(dec, path+".", depth+1)
-	case '[':
-		if depth+1 > maxJSONDepth {
-			return apiErr(codeInvalidJSON, "the body nests deeper than %d levels", maxJSONDepth)
-		}
-		for i := 0; dec.More(); i++ {
-			if err := walkValue(dec, fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
-				return err
-			}
-		}
-		return closing(dec)
-	}
-	return apiErr(codeInvalidJSON, "the body is not valid JSON")
-}
-
-// closing consumes the '}' or ']' that ends the current object or array.
-func closing(dec *json.Decoder) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return apiErr(codeInvalidJSON, "the body is not valid JSON: %v", err)
-	}
-	if _, ok := tok.(json.Delim); !ok {
-		return apiErr(codeInvalidJSON, "the body is not valid JSON")
 	}
 	return nil
 }

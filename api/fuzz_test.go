@@ -1,33 +1,126 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
-// FuzzCheckJSON: the structural check never panics, and whatever it accepts
-// is valid JSON that decodes into an object's members.
+// FuzzCheckJSON: parseObject never panics and agrees with a reference
+// built from encoding/json's tokenizer (checkJSONReference): it accepts
+// exactly the bodies the reference accepts, and then returns exactly the
+// members encoding/json decodes the body into.
 func FuzzCheckJSON(f *testing.F) {
 	for _, s := range []string{
 		`{}`, `{"a":1}`, `{"a":1,"a":2}`, `{"a":{"b":[1,{"c":2,"c":3}]}}`, `[]`, `{"a":1} {}`,
 		`{"a":"\u0061","\u0061":1}`, `{"a":1,}`, "{\"a\":\"\xff\"}", ` {"a" : [ ] } `, `{"a":1e400}`,
 		`{"a":` + strings.Repeat("[", 20) + strings.Repeat("]", 20) + `}`,
+		`{"\ud800":1,"\udbff":2}`, `{"a":-0.5E+3,"b":[true,false,null],"c":"\"\\\/\b\f\n\r\t"}`,
+		`{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`, `{"a":tru}`, `{"a":"\x"}`, `{"a":"\u12"}`, "{\"a\":\"\t\"}",
+		`{"a" 1}`, `{"a":1 "b":2}`, `{,}`, `{"a":[1,]}`, `{"a":[1 2]}`, "\t{\"a\":1}\r\n", ``, ` `, `"a"`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if err := checkJSON(body); err != nil {
+		got, err := parseObject(body)
+		refErr := checkJSONReference(body)
+		if (err == nil) != (refErr == nil) {
+			t.Fatalf("parseObject(%q) = %v, the reference says %v", body, err, refErr)
+		}
+		if err != nil {
+			if !isCode(err, codeInvalidJSON) {
+				t.Fatalf("parseObject(%q) = %v, want invalid_json", body, err)
+			}
 			return
 		}
-		if !json.Valid(body) {
-			t.Fatalf("checkJSON accepted invalid JSON %q", body)
+		var want map[string]json.RawMessage
+		if err := json.Unmarshal(body, &want); err != nil || want == nil {
+			t.Fatalf("parseObject accepted %q, which encoding/json does not decode into an object: %v", body, err)
 		}
-		var members map[string]json.RawMessage
-		if err := json.Unmarshal(body, &members); err != nil || members == nil {
-			t.Fatalf("checkJSON accepted %q, which is not an object: %v", body, err)
+		if len(got) != len(want) {
+			t.Fatalf("parseObject(%q) = %d members, encoding/json finds %d", body, len(got), len(want))
+		}
+		for k, v := range want {
+			if g, ok := got[k]; !ok || string(g) != string(v) {
+				t.Fatalf("parseObject(%q)[%q] = %q (present %v), encoding/json decodes %q", body, k, g, ok, v)
+			}
 		}
 	})
+}
+
+// isCode reports whether err is an API error with code.
+func isCode(err error, code domain.Code) bool {
+	var e *domain.Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// checkJSONReference is the structural check as it was before parseObject:
+// a walk over encoding/json's tokens, slow but built on the standard
+// library's grammar. It is kept as the fuzz target's oracle.
+func checkJSONReference(body []byte) error {
+	if !utf8.Valid(body) {
+		return errors.New("not UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return errors.New("not an object")
+	}
+	if err := walkReference(dec, 1, '{'); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("data after the object")
+	}
+	return nil
+}
+
+// walkReference consumes the members of an object (open '{') or the
+// elements of an array, then its closing delimiter.
+func walkReference(dec *json.Decoder, depth int, open json.Delim) error {
+	if depth > maxJSONDepth {
+		return errors.New("too deep")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		if open == '{' {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, ok := tok.(string)
+			if !ok {
+				return errors.New("key is not a string")
+			}
+			if seen[key] {
+				return errors.New("duplicate key")
+			}
+			seen[key] = true
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if err := walkReference(dec, depth+1, d); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return err
+	}
+	return nil
 }
 
 func TestCheckJSONDuplicates(t *testing.T) {
@@ -41,12 +134,38 @@ func TestCheckJSONDuplicates(t *testing.T) {
 		{"duplicate", `{"a":1,"a":1}`, false},
 		{"duplicate in an array's object", `{"a":[{"k":1,"k":2}]}`, false},
 		{"duplicate after an escape", `{"ab":1,"a\u0062":2}`, false},
+		{"two lone surrogates, both U+FFFD", `{"\ud800":1,"\udbff":2}`, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := checkJSON([]byte(tc.body))
+			_, err := parseObject([]byte(tc.body))
 			if (err == nil) != tc.ok {
-				t.Errorf("checkJSON(%s) = %v, want ok %v", tc.body, err, tc.ok)
+				t.Errorf("parseObject(%s) = %v, want ok %v", tc.body, err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestParseObjectDepth: nesting is refused beyond maxJSONDepth containers,
+// counting the body's own object, and accepted at it.
+func TestParseObjectDepth(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string
+		ok   bool
+	}{
+		{"arrays to the limit", `{"a":` + strings.Repeat("[", maxJSONDepth-1) + strings.Repeat("]", maxJSONDepth-1) + `}`, true},
+		{"arrays beyond it", `{"a":` + strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth) + `}`, false},
+		{"objects to the limit", strings.Repeat(`{"a":`, maxJSONDepth) + `1` + strings.Repeat(`}`, maxJSONDepth), true},
+		{"objects beyond it", strings.Repeat(`{"a":`, maxJSONDepth+1) + `1` + strings.Repeat(`}`, maxJSONDepth+1), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseObject([]byte(tc.body))
+			if (err == nil) != tc.ok {
+				t.Errorf("parseObject(%s) = %v, want ok %v", tc.body, err, tc.ok)
+			}
+			if ref := checkJSONReference([]byte(tc.body)); (ref == nil) != tc.ok {
+				t.Errorf("checkJSONReference(%s) = %v, want ok %v", tc.body, ref, tc.ok)
 			}
 		})
 	}
@@ -73,6 +192,31 @@ func FuzzCursor(f *testing.F) {
 		if junk != c {
 			if k, err := decodeCursor(scope, junk); err == nil && encodeCursor(scope, k) != junk {
 				t.Fatalf("decodeCursor(%q) accepted a non-canonical cursor as %d", junk, k)
+			}
+		}
+	})
+}
+
+// BenchmarkParseObject: the one-pass check and split of a donation's body
+// against what it replaced, encoding/json's tokenizer walk followed by
+// json.Unmarshal into the members, in the same run.
+func BenchmarkParseObject(b *testing.B) {
+	body := []byte(`{"transaction_id":"0190a0b4-7c3e-7d2f-9b1a-000000000001","amount":"100000000","occurred_on":"2018-03-08","donor":{"kind":"enterprise","name":"Công ty TNHH May Lạng Sơn"},"campaign":"Tháng Công nhân 2018","reference":"PT-2018-0001","note":"Ủng hộ Quỹ Xã hội"}`)
+	b.Run("parseObject", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := parseObject(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("tokens+unmarshal", func(b *testing.B) {
+		for b.Loop() {
+			if err := checkJSONReference(body); err != nil {
+				b.Fatal(err)
+			}
+			var members map[string]json.RawMessage
+			if err := json.Unmarshal(body, &members); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

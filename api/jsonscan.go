@@ -1,0 +1,292 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// parseObject checks a request body and returns the members of its object.
+// The body must be valid UTF-8 holding exactly one JSON object (RFC 8259,
+// the grammar encoding/json accepts), surrounded by nothing but whitespace,
+// nested at most maxJSONDepth deep, and without a key repeated in any of
+// its objects: encoding/json alone would silently keep the last of
+// duplicate keys, and a payload that means two things must not reach a
+// ledger. Keys are compared as decoded ("a\u0062" repeats "ab").
+//
+// It is one pass over the body that checks and splits at once; every
+// member's value is the exact bytes of the body (json.RawMessage), for the
+// form's getters to decode. A write's every byte goes through here, so it
+// allocates only the map and the keys that carry escapes.
+//
+// Errors: invalid_json, saying what is wrong and where.
+func parseObject(body []byte) (map[string]json.RawMessage, error) {
+	if !utf8.Valid(body) {
+		return nil, apiErr(codeInvalidJSON, "the body is not valid UTF-8")
+	}
+	s := &jsonScanner{b: body}
+	s.space()
+	if s.i == len(s.b) {
+		return nil, apiErr(codeInvalidJSON, "the body is empty; it must be a JSON object")
+	}
+	if s.b[s.i] != '{' {
+		return nil, apiErr(codeInvalidJSON, "the body must be a JSON object")
+	}
+	members := map[string]json.RawMessage{}
+	if err := s.object("", 1, members); err != nil {
+		return nil, err
+	}
+	s.space()
+	if s.i != len(s.b) {
+		return nil, apiErr(codeInvalidJSON, "the body has data after its JSON object")
+	}
+	return members, nil
+}
+
+// jsonScanner walks a body; i is the offset of the next byte to read.
+type jsonScanner struct {
+	b []byte
+	i int
+}
+
+// syntax is the answer to a body that is not JSON, naming the offset.
+func (s *jsonScanner) syntax(what string) error {
+	if s.i >= len(s.b) {
+		return apiErr(codeInvalidJSON, "the body is not valid JSON: it ends before %s", what)
+	}
+	return apiErr(codeInvalidJSON, "the body is not valid JSON: %s expected at offset %d, found %q", what, s.i, s.b[s.i])
+}
+
+// space skips JSON whitespace.
+func (s *jsonScanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// value reads one value of a container at depth (the top object is at
+// depth 1; each object or array adds one). path names it for messages.
+func (s *jsonScanner) value(path string, depth int) error {
+	if s.i >= len(s.b) {
+		return s.syntax("a value")
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return s.object(path+".", depth+1, nil)
+	case c == '[':
+		return s.array(path, depth+1)
+	case c == '"':
+		_, err := s.str()
+		return err
+	case c == '-' || ('0' <= c && c <= '9'):
+		return s.number()
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	}
+	return s.syntax("a value")
+}
+
+// object reads an object at depth, refusing repeated keys; members, when
+// not nil, receives its members (the top object's).
+func (s *jsonScanner) object(path string, depth int, members map[string]json.RawMessage) error {
+	if depth > maxJSONDepth {
+		return apiErr(codeInvalidJSON, "the body nests deeper than %d levels", maxJSONDepth)
+	}
+	s.i++ // '{'
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		return nil
+	}
+	// Requests have a handful of keys per object: a slice beats a map.
+	var keys []string
+	for {
+		s.space()
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return s.syntax("a key")
+		}
+		key, err := s.str()
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if k == key {
+				return apiErr(codeInvalidJSON, "the body has the key %q twice", clip(path+key))
+			}
+		}
+		keys = append(keys, key)
+		s.space()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return s.syntax("':'")
+		}
+		s.i++
+		s.space()
+		start := s.i
+		if err := s.value(path+key, depth); err != nil {
+			return err
+		}
+		if members != nil {
+			members[key] = s.b[start:s.i:s.i]
+		}
+		s.space()
+		if s.i >= len(s.b) {
+			return s.syntax("',' or '}'")
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return s.syntax("',' or '}'")
+		}
+	}
+}
+
+// array reads an array at depth.
+func (s *jsonScanner) array(path string, depth int) error {
+	if depth > maxJSONDepth {
+		return apiErr(codeInvalidJSON, "the body nests deeper than %d levels", maxJSONDepth)
+	}
+	s.i++ // '['
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		return nil
+	}
+	for n := 0; ; n++ {
+		s.space()
+		if err := s.value(fmt.Sprintf("%s[%d]", path, n), depth); err != nil {
+			return err
+		}
+		s.space()
+		if s.i >= len(s.b) {
+			return s.syntax("',' or ']'")
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return s.syntax("',' or ']'")
+		}
+	}
+}
+
+// str reads a string and returns it decoded. Only a string with an escape
+// is decoded by encoding/json (after this scan has checked it), so that a
+// key means exactly what encoding/json will make of it — a lone surrogate
+// becomes U+FFFD in both.
+func (s *jsonScanner) str() (string, error) {
+	s.i++ // '"'
+	start, escaped := s.i, false
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			raw := s.b[start:s.i]
+			s.i++
+			if !escaped {
+				return string(raw), nil
+			}
+			var out string
+			if err := json.Unmarshal(s.b[start-1:s.i], &out); err != nil {
+				return "", apiErr(codeInvalidJSON, "the body is not valid JSON: %v", err)
+			}
+			return out, nil
+		case c < 0x20:
+			return "", s.syntax("a character (control characters must be escaped)")
+		case c == '\\':
+			escaped = true
+			s.i++
+			if s.i >= len(s.b) {
+				return "", s.syntax("an escape")
+			}
+			switch s.b[s.i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i++
+			case 'u':
+				s.i++
+				for range 4 {
+					if s.i >= len(s.b) || !isHex(s.b[s.i]) {
+						return "", s.syntax("a hexadecimal digit")
+					}
+					s.i++
+				}
+			default:
+				return "", s.syntax("an escape")
+			}
+		default:
+			s.i++
+		}
+	}
+	return "", s.syntax(`'"'`)
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+func (s *jsonScanner) number() error {
+	if s.b[s.i] == '-' {
+		s.i++
+	}
+	if s.i >= len(s.b) {
+		return s.syntax("a digit")
+	}
+	switch c := s.b[s.i]; {
+	case c == '0':
+		s.i++
+	case '1' <= c && c <= '9':
+		s.digits()
+	default:
+		return s.syntax("a digit")
+	}
+	if s.i < len(s.b) && s.b[s.i] == '.' {
+		s.i++
+		if !s.digits() {
+			return s.syntax("a digit")
+		}
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		s.i++
+		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+			s.i++
+		}
+		if !s.digits() {
+			return s.syntax("a digit")
+		}
+	}
+	return nil
+}
+
+// digits skips [0-9]* and reports whether there was one.
+func (s *jsonScanner) digits() bool {
+	start := s.i
+	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
+		s.i++
+	}
+	return s.i > start
+}
+
+// literal reads true, false or null.
+func (s *jsonScanner) literal(word string) error {
+	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
+		return s.syntax(word)
+	}
+	s.i += len(word)
+	return nil
+}
