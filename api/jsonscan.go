@@ -137,18 +137,8 @@ func (s *jsonScanner) object(path string, depth int, members map[string]json.Raw
 		if members != nil {
 			members[key] = s.b[start:s.i:s.i]
 		}
-		s.space()
-		if s.i >= len(s.b) {
-			return s.syntax("',' or '}'")
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return nil
-		default:
-			return s.syntax("',' or '}'")
+		if done, err := s.next('}'); done || err != nil {
+			return err
 		}
 	}
 }
@@ -169,20 +159,27 @@ func (s *jsonScanner) array(path string, depth int) error {
 		if err := s.value(fmt.Sprintf("%s[%d]", path, n), depth); err != nil {
 			return err
 		}
-		s.space()
-		if s.i >= len(s.b) {
-			return s.syntax("',' or ']'")
+		if done, err := s.next(']'); done || err != nil {
+			return err
 		}
+	}
+}
+
+// next reads what follows a member or an element: ',' (another comes) or
+// the container's closing byte (done).
+func (s *jsonScanner) next(closing byte) (done bool, err error) {
+	s.space()
+	if s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ',':
 			s.i++
-		case ']':
+			return false, nil
+		case closing:
 			s.i++
-			return nil
-		default:
-			return s.syntax("',' or ']'")
+			return true, nil
 		}
 	}
+	return false, s.syntax("',' or '" + string(closing) + "'")
 }
 
 // str reads a string and returns it decoded. Only a string with an escape
