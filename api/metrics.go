@@ -3,8 +3,10 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,6 +62,9 @@ type Metrics struct {
 	commitDuration prometheus.Histogram
 	batchAppends   prometheus.Histogram
 	batchEvents    prometheus.Histogram
+
+	known   atomic.Pointer[map[requestSeries]*requestMetrics] // see series
+	knownMu sync.Mutex                                        // serialises writers of known
 
 	bound   atomic.Bool  // set when a Server has registered its gauges
 	handler http.Handler // serves the registry; set by bind
@@ -117,8 +122,54 @@ func (m *Metrics) ObserveCommit(events, appends int, took time.Duration) {
 // method is already bounded (metricMethod), so the series are bounded by
 // the route table.
 func (m *Metrics) observe(method, route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
+	s := m.series(requestSeries{method: method, route: route, status: status})
+	s.count.Inc()
+	s.duration.Observe(d.Seconds())
+}
+
+// requestSeries names the series of one kind of answered request.
+type requestSeries struct {
+	method, route string
+	status        int
+}
+
+// requestMetrics are the series of one requestSeries.
+type requestMetrics struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
+}
+
+// series returns the series of k. They are looked up in the vectors (which
+// hash and validate every label value) once per kind of request, then read
+// from a map that is copied on the rare write, so that a request costs one
+// lookup and no lock. The map is bounded as the series are.
+func (m *Metrics) series(k requestSeries) *requestMetrics {
+	if s, ok := m.knownSeries()[k]; ok {
+		return s
+	}
+	m.knownMu.Lock()
+	defer m.knownMu.Unlock()
+	old := m.knownSeries()
+	if s, ok := old[k]; ok {
+		return s
+	}
+	s := &requestMetrics{
+		count:    m.requests.WithLabelValues(k.method, k.route, strconv.Itoa(k.status)),
+		duration: m.duration.WithLabelValues(k.method, k.route),
+	}
+	next := make(map[requestSeries]*requestMetrics, len(old)+1)
+	maps.Copy(next, old)
+	next[k] = s
+	m.known.Store(&next)
+	return s
+}
+
+// knownSeries is the map of series for reading; never written.
+func (m *Metrics) knownSeries() map[requestSeries]*requestMetrics {
+	if p := m.known.Load(); p != nil {
+		return *p
+	}
+	return nil // no request yet
 }
 
 // bind registers the gauges read from the server's parts at each scrape:

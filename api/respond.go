@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/projections"
 )
 
 // jsonContentType is the media type of every successful JSON response.
@@ -16,18 +19,44 @@ const jsonContentType = "application/json"
 // new (API.md, "Idempotency").
 const replayHeader = "Idempotent-Replay"
 
+// maxPooledBody is the largest response buffer writeJSON keeps for the next
+// response: pages of a thousand events are rare, and pooling their buffers
+// would hold megabytes for nothing.
+const maxPooledBody = 64 << 10
+
+// bodyPool holds response buffers (*[]byte) between requests.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
 // writeJSON encodes v completely before writing anything, so that an
 // encoding failure can still become a clean 500 instead of half a body.
 // HTML escaping is off: event data is served byte for byte as stored (an
 // auditor recomputes hashes over it), and JSON responses are never HTML.
+//
+// Every JSON response goes out through here, so every one passes the
+// beneficiary-id withholding below; a fund summary, the most read
+// response, is encoded by appendFundSummary into the same bytes
+// encoding/json would write.
 func writeJSON(c echo.Context, status int, contentType string, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("encode response: %w", err)
+	bp := bodyPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledBody {
+			bodyPool.Put(bp)
+		}
+	}()
+	var body []byte
+	switch v := v.(type) {
+	case projections.FundSummary:
+		body = appendFundSummary((*bp)[:0], v)
+	default:
+		buf := bytes.NewBuffer((*bp)[:0])
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("encode response: %w", err)
+		}
+		body = buf.Bytes()
 	}
-	body := buf.Bytes()
+	*bp = body[:0] // a grown buffer is the one kept
 	if withholdsBeneficiaries(c) {
 		// Here, on the way out, rather than in each view: a field added
 		// to any response tomorrow is withheld without anyone
@@ -37,6 +66,9 @@ func writeJSON(c echo.Context, status int, contentType string, v any) error {
 			return fmt.Errorf("withhold beneficiary ids: %w", err)
 		}
 	}
+	// Blob copies body into the connection's buffer before it returns
+	// (a Writer must not retain what it is given), so the buffer can
+	// serve the next response.
 	return c.Blob(status, contentType, body)
 }
 

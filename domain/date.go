@@ -108,13 +108,18 @@ func (d Date) appendTo(b []byte) []byte {
 
 // MarshalJSON writes "YYYY-MM-DD", or null for the zero Date.
 func (d Date) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 12)), nil
+}
+
+// AppendJSON appends to b what MarshalJSON writes, without allocating: it is
+// for encoders of hot responses.
+func (d Date) AppendJSON(b []byte) []byte {
 	if d == 0 {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	b := make([]byte, 0, 12)
 	b = append(b, '"')
 	b = d.appendTo(b)
-	return append(b, '"'), nil
+	return append(b, '"')
 }
 
 // UnmarshalJSON reads "YYYY-MM-DD" or null.

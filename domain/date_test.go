@@ -198,3 +198,27 @@ func TestDateStringMatchesFmt(t *testing.T) {
 		}
 	}
 }
+
+// AppendJSON appends what MarshalJSON's contract says: null for the zero
+// Date, else the quoted fmt rendering of its parts, for every date a ledger
+// can hold and odd values outside it, without allocating.
+func TestDateAppendJSON(t *testing.T) {
+	for _, d := range []domain.Date{0, domain.MinDate, domain.MaxDate, 20240229, 19991231, 10101, 100000101, -20240101} {
+		want := "null"
+		if d != 0 {
+			want = fmt.Sprintf(`"%04d-%02d-%02d"`, int(d)/10000, int(d)/100%100, int(d)%100)
+		}
+		if got := string(d.AppendJSON([]byte("x:"))); got != "x:"+want {
+			t.Errorf("Date(%d).AppendJSON(x:) = %s, want x:%s", int32(d), got, want)
+		}
+		if got, err := json.Marshal(d); err != nil || string(got) != want {
+			t.Errorf("json.Marshal(Date(%d)) = %s, %v; want %s", int32(d), got, err, want)
+		}
+	}
+	buf := make([]byte, 0, 64)
+	for _, d := range []domain.Date{0, domain.MaxDate} {
+		if got := testing.AllocsPerRun(100, func() { buf = d.AppendJSON(buf[:0]) }); got != 0 {
+			t.Errorf("Date(%d).AppendJSON allocates %v times, want 0", int32(d), got)
+		}
+	}
+}

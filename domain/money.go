@@ -278,17 +278,21 @@ func (v VND) String() string {
 // MarshalJSON writes v as a JSON string, so that no client reads money as a
 // float.
 func (v VND) MarshalJSON() ([]byte, error) {
-	if v.big == nil {
-		b := make([]byte, 0, 22)
-		b = append(b, '"')
-		b = strconv.AppendInt(b, v.n, 10)
-		return append(b, '"'), nil
-	}
-	s := v.String()
-	b := make([]byte, 0, len(s)+2)
+	return v.AppendJSON(make([]byte, 0, 22)), nil
+}
+
+// AppendJSON appends to b what MarshalJSON writes: the canonical text (see
+// String) in quotes. It is for encoders of hot responses, which append a
+// dozen amounts to one buffer: an amount that fits in an int64 costs no
+// allocation.
+func (v VND) AppendJSON(b []byte) []byte {
 	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"'), nil
+	if v.big == nil {
+		b = strconv.AppendInt(b, v.n, 10)
+	} else {
+		b = append(b, v.String()...)
+	}
+	return append(b, '"')
 }
 
 // UnmarshalJSON reads a stored amount (a JSON string in canonical form). It

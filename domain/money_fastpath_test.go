@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"encoding/json"
 	"math"
 	"math/big"
 	"testing"
@@ -57,5 +58,47 @@ func TestVNDMatchesBigInt(t *testing.T) {
 	}
 	if got := domain.VNDFromInt64(math.MaxInt64).Add(domain.VNDFromInt64(1)).Sub(domain.VNDFromInt64(1)); !got.Equal(domain.VNDFromInt64(math.MaxInt64)) {
 		t.Errorf("MaxInt64 + 1 − 1 = %s, want %d", got, int64(math.MaxInt64))
+	}
+}
+
+// TestVNDAppendJSON checks AppendJSON against big.Int's text at and around
+// the edges of int64 and beyond them, results of arithmetic that crossed
+// the edge included: it appends to what b holds, and writes what
+// json.Marshal writes.
+func TestVNDAppendJSON(t *testing.T) {
+	edges := []string{"0", "1", "-1", "1000000000000000", "-1000000000000000",
+		"9223372036854775806", "9223372036854775807", "9223372036854775808", "18446744073709551615", "18446744073709551616",
+		"-9223372036854775807", "-9223372036854775808", "-9223372036854775809", "-18446744073709551616",
+		"123456789012345678901234567890", "-123456789012345678901234567890"}
+	check := func(v domain.VND, want *big.Int) {
+		t.Helper()
+		wantJSON := `"` + want.String() + `"`
+		if got := string(v.AppendJSON([]byte("x:"))); got != "x:"+wantJSON {
+			t.Errorf("AppendJSON(x:, %s) = %s, want x:%s", want, got, wantJSON)
+		}
+		if got, err := json.Marshal(v); err != nil || string(got) != wantJSON {
+			t.Errorf("json.Marshal(%s) = %s, %v; want %s", want, got, err, wantJSON)
+		}
+	}
+	check(domain.VND{}, new(big.Int))
+	for _, s := range edges {
+		x, _ := new(big.Int).SetString(s, 10)
+		check(domain.MustVND(s), x)
+		for _, r := range edges {
+			y, _ := new(big.Int).SetString(r, 10)
+			check(domain.MustVND(s).Add(domain.MustVND(r)), new(big.Int).Add(x, y))
+			check(domain.MustVND(s).Sub(domain.MustVND(r)), new(big.Int).Sub(x, y))
+		}
+	}
+}
+
+// An amount that fits in an int64 appends without allocating: a fund
+// summary appends a dozen of them per request.
+func TestVNDAppendJSONAllocations(t *testing.T) {
+	buf := make([]byte, 0, 64)
+	for _, v := range []domain.VND{domain.VNDFromInt64(math.MaxInt64), domain.VNDFromInt64(math.MinInt64), {}} {
+		if got := testing.AllocsPerRun(100, func() { buf = v.AppendJSON(buf[:0]) }); got != 0 {
+			t.Errorf("AppendJSON(%s) allocates %v times, want 0", v, got)
+		}
 	}
 }
