@@ -1,0 +1,271 @@
+package projections
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// compareSnapshots reports through add every figure in which the live
+// projections' snapshot differs from the snapshot of projections rebuilt
+// from the log: what a checkpoint holds, which is every projection (loans,
+// the beneficiaries' lists and the person indexes' spans are derived from
+// the transactions it holds). A figure is named as the API answers it —
+// a fund's totals.donations on a date, a transaction's amount — so that an
+// auditor can look it up; each mismatch names the stream it belongs to.
+func compareSnapshots(live, log *ckptSnapshot, add func(Mismatch)) {
+	c := comparer{add: add, pos: live.pos, liveActors: live.actors, logActors: log.actors}
+	switch {
+	case live.pos != log.pos:
+		c.report("", live.pos, "the live projections are at position %d, the log up to it ends at position %d", live.pos, log.pos)
+	case live.lastHash != log.lastHash:
+		c.report("", live.pos, "the event at position %d has hash %s in the live projections, %s in the log", live.pos, live.lastHash, log.lastHash)
+	}
+	c.units(live.units, log.units)
+	c.funds(live.funds, log.funds)
+	c.tokens(live.tokens, log.tokens)
+}
+
+// comparer compares two snapshots.
+type comparer struct {
+	add                   func(Mismatch)
+	pos                   domain.Position
+	liveActors, logActors []string
+}
+
+func (c *comparer) report(stream string, pos domain.Position, format string, args ...any) {
+	c.add(Mismatch{Kind: MismatchProjection, Stream: stream, Position: pos, Detail: fmt.Sprintf(format, args...)})
+}
+
+// differ reports a figure that is not the same on both sides.
+func (c *comparer) differ(stream, figure string, live, log any) {
+	c.report(stream, c.pos, "%s: live %v, log %v", figure, live, log)
+}
+
+func (c *comparer) units(live, log []unitSnap) {
+	inLog := make(map[domain.UnitID]*unitSnap, len(log))
+	for i := range log {
+		inLog[log[i].view.ID] = &log[i]
+	}
+	for i := range live {
+		l := &live[i]
+		stream := domain.UnitStream(l.view.ID)
+		g, ok := inLog[l.view.ID]
+		if !ok {
+			c.report(stream, c.pos, "unit %s is in the live projections but not in the log", l.view.ID)
+			continue
+		}
+		delete(inLog, l.view.ID)
+		c.fields(stream, "unit "+string(l.view.ID), l.view, g.view)
+		compareSeries(c, stream, "unit "+string(l.view.ID)+" (with the units under it): beneficiaries.persons", countPoints(l.persons.count), countPoints(g.persons.count))
+	}
+	for i := range log { // in log order
+		if _, left := inLog[log[i].view.ID]; left {
+			c.report(domain.UnitStream(log[i].view.ID), c.pos, "unit %s is in the log but not in the live projections", log[i].view.ID)
+		}
+	}
+}
+
+// amountFigures and the count figures name a fund's series as GET
+// /v1/funds/{fund_id} answers them (a series is a figure by date).
+var (
+	amountFigures = [numCats]string{"totals.donations", "totals.shelter_grants", "totals.assistance_grants", "totals.loans_disbursed", "totals.repayments"}
+	countFigures  = [numKinds]string{"donations", "shelter_grants.new_build", "shelter_grants.repair", "assistance_grants", "loans", "repayments"}
+)
+
+func (c *comparer) funds(live, log []fundSnap) {
+	inLog := make(map[uuid.UUID]*fundSnap, len(log))
+	for i := range log {
+		inLog[log[i].info.FundID] = &log[i]
+	}
+	for i := range live {
+		l := &live[i]
+		id := l.info.FundID
+		stream := domain.FundStream(id)
+		g, ok := inLog[id]
+		if !ok {
+			c.report(stream, c.pos, "fund %s is in the live projections but not in the log", id)
+			continue
+		}
+		delete(inLog, id)
+		name := "fund " + id.String()
+		c.fields(stream, name, l.info, g.info)
+		if l.lastPos != g.lastPos {
+			c.differ(stream, name+": position of its last event", l.lastPos, g.lastPos)
+		}
+		for k := range l.amounts {
+			compareSeries(c, stream, name+": "+amountFigures[k], vndPoints(l.amounts[k]), vndPoints(g.amounts[k]))
+		}
+		for k := range l.originals {
+			compareSeries(c, stream, name+": counts."+countFigures[k]+" before reversals", countPoints(l.originals[k]), countPoints(g.originals[k]))
+			compareSeries(c, stream, name+": reversals of counts."+countFigures[k], countPoints(l.reversed[k]), countPoints(g.reversed[k]))
+		}
+		compareSeries(c, stream, name+": counts.reversals", countPoints(l.reversals), countPoints(g.reversals))
+		compareSeries(c, stream, name+": beneficiaries.persons", countPoints(l.persons.count), countPoints(g.persons.count))
+		c.txs(stream, name, l.txs, g.txs)
+	}
+	for i := range log {
+		if _, left := inLog[log[i].info.FundID]; left {
+			c.report(domain.FundStream(log[i].info.FundID), c.pos, "fund %s is in the log but not in the live projections", log[i].info.FundID)
+		}
+	}
+}
+
+// txs compares a fund's transactions, in log order. After the first one
+// missing on either side the lists no longer line up, so that is the last
+// reported.
+func (c *comparer) txs(stream, fund string, live, log []*txNode) {
+	for i := range min(len(live), len(log)) {
+		l, g := live[i], log[i]
+		if l.id != g.id || l.pos != g.pos {
+			c.report(stream, min(l.pos, g.pos), "%s: transaction #%d is %s at position %d in the live projections, %s at position %d in the log",
+				fund, i+1, l.id, l.pos, g.id, g.pos)
+			return
+		}
+		if !c.sameTx(l, g) {
+			c.fieldsAt(stream, l.pos, fund+": transaction "+l.id.String(), l.facts(c.liveActors), g.facts(c.logActors))
+		}
+	}
+	if len(live) != len(log) {
+		c.report(stream, c.pos, "%s: %d transactions in the live projections, %d in the log", fund, len(live), len(log))
+	}
+}
+
+// sameTx reports whether two transactions at the same position say the
+// same, comparing the compact fields first: building both views of every
+// transaction would cost more than the rest of the comparison.
+func (c *comparer) sameTx(l, g *txNode) bool {
+	if l.amt != g.amt || l.recNanos != g.recNanos || l.date != g.date || l.due != g.due || l.typ != g.typ ||
+		l.kind != g.kind || l.enum != g.enum || l.flags != g.flags || l.text != g.text ||
+		c.liveActors[l.actor] != c.logActors[g.actor] || l.beneficiaryID() != g.beneficiaryID() {
+		return false
+	}
+	// A reversal's link is its original, set when it was applied.
+	return l.typ != typReversal || l.link.id == g.link.id
+}
+
+func (c *comparer) tokens(live, log []tokenNode) {
+	inLog := make(map[uuid.UUID]*tokenNode, len(log))
+	for i := range log {
+		inLog[log[i].view.TokenID] = &log[i]
+	}
+	for i := range live {
+		l := &live[i]
+		id := l.view.TokenID
+		g, ok := inLog[id]
+		if !ok {
+			c.report(domain.AccessStream, c.pos, "token %s is in the live projections but not in the log", id)
+			continue
+		}
+		delete(inLog, id)
+		c.fields(domain.AccessStream, "token "+id.String(), l.view, g.view)
+		if l.hash != g.hash {
+			// Not the hashes themselves: they stand for the secrets.
+			c.report(domain.AccessStream, c.pos, "token %s: its secret's hash differs between the live projections and the log", id)
+		}
+	}
+	for i := range log {
+		if _, left := inLog[log[i].view.TokenID]; left {
+			c.report(domain.AccessStream, c.pos, "token %s is in the log but not in the live projections", log[i].view.TokenID)
+		}
+	}
+}
+
+// fields reports each field of two values of one struct type that differs,
+// by its JSON name.
+func (c *comparer) fields(stream, what string, live, log any) {
+	c.fieldsAt(stream, c.pos, what, live, log)
+}
+
+func (c *comparer) fieldsAt(stream string, pos domain.Position, what string, live, log any) {
+	lv, gv := reflect.ValueOf(live), reflect.ValueOf(log)
+	for i := range lv.NumField() {
+		name, _, _ := strings.Cut(lv.Type().Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			name = lv.Type().Field(i).Name
+		}
+		a, b := shown(lv.Field(i)), shown(gv.Field(i))
+		if a != b {
+			c.report(stream, pos, "%s: %s: live %s, log %s", what, name, a, b)
+		}
+	}
+}
+
+// shown is a field's value as a report shows it.
+func shown(v reflect.Value) string {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return "null"
+		}
+		v = v.Elem()
+	}
+	switch x := v.Interface().(type) {
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case fmt.Stringer:
+		return fmt.Sprintf("%q", x.String())
+	case string:
+		return fmt.Sprintf("%q", x)
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// point is one entry of a series: its running value at the end of a date.
+type point[T any] struct {
+	d domain.Date
+	v T
+}
+
+func vndPoints(es []vndEntry) []point[domain.VND] {
+	out := make([]point[domain.VND], len(es))
+	for i, e := range es {
+		out[i] = point[domain.VND]{e.d, e.v}
+	}
+	return out
+}
+
+func countPoints(es []countEntry) []point[count] {
+	out := make([]point[count], len(es))
+	for i, e := range es {
+		out[i] = point[count]{e.d, e.v}
+	}
+	return out
+}
+
+// compareSeries reports the first date at whose end a figure differs.
+// Both series hold running values by date; a date only one of them holds
+// keeps the other's value of the date before.
+func compareSeries[T interface{ Cmp(T) int }](c *comparer, stream, figure string, live, log []point[T]) {
+	if d, a, b, differ := firstDifference(live, log); differ {
+		c.report(stream, c.pos, "%s on %s: live %v, log %v", figure, d, a, b)
+	}
+}
+
+func firstDifference[T interface{ Cmp(T) int }](live, log []point[T]) (d domain.Date, a, b T, differ bool) {
+	i, j := 0, 0
+	for i < len(live) || j < len(log) {
+		switch {
+		case j == len(log) || i < len(live) && live[i].d < log[j].d:
+			d = live[i].d
+		default:
+			d = log[j].d
+		}
+		if i < len(live) && live[i].d == d {
+			a = live[i].v
+			i++
+		}
+		if j < len(log) && log[j].d == d {
+			b = log[j].v
+			j++
+		}
+		if a.Cmp(b) != 0 {
+			return d, a, b, true
+		}
+	}
+	return 0, a, b, false
+}
