@@ -47,28 +47,37 @@ func (c *comparer) differ(stream, figure string, live, log any) {
 	c.report(stream, c.pos, "%s: live %v, log %v", figure, live, log)
 }
 
-func (c *comparer) units(live, log []unitSnap) {
-	inLog := make(map[domain.UnitID]*unitSnap, len(log))
+// pair matches the live and the log items (units, funds or tokens) by key,
+// reports each that is on one side only as "<what> <key> is in …", and
+// hands each pair to same.
+func pair[T any, K comparable](c *comparer, live, log []T, key func(*T) K, stream func(K) string, what string, same func(stream string, l, g *T)) {
+	inLog := make(map[K]*T, len(log))
 	for i := range log {
-		inLog[log[i].view.ID] = &log[i]
+		inLog[key(&log[i])] = &log[i]
 	}
 	for i := range live {
-		l := &live[i]
-		stream := domain.UnitStream(l.view.ID)
-		g, ok := inLog[l.view.ID]
+		k := key(&live[i])
+		g, ok := inLog[k]
 		if !ok {
-			c.report(stream, c.pos, "unit %s is in the live projections but not in the log", l.view.ID)
+			c.report(stream(k), c.pos, "%s %v is in the live projections but not in the log", what, k)
 			continue
 		}
-		delete(inLog, l.view.ID)
-		c.fields(stream, "unit "+string(l.view.ID), l.view, g.view)
-		compareSeries(c, stream, "unit "+string(l.view.ID)+" (with the units under it): beneficiaries.persons", countPoints(l.persons.count), countPoints(g.persons.count))
+		delete(inLog, k)
+		same(stream(k), &live[i], g)
 	}
 	for i := range log { // in log order
-		if _, left := inLog[log[i].view.ID]; left {
-			c.report(domain.UnitStream(log[i].view.ID), c.pos, "unit %s is in the log but not in the live projections", log[i].view.ID)
+		if k := key(&log[i]); inLog[k] != nil {
+			c.report(stream(k), c.pos, "%s %v is in the log but not in the live projections", what, k)
 		}
 	}
+}
+
+func (c *comparer) units(live, log []unitSnap) {
+	pair(c, live, log, func(u *unitSnap) domain.UnitID { return u.view.ID }, domain.UnitStream, "unit", func(stream string, l, g *unitSnap) {
+		name := "unit " + string(l.view.ID)
+		c.fields(stream, name, l.view, g.view)
+		compareSeries(c, stream, name+" (with the units under it): beneficiaries.persons", countPoints(l.persons.count), countPoints(g.persons.count))
+	})
 }
 
 // amountFigures and the count figures name a fund's series as GET
@@ -79,21 +88,8 @@ var (
 )
 
 func (c *comparer) funds(live, log []fundSnap) {
-	inLog := make(map[uuid.UUID]*fundSnap, len(log))
-	for i := range log {
-		inLog[log[i].info.FundID] = &log[i]
-	}
-	for i := range live {
-		l := &live[i]
-		id := l.info.FundID
-		stream := domain.FundStream(id)
-		g, ok := inLog[id]
-		if !ok {
-			c.report(stream, c.pos, "fund %s is in the live projections but not in the log", id)
-			continue
-		}
-		delete(inLog, id)
-		name := "fund " + id.String()
+	pair(c, live, log, func(f *fundSnap) uuid.UUID { return f.info.FundID }, domain.FundStream, "fund", func(stream string, l, g *fundSnap) {
+		name := "fund " + l.info.FundID.String()
 		c.fields(stream, name, l.info, g.info)
 		if l.lastPos != g.lastPos {
 			c.differ(stream, name+": position of its last event", l.lastPos, g.lastPos)
@@ -108,12 +104,7 @@ func (c *comparer) funds(live, log []fundSnap) {
 		compareSeries(c, stream, name+": counts.reversals", countPoints(l.reversals), countPoints(g.reversals))
 		compareSeries(c, stream, name+": beneficiaries.persons", countPoints(l.persons.count), countPoints(g.persons.count))
 		c.txs(stream, name, l.txs, g.txs)
-	}
-	for i := range log {
-		if _, left := inLog[log[i].info.FundID]; left {
-			c.report(domain.FundStream(log[i].info.FundID), c.pos, "fund %s is in the log but not in the live projections", log[i].info.FundID)
-		}
-	}
+	})
 }
 
 // txs compares a fund's transactions, in log order. After the first one
@@ -150,30 +141,15 @@ func (c *comparer) sameTx(l, g *txNode) bool {
 }
 
 func (c *comparer) tokens(live, log []tokenNode) {
-	inLog := make(map[uuid.UUID]*tokenNode, len(log))
-	for i := range log {
-		inLog[log[i].view.TokenID] = &log[i]
-	}
-	for i := range live {
-		l := &live[i]
-		id := l.view.TokenID
-		g, ok := inLog[id]
-		if !ok {
-			c.report(domain.AccessStream, c.pos, "token %s is in the live projections but not in the log", id)
-			continue
-		}
-		delete(inLog, id)
-		c.fields(domain.AccessStream, "token "+id.String(), l.view, g.view)
+	access := func(uuid.UUID) string { return domain.AccessStream }
+	pair(c, live, log, func(n *tokenNode) uuid.UUID { return n.view.TokenID }, access, "token", func(stream string, l, g *tokenNode) {
+		name := "token " + l.view.TokenID.String()
+		c.fields(stream, name, l.view, g.view)
 		if l.hash != g.hash {
 			// Not the hashes themselves: they stand for the secrets.
-			c.report(domain.AccessStream, c.pos, "token %s: its secret's hash differs between the live projections and the log", id)
+			c.report(stream, c.pos, "%s: its secret's hash differs between the live projections and the log", name)
 		}
-	}
-	for i := range log {
-		if _, left := inLog[log[i].view.TokenID]; left {
-			c.report(domain.AccessStream, c.pos, "token %s is in the log but not in the live projections", log[i].view.TokenID)
-		}
-	}
+	})
 }
 
 // fields reports each field of two values of one struct type that differs,
