@@ -29,13 +29,15 @@ const (
 	MismatchProjection MismatchKind = "projection"
 	// MismatchRebuild: the log could not be rebuilt into projections past
 	// an event (it does not decode, or contradicts the events before it),
-	// so the projections could not be compared.
+	// so the projections could not be compared. It is reported to every
+	// scope; the event's stream, revision and the reason only to one that
+	// holds the event.
 	MismatchRebuild MismatchKind = "rebuild_failed"
 )
 
 // Mismatch is one thing a verification found wrong. Stream is the stream
 // at fault ("" for the ledger as a whole); Revision is set for an event
-// (hash_chain); Position is the event's position, or for a figure the log
+// (hash_chain, rebuild_failed); Position is the event's position, or for a figure the log
 // position at which the projections were compared.
 type Mismatch struct {
 	Kind     MismatchKind    `json:"kind"`
@@ -95,21 +97,54 @@ func Verify(ctx context.Context, store domain.EventStore, live *Projections, inS
 		if ctx.Err() != nil {
 			return VerifyReport{}, fmt.Errorf("verify: %w", ctx.Err())
 		}
-		// Every scope's comparison is void, so every report says so;
-		// the error names ids of any stream, so only the whole ledger's
-		// report carries it.
-		at := scratch.Position()
-		detail := fmt.Sprintf("the log could not be rebuilt after position %d, so the projections were not compared", at)
-		if r.visible("") {
-			detail += ": " + err.Error()
+		at, cause, err := firstUnfoldable(ctx, log, scratch, err)
+		if err != nil {
+			return VerifyReport{}, fmt.Errorf("verify: %w", err)
 		}
-		r.scope[""] = true
-		r.add(Mismatch{Kind: MismatchRebuild, Position: at, Detail: detail})
+		r.rebuildFailed(at, cause)
 		return r.done(), nil
 	}
 	logSnap := scratch.snapshot()
 	compareSnapshots(&liveSnap, &logSnap, r.add)
 	return r.done(), nil
+}
+
+// firstUnfoldable finds the event that stopped the rebuild of scratch: the
+// first after its position that does not decode or that Apply refuses
+// (the catch-up fails a whole batch that holds an undecodable event).
+func firstUnfoldable(ctx context.Context, log *verifyingLog, scratch *Projections, failure error) (domain.StoredEvent, error, error) {
+	// The store itself: these events were checked and counted already.
+	batch, err := log.EventStore.ReadAll(ctx, scratch.Position(), domain.MaxReadBatch)
+	if err != nil {
+		return domain.StoredEvent{}, nil, fmt.Errorf("read the log: %w", err)
+	}
+	for _, se := range batch {
+		if se.Position > log.upTo {
+			break
+		}
+		e, err := domain.Decode(se)
+		if err == nil {
+			err = scratch.Apply(e)
+		}
+		if err != nil {
+			return se, err, nil
+		}
+	}
+	// The log changed under the verification.
+	return domain.StoredEvent{}, nil, fmt.Errorf("the rebuild failed after position %d (%w), but the events after it fold when read again", scratch.Position(), failure)
+}
+
+// rebuildFailed reports the event the log could not be folded past. Every
+// scope's comparison is void, so every report says so; one whose scope
+// does not hold the event learns only its position.
+func (v *verifier) rebuildFailed(se domain.StoredEvent, cause error) {
+	const void = "the log could not be rebuilt into projections past this event, so the projections were not compared"
+	m := Mismatch{Kind: MismatchRebuild, Position: se.Position, Detail: void}
+	if v.visible(se.Stream) {
+		rev := se.Revision
+		m.Stream, m.Revision, m.Detail = se.Stream, &rev, void+": "+cause.Error()
+	}
+	v.record(m)
 }
 
 // verifier gathers a report.
@@ -132,9 +167,13 @@ func (v *verifier) visible(stream string) bool {
 
 // add records a mismatch in scope.
 func (v *verifier) add(m Mismatch) {
-	if !v.visible(m.Stream) {
-		return
+	if v.visible(m.Stream) {
+		v.record(m)
 	}
+}
+
+// record records a mismatch.
+func (v *verifier) record(m Mismatch) {
 	v.report.MismatchesFound++
 	if len(v.report.Mismatches) < MaxMismatches {
 		v.report.Mismatches = append(v.report.Mismatches, m)
