@@ -106,6 +106,7 @@ func Verify(ctx context.Context, store domain.EventStore, live *Projections, inS
 	}
 	logSnap := scratch.snapshot()
 	compareSnapshots(&liveSnap, &logSnap, r.add)
+	compareLoans(live, scratch, &liveSnap, r.add)
 	return r.done(), nil
 }
 

@@ -56,6 +56,17 @@ func TestVerify(t *testing.T) {
 	appendEvents(t, st, h.events)
 	n := len(h.events)
 	donationAt, donationFund := firstDonation(t, h.events)
+	var repaidAt domain.Position
+	var repaidLoan string
+	for _, se := range h.events {
+		if e, err := domain.Decode(se); err == nil && se.Type == string(domain.TypeLoanRepaid) {
+			repaidAt, repaidLoan = se.Position, e.Data.(*domain.LoanRepaid).LoanID.String()
+			break
+		}
+	}
+	if repaidAt == 0 {
+		t.Fatal("the history has no repayment")
+	}
 	double := func(e *domain.Event) {
 		if d, ok := e.Data.(*domain.DonationReceived); ok {
 			d.Amount = d.Amount.Add(d.Amount)
@@ -110,6 +121,13 @@ func TestVerify(t *testing.T) {
 				fmt.Sprintf("projection %s %d ", donationFund, donationAt) + ": amount: live",
 				"projection " + donationFund + " ", ": totals.donations on ",
 			}}},
+		{"one repayment's amount differs", st, liveWith(t, h.events, func(e *domain.Event) {
+			if e.Position == repaidAt {
+				d := e.Data.(*domain.LoanRepaid)
+				d.Amount = d.Amount.Add(domain.VNDFromInt64(1))
+			}
+		}), nil, want{events: uint64(n), streams: streamsOf(h.events), found: func(n int) bool { return n >= 3 },
+			contains: []string{"projection fund-", ": loan " + repaidLoan + ": repaid: live"}}},
 		{"every donation differs: the list is capped", st, liveWith(t, h.events, double), nil,
 			want{events: uint64(n), streams: streamsOf(h.events), found: func(n int) bool { return n > MaxMismatches }, truncated: true}},
 		{"the log lost its last event", short, h.proj, nil,
