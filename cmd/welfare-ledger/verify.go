@@ -46,13 +46,9 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintf(stderr, "verify: unexpected arguments %q\n\n%s", fs.Args(), verifyUsage)
 		return errUsage
 	}
-	dbPath := filepath.Join(*dataDir, "ledger.db")
-	if _, err := os.Stat(dbPath); err != nil {
-		return fmt.Errorf("no ledger at %s: %w", dbPath, err)
-	}
-	store, err := embedded.Open(dbPath)
+	store, err := openExistingStore(*dataDir)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	defer store.Close()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
