@@ -102,6 +102,10 @@ func Verify(ctx context.Context, store domain.EventStore, live *Projections, inS
 			return VerifyReport{}, fmt.Errorf("verify: %w", err)
 		}
 		r.rebuildFailed(at, cause)
+		// The chains of the rest of the log can still be checked.
+		if err := log.checkRest(ctx); err != nil {
+			return VerifyReport{}, err
+		}
 		return r.done(), nil
 	}
 	logSnap := scratch.snapshot()
@@ -195,6 +199,7 @@ func (v *verifier) done() VerifyReport {
 type verifyingLog struct {
 	domain.EventStore
 	upTo  domain.Position
+	read  domain.Position // the last position read
 	chain *domain.ChainChecker
 	v     *verifier
 	err   error // the store's error, if reading failed
@@ -207,7 +212,9 @@ func (l *verifyingLog) ReadAll(ctx context.Context, after domain.Position, max i
 	}
 	batch, err := l.EventStore.ReadAll(ctx, after, max)
 	if err != nil {
-		l.err = err
+		if ctx.Err() == nil { // not the catch-up stopping its reader
+			l.err = err
+		}
 		return nil, err
 	}
 	for i, se := range batch {
@@ -215,6 +222,9 @@ func (l *verifyingLog) ReadAll(ctx context.Context, after domain.Position, max i
 			batch = batch[:i]
 			break
 		}
+	}
+	if len(batch) > 0 {
+		l.read = batch[len(batch)-1].Position
 	}
 	for _, se := range batch {
 		err := l.chain.Check(se) // only ever domain.ErrHashMismatch
@@ -232,4 +242,21 @@ func (l *verifyingLog) ReadAll(ctx context.Context, after domain.Position, max i
 		}
 	}
 	return batch, nil
+}
+
+// checkRest checks the hash links of the events up to upTo that the
+// catch-up did not read.
+//
+// Errors: store errors, ctx's error.
+func (l *verifyingLog) checkRest(ctx context.Context) error {
+	for l.read < l.upTo {
+		batch, err := l.ReadAll(ctx, l.read, domain.MaxReadBatch)
+		if err != nil {
+			return fmt.Errorf("verify: read the log: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+	}
+	return nil
 }

@@ -1,13 +1,16 @@
 package projections
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/internal/benchlog"
 )
 
 // liveWith returns projections fed the history's events with change
@@ -210,5 +213,62 @@ func TestVerifyStopsWhenCancelled(t *testing.T) {
 	cancel()
 	if r, err := Verify(ctx, st, h.proj, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Verify(cancelled) = %+v, %v; want context.Canceled", r, err)
+	}
+}
+
+// TestVerifyChecksEveryChainPastAFailedRebuild: an event that stops the
+// rebuild early in a long log does not hide an altered event far after it.
+func TestVerifyChecksEveryChainPastAFailedRebuild(t *testing.T) {
+	// More batches than the catch-up reads by the time the first one
+	// fails: that one, catchUpReadAhead queued and one waiting to be.
+	n := (catchUpReadAhead+3)*domain.MaxReadBatch + 100
+	log, err := benchlog.Generate(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := New()
+	if err := live.applyStored(log); err != nil {
+		t.Fatal(err)
+	}
+	events := append([]domain.StoredEvent(nil), log...)
+	var broken, altered domain.StoredEvent
+	for i := range events {
+		se := &events[i]
+		if se.Type != string(domain.TypeDonationReceived) {
+			continue
+		}
+		switch {
+		case broken.Position == 0 && i > 10:
+			se.Data = []byte(`{"amount":"a lot"}`)
+			broken = *se
+		case altered.Position == 0 && i > n-50:
+			se.Data = bytes.Replace(se.Data, []byte(`"amount":"`), []byte(`"amount":"9`), 1)
+			altered = *se
+		}
+	}
+	if broken.Position == 0 || altered.Position == 0 {
+		t.Fatal("no donation to alter")
+	}
+	st := logStore(t, "ledger.db")
+	if err := benchlog.Append(context.Background(), st, events); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Verify(context.Background(), st, live, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range r.Mismatches {
+		got = append(got, fmt.Sprintf("%s %s@%d", m.Kind, m.Stream, *m.Revision))
+	}
+	want := []string{
+		fmt.Sprintf("hash_chain %s@%d", broken.Stream, broken.Revision),
+		fmt.Sprintf("rebuild_failed %s@%d", broken.Stream, broken.Revision),
+		fmt.Sprintf("hash_chain %s@%d", altered.Stream, altered.Revision),
+	}
+	slices.Sort(got) // the reading runs ahead of the rebuild
+	slices.Sort(want)
+	if fmt.Sprint(got) != fmt.Sprint(want) || r.EventsChecked != uint64(n) {
+		t.Errorf("Verify = %v, %d events checked; want %v, %d", got, r.EventsChecked, want, n)
 	}
 }
