@@ -48,6 +48,12 @@ type env struct {
 	// rateLimit is the server's per-token limit; tests other than the
 	// rate limit's own run without one.
 	rateLimit api.RateLimit
+	// apiStore, if set, is the store the server reads through (the
+	// projections and the ledger use the store itself).
+	apiStore func(*embedded.Store) domain.EventStore
+	// httpServer, if set, configures the http.Server before it starts
+	// (its timeouts, as cmd/welfare-ledger sets them).
+	httpServer func(*http.Server)
 }
 
 // newEnv starts a server on a fresh ledger file.
@@ -79,9 +85,17 @@ func (e *env) start() {
 	go func() { runDone <- projections.Run(ctx, st, proj, logger) }()
 	ledger := domain.NewLedger(st, func() time.Time { return fixedNow })
 	limit := e.rateLimit
-	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger, RateLimit: &limit,
+	var served domain.EventStore = st
+	if e.apiStore != nil {
+		served = e.apiStore(st)
+	}
+	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: served, Logger: logger, RateLimit: &limit,
 		Metrics: metrics, LogHead: st.Head, StoreSize: st.DiskSize})
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	if e.httpServer != nil {
+		e.httpServer(hs.Config)
+	}
+	hs.Start()
 	e.store, e.proj, e.server, e.http = st, proj, srv, hs
 	stopped := false
 	e.stop = func() {

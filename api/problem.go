@@ -54,6 +54,7 @@ var problems = map[domain.Code]problemKind{
 	codeUnsupportedMediaType:          {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	codeMethodNotAllowed:              {http.StatusMethodNotAllowed, "Method not allowed"},
 	codeRateLimited:                   {http.StatusTooManyRequests, "Too many requests"},
+	codeVerifyInProgress:              {http.StatusConflict, "A verification is already running"},
 	codeNotReady:                      {http.StatusServiceUnavailable, "Not ready"},
 	codeInternal:                      {http.StatusInternalServerError, "Internal error"},
 }

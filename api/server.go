@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -58,9 +59,13 @@ type Server struct {
 	echo    *echo.Echo
 	metrics *Metrics
 	limits  *limiters
+	// verifying is held by the one GET /v1/audit/verify running.
+	verifying sync.Mutex
 }
 
-// New returns a Server with every route of API.md but GET /v1/audit/verify. It panics if a required part of cfg is missing: that
+// New returns a Server with every route of API.md, GET /v1/audit/verify
+// included (at most one verification at a time, each up to
+// MaxVerifyDuration). It panics if a required part of cfg is missing: that
 // is a wiring bug in the caller, not bad input.
 func New(cfg Config) *Server {
 	if cfg.Ledger == nil || cfg.Projections == nil || cfg.Store == nil {

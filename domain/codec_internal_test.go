@@ -176,3 +176,40 @@ func TestPrintableASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestSealedPrevHashTakesSealOutput: every golden event's link is read on
+// VerifyHash's fast path, to the value encoding/json gives.
+func TestSealedPrevHashTakesSealOutput(t *testing.T) {
+	for _, se := range goldenStored(t) {
+		noHash, _, ok := splitStoredMeta(se.Metadata)
+		if !ok {
+			t.Fatalf("golden %s: metadata does not end with a hash", se.Type)
+		}
+		got, ok := sealedPrevHash(noHash)
+		var m metaWire
+		if err := json.Unmarshal(noHash, &m); err != nil || !ok || got != m.PrevHash {
+			t.Errorf("sealedPrevHash(golden %s) = %q, %v; want %q (encoding/json: %v)", se.Type, got, ok, m.PrevHash, err)
+		}
+	}
+}
+
+// FuzzSealedPrevHashMatchesSlow: wherever the fast path reads a prev_hash
+// from metadata that encoding/json decodes, it reads the same one.
+func FuzzSealedPrevHashMatchesSlow(f *testing.F) {
+	for _, se := range goldenStored(f) {
+		noHash, _, _ := splitStoredMeta(se.Metadata)
+		f.Add(noHash)
+		f.Add(bytes.Replace(noHash, []byte(`,"prev_hash"`), []byte(`,"prev_hash":"`+strings.Repeat("a", 64)+`","prev_hash"`), 1))
+		f.Add(bytes.Replace(noHash, []byte(`"actor":"`), []byte(`"actor":"\",\"prev_hash\":\"`), 1))
+	}
+	f.Fuzz(func(t *testing.T, noHash []byte) {
+		got, ok := sealedPrevHash(noHash)
+		var m metaWire
+		if !ok || json.Unmarshal(noHash, &m) != nil {
+			return
+		}
+		if got != m.PrevHash {
+			t.Fatalf("sealedPrevHash(%s) = %q, encoding/json reads %q", noHash, got, m.PrevHash)
+		}
+	})
+}

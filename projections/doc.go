@@ -6,7 +6,10 @@
 // Everything lives in memory and is fed in log order (Apply), by Run, which
 // catches up from the store and then follows its subscription. Because the
 // log is the truth, the projections can always be thrown away and rebuilt;
-// a rebuild gives exactly the live state.
+// a rebuild gives exactly the live state. Verify checks that it does, while
+// the live projections serve: it rebuilds a scratch copy from the log up to
+// their position, checking every stream's hash chain on the way, and
+// reports every figure in which the two differ.
 //
 // Answers for a past business date never replay the log: every fund and
 // unit keeps date-indexed running sums (domain.DailySeries) for balances,

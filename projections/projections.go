@@ -480,6 +480,12 @@ func (p *Projections) catchUp(ctx context.Context, store domain.EventStore) erro
 	}()
 	go func() {
 		defer close(decoded)
+		// Closing decoded only once read is closed makes the reader's end
+		// part of catchUp's: none of its reads outlives the return.
+		defer func() {
+			for range read {
+			}
+		}()
 		for st := range read {
 			if st.err == nil {
 				st.events, st.err = decodeAll(st.stored)

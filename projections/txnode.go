@@ -210,6 +210,18 @@ func (t *txNode) beneficiaryID() domain.BeneficiaryID {
 
 // view returns t as a Transaction; actorNames is Projections.actorNames.
 func (t *txNode) view(actorNames []string) Transaction {
+	tx := t.facts(actorNames)
+	if t.link != nil && t.typ != typReversal {
+		id := t.link.id
+		tx.ReversedBy = &id
+	}
+	return tx
+}
+
+// facts is view without reversed_by: only what t's own event says. It
+// never reads the link of an original, which a later reversal sets, so it
+// may run without the lock on a txNode applied before a snapshot.
+func (t *txNode) facts(actorNames []string) Transaction {
 	tx := Transaction{
 		TransactionID: t.id, FundID: t.fund.info.FundID, UnitID: t.fund.info.UnitID, Type: t.eventType(),
 		Amount: t.amount(), OccurredOn: t.date, RecordedAt: t.recorded(),
@@ -217,13 +229,9 @@ func (t *txNode) view(actorNames []string) Transaction {
 		Campaign: t.field(tCampaign), Reference: t.field(tReference), DecisionNo: t.field(tDecisionNo),
 		Project: t.field(tProject), Reason: t.field(tReason), Note: t.field(tNote),
 	}
-	if t.link != nil {
+	if t.typ == typReversal && t.link != nil {
 		id := t.link.id
-		if t.typ == typReversal {
-			tx.Reverses = &id
-		} else {
-			tx.ReversedBy = &id
-		}
+		tx.Reverses = &id
 	}
 	if t.flags&flagDonor != 0 {
 		tx.Donor = &domain.Donor{Name: t.field(tDonorName), Kind: domain.DonorKind(t.enumField(tDonorKind, donorKindNames))}

@@ -6,6 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 )
 
 const usage = `welfare-ledger: an event-sourced ledger for trade-union welfare funds.
@@ -15,6 +19,7 @@ Usage:
   welfare-ledger token issue --data DIR --role ROLE [--unit UNIT] --name NAME
   welfare-ledger token list --data DIR
   welfare-ledger token revoke --data DIR TOKEN_ID
+  welfare-ledger verify --data DIR
   welfare-ledger bench [--url http://127.0.0.1:8080] [--clients 64] [--duration 30s]
 
 Commands:
@@ -22,6 +27,8 @@ Commands:
           start on an empty ledger creates the admin token, prints it once
           and writes it to <data>/admin.token
   token   issue, list and revoke bearer tokens on the ledger file directly
+  verify  recompute every hash chain and rebuild every projection from the
+          log, as GET /v1/audit/verify does; exits non-zero on a mismatch
   bench   load a server over HTTP (or one started in-process) and verify its figures
 
 Run 'welfare-ledger COMMAND --help' for a command's flags.
@@ -47,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tokenCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], getenv, stdout, stderr)
+	case "verify":
+		return verifyCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -68,4 +77,18 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
+}
+
+// openExistingStore opens <dataDir>/ledger.db for a command that works on a
+// ledger: never one created by accident in a mistyped directory.
+func openExistingStore(dataDir string) (*embedded.Store, error) {
+	dbPath := filepath.Join(dataDir, "ledger.db")
+	if _, err := os.Stat(dbPath); err != nil {
+		return nil, fmt.Errorf("no ledger at %s: %w", dbPath, err)
+	}
+	store, err := embedded.Open(dbPath)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return store, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,6 +26,8 @@ func TestRunCommandLine(t *testing.T) {
 		{"serve unknown flag", []string{"serve", "--nope"}, errUsage, "flag provided but not defined"},
 		{"serve extra argument", []string{"serve", "extra"}, errUsage, "unexpected arguments"},
 		{"serve bad log format", []string{"serve", "--log-format", "xml"}, errUsage, "text or json"},
+		{"verify extra argument", []string{"verify", "extra"}, errUsage, "unexpected arguments"},
+		{"verify without a ledger", []string{"verify", "--data", "/nonexistent/welfare"}, fs.ErrNotExist, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
-	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 )
 
 // adminTokenFile is where the first start leaves the admin token, readable
@@ -116,14 +115,9 @@ func tokenCommand(ctx context.Context, args []string, getenv func(string) string
 		return errUsage
 	}
 
-	dbPath := filepath.Join(*dataDir, "ledger.db")
-	if _, err := os.Stat(dbPath); err != nil {
-		// Never create a ledger by accident in a mistyped directory.
-		return fmt.Errorf("no ledger at %s: %w", dbPath, err)
-	}
-	store, err := embedded.Open(dbPath)
+	store, err := openExistingStore(*dataDir)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	defer store.Close()
 	l := domain.NewLedger(store, time.Now)
