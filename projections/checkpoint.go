@@ -736,6 +736,7 @@ func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
 				for _, e := range entries {
 					x.people[e.b] = e.spans
 				}
+				x.rebuildPeriods()
 			}
 		})
 	}

@@ -165,25 +165,6 @@ func (c Counts) times() int {
 	return c.ShelterGrants.NewBuild + c.ShelterGrants.Repair + c.AssistanceGrants + c.Loans
 }
 
-// addPersonsInPeriod adds to set the beneficiaries of the fund's grants and
-// loans dated in [from, to] and not reversed on or before to.
-func (f *fundNode) addPersonsInPeriod(set map[domain.BeneficiaryID]struct{}, from, to domain.Date) {
-	for _, t := range f.txs {
-		switch t.kind {
-		case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		default:
-			continue
-		}
-		if t.typ == typReversal || t.date < from || t.date > to {
-			continue
-		}
-		if rd, ok := t.reversedOn(); ok && rd <= to {
-			continue
-		}
-		set[t.beneficiaryID()] = struct{}{}
-	}
-}
-
 // Funds lists fund summaries at the end of asOf (as FundSummary) in the
 // order the funds were opened, paged like Units.
 func (p *Projections) Funds(flt FundFilter, asOf domain.Date, after, limit int) (items []FundSummary, next int) {
@@ -245,9 +226,7 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 			line.OpeningBalance = domain.VND{}
 			line.Beneficiaries.Persons = f.persons.at(to)
 		} else {
-			set := map[domain.BeneficiaryID]struct{}{}
-			f.addPersonsInPeriod(set, from, to)
-			line.Beneficiaries.Persons = len(set)
+			line.Beneficiaries.Persons = f.persons.between(from, to)
 		}
 		line.Beneficiaries.Times = line.Counts.times()
 		s.Funds = append(s.Funds, line)
@@ -260,11 +239,7 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 	if from.IsZero() {
 		s.Beneficiaries.Persons = u.persons.at(to)
 	} else {
-		set := map[domain.BeneficiaryID]struct{}{}
-		for _, f := range funds {
-			f.addPersonsInPeriod(set, from, to)
-		}
-		s.Beneficiaries.Persons = len(set)
+		s.Beneficiaries.Persons = u.persons.between(from, to)
 	}
 	return s, true
 }
