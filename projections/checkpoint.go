@@ -93,14 +93,6 @@ type personsSnap struct {
 	count []countEntry
 }
 
-func vndEntries(s *domain.DailySeries) []vndEntry {
-	out := make([]vndEntry, s.Len())
-	for i := range out {
-		out[i].d, out[i].v = s.Entry(i)
-	}
-	return out
-}
-
 func countEntries(s *countSeries) []countEntry {
 	out := make([]countEntry, s.Len())
 	for i := range out {
@@ -181,14 +173,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, f := range p.fundOrder {
 		fs := &s.funds[i]
 		fs.info, fs.unit, fs.lastPos = f.info, unitIdx[f.unit], f.lastPos
-		for c := range f.amounts {
-			fs.amounts[c] = vndEntries(&f.amounts[c])
-		}
-		for k := range f.originals {
-			fs.originals[k] = countEntries(&f.originals[k])
-			fs.reversed[k] = countEntries(&f.reversed[k])
-		}
-		fs.reversals = countEntries(&f.reversals)
+		fs.amounts, fs.originals, fs.reversed, fs.reversals = splitSums(&f.sums)
 		fs.persons = snapPersons(f.persons)
 		fs.txs = f.txs[:len(f.txs):len(f.txs)]
 		s.n += len(f.txs)
@@ -437,16 +422,20 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		f.info.Kind = domain.FundKind(d.str())
 		f.info.OpenedOn = domain.Date(d.date())
 		f.lastPos = domain.Position(d.u())
-		for c := range f.amounts {
-			decodeVNDSeries(d, &f.amounts[c])
+		var amounts [numCats]domain.DailySeries
+		var originals, reversed [numKinds]countSeries
+		var reversals countSeries
+		for c := range amounts {
+			decodeVNDSeries(d, &amounts[c])
 		}
-		for k := range f.originals {
-			decodeCountSeries(d, &f.originals[k])
+		for k := range originals {
+			decodeCountSeries(d, &originals[k])
 		}
-		for k := range f.reversed {
-			decodeCountSeries(d, &f.reversed[k])
+		for k := range reversed {
+			decodeCountSeries(d, &reversed[k])
 		}
-		decodeCountSeries(d, &f.reversals)
+		decodeCountSeries(d, &reversals) // the sum of reversed's
+		f.sums = mergeSums(&amounts, &originals, &reversed)
 		f.persons = decodePersons(d)
 		n := d.count(maxCkptItems)
 		f.txs = make([]*txNode, 0, n)
@@ -645,7 +634,7 @@ func relink(f *fundNode, t *txNode, origPos domain.Position) error {
 		}
 		orig := f.txs[i]
 		t.link, orig.link = orig, t
-		f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.date, revDate: t.date})
+		f.addRev(reversalRec{kind: orig.kind, orig: orig.date, revDate: t.date})
 		if orig.kind == kRepayment {
 			if l, ok := f.loans[*orig.loanID()]; ok {
 				l.repaid = l.repaid.Sub(t.amount())

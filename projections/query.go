@@ -100,64 +100,42 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 	if to.IsZero() {
 		to = domain.MaxDate
 	}
+	v := f.sums.At(to)
 	s := f.info
 	s.AsOf = asOf
 	s.Position = f.lastPos
-	s.Balance = f.balanceAt(to)
-	s.LoansOutstanding = f.amounts[aLoans].At(to).Sub(f.amounts[aRepayments].At(to))
+	s.Balance = v.balance()
+	s.LoansOutstanding = v.amt[aLoans].Sub(v.amt[aRepayments])
 	s.Capital = s.Balance.Add(s.LoansOutstanding)
-	s.Totals = f.totals(0, to)
-	s.Counts = f.counts(0, to)
+	s.Totals = v.totals()
+	s.Counts = v.counts(&[numKinds]count{})
 	s.Beneficiaries = Beneficiaries{Persons: f.persons.at(to), Times: s.Counts.times()}
 	return s
 }
 
-// balanceAt is Σ of every movement dated on or before d.
-func (f *fundNode) balanceAt(d domain.Date) domain.VND {
-	if d.IsZero() {
-		return domain.VND{}
+// line returns the fund's line of a roll-up over [from, to] (from zero:
+// the beginning): two binary searches in its sums, at the end of the day
+// before from and at the end of to, and the persons of the period.
+func (f *fundNode) line(from, to domain.Date) FundLine {
+	closing := f.sums.At(to)
+	var opening lineSums
+	var early [numKinds]count
+	persons := 0
+	if from.IsZero() {
+		persons = f.persons.at(to)
+	} else {
+		opening = f.sums.At(from - 1)
+		early = f.earlyReversals(from, to)
+		persons = f.persons.between(from, to)
 	}
-	in := f.amounts[aDonations].At(d).Add(f.amounts[aRepayments].At(d))
-	out := f.amounts[aShelter].At(d).Add(f.amounts[aAssistance].At(d)).Add(f.amounts[aLoans].At(d))
-	return in.Sub(out)
-}
-
-func (f *fundNode) totals(from, to domain.Date) Totals {
-	return Totals{
-		Donations:        f.amounts[aDonations].Between(from, to),
-		ShelterGrants:    f.amounts[aShelter].Between(from, to),
-		AssistanceGrants: f.amounts[aAssistance].Between(from, to),
-		LoansDisbursed:   f.amounts[aLoans].Between(from, to),
-		Repayments:       f.amounts[aRepayments].Between(from, to),
+	period := closing.Sub(opening)
+	line := FundLine{
+		FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
+		OpeningBalance: opening.balance(), ClosingBalance: closing.balance(),
+		Totals: period.totals(), Counts: period.counts(&early),
 	}
-}
-
-// counts implements API.md: transactions of each kind dated in [from, to]
-// and not reversed on or before to; reversals dated in [from, to].
-func (f *fundNode) counts(from, to domain.Date) Counts {
-	var n [numKinds]int
-	for k := range numKinds {
-		// Reversed originals dated in [from, to] with the reversal on or
-		// before to. A reversal is never dated before its original, so
-		// from the beginning this is every reversal dated ≤ to.
-		revd := int(f.reversed[k].At(to))
-		if !from.IsZero() {
-			for _, r := range f.revs {
-				if r.kind == k && r.revDate <= to && r.orig < from {
-					revd--
-				}
-			}
-		}
-		n[k] = int(f.originals[k].Between(from, to)) - revd
-	}
-	return Counts{
-		Donations:        n[kDonation],
-		ShelterGrants:    ShelterCounts{NewBuild: n[kShelterNew], Repair: n[kShelterRepair]},
-		AssistanceGrants: n[kAssistance],
-		Loans:            n[kLoan],
-		Repayments:       n[kRepayment],
-		Reversals:        int(f.reversals.Between(from, to)),
-	}
+	line.Beneficiaries = Beneficiaries{Persons: persons, Times: line.Counts.times()}
+	return line
 }
 
 // times is lượt: the counted grants and loans.
@@ -206,7 +184,6 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 	if !ok {
 		return UnitSummary{}, false
 	}
-	s := UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: []FundLine{}}
 	var funds []*fundNode
 	var walk func(*unitNode)
 	walk = func(n *unitNode) {
@@ -216,19 +193,9 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 		}
 	}
 	walk(u)
+	s := UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: make([]FundLine, 0, len(funds))}
 	for _, f := range funds {
-		line := FundLine{
-			FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
-			OpeningBalance: f.balanceAt(from - 1), ClosingBalance: f.balanceAt(to),
-			Totals: f.totals(from, to), Counts: f.counts(from, to),
-		}
-		if from.IsZero() {
-			line.OpeningBalance = domain.VND{}
-			line.Beneficiaries.Persons = f.persons.at(to)
-		} else {
-			line.Beneficiaries.Persons = f.persons.between(from, to)
-		}
-		line.Beneficiaries.Times = line.Counts.times()
+		line := f.line(from, to)
 		s.Funds = append(s.Funds, line)
 		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
 		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
