@@ -131,7 +131,22 @@ func (x *personIndex) day(d domain.Date) int {
 func (x *personIndex) addPrev(d, prev domain.Date) {
 	i := x.day(d)
 	j, _ := slices.BinarySearch(x.prevs[i], prev)
-	x.prevs[i] = slices.Insert(x.prevs[i], j, prev)
+	x.prevs[i] = insertDate(x.prevs[i], j, prev)
+}
+
+// insertDate inserts v at p[j], growing p by an eighth when full instead
+// of append's doubling: the buckets hold a few bytes per grant and index,
+// and most are full or nearly.
+func insertDate(p []domain.Date, j int, v domain.Date) []domain.Date {
+	if len(p) == cap(p) {
+		np := make([]domain.Date, len(p), len(p)+len(p)/8+1)
+		copy(np, p)
+		p = np
+	}
+	p = p[:len(p)+1]
+	copy(p[j+1:], p[j:])
+	p[j] = v
+	return p
 }
 
 // movePrev changes the previous date of one grant dated d from old to new.
@@ -144,7 +159,7 @@ func (x *personIndex) movePrev(d, old, new domain.Date) {
 	}
 	p = slices.Delete(p, j, j+1)
 	j, _ = slices.BinarySearch(p, new)
-	x.prevs[i] = slices.Insert(p, j, new)
+	x.prevs[i] = insertDate(p, j, new)
 }
 
 func (x *personIndex) replace(b domain.BeneficiaryID, old, next []span) {

@@ -113,10 +113,10 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 	return s
 }
 
-// line returns the fund's line of a roll-up over [from, to] (from zero:
+// line sets *line to the fund's line of a roll-up over [from, to] (from zero:
 // the beginning): two binary searches in its sums, at the end of the day
 // before from and at the end of to, and the persons of the period.
-func (f *fundNode) line(from, to domain.Date) FundLine {
+func (f *fundNode) line(line *FundLine, from, to domain.Date) {
 	closing := f.sums.At(to)
 	var opening lineSums
 	var early [numKinds]count
@@ -129,13 +129,12 @@ func (f *fundNode) line(from, to domain.Date) FundLine {
 		persons = f.persons.between(from, to)
 	}
 	period := closing.Sub(opening)
-	line := FundLine{
+	*line = FundLine{
 		FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
 		OpeningBalance: opening.balance(), ClosingBalance: closing.balance(),
 		Totals: period.totals(), Counts: period.counts(&early),
 	}
 	line.Beneficiaries = Beneficiaries{Persons: persons, Times: line.Counts.times()}
-	return line
 }
 
 // times is lượt: the counted grants and loans.
@@ -184,7 +183,7 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 	if !ok {
 		return UnitSummary{}, false
 	}
-	var funds []*fundNode
+	funds := make([]*fundNode, 0, len(p.fundOrder))
 	var walk func(*unitNode)
 	walk = func(n *unitNode) {
 		funds = append(funds, n.funds...)
@@ -194,9 +193,10 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 	}
 	walk(u)
 	s := UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: make([]FundLine, 0, len(funds))}
-	for _, f := range funds {
-		line := f.line(from, to)
-		s.Funds = append(s.Funds, line)
+	s.Funds = s.Funds[:len(funds)]
+	for i, f := range funds {
+		line := &s.Funds[i]
+		f.line(line, from, to)
 		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
 		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
 		s.Totals = s.Totals.add(line.Totals)
