@@ -33,13 +33,16 @@ import (
 type personIndex struct {
 	people map[domain.BeneficiaryID][]span
 	count  countSeries
-	// days lists, in order, the dates with a grant; prevs[i] holds, sorted,
-	// the previous date (0: none) of the same person's grants for every
-	// grant dated days[i]. Same-dated grants of a person are ordered
-	// arbitrarily: all but the first have a previous date equal to their
-	// own.
+	// days lists, in order, the dates with a grant; prevs holds, for every
+	// grant, the previous date (0: none) of the same person's grants,
+	// sorted by the grant's date and then by the previous date: those of
+	// days[i] are prevs[ends[i-1]:ends[i]] (from 0 for i = 0). Same-dated
+	// grants of a person are ordered arbitrarily: all but the first have
+	// a previous date equal to their own. One array keeps a period's
+	// grants side by side; a back-dated grant moves those dated after it.
 	days  []domain.Date
-	prevs [][]domain.Date
+	ends  []int32
+	prevs []domain.Date
 	// revs lists the reversed grants, sorted by the grant's date.
 	revs []revGrant
 }
@@ -113,7 +116,8 @@ func (x *personIndex) addRev(r revGrant) {
 	x.revs = slices.Insert(x.revs, i, r)
 }
 
-// day returns the index of date d in days, adding it when absent.
+// day returns the index of date d in days, adding it (with no grants)
+// when absent.
 func (x *personIndex) day(d domain.Date) int {
 	n := len(x.days)
 	if n > 0 && x.days[n-1] == d {
@@ -122,44 +126,44 @@ func (x *personIndex) day(d domain.Date) int {
 	i, found := slices.BinarySearch(x.days, d)
 	if !found {
 		x.days = slices.Insert(x.days, i, d)
-		x.prevs = slices.Insert(x.prevs, i, nil)
+		x.ends = slices.Insert(x.ends, i, x.start(i))
 	}
 	return i
+}
+
+// start returns the offset in prevs of the first grant of days[i].
+func (x *personIndex) start(i int) int32 {
+	if i == 0 {
+		return 0
+	}
+	return x.ends[i-1]
 }
 
 // addPrev records a grant dated d whose previous date is prev.
 func (x *personIndex) addPrev(d, prev domain.Date) {
 	i := x.day(d)
-	j, _ := slices.BinarySearch(x.prevs[i], prev)
-	x.prevs[i] = insertDate(x.prevs[i], j, prev)
-}
-
-// insertDate inserts v at p[j], growing p by an eighth when full instead
-// of append's doubling: the buckets hold a few bytes per grant and index,
-// and most are full or nearly.
-func insertDate(p []domain.Date, j int, v domain.Date) []domain.Date {
-	if len(p) == cap(p) {
-		np := make([]domain.Date, len(p), len(p)+len(p)/8+1)
-		copy(np, p)
-		p = np
+	lo, hi := int(x.start(i)), int(x.ends[i])
+	j, _ := slices.BinarySearch(x.prevs[lo:hi], prev)
+	x.prevs = slices.Insert(x.prevs, lo+j, prev)
+	for k := i; k < len(x.ends); k++ {
+		x.ends[k]++
 	}
-	p = p[:len(p)+1]
-	copy(p[j+1:], p[j:])
-	p[j] = v
-	return p
 }
 
 // movePrev changes the previous date of one grant dated d from old to new.
 func (x *personIndex) movePrev(d, old, new domain.Date) {
 	i := x.day(d)
-	p := x.prevs[i]
+	p := x.prevs[x.start(i):x.ends[i]]
 	j, found := slices.BinarySearch(p, old)
 	if !found {
 		panic("projections: person index lost a grant") // grant keeps them in step
 	}
-	p = slices.Delete(p, j, j+1)
-	j, _ = slices.BinarySearch(p, new)
-	x.prevs[i] = insertDate(p, j, new)
+	copy(p[j:], p[j+1:])
+	p = p[:len(p)-1]
+	k, _ := slices.BinarySearch(p, new)
+	p = p[:len(p)+1]
+	copy(p[k+1:], p[k:])
+	p[k] = new
 }
 
 func (x *personIndex) replace(b domain.BeneficiaryID, old, next []span) {
@@ -183,20 +187,40 @@ func (x *personIndex) at(d domain.Date) int { return int(x.count.At(d)) }
 
 // between returns the number of distinct persons with a grant or loan
 // dated in [from, to] and not reversed on or before to; from is not zero.
-// It costs a binary search per date of the period with a grant, and a look
+// It costs a pass over the period's grants, or a binary search per date of
+// the period when they are many per date, and a look
 // at the spans of each person with a grant dated in the period and
 // reversed by to.
 func (x *personIndex) between(from, to domain.Date) int {
+	return x.betweenBy(from, to, scanPerDay)
+}
+
+// betweenBy is between, counting the grants one by one when there are at
+// most perDay a date in the period on average.
+func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 	n := 0
 	i, _ := slices.BinarySearch(x.days, from)
-	for ; i < len(x.days) && x.days[i] <= to; i++ {
-		p := x.prevs[i]
-		if p[len(p)-1] < from {
-			n += len(p)
-			continue
+	k, found := slices.BinarySearch(x.days, to)
+	if found {
+		k++
+	}
+	if lo, hi := x.start(i), x.start(k); hi-lo <= perDay*int32(k-i) {
+		// A few grants a day (a fund's index): one pass over them.
+		for _, prev := range x.prevs[lo:hi] {
+			if prev < from {
+				n++
+			}
 		}
-		k, _ := slices.BinarySearch(p, from)
-		n += k
+	} else {
+		for ; i < k; i++ {
+			p := x.prevs[x.start(i):x.ends[i]]
+			if p[len(p)-1] < from {
+				n += len(p)
+				continue
+			}
+			c, _ := slices.BinarySearch(p, from)
+			n += c
+		}
 	}
 	j := sort.Search(len(x.revs), func(j int) bool { return x.revs[j].start >= from })
 	var seen map[domain.BeneficiaryID]struct{}
@@ -218,6 +242,10 @@ func (x *personIndex) between(from, to domain.Date) int {
 	}
 	return n
 }
+
+// scanPerDay is the number of grants a day up to which between counts a
+// period's grants one by one rather than by a binary search per date.
+const scanPerDay = 16
 
 // countedIn reports whether one of spans starts in [from, to] and is not
 // ended on or before to.
@@ -258,22 +286,16 @@ func (x *personIndex) rebuildPeriods() {
 	}
 	slices.Sort(points)
 	slices.SortFunc(x.revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
-	x.days, x.prevs = x.days[:0], x.prevs[:0]
-	// One array holds every bucket; each bucket's capacity ends at its
-	// length, so that a later insert copies that bucket only.
-	all := make([]domain.Date, len(points))
+	x.days, x.ends = x.days[:0], x.ends[:0]
+	x.prevs = make([]domain.Date, len(points))
 	for i, pt := range points {
-		all[i] = domain.Date(uint32(pt))
-	}
-	for lo := 0; lo < len(points); {
-		d := domain.Date(uint32(points[lo] >> 32))
-		hi := lo + 1
-		for hi < len(points) && domain.Date(uint32(points[hi]>>32)) == d {
-			hi++
+		x.prevs[i] = domain.Date(uint32(pt))
+		d := domain.Date(uint32(pt >> 32))
+		if n := len(x.days); n == 0 || x.days[n-1] != d {
+			x.days = append(x.days, d)
+			x.ends = append(x.ends, 0)
 		}
-		x.days = append(x.days, d)
-		x.prevs = append(x.prevs, all[lo:hi:hi])
-		lo = hi
+		x.ends[len(x.ends)-1] = int32(i + 1)
 	}
 }
 

@@ -68,6 +68,13 @@ func checkEveryPeriod(t *testing.T, what string, x *personIndex, grants []person
 			if got := x.between(from, to); got != want {
 				t.Fatalf("%s: between(%d, %d) = %d, want %d", what, from, to, got, want)
 			}
+			// Both ways of counting the period's grants.
+			if got := x.betweenBy(from, to, 0); got != want {
+				t.Fatalf("%s: betweenBy(%d, %d, 0) = %d, want %d", what, from, to, got, want)
+			}
+			if got := x.betweenBy(from, to, 1<<20); got != want {
+				t.Fatalf("%s: betweenBy(%d, %d, 1<<20) = %d, want %d", what, from, to, got, want)
+			}
 			if got := rebuilt.between(from, to); got != want {
 				t.Fatalf("%s, rebuilt: between(%d, %d) = %d, want %d", what, from, to, got, want)
 			}

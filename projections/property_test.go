@@ -273,6 +273,14 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 	accepted, refused := 0, 0
 
 	for step := 0; step < steps; step++ {
+		if step == steps/3 {
+			// A fund opened later, in a unit whose ancestors already
+			// count persons and whose funds already have history.
+			id := domain.NewID()
+			l.open(domain.OpenFund{FundID: id, UnitID: "cao-loc", Name: "fund opened later", Kind: domain.FundSocial,
+				OpenedOn: domain.MustDate("2020-07-01")})
+			funds = append(funds, fundInfo{id, "cao-loc"})
+		}
 		fi := funds[rng.IntN(len(funds))]
 		f := l.funds[fi.id]
 		var c domain.MoneyCommand
