@@ -63,9 +63,11 @@ type unitSnap struct {
 }
 
 type fundSnap struct {
-	info      FundSummary
-	unit      int
-	lastPos   domain.Position
+	info    FundSummary
+	unit    int
+	lastPos domain.Position
+	// sums is copied under the lock, then split into the series below.
+	sums      []sumsEntry
 	amounts   [numCats][]vndEntry
 	originals [numKinds][]countEntry
 	reversed  [numKinds][]countEntry
@@ -140,6 +142,10 @@ func (p *Projections) writeCheckpoint(w io.Writer) (CheckpointInfo, error) {
 	start := time.Now()
 	s := p.snapshot()
 	info := CheckpointInfo{Position: s.pos, LockHeld: time.Since(start)}
+	for i := range s.funds {
+		fs := &s.funds[i]
+		fs.amounts, fs.originals, fs.reversed, fs.reversals = splitSums(fs.sums)
+	}
 	cw, err := newChunkWriter(w)
 	if err == nil {
 		err = cw.writeAll(encodeHead(&s))
@@ -173,7 +179,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, f := range p.fundOrder {
 		fs := &s.funds[i]
 		fs.info, fs.unit, fs.lastPos = f.info, unitIdx[f.unit], f.lastPos
-		fs.amounts, fs.originals, fs.reversed, fs.reversals = splitSums(&f.sums)
+		fs.sums = copySums(&f.sums)
 		fs.persons = snapPersons(f.persons)
 		fs.txs = f.txs[:len(f.txs):len(f.txs)]
 		s.n += len(f.txs)

@@ -128,14 +128,29 @@ func (f *fundNode) earlyReversals(from, to domain.Date) [numKinds]count {
 	return early
 }
 
-// splitSums returns each component of s as its own series' entries (the
-// dates on which it changes), as checkpoints store them: amounts, then
+// sumsEntry is one date of a sumsSeries.
+type sumsEntry struct {
+	d domain.Date
+	v lineSums
+}
+
+// copySums returns the entries of s.
+func copySums(s *sumsSeries) []sumsEntry {
+	out := make([]sumsEntry, s.Len())
+	for i := range out {
+		out[i].d, out[i].v = s.Entry(i)
+	}
+	return out
+}
+
+// splitSums returns each component of the sums as its own series' entries
+// (the dates on which it changes), as checkpoints store them: amounts, then
 // originals and reversed per kind, then every reversal.
-func splitSums(s *sumsSeries) (amounts [numCats][]vndEntry, originals, reversed [numKinds][]countEntry, reversals []countEntry) {
+func splitSums(sums []sumsEntry) (amounts [numCats][]vndEntry, originals, reversed [numKinds][]countEntry, reversals []countEntry) {
 	var prev lineSums
 	var prevRevs count
-	for i := range s.Len() {
-		d, v := s.Entry(i)
+	for _, e := range sums {
+		d, v := e.d, &e.v
 		for c := range v.amt {
 			if !v.amt[c].Equal(prev.amt[c]) {
 				amounts[c] = append(amounts[c], vndEntry{d, v.amt[c]})
@@ -154,62 +169,70 @@ func splitSums(s *sumsSeries) (amounts [numCats][]vndEntry, originals, reversed 
 		if revs != prevRevs {
 			reversals = append(reversals, countEntry{d, revs})
 		}
-		prev, prevRevs = v, revs
+		prev, prevRevs = *v, revs
 	}
 	return amounts, originals, reversed, reversals
 }
 
 // mergeSums builds the running sums from each component's series, as
 // splitSums returned them and a checkpoint stores them (every reversal's
-// count is the sum of reversed's). It walks the series side by side.
+// count is the sum of reversed's). It walks the series side by side, date
+// by date.
 func mergeSums(amounts *[numCats]domain.DailySeries, originals, reversed *[numKinds]countSeries) sumsSeries {
-	var dates []domain.Date
-	for c := range amounts {
-		for i := range amounts[c].Len() {
-			d, _ := amounts[c].Entry(i)
-			dates = append(dates, d)
-		}
+	var counts [2 * numKinds]*countSeries // originals, then reversed
+	for k := range numKinds {
+		counts[k], counts[numKinds+k] = &originals[k], &reversed[k]
 	}
-	for k := range originals {
-		for _, s := range []*countSeries{&originals[k], &reversed[k]} {
-			for i := range s.Len() {
-				d, _ := s.Entry(i)
-				dates = append(dates, d)
-			}
-		}
-	}
-	slices.Sort(dates)
-	dates = slices.Compact(dates)
-	var next [int(numCats) + 2*int(numKinds)]int // each series' next entry
+	var nextAmt [numCats]int
+	var nextCount [2 * numKinds]int
 	var out sumsSeries
+	most := 0
+	for c := range amounts {
+		most = max(most, amounts[c].Len())
+	}
+	out.Grow(most)
 	var v, prev lineSums
-	for _, d := range dates {
+	for {
+		// The next date of any series.
+		d, any := domain.Date(0), false
 		for c := range amounts {
-			for i := &next[c]; *i < amounts[c].Len(); *i++ {
-				ed, ev := amounts[c].Entry(*i)
-				if ed > d {
-					break
+			if i := nextAmt[c]; i < amounts[c].Len() {
+				if ed, _ := amounts[c].Entry(i); !any || ed < d {
+					d, any = ed, true
 				}
-				v.amt[c] = ev
 			}
 		}
-		for k := range originals {
-			for j, s := range []*countSeries{&originals[k], &reversed[k]} {
-				for i := &next[int(numCats)+2*k+j]; *i < s.Len(); *i++ {
-					ed, ev := s.Entry(*i)
-					if ed > d {
-						break
-					}
-					if j == 0 {
-						v.orig[k] = ev
+		for j, s := range counts {
+			if i := nextCount[j]; i < s.Len() {
+				if ed, _ := s.Entry(i); !any || ed < d {
+					d, any = ed, true
+				}
+			}
+		}
+		if !any {
+			return out
+		}
+		for c := range amounts {
+			if i := nextAmt[c]; i < amounts[c].Len() {
+				if ed, ev := amounts[c].Entry(i); ed == d {
+					v.amt[c] = ev
+					nextAmt[c]++
+				}
+			}
+		}
+		for j, s := range counts {
+			if i := nextCount[j]; i < s.Len() {
+				if ed, ev := s.Entry(i); ed == d {
+					if j < int(numKinds) {
+						v.orig[j] = ev
 					} else {
-						v.revd[k] = ev
+						v.revd[j-int(numKinds)] = ev
 					}
+					nextCount[j]++
 				}
 			}
 		}
 		out.Add(d, v.Sub(prev))
 		prev = v
 	}
-	return out
 }
