@@ -27,8 +27,11 @@ import (
 // copy what later events change in place (units, funds, their date series,
 // the person indexes' count series, tokens) and the lengths of the lists
 // that only grow (each fund's transactions, the actor names); everything is
-// encoded after the lock is released. The person indexes' spans are not
-// written: the reader rebuilds them from the transactions. A txNode never
+// encoded after the lock is released. The person indexes' spans and
+// period indexes are not written: the reader rebuilds them from the
+// transactions. A fund's running sums are written as the separate series
+// of format 2 (one per amount, count and reversal count) and merged back
+// on load. A txNode never
 // changes once applied except the link of an original that a later
 // reversal sets, and the writer never reads that field: a reversal names
 // its original (by position), and the reader links both ways.
@@ -66,8 +69,10 @@ type fundSnap struct {
 	info    FundSummary
 	unit    int
 	lastPos domain.Position
-	// sums is copied under the lock, then split into the series below.
+	// sums and revd are copied under the lock, then split into the
+	// series below.
 	sums      []sumsEntry
+	revd      []revdEntry
 	amounts   [numCats][]vndEntry
 	originals [numKinds][]countEntry
 	reversed  [numKinds][]countEntry
@@ -89,8 +94,8 @@ type countEntry struct {
 // personsSnap is a person index's count series, copied. Its map of each
 // person's spans is not written: it is rebuilt from the transactions on
 // load (a grant or loan counts its beneficiary from its date until its
-// reversal's date), so that writing never copies half a million entries
-// under the lock.
+// reversal's date), and the period index from the spans, so that writing
+// never copies half a million entries under the lock.
 type personsSnap struct {
 	count []countEntry
 }
@@ -144,7 +149,7 @@ func (p *Projections) writeCheckpoint(w io.Writer) (CheckpointInfo, error) {
 	info := CheckpointInfo{Position: s.pos, LockHeld: time.Since(start)}
 	for i := range s.funds {
 		fs := &s.funds[i]
-		fs.amounts, fs.originals, fs.reversed, fs.reversals = splitSums(fs.sums)
+		fs.amounts, fs.originals, fs.reversed, fs.reversals = splitSums(fs.sums, fs.revd)
 	}
 	cw, err := newChunkWriter(w)
 	if err == nil {
@@ -179,7 +184,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, f := range p.fundOrder {
 		fs := &s.funds[i]
 		fs.info, fs.unit, fs.lastPos = f.info, unitIdx[f.unit], f.lastPos
-		fs.sums = copySums(&f.sums)
+		fs.sums, fs.revd = copySums(&f.sums), copyRevd(&f.revd)
 		fs.persons = snapPersons(f.persons)
 		fs.txs = f.txs[:len(f.txs):len(f.txs)]
 		s.n += len(f.txs)
@@ -441,7 +446,7 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 			decodeCountSeries(d, &reversed[k])
 		}
 		decodeCountSeries(d, &reversals) // the sum of reversed's
-		f.sums = mergeSums(&amounts, &originals, &reversed)
+		f.sums, f.revd = mergeSums(&amounts, &originals), mergeRevd(&reversed)
 		f.persons = decodePersons(d)
 		n := d.count(maxCkptItems)
 		f.txs = make([]*txNode, 0, n)

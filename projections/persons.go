@@ -25,8 +25,9 @@ import (
 // exactly when exactly one of their grants is dated in [from, to] with a
 // previous date before from — the first of them. So the distinct persons
 // are the grants dated in [from, to] whose previous date is before from:
-// per date, the previous dates of that date's grants, sorted, make it one
-// binary search per date of the period. Reversals then only remove
+// with the grants' previous dates kept by date, and sorted within a date,
+// that is a count over the period's grants, or one binary search per date
+// of the period when the dates have many grants. Reversals then only remove
 // persons: a person counted so is not counted when every one of their
 // grants in [from, to] was reversed on or before to, which a pass over the
 // reversed grants dated in the period decides from the person's spans.

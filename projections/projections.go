@@ -89,8 +89,11 @@ type fundNode struct {
 	txs     []*txNode // log order
 
 	// sums is the running sum, by date, of the amounts and counts of every
-	// figure (see lineSums).
+	// figure but the reversals (see lineSums).
 	sums sumsSeries
+	// revd counts, per kind, the reversals of originals of that kind by
+	// the reversal's date.
+	revd revdSeries
 	// revs lists the reversals sorted by their date, for counts over
 	// periods that do not start at the beginning.
 	revs    []reversalRec
@@ -242,7 +245,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		text.add(tCampaign, d.Campaign)
 		text.add(tReference, d.Reference)
 		text.add(tNote, d.Note)
-		delta.amt[aDonations] = d.Amount
+		delta.setAmount(aDonations, d.Amount)
 	case *domain.ShelterGrantPaid:
 		t.typ, benef = 1, d.BeneficiaryID
 		t.setAmount(d.Amount, &text)
@@ -253,13 +256,13 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		if d.Shelter == domain.ShelterRepair {
 			t.kind = kShelterRepair
 		}
-		delta.amt[aShelter] = d.Amount
+		delta.setAmount(aShelter, d.Amount)
 	case *domain.AssistanceGranted:
 		t.typ, benef, t.kind = 2, d.BeneficiaryID, kAssistance
 		t.setAmount(d.Amount, &text)
 		text.enum(t, tCategory, string(d.Category), categoryNames)
 		text.add(tNote, d.Note)
-		delta.amt[aAssistance] = d.Amount
+		delta.setAmount(aAssistance, d.Amount)
 	case *domain.LoanDisbursed:
 		t.typ, benef, t.kind, t.due = 3, d.BeneficiaryID, kLoan, d.DueOn
 		t.setAmount(d.Amount, &text)
@@ -270,14 +273,14 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		}
 		text.add(tProject, d.Project)
 		text.add(tNote, d.Note)
-		delta.amt[aLoans] = d.Amount
+		delta.setAmount(aLoans, d.Amount)
 		f.loans[d.LoanID] = &loanState{loan: t}
 	case *domain.LoanRepaid:
 		t.typ, benef, t.kind = 4, d.BeneficiaryID, kRepayment
 		t.setAmount(d.Amount, &text)
 		text.add(tLoanID, string(d.LoanID[:]))
 		text.add(tNote, d.Note)
-		delta.amt[aRepayments] = d.Amount
+		delta.setAmount(aRepayments, d.Amount)
 		if l, ok := f.loans[d.LoanID]; ok {
 			l.repaid = l.repaid.Add(d.Amount)
 		}
@@ -341,9 +344,11 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 	t.kind = orig.kind
 	orig.link = t
 	var delta lineSums
-	delta.amt[catOf(orig.kind)] = d.Amount.Neg()
-	delta.revd[orig.kind] = 1
+	delta.setAmount(catOf(orig.kind), d.Amount.Neg())
 	f.sums.Add(date, delta)
+	var revd kindCounts
+	revd[orig.kind] = 1
+	f.revd.Add(date, revd)
 	f.addRev(reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:

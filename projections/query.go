@@ -101,14 +101,15 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 		to = domain.MaxDate
 	}
 	v := f.sums.At(to)
+	revd := f.revd.At(to)
 	s := f.info
 	s.AsOf = asOf
 	s.Position = f.lastPos
 	s.Balance = v.balance()
-	s.LoansOutstanding = v.amt[aLoans].Sub(v.amt[aRepayments])
+	s.LoansOutstanding = v.amount(aLoans).Sub(v.amount(aRepayments))
 	s.Capital = s.Balance.Add(s.LoansOutstanding)
 	s.Totals = v.totals()
-	s.Counts = v.counts(&[numKinds]count{})
+	s.Counts = v.counts(&revd, &kindCounts{})
 	s.Beneficiaries = Beneficiaries{Persons: f.persons.at(to), Times: s.Counts.times()}
 	return s
 }
@@ -117,14 +118,15 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 // the beginning): two binary searches in its sums, at the end of the day
 // before from and at the end of to, and the persons of the period.
 func (f *fundNode) line(line *FundLine, from, to domain.Date) {
-	closing := f.sums.At(to)
+	closing, revd := f.sums.At(to), f.revd.At(to)
 	var opening lineSums
-	var early [numKinds]count
+	var early kindCounts
 	persons := 0
 	if from.IsZero() {
 		persons = f.persons.at(to)
 	} else {
 		opening = f.sums.At(from - 1)
+		revd = revd.Sub(f.revd.At(from - 1))
 		early = f.earlyReversals(from, to)
 		persons = f.persons.between(from, to)
 	}
@@ -132,7 +134,7 @@ func (f *fundNode) line(line *FundLine, from, to domain.Date) {
 	*line = FundLine{
 		FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
 		OpeningBalance: opening.balance(), ClosingBalance: closing.balance(),
-		Totals: period.totals(), Counts: period.counts(&early),
+		Totals: period.totals(), Counts: period.counts(&revd, &early),
 	}
 	line.Beneficiaries = Beneficiaries{Persons: persons, Times: line.Counts.times()}
 }

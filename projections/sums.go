@@ -2,62 +2,111 @@ package projections
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
-// lineSums is everything a fund's figures need, summed over its
-// transactions: a fund keeps one running sum of it by business date
-// (fundNode.sums), so that a fund summary is one binary search and a fund's
-// line of a roll-up over [from, to] two and a subtraction.
+// lineSums is everything a fund's figures need but the reversal counts,
+// summed over its transactions: a fund keeps one running sum of it by
+// business date (fundNode.sums), so that a fund summary is one binary
+// search and a fund's line of a roll-up over [from, to] two and a
+// subtraction. A fund has an entry for nearly every date, so it is kept
+// small: amounts as int64 (big holds them all, exactly, in the one case
+// where a sum leaves int64), and the reversal counts, which change on few
+// dates, in a series of their own (fundNode.revd).
 type lineSums struct {
 	// amt[c] sums category c's movements (originals add, reversals
-	// subtract).
-	amt [numCats]domain.VND
-	// orig[k] counts transactions of kind k by their date; revd[k] counts
-	// reversals of originals of kind k by the reversal's date.
+	// subtract), unless big is set.
+	amt [numCats]int64
+	big *[numCats]domain.VND
+	// orig[k] counts transactions of kind k by their date.
 	orig [numKinds]count
-	revd [numKinds]count
+}
+
+// amount returns the sum of category c.
+func (s *lineSums) amount(c amountCat) domain.VND {
+	if s.big != nil {
+		return s.big[c]
+	}
+	return domain.VNDFromInt64(s.amt[c])
+}
+
+// setAmounts sets the amounts to w, as int64 when they all fit.
+func (s *lineSums) setAmounts(w *[numCats]domain.VND) {
+	for c := range w {
+		n, ok := w[c].Int64()
+		if !ok {
+			big := *w
+			s.amt, s.big = [numCats]int64{}, &big
+			return
+		}
+		s.amt[c] = n
+	}
+	s.big = nil
+}
+
+// setAmount sets the sum of category c to v.
+func (s *lineSums) setAmount(c amountCat, v domain.VND) {
+	var w [numCats]domain.VND
+	for k := range w {
+		w[k] = s.amount(amountCat(k))
+	}
+	w[c] = v
+	s.setAmounts(&w)
+}
+
+// combine returns s + sign·o, sign ±1.
+func (s lineSums) combine(o lineSums, sign int64) lineSums {
+	r := lineSums{orig: s.orig}
+	for k := range r.orig {
+		r.orig[k] += count(sign) * o.orig[k]
+	}
+	if s.big == nil && o.big == nil {
+		fits := true
+		for c := range r.amt {
+			// Signed overflow: both operands share a sign the sum lacks.
+			a, b := s.amt[c], sign*o.amt[c]
+			x := a + b
+			if (a >= 0) == (b >= 0) && (x >= 0) != (a >= 0) || o.amt[c] == math.MinInt64 {
+				fits = false
+				break
+			}
+			r.amt[c] = x
+		}
+		if fits {
+			return r
+		}
+	}
+	var w [numCats]domain.VND
+	for c := range w {
+		if sign > 0 {
+			w[c] = s.amount(amountCat(c)).Add(o.amount(amountCat(c)))
+		} else {
+			w[c] = s.amount(amountCat(c)).Sub(o.amount(amountCat(c)))
+		}
+	}
+	r.setAmounts(&w)
+	return r
 }
 
 // Add returns s + o.
-func (s lineSums) Add(o lineSums) lineSums {
-	for c := range s.amt {
-		s.amt[c] = s.amt[c].Add(o.amt[c])
-	}
-	for k := range s.orig {
-		s.orig[k] += o.orig[k]
-		s.revd[k] += o.revd[k]
-	}
-	return s
-}
+func (s lineSums) Add(o lineSums) lineSums { return s.combine(o, 1) }
 
 // Sub returns s − o.
-func (s lineSums) Sub(o lineSums) lineSums {
-	for c := range s.amt {
-		s.amt[c] = s.amt[c].Sub(o.amt[c])
-	}
-	for k := range s.orig {
-		s.orig[k] -= o.orig[k]
-		s.revd[k] -= o.revd[k]
-	}
-	return s
-}
+func (s lineSums) Sub(o lineSums) lineSums { return s.combine(o, -1) }
 
 // Cmp orders sums field by field. Nothing depends on the order: a
 // domain.Series needs one.
 func (s lineSums) Cmp(o lineSums) int {
 	for c := range s.amt {
-		if r := s.amt[c].Cmp(o.amt[c]); r != 0 {
+		if r := s.amount(amountCat(c)).Cmp(o.amount(amountCat(c))); r != 0 {
 			return r
 		}
 	}
 	for k := range s.orig {
 		if r := cmp.Compare(s.orig[k], o.orig[k]); r != 0 {
-			return r
-		}
-		if r := cmp.Compare(s.revd[k], o.revd[k]); r != 0 {
 			return r
 		}
 	}
@@ -67,36 +116,66 @@ func (s lineSums) Cmp(o lineSums) int {
 // sumsSeries is a fund's running lineSums by business date.
 type sumsSeries = domain.Series[lineSums]
 
+// kindCounts is a count per kind of transaction.
+type kindCounts [numKinds]count
+
+// Add returns c + o.
+func (c kindCounts) Add(o kindCounts) kindCounts {
+	for k := range c {
+		c[k] += o[k]
+	}
+	return c
+}
+
+// Sub returns c − o.
+func (c kindCounts) Sub(o kindCounts) kindCounts {
+	for k := range c {
+		c[k] -= o[k]
+	}
+	return c
+}
+
+// Cmp orders counts kind by kind. Nothing depends on the order: a
+// domain.Series needs one.
+func (c kindCounts) Cmp(o kindCounts) int {
+	for k := range c {
+		if r := cmp.Compare(c[k], o[k]); r != 0 {
+			return r
+		}
+	}
+	return 0
+}
+
 // balance is Σ of the movements summed: money in less money out.
 func (s *lineSums) balance() domain.VND {
-	in := s.amt[aDonations].Add(s.amt[aRepayments])
-	out := s.amt[aShelter].Add(s.amt[aAssistance]).Add(s.amt[aLoans])
+	in := s.amount(aDonations).Add(s.amount(aRepayments))
+	out := s.amount(aShelter).Add(s.amount(aAssistance)).Add(s.amount(aLoans))
 	return in.Sub(out)
 }
 
 func (s *lineSums) totals() Totals {
 	return Totals{
-		Donations:        s.amt[aDonations],
-		ShelterGrants:    s.amt[aShelter],
-		AssistanceGrants: s.amt[aAssistance],
-		LoansDisbursed:   s.amt[aLoans],
-		Repayments:       s.amt[aRepayments],
+		Donations:        s.amount(aDonations),
+		ShelterGrants:    s.amount(aShelter),
+		AssistanceGrants: s.amount(aAssistance),
+		LoansDisbursed:   s.amount(aLoans),
+		Repayments:       s.amount(aRepayments),
 	}
 }
 
-// counts returns the counts of s, the sums of a period, given early[k]: the
-// reversals of kind k dated in the period whose original is dated before
-// it. API.md counts the transactions dated in the period and not reversed
-// on or before its end: those reversed so are the reversals dated in the
-// period less the early ones (a reversal is never dated before its
-// original, so every reversal dated before the period has its original
-// before it too).
-func (s *lineSums) counts(early *[numKinds]count) Counts {
+// counts returns the counts of s, the sums of a period, given revd[k]: the
+// reversals of kind k dated in the period, and early[k]: those of them
+// whose original is dated before the period. API.md counts the
+// transactions dated in the period and not reversed on or before its end:
+// those reversed so are the reversals dated in the period less the early
+// ones (a reversal is never dated before its original, so every reversal
+// dated before the period has its original before it too).
+func (s *lineSums) counts(revd, early *kindCounts) Counts {
 	var n [numKinds]int
 	reversals := 0
 	for k := range numKinds {
-		n[k] = int(s.orig[k] - s.revd[k] + early[k])
-		reversals += int(s.revd[k])
+		n[k] = int(s.orig[k] - revd[k] + early[k])
+		reversals += int(revd[k])
 	}
 	return Counts{
 		Donations:        n[kDonation],
@@ -117,8 +196,8 @@ func (f *fundNode) addRev(r reversalRec) {
 // earlyReversals counts, per kind, the reversals dated in [from, to] whose
 // original is dated before from; from is not zero. Reversals are rare: it
 // looks at those dated in the period only.
-func (f *fundNode) earlyReversals(from, to domain.Date) [numKinds]count {
-	var early [numKinds]count
+func (f *fundNode) earlyReversals(from, to domain.Date) kindCounts {
+	var early kindCounts
 	i, _ := slices.BinarySearchFunc(f.revs, from, func(x reversalRec, d domain.Date) int { return cmp.Compare(x.revDate, d) })
 	for ; i < len(f.revs) && f.revs[i].revDate <= to; i++ {
 		if r := &f.revs[i]; r.orig < from {
@@ -128,11 +207,21 @@ func (f *fundNode) earlyReversals(from, to domain.Date) [numKinds]count {
 	return early
 }
 
-// sumsEntry is one date of a sumsSeries.
-type sumsEntry struct {
-	d domain.Date
-	v lineSums
-}
+// revdSeries is a fund's running count of reversals per kind of their
+// originals, by the reversals' dates.
+type revdSeries = domain.Series[kindCounts]
+
+// sumsEntry is one date of a sumsSeries, revdEntry of a revdSeries.
+type (
+	sumsEntry struct {
+		d domain.Date
+		v lineSums
+	}
+	revdEntry struct {
+		d domain.Date
+		v kindCounts
+	}
+)
 
 // copySums returns the entries of s.
 func copySums(s *sumsSeries) []sumsEntry {
@@ -143,96 +232,134 @@ func copySums(s *sumsSeries) []sumsEntry {
 	return out
 }
 
-// splitSums returns each component of the sums as its own series' entries
-// (the dates on which it changes), as checkpoints store them: amounts, then
-// originals and reversed per kind, then every reversal.
-func splitSums(sums []sumsEntry) (amounts [numCats][]vndEntry, originals, reversed [numKinds][]countEntry, reversals []countEntry) {
+// copyRevd returns the entries of s.
+func copyRevd(s *revdSeries) []revdEntry {
+	out := make([]revdEntry, s.Len())
+	for i := range out {
+		out[i].d, out[i].v = s.Entry(i)
+	}
+	return out
+}
+
+// splitSums returns each component of the sums and reversal counts as its
+// own series' entries (the dates on which it changes), as checkpoints store
+// them: amounts, originals and reversed per kind, and every reversal.
+func splitSums(sums []sumsEntry, revd []revdEntry) (amounts [numCats][]vndEntry, originals, reversed [numKinds][]countEntry, reversals []countEntry) {
 	var prev lineSums
-	var prevRevs count
-	for _, e := range sums {
-		d, v := e.d, &e.v
+	for i := range sums {
+		d, v := sums[i].d, &sums[i].v
 		for c := range v.amt {
-			if !v.amt[c].Equal(prev.amt[c]) {
-				amounts[c] = append(amounts[c], vndEntry{d, v.amt[c]})
+			if a := v.amount(amountCat(c)); !a.Equal(prev.amount(amountCat(c))) {
+				amounts[c] = append(amounts[c], vndEntry{d, a})
 			}
 		}
-		revs := count(0)
 		for k := range v.orig {
 			if v.orig[k] != prev.orig[k] {
 				originals[k] = append(originals[k], countEntry{d, v.orig[k]})
 			}
-			if v.revd[k] != prev.revd[k] {
-				reversed[k] = append(reversed[k], countEntry{d, v.revd[k]})
+		}
+		prev = *v
+	}
+	var prevRevd kindCounts
+	var prevRevs count
+	for _, e := range revd {
+		revs := count(0)
+		for k := range e.v {
+			if e.v[k] != prevRevd[k] {
+				reversed[k] = append(reversed[k], countEntry{e.d, e.v[k]})
 			}
-			revs += v.revd[k]
+			revs += e.v[k]
 		}
 		if revs != prevRevs {
-			reversals = append(reversals, countEntry{d, revs})
+			reversals = append(reversals, countEntry{e.d, revs})
 		}
-		prev, prevRevs = *v, revs
+		prevRevd, prevRevs = e.v, revs
 	}
 	return amounts, originals, reversed, reversals
 }
 
-// mergeSums builds the running sums from each component's series, as
-// splitSums returned them and a checkpoint stores them (every reversal's
-// count is the sum of reversed's). It walks the series side by side, date
-// by date.
-func mergeSums(amounts *[numCats]domain.DailySeries, originals, reversed *[numKinds]countSeries) sumsSeries {
-	var counts [2 * numKinds]*countSeries // originals, then reversed
-	for k := range numKinds {
-		counts[k], counts[numKinds+k] = &originals[k], &reversed[k]
-	}
-	var nextAmt [numCats]int
-	var nextCount [2 * numKinds]int
-	var out sumsSeries
-	most := 0
-	for c := range amounts {
-		most = max(most, amounts[c].Len())
-	}
-	out.Grow(most)
-	var v, prev lineSums
+// mergeSeries walks n series side by side in date order: at each date
+// that one of them has, it calls set(j, i) for the entry i of every series
+// j dated then, and then emit(date). date(j, i) is the date of series j's
+// entry i, lens[j] its number of entries.
+func mergeSeries(lens []int, date func(j, i int) domain.Date, set func(j, i int), emit func(domain.Date)) {
+	next := make([]int, len(lens))
 	for {
-		// The next date of any series.
 		d, any := domain.Date(0), false
-		for c := range amounts {
-			if i := nextAmt[c]; i < amounts[c].Len() {
-				if ed, _ := amounts[c].Entry(i); !any || ed < d {
-					d, any = ed, true
-				}
-			}
-		}
-		for j, s := range counts {
-			if i := nextCount[j]; i < s.Len() {
-				if ed, _ := s.Entry(i); !any || ed < d {
+		for j, i := range next {
+			if i < lens[j] {
+				if ed := date(j, i); !any || ed < d {
 					d, any = ed, true
 				}
 			}
 		}
 		if !any {
-			return out
+			return
 		}
-		for c := range amounts {
-			if i := nextAmt[c]; i < amounts[c].Len() {
-				if ed, ev := amounts[c].Entry(i); ed == d {
-					v.amt[c] = ev
-					nextAmt[c]++
-				}
+		for j, i := range next {
+			if i < lens[j] && date(j, i) == d {
+				set(j, i)
+				next[j]++
 			}
 		}
-		for j, s := range counts {
-			if i := nextCount[j]; i < s.Len() {
-				if ed, ev := s.Entry(i); ed == d {
-					if j < int(numKinds) {
-						v.orig[j] = ev
-					} else {
-						v.revd[j-int(numKinds)] = ev
-					}
-					nextCount[j]++
-				}
-			}
+		emit(d)
+	}
+}
+
+// mergeSums builds the running sums from the amounts' and originals'
+// series, as splitSums returned them and a checkpoint stores them.
+func mergeSums(amounts *[numCats]domain.DailySeries, originals *[numKinds]countSeries) sumsSeries {
+	var lens [int(numCats) + int(numKinds)]int
+	most := 0
+	for c := range amounts {
+		lens[c] = amounts[c].Len()
+		most = max(most, lens[c])
+	}
+	for k := range originals {
+		lens[int(numCats)+k] = originals[k].Len()
+	}
+	var out sumsSeries
+	out.Grow(most)
+	var w [numCats]domain.VND
+	var v, prev lineSums
+	mergeSeries(lens[:], func(j, i int) domain.Date {
+		if j < int(numCats) {
+			d, _ := amounts[j].Entry(i)
+			return d
 		}
+		d, _ := originals[j-int(numCats)].Entry(i)
+		return d
+	}, func(j, i int) {
+		if j < int(numCats) {
+			_, w[j] = amounts[j].Entry(i)
+		} else {
+			_, v.orig[j-int(numCats)] = originals[j-int(numCats)].Entry(i)
+		}
+	}, func(d domain.Date) {
+		v.setAmounts(&w)
 		out.Add(d, v.Sub(prev))
 		prev = v
+	})
+	return out
+}
+
+// mergeRevd builds the running reversal counts from the series of each
+// kind, as splitSums returned them and a checkpoint stores them.
+func mergeRevd(reversed *[numKinds]countSeries) revdSeries {
+	var lens [numKinds]int
+	for k := range reversed {
+		lens[k] = reversed[k].Len()
 	}
+	var out revdSeries
+	var v, prev kindCounts
+	mergeSeries(lens[:], func(j, i int) domain.Date {
+		d, _ := reversed[j].Entry(i)
+		return d
+	}, func(j, i int) {
+		_, v[j] = reversed[j].Entry(i)
+	}, func(d domain.Date) {
+		out.Add(d, v.Sub(prev))
+		prev = v
+	})
+	return out
 }
