@@ -234,7 +234,6 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	t.setRecorded(e.Meta.RecordedAt, &text)
 	date := e.Meta.OccurredOn
 	var benef domain.BeneficiaryID
-	var delta lineSums
 	switch d := e.Data.(type) {
 	case *domain.DonationReceived:
 		t.typ, t.kind = 0, kDonation
@@ -245,7 +244,6 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		text.add(tCampaign, d.Campaign)
 		text.add(tReference, d.Reference)
 		text.add(tNote, d.Note)
-		delta.setAmount(aDonations, d.Amount)
 	case *domain.ShelterGrantPaid:
 		t.typ, benef = 1, d.BeneficiaryID
 		t.setAmount(d.Amount, &text)
@@ -256,13 +254,11 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		if d.Shelter == domain.ShelterRepair {
 			t.kind = kShelterRepair
 		}
-		delta.setAmount(aShelter, d.Amount)
 	case *domain.AssistanceGranted:
 		t.typ, benef, t.kind = 2, d.BeneficiaryID, kAssistance
 		t.setAmount(d.Amount, &text)
 		text.enum(t, tCategory, string(d.Category), categoryNames)
 		text.add(tNote, d.Note)
-		delta.setAmount(aAssistance, d.Amount)
 	case *domain.LoanDisbursed:
 		t.typ, benef, t.kind, t.due = 3, d.BeneficiaryID, kLoan, d.DueOn
 		t.setAmount(d.Amount, &text)
@@ -273,14 +269,12 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		}
 		text.add(tProject, d.Project)
 		text.add(tNote, d.Note)
-		delta.setAmount(aLoans, d.Amount)
 		f.loans[d.LoanID] = &loanState{loan: t}
 	case *domain.LoanRepaid:
 		t.typ, benef, t.kind = 4, d.BeneficiaryID, kRepayment
 		t.setAmount(d.Amount, &text)
 		text.add(tLoanID, string(d.LoanID[:]))
 		text.add(tNote, d.Note)
-		delta.setAmount(aRepayments, d.Amount)
 		if l, ok := f.loans[d.LoanID]; ok {
 			l.repaid = l.repaid.Add(d.Amount)
 		}
@@ -307,8 +301,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		}
 	}
 	if t.typ != typReversal {
-		delta.orig[t.kind] = 1
-		f.sums.Add(date, delta)
+		f.sums.add(date, catOf(t.kind), t.amount(), t.kind, 1)
 	}
 	f.txs = append(f.txs, t)
 	f.lastPos = e.Position
@@ -343,9 +336,7 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 	}
 	t.kind = orig.kind
 	orig.link = t
-	var delta lineSums
-	delta.setAmount(catOf(orig.kind), d.Amount.Neg())
-	f.sums.Add(date, delta)
+	f.sums.add(date, catOf(orig.kind), d.Amount.Neg(), orig.kind, 0)
 	var revd kindCounts
 	revd[orig.kind] = 1
 	f.revd.Add(date, revd)

@@ -53,26 +53,26 @@ func TestLineSumsLeaveInt64Exactly(t *testing.T) {
 // int64, and checks the sums at every date and between dates.
 func TestSumsSeriesPastInt64(t *testing.T) {
 	var s sumsSeries
-	add := func(d domain.Date, v domain.VND) {
-		var delta lineSums
-		delta.setAmount(aDonations, v)
-		s.Add(d, delta)
-	}
+	add := func(d domain.Date, v domain.VND) { s.add(d, aDonations, v, kDonation, 1) }
 	add(20240103, domain.VNDFromInt64(math.MaxInt64))
 	add(20240105, domain.VNDFromInt64(math.MaxInt64))
 	add(20240101, domain.VNDFromInt64(2)) // back-dated: every later sum moves
 	for _, tc := range []struct {
 		d    domain.Date
 		want string
+		n    count
 	}{
-		{20231231, "0"},
-		{20240101, "2"},
-		{20240103, "9223372036854775809"},
-		{20240105, "18446744073709551616"},
+		{20231231, "0", 0},
+		{20240101, "2", 1},
+		{20240103, "9223372036854775809", 2},
+		{20240105, "18446744073709551616", 3},
 	} {
 		v := s.At(tc.d)
 		if got := v.amount(aDonations).String(); got != tc.want {
 			t.Errorf("At(%d) = %s, want %s", tc.d, got, tc.want)
+		}
+		if got := v.orig[kDonation]; got != tc.n {
+			t.Errorf("At(%d) counts %d donations, want %d", tc.d, got, tc.n)
 		}
 	}
 	a, b := s.At(20240105), s.At(20240101)
