@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"slices"
-	"sort"
-)
+import "sort"
 
 // Summable is what a Series can sum: an exact value with addition,
 // subtraction and order, whose zero value is zero (VND, or a count).
@@ -120,13 +117,6 @@ func (s *Series[T]) MinFromDate(d Date) (T, Date) {
 		}
 	}
 	return m, at
-}
-
-// Grow makes room for n more dates without reallocating, for a series
-// built from a known number of entries.
-func (s *Series[T]) Grow(n int) {
-	s.dates = slices.Grow(s.dates, n)
-	s.cum = slices.Grow(s.cum, n)
 }
 
 // Len returns the number of distinct dates.
