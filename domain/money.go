@@ -228,6 +228,14 @@ func (v VND) Sub(w VND) VND {
 	return vndOf(v.dec().Sub(w.dec()))
 }
 
+// Int64 returns v as an int64 and true when it fits in one.
+func (v VND) Int64() (int64, bool) {
+	if v.big != nil {
+		return 0, false
+	}
+	return v.n, true
+}
+
 // Neg returns −v.
 func (v VND) Neg() VND {
 	if v.big == nil && v.n != math.MinInt64 {

@@ -481,3 +481,22 @@ func FuzzParseAmountJSON(f *testing.F) {
 		checkAccepted(t, string(raw), v)
 	})
 }
+
+func TestVNDInt64(t *testing.T) {
+	for _, tc := range []struct {
+		v      domain.VND
+		want   int64
+		wantOK bool
+	}{
+		{domain.VNDFromInt64(0), 0, true},
+		{domain.MustVND("-5"), -5, true},
+		{domain.MustVND("9223372036854775807"), math.MaxInt64, true},
+		{domain.MustVND("9223372036854775807").Add(domain.VNDFromInt64(1)), 0, false},
+		{domain.MustVND("-9223372036854775809"), 0, false},
+	} {
+		got, ok := tc.v.Int64()
+		if got != tc.want || ok != tc.wantOK {
+			t.Errorf("%s.Int64() = %d, %v, want %d, %v", tc.v, got, ok, tc.want, tc.wantOK)
+		}
+	}
+}

@@ -57,12 +57,26 @@ func (s *Series[T]) Add(d Date, delta T) {
 
 // At returns the running sum at the end of date d.
 func (s *Series[T]) At(d Date) T {
-	i := sort.Search(len(s.dates), func(i int) bool { return s.dates[i] > d })
-	if i == 0 {
+	// The first index whose date is after d, searched by hand: sort.Search
+	// calls its closure at every step, and roll-ups call At once or twice
+	// per fund.
+	lo, hi := 0, len(s.dates)
+	if hi > 0 && s.dates[hi-1] <= d {
+		return s.cum[hi-1] // the common case: d on or after the last date
+	}
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.dates[m] > d {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	if lo == 0 {
 		var zero T
 		return zero
 	}
-	return s.cum[i-1]
+	return s.cum[lo-1]
 }
 
 // Between returns the sum of the deltas dated in [from, to]; a zero from

@@ -27,8 +27,11 @@ import (
 // copy what later events change in place (units, funds, their date series,
 // the person indexes' count series, tokens) and the lengths of the lists
 // that only grow (each fund's transactions, the actor names); everything is
-// encoded after the lock is released. The person indexes' spans are not
-// written: the reader rebuilds them from the transactions. A txNode never
+// encoded after the lock is released. The person indexes' spans and
+// period indexes are not written: the reader rebuilds them from the
+// transactions. A fund's running sums are written as the separate series
+// of format 2 (one per amount, count and reversal count) and merged back
+// on load. A txNode never
 // changes once applied except the link of an original that a later
 // reversal sets, and the writer never reads that field: a reversal names
 // its original (by position), and the reader links both ways.
@@ -63,9 +66,13 @@ type unitSnap struct {
 }
 
 type fundSnap struct {
-	info      FundSummary
-	unit      int
-	lastPos   domain.Position
+	info    FundSummary
+	unit    int
+	lastPos domain.Position
+	// sums and revd are copied under the lock, then split into the
+	// series below.
+	sums      []sumsEntry
+	revd      []revdEntry
 	amounts   [numCats][]vndEntry
 	originals [numKinds][]countEntry
 	reversed  [numKinds][]countEntry
@@ -87,18 +94,10 @@ type countEntry struct {
 // personsSnap is a person index's count series, copied. Its map of each
 // person's spans is not written: it is rebuilt from the transactions on
 // load (a grant or loan counts its beneficiary from its date until its
-// reversal's date), so that writing never copies half a million entries
-// under the lock.
+// reversal's date), and the period index from the spans, so that writing
+// never copies half a million entries under the lock.
 type personsSnap struct {
 	count []countEntry
-}
-
-func vndEntries(s *domain.DailySeries) []vndEntry {
-	out := make([]vndEntry, s.Len())
-	for i := range out {
-		out[i].d, out[i].v = s.Entry(i)
-	}
-	return out
 }
 
 func countEntries(s *countSeries) []countEntry {
@@ -148,6 +147,7 @@ func (p *Projections) writeCheckpoint(w io.Writer) (CheckpointInfo, error) {
 	start := time.Now()
 	s := p.snapshot()
 	info := CheckpointInfo{Position: s.pos, LockHeld: time.Since(start)}
+	s.splitFunds()
 	cw, err := newChunkWriter(w)
 	if err == nil {
 		err = cw.writeAll(encodeHead(&s))
@@ -162,6 +162,15 @@ func (p *Projections) writeCheckpoint(w io.Writer) (CheckpointInfo, error) {
 		return CheckpointInfo{}, fmt.Errorf("write checkpoint: %w", err)
 	}
 	return info, nil
+}
+
+// splitFunds turns each fund's running sums, copied under the lock, into
+// the per-figure series a checkpoint stores and a comparison reads.
+func (s *ckptSnapshot) splitFunds() {
+	for i := range s.funds {
+		fs := &s.funds[i]
+		fs.amounts, fs.originals, fs.reversed, fs.reversals = splitSums(fs.sums, fs.revd)
+	}
 }
 
 // snapshot copies, under the read lock, what writeCheckpoint encodes.
@@ -181,14 +190,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, f := range p.fundOrder {
 		fs := &s.funds[i]
 		fs.info, fs.unit, fs.lastPos = f.info, unitIdx[f.unit], f.lastPos
-		for c := range f.amounts {
-			fs.amounts[c] = vndEntries(&f.amounts[c])
-		}
-		for k := range f.originals {
-			fs.originals[k] = countEntries(&f.originals[k])
-			fs.reversed[k] = countEntries(&f.reversed[k])
-		}
-		fs.reversals = countEntries(&f.reversals)
+		fs.sums, fs.revd = copySums(&f.sums), copyRevd(&f.revd)
 		fs.persons = snapPersons(f.persons)
 		fs.txs = f.txs[:len(f.txs):len(f.txs)]
 		s.n += len(f.txs)
@@ -437,16 +439,20 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		f.info.Kind = domain.FundKind(d.str())
 		f.info.OpenedOn = domain.Date(d.date())
 		f.lastPos = domain.Position(d.u())
-		for c := range f.amounts {
-			decodeVNDSeries(d, &f.amounts[c])
+		var amounts [numCats]domain.DailySeries
+		var originals, reversed [numKinds]countSeries
+		var reversals countSeries
+		for c := range amounts {
+			decodeVNDSeries(d, &amounts[c])
 		}
-		for k := range f.originals {
-			decodeCountSeries(d, &f.originals[k])
+		for k := range originals {
+			decodeCountSeries(d, &originals[k])
 		}
-		for k := range f.reversed {
-			decodeCountSeries(d, &f.reversed[k])
+		for k := range reversed {
+			decodeCountSeries(d, &reversed[k])
 		}
-		decodeCountSeries(d, &f.reversals)
+		decodeCountSeries(d, &reversals) // the sum of reversed's
+		f.sums, f.revd = mergeSums(&amounts, &originals), mergeRevd(&reversed)
 		f.persons = decodePersons(d)
 		n := d.count(maxCkptItems)
 		f.txs = make([]*txNode, 0, n)
@@ -645,7 +651,7 @@ func relink(f *fundNode, t *txNode, origPos domain.Position) error {
 		}
 		orig := f.txs[i]
 		t.link, orig.link = orig, t
-		f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.date, revDate: t.date})
+		f.addRev(reversalRec{kind: orig.kind, orig: orig.date, revDate: t.date})
 		if orig.kind == kRepayment {
 			if l, ok := f.loans[*orig.loanID()]; ok {
 				l.repaid = l.repaid.Sub(t.amount())
@@ -736,6 +742,7 @@ func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
 				for _, e := range entries {
 					x.people[e.b] = e.spans
 				}
+				x.rebuildPeriods()
 			}
 		})
 	}

@@ -20,6 +20,8 @@ import (
 // a fund's totals.donations on a date, a transaction's amount — so that an
 // auditor can look it up; each mismatch names the stream it belongs to.
 func compareSnapshots(live, log *ckptSnapshot, add func(Mismatch)) {
+	live.splitFunds()
+	log.splitFunds()
 	c := comparer{add: add, pos: live.pos, liveActors: live.actors, logActors: log.actors}
 	switch {
 	case live.pos != log.pos:

@@ -2,22 +2,50 @@ package projections
 
 import (
 	"slices"
+	"sort"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
-// personIndex counts distinct beneficiaries at any business date in O(log n).
+// personIndex counts distinct beneficiaries at any business date in
+// O(log n), and over any period [from, to] without scanning the history.
 //
-// A grant or loan dated d counts its beneficiary from d on, until the date
-// its reversal is dated (API.md: counted when "not reversed on or before"
-// the date asked for). So each of a person's grants is a half-open date
-// interval [d, reversal) and the person is counted on a date when the union
-// of their intervals covers it. The index keeps each person's intervals and,
-// in a running count, +1 where a union interval starts and −1 where it ends;
-// the number of persons counted on date t is the running count at t.
+// At a date. A grant or loan dated d counts its beneficiary from d on,
+// until the date its reversal is dated (API.md: counted when "not reversed
+// on or before" the date asked for). So each of a person's grants is a
+// half-open date interval [d, reversal) and the person is counted on a
+// date when the union of their intervals covers it. The index keeps each
+// person's intervals and, in a running count, +1 where a union interval
+// starts and −1 where it ends; the number of persons counted on date t is
+// the running count at t.
+//
+// Over a period (see between). Ignoring reversals first: order each
+// person's grants by date and give each grant the date of the person's
+// previous one (0 for the first). A person has a grant in [from, to]
+// exactly when exactly one of their grants is dated in [from, to] with a
+// previous date before from — the first of them. So the distinct persons
+// are the grants dated in [from, to] whose previous date is before from:
+// with the grants' previous dates kept by date, and sorted within a date,
+// that is a count over the period's grants, or one binary search per date
+// of the period when the dates have many grants. Reversals then only remove
+// persons: a person counted so is not counted when every one of their
+// grants in [from, to] was reversed on or before to, which a pass over the
+// reversed grants dated in the period decides from the person's spans.
 type personIndex struct {
 	people map[domain.BeneficiaryID][]span
 	count  countSeries
+	// days lists, in order, the dates with a grant; prevs holds, for every
+	// grant, the previous date (0: none) of the same person's grants,
+	// sorted by the grant's date and then by the previous date: those of
+	// days[i] are prevs[ends[i-1]:ends[i]] (from 0 for i = 0). Same-dated
+	// grants of a person are ordered arbitrarily: all but the first have
+	// a previous date equal to their own. One array keeps a period's
+	// grants side by side; a back-dated grant moves those dated after it.
+	days  []domain.Date
+	ends  []int32
+	prevs []domain.Date
+	// revs lists the reversed grants, sorted by the grant's date.
+	revs []revGrant
 }
 
 // span is [start, end) in business dates; end zero means "still counted".
@@ -28,6 +56,12 @@ type span struct {
 	start, end domain.Date
 }
 
+// revGrant is a reversed grant: its date, its reversal's, its beneficiary.
+type revGrant struct {
+	start, end domain.Date
+	b          domain.BeneficiaryID
+}
+
 func newPersonIndex() *personIndex {
 	return &personIndex{people: map[domain.BeneficiaryID][]span{}}
 }
@@ -35,6 +69,22 @@ func newPersonIndex() *personIndex {
 // grant adds a counted grant or loan.
 func (x *personIndex) grant(b domain.BeneficiaryID, d domain.Date) {
 	old := x.people[b]
+	// The grant goes after the person's grants dated d or before: its
+	// previous date is the latest of them, and it becomes the previous
+	// grant of the person's first grant after d, whose previous date was
+	// that same latest one.
+	var prev, next domain.Date
+	for _, s := range old {
+		if s.start <= d {
+			prev = max(prev, s.start)
+		} else if next == 0 || s.start < next {
+			next = s.start
+		}
+	}
+	x.addPrev(d, prev)
+	if next != 0 && prev != d {
+		x.movePrev(next, prev, d)
+	}
 	// The common case, a person helped again: a span still open since d
 	// or earlier already counts them from d on, so no count changes.
 	for _, s := range old {
@@ -43,8 +93,8 @@ func (x *personIndex) grant(b domain.BeneficiaryID, d domain.Date) {
 			return
 		}
 	}
-	next := append(slices.Clone(old), span{start: d})
-	x.replace(b, old, next)
+	next2 := append(slices.Clone(old), span{start: d})
+	x.replace(b, old, next2)
 }
 
 // reverse ends, on date d, the counting of a grant or loan dated start.
@@ -58,6 +108,63 @@ func (x *personIndex) reverse(b domain.BeneficiaryID, start, d domain.Date) {
 		}
 	}
 	x.replace(b, old, next)
+	x.addRev(revGrant{start: start, end: d, b: b})
+}
+
+// addRev inserts r into revs, after those dated on or before r.start.
+func (x *personIndex) addRev(r revGrant) {
+	i := sort.Search(len(x.revs), func(i int) bool { return x.revs[i].start > r.start })
+	x.revs = slices.Insert(x.revs, i, r)
+}
+
+// day returns the index of date d in days, adding it (with no grants)
+// when absent.
+func (x *personIndex) day(d domain.Date) int {
+	n := len(x.days)
+	if n > 0 && x.days[n-1] == d {
+		return n - 1
+	}
+	i, found := slices.BinarySearch(x.days, d)
+	if !found {
+		x.days = slices.Insert(x.days, i, d)
+		x.ends = slices.Insert(x.ends, i, x.start(i))
+	}
+	return i
+}
+
+// start returns the offset in prevs of the first grant of days[i].
+func (x *personIndex) start(i int) int32 {
+	if i == 0 {
+		return 0
+	}
+	return x.ends[i-1]
+}
+
+// addPrev records a grant dated d whose previous date is prev.
+func (x *personIndex) addPrev(d, prev domain.Date) {
+	i := x.day(d)
+	lo, hi := int(x.start(i)), int(x.ends[i])
+	j, _ := slices.BinarySearch(x.prevs[lo:hi], prev)
+	x.prevs = slices.Insert(x.prevs, lo+j, prev)
+	for k := i; k < len(x.ends); k++ {
+		x.ends[k]++
+	}
+}
+
+// movePrev changes the previous date of one grant dated d from old to new.
+func (x *personIndex) movePrev(d, old, new domain.Date) {
+	i := x.day(d)
+	p := x.prevs[x.start(i):x.ends[i]]
+	j, found := slices.BinarySearch(p, old)
+	if !found {
+		panic("projections: person index lost a grant") // grant keeps them in step
+	}
+	copy(p[j:], p[j+1:])
+	p = p[:len(p)-1]
+	k, _ := slices.BinarySearch(p, new)
+	p = p[:len(p)+1]
+	copy(p[k+1:], p[k:])
+	p[k] = new
 }
 
 func (x *personIndex) replace(b domain.BeneficiaryID, old, next []span) {
@@ -78,6 +185,120 @@ func (x *personIndex) replace(b domain.BeneficiaryID, old, next []span) {
 
 // at returns the number of persons counted at the end of date d.
 func (x *personIndex) at(d domain.Date) int { return int(x.count.At(d)) }
+
+// between returns the number of distinct persons with a grant or loan
+// dated in [from, to] and not reversed on or before to; from is not zero.
+// It costs a pass over the period's grants, or a binary search per date of
+// the period when they are many per date, and a look
+// at the spans of each person with a grant dated in the period and
+// reversed by to.
+func (x *personIndex) between(from, to domain.Date) int {
+	return x.betweenBy(from, to, scanPerDay)
+}
+
+// betweenBy is between, counting the grants one by one when there are at
+// most perDay a date in the period on average.
+func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
+	n := 0
+	i, _ := slices.BinarySearch(x.days, from)
+	k, found := slices.BinarySearch(x.days, to)
+	if found {
+		k++
+	}
+	if lo, hi := x.start(i), x.start(k); hi-lo <= perDay*int32(k-i) {
+		// A few grants a day (a fund's index): one pass over them.
+		for _, prev := range x.prevs[lo:hi] {
+			if prev < from {
+				n++
+			}
+		}
+	} else {
+		for ; i < k; i++ {
+			p := x.prevs[x.start(i):x.ends[i]]
+			if p[len(p)-1] < from {
+				n += len(p)
+				continue
+			}
+			c, _ := slices.BinarySearch(p, from)
+			n += c
+		}
+	}
+	j := sort.Search(len(x.revs), func(j int) bool { return x.revs[j].start >= from })
+	var seen map[domain.BeneficiaryID]struct{}
+	for ; j < len(x.revs) && x.revs[j].start <= to; j++ {
+		r := &x.revs[j]
+		if r.end > to {
+			continue
+		}
+		if _, done := seen[r.b]; done {
+			continue
+		}
+		if seen == nil {
+			seen = map[domain.BeneficiaryID]struct{}{}
+		}
+		seen[r.b] = struct{}{}
+		if !countedIn(x.people[r.b], from, to) {
+			n--
+		}
+	}
+	return n
+}
+
+// scanPerDay is the number of grants a day up to which between counts a
+// period's grants one by one rather than by a binary search per date.
+const scanPerDay = 16
+
+// countedIn reports whether one of spans starts in [from, to] and is not
+// ended on or before to.
+func countedIn(spans []span, from, to domain.Date) bool {
+	for _, s := range spans {
+		if s.start >= from && s.start <= to && (s.end == 0 || s.end > to) {
+			return true
+		}
+	}
+	return false
+}
+
+// rebuildPeriods rebuilds days, prevs and revs from people (after a
+// checkpoint is loaded, which writes neither).
+func (x *personIndex) rebuildPeriods() {
+	n := 0
+	for _, spans := range x.people {
+		n += len(spans)
+	}
+	// Each grant as its date and its previous date, in one sortable word.
+	points := make([]uint64, 0, n)
+	var starts []domain.Date
+	x.revs = x.revs[:0]
+	for b, spans := range x.people {
+		starts = starts[:0]
+		for _, s := range spans {
+			starts = append(starts, s.start)
+			if s.end != 0 {
+				x.revs = append(x.revs, revGrant{start: s.start, end: s.end, b: b})
+			}
+		}
+		slices.Sort(starts)
+		var prev domain.Date
+		for _, d := range starts {
+			points = append(points, uint64(uint32(d))<<32|uint64(uint32(prev)))
+			prev = d
+		}
+	}
+	slices.Sort(points)
+	slices.SortFunc(x.revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
+	x.days, x.ends = x.days[:0], x.ends[:0]
+	x.prevs = make([]domain.Date, len(points))
+	for i, pt := range points {
+		x.prevs[i] = domain.Date(uint32(pt))
+		d := domain.Date(uint32(pt >> 32))
+		if n := len(x.days); n == 0 || x.days[n-1] != d {
+			x.days = append(x.days, d)
+			x.ends = append(x.ends, 0)
+		}
+		x.ends[len(x.ends)-1] = int32(i + 1)
+	}
+}
 
 // union merges spans into disjoint, non-empty intervals.
 func union(spans []span) []span {

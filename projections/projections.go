@@ -88,17 +88,14 @@ type fundNode struct {
 	lastPos domain.Position
 	txs     []*txNode // log order
 
-	// amounts[c] is the running sum of category c's movements by date
-	// (originals add, reversals subtract).
-	amounts [numCats]domain.DailySeries
-	// originals[k] counts transactions of kind k by their date; reversed[k]
-	// counts reversals of kind k by the reversal's date; reversals counts
-	// every reversal by its date.
-	originals [numKinds]countSeries
-	reversed  [numKinds]countSeries
-	reversals countSeries
-	// revs lists the reversals, for counts over periods that do not start
-	// at the beginning.
+	// sums is the running sum, by date, of the amounts and counts of every
+	// figure but the reversals (see lineSums).
+	sums sumsSeries
+	// revd counts, per kind, the reversals of originals of that kind by
+	// the reversal's date.
+	revd revdSeries
+	// revs lists the reversals sorted by their date, for counts over
+	// periods that do not start at the beginning.
 	revs    []reversalRec
 	persons *personIndex
 	loans   map[uuid.UUID]*loanState
@@ -247,7 +244,6 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		text.add(tCampaign, d.Campaign)
 		text.add(tReference, d.Reference)
 		text.add(tNote, d.Note)
-		f.amounts[aDonations].Add(date, d.Amount)
 	case *domain.ShelterGrantPaid:
 		t.typ, benef = 1, d.BeneficiaryID
 		t.setAmount(d.Amount, &text)
@@ -258,13 +254,11 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		if d.Shelter == domain.ShelterRepair {
 			t.kind = kShelterRepair
 		}
-		f.amounts[aShelter].Add(date, d.Amount)
 	case *domain.AssistanceGranted:
 		t.typ, benef, t.kind = 2, d.BeneficiaryID, kAssistance
 		t.setAmount(d.Amount, &text)
 		text.enum(t, tCategory, string(d.Category), categoryNames)
 		text.add(tNote, d.Note)
-		f.amounts[aAssistance].Add(date, d.Amount)
 	case *domain.LoanDisbursed:
 		t.typ, benef, t.kind, t.due = 3, d.BeneficiaryID, kLoan, d.DueOn
 		t.setAmount(d.Amount, &text)
@@ -275,14 +269,12 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		}
 		text.add(tProject, d.Project)
 		text.add(tNote, d.Note)
-		f.amounts[aLoans].Add(date, d.Amount)
 		f.loans[d.LoanID] = &loanState{loan: t}
 	case *domain.LoanRepaid:
 		t.typ, benef, t.kind = 4, d.BeneficiaryID, kRepayment
 		t.setAmount(d.Amount, &text)
 		text.add(tLoanID, string(d.LoanID[:]))
 		text.add(tNote, d.Note)
-		f.amounts[aRepayments].Add(date, d.Amount)
 		if l, ok := f.loans[d.LoanID]; ok {
 			l.repaid = l.repaid.Add(d.Amount)
 		}
@@ -309,7 +301,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		}
 	}
 	if t.typ != typReversal {
-		f.originals[t.kind].Add(date, 1)
+		f.sums.add(date, catOf(t.kind), t.amount(), t.kind, 1)
 	}
 	f.txs = append(f.txs, t)
 	f.lastPos = e.Position
@@ -344,10 +336,11 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 	}
 	t.kind = orig.kind
 	orig.link = t
-	f.amounts[catOf(orig.kind)].Add(date, d.Amount.Neg())
-	f.reversed[orig.kind].Add(date, 1)
-	f.reversals.Add(date, 1)
-	f.revs = append(f.revs, reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
+	f.sums.add(date, catOf(orig.kind), d.Amount.Neg(), orig.kind, 0)
+	var revd kindCounts
+	revd[orig.kind] = 1
+	f.revd.Add(date, revd)
+	f.addRev(reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
 		p.uncountPerson(f, orig.beneficiaryID(), orig.date, date)

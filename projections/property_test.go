@@ -273,6 +273,14 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 	accepted, refused := 0, 0
 
 	for step := 0; step < steps; step++ {
+		if step == steps/3 {
+			// A fund opened later, in a unit whose ancestors already
+			// count persons and whose funds already have history.
+			id := domain.NewID()
+			l.open(domain.OpenFund{FundID: id, UnitID: "cao-loc", Name: "fund opened later", Kind: domain.FundSocial,
+				OpenedOn: domain.MustDate("2020-07-01")})
+			funds = append(funds, fundInfo{id, "cao-loc"})
+		}
 		fi := funds[rng.IntN(len(funds))]
 		f := l.funds[fi.id]
 		var c domain.MoneyCommand
@@ -467,14 +475,43 @@ func checkUnit(t *testing.T, l *fakeLog, txs []*refTx, subtree []domain.UnitID, 
 	if got.Beneficiaries.Persons != want.Persons || got.Beneficiaries.Times != got.Counts.times() {
 		t.Fatalf("%s beneficiaries = %+v, want persons %d times %d", what, got.Beneficiaries, want.Persons, got.Counts.times())
 	}
-	// Persons across funds is distinct, not a sum: never more than the sum.
+	// Every fund line is its fund's figures over the period, and persons
+	// across funds is distinct, not a sum: never more than the sum.
 	sum := 0
 	for _, line := range got.Funds {
+		fid := line.FundID
+		wantLine := refCompute(txs, func(id uuid.UUID) bool { return id == fid }, from, to)
+		lineOpening := domain.VND{}
+		if !from.IsZero() {
+			lineOpening = refCompute(txs, func(id uuid.UUID) bool { return id == fid }, 0, from-1).Balance
+		}
+		lw := fmt.Sprintf("%s fund line %s", what, fid)
+		jsonEq(t, lw+" closing", line.ClosingBalance, wantLine.Balance)
+		jsonEq(t, lw+" opening", line.OpeningBalance, lineOpening)
+		jsonEq(t, lw+" totals", line.Totals, wantLine.Totals)
+		jsonEq(t, lw+" counts", line.Counts, wantLine.Counts)
+		if line.Beneficiaries.Persons != wantLine.Persons || line.Beneficiaries.Times != line.Counts.times() {
+			t.Fatalf("%s beneficiaries = %+v, want persons %d times %d", lw, line.Beneficiaries, wantLine.Persons, line.Counts.times())
+		}
 		sum += line.Beneficiaries.Persons
+	}
+	if len(got.Funds) != len(fundsIn(fundUnit, in)) {
+		t.Fatalf("%s lists %d funds, want %d", what, len(got.Funds), len(fundsIn(fundUnit, in)))
 	}
 	if got.Beneficiaries.Persons > sum {
 		t.Fatalf("%s persons %d > sum of per-fund persons %d", what, got.Beneficiaries.Persons, sum)
 	}
+}
+
+// fundsIn returns the funds whose unit is in the set in.
+func fundsIn(fundUnit map[uuid.UUID]domain.UnitID, in map[domain.UnitID]bool) []uuid.UUID {
+	var ids []uuid.UUID
+	for id, u := range fundUnit {
+		if in[u] {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // checkEveryDate sweeps the fund's movements in date order and checks, on

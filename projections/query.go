@@ -100,88 +100,48 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 	if to.IsZero() {
 		to = domain.MaxDate
 	}
+	v := f.sums.At(to)
+	revd := f.revd.At(to)
 	s := f.info
 	s.AsOf = asOf
 	s.Position = f.lastPos
-	s.Balance = f.balanceAt(to)
-	s.LoansOutstanding = f.amounts[aLoans].At(to).Sub(f.amounts[aRepayments].At(to))
+	s.Balance = v.balance()
+	s.LoansOutstanding = v.amount(aLoans).Sub(v.amount(aRepayments))
 	s.Capital = s.Balance.Add(s.LoansOutstanding)
-	s.Totals = f.totals(0, to)
-	s.Counts = f.counts(0, to)
+	s.Totals = v.totals()
+	s.Counts = v.counts(&revd, &kindCounts{})
 	s.Beneficiaries = Beneficiaries{Persons: f.persons.at(to), Times: s.Counts.times()}
 	return s
 }
 
-// balanceAt is Σ of every movement dated on or before d.
-func (f *fundNode) balanceAt(d domain.Date) domain.VND {
-	if d.IsZero() {
-		return domain.VND{}
+// line sets *line to the fund's line of a roll-up over [from, to] (from zero:
+// the beginning): two binary searches in its sums, at the end of the day
+// before from and at the end of to, and the persons of the period.
+func (f *fundNode) line(line *FundLine, from, to domain.Date) {
+	closing, revd := f.sums.At(to), f.revd.At(to)
+	var opening lineSums
+	var early kindCounts
+	persons := 0
+	if from.IsZero() {
+		persons = f.persons.at(to)
+	} else {
+		opening = f.sums.At(from - 1)
+		revd = revd.Sub(f.revd.At(from - 1))
+		early = f.earlyReversals(from, to)
+		persons = f.persons.between(from, to)
 	}
-	in := f.amounts[aDonations].At(d).Add(f.amounts[aRepayments].At(d))
-	out := f.amounts[aShelter].At(d).Add(f.amounts[aAssistance].At(d)).Add(f.amounts[aLoans].At(d))
-	return in.Sub(out)
-}
-
-func (f *fundNode) totals(from, to domain.Date) Totals {
-	return Totals{
-		Donations:        f.amounts[aDonations].Between(from, to),
-		ShelterGrants:    f.amounts[aShelter].Between(from, to),
-		AssistanceGrants: f.amounts[aAssistance].Between(from, to),
-		LoansDisbursed:   f.amounts[aLoans].Between(from, to),
-		Repayments:       f.amounts[aRepayments].Between(from, to),
+	period := closing.Sub(opening)
+	*line = FundLine{
+		FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
+		OpeningBalance: opening.balance(), ClosingBalance: closing.balance(),
+		Totals: period.totals(), Counts: period.counts(&revd, &early),
 	}
-}
-
-// counts implements API.md: transactions of each kind dated in [from, to]
-// and not reversed on or before to; reversals dated in [from, to].
-func (f *fundNode) counts(from, to domain.Date) Counts {
-	var n [numKinds]int
-	for k := range numKinds {
-		// Reversed originals dated in [from, to] with the reversal on or
-		// before to. A reversal is never dated before its original, so
-		// from the beginning this is every reversal dated ≤ to.
-		revd := int(f.reversed[k].At(to))
-		if !from.IsZero() {
-			for _, r := range f.revs {
-				if r.kind == k && r.revDate <= to && r.orig < from {
-					revd--
-				}
-			}
-		}
-		n[k] = int(f.originals[k].Between(from, to)) - revd
-	}
-	return Counts{
-		Donations:        n[kDonation],
-		ShelterGrants:    ShelterCounts{NewBuild: n[kShelterNew], Repair: n[kShelterRepair]},
-		AssistanceGrants: n[kAssistance],
-		Loans:            n[kLoan],
-		Repayments:       n[kRepayment],
-		Reversals:        int(f.reversals.Between(from, to)),
-	}
+	line.Beneficiaries = Beneficiaries{Persons: persons, Times: line.Counts.times()}
 }
 
 // times is lượt: the counted grants and loans.
 func (c Counts) times() int {
 	return c.ShelterGrants.NewBuild + c.ShelterGrants.Repair + c.AssistanceGrants + c.Loans
-}
-
-// addPersonsInPeriod adds to set the beneficiaries of the fund's grants and
-// loans dated in [from, to] and not reversed on or before to.
-func (f *fundNode) addPersonsInPeriod(set map[domain.BeneficiaryID]struct{}, from, to domain.Date) {
-	for _, t := range f.txs {
-		switch t.kind {
-		case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		default:
-			continue
-		}
-		if t.typ == typReversal || t.date < from || t.date > to {
-			continue
-		}
-		if rd, ok := t.reversedOn(); ok && rd <= to {
-			continue
-		}
-		set[t.beneficiaryID()] = struct{}{}
-	}
 }
 
 // Funds lists fund summaries at the end of asOf (as FundSummary) in the
@@ -225,8 +185,7 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 	if !ok {
 		return UnitSummary{}, false
 	}
-	s := UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: []FundLine{}}
-	var funds []*fundNode
+	funds := make([]*fundNode, 0, len(p.fundOrder))
 	var walk func(*unitNode)
 	walk = func(n *unitNode) {
 		funds = append(funds, n.funds...)
@@ -235,22 +194,11 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 		}
 	}
 	walk(u)
-	for _, f := range funds {
-		line := FundLine{
-			FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
-			OpeningBalance: f.balanceAt(from - 1), ClosingBalance: f.balanceAt(to),
-			Totals: f.totals(from, to), Counts: f.counts(from, to),
-		}
-		if from.IsZero() {
-			line.OpeningBalance = domain.VND{}
-			line.Beneficiaries.Persons = f.persons.at(to)
-		} else {
-			set := map[domain.BeneficiaryID]struct{}{}
-			f.addPersonsInPeriod(set, from, to)
-			line.Beneficiaries.Persons = len(set)
-		}
-		line.Beneficiaries.Times = line.Counts.times()
-		s.Funds = append(s.Funds, line)
+	s := UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: make([]FundLine, 0, len(funds))}
+	s.Funds = s.Funds[:len(funds)]
+	for i, f := range funds {
+		line := &s.Funds[i]
+		f.line(line, from, to)
 		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
 		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
 		s.Totals = s.Totals.add(line.Totals)
@@ -260,11 +208,7 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 	if from.IsZero() {
 		s.Beneficiaries.Persons = u.persons.at(to)
 	} else {
-		set := map[domain.BeneficiaryID]struct{}{}
-		for _, f := range funds {
-			f.addPersonsInPeriod(set, from, to)
-		}
-		s.Beneficiaries.Persons = len(set)
+		s.Beneficiaries.Persons = u.persons.between(from, to)
 	}
 	return s, true
 }

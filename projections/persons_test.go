@@ -1,0 +1,137 @@
+package projections
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// personOp is a grant (rev zero) or the reversal, dated rev, of the
+// person's grant dated date.
+type personOp struct {
+	b         domain.BeneficiaryID
+	date, rev domain.Date
+}
+
+// refPersons counts, the slow way, the distinct persons of the grants
+// dated in [from, to] and not reversed on or before to.
+func refPersons(grants []personOp, from, to domain.Date) int {
+	set := map[domain.BeneficiaryID]bool{}
+	for _, g := range grants {
+		if g.date >= from && g.date <= to && (g.rev == 0 || g.rev > to) {
+			set[g.b] = true
+		}
+	}
+	return len(set)
+}
+
+// applyPersonOps applies ops to a new index and returns it with the grants
+// as the reference sees them (each with its reversal's date).
+func applyPersonOps(t *testing.T, ops []personOp) (*personIndex, []personOp) {
+	t.Helper()
+	x := newPersonIndex()
+	var grants []personOp
+	for _, op := range ops {
+		if op.rev == 0 {
+			x.grant(op.b, op.date)
+			grants = append(grants, op)
+			continue
+		}
+		found := false
+		for i := range grants {
+			if g := &grants[i]; g.b == op.b && g.date == op.date && g.rev == 0 {
+				g.rev, found = op.rev, true
+				break
+			}
+		}
+		if !found {
+			t.Fatalf("reversal %+v of no grant", op)
+		}
+		x.reverse(op.b, op.date, op.rev)
+	}
+	return x, grants
+}
+
+// checkEveryPeriod compares x.between with the reference on every period
+// inside [first, last], and does the same for the index rebuilt from its
+// spans as a checkpoint load does.
+func checkEveryPeriod(t *testing.T, what string, x *personIndex, grants []personOp, first, last domain.Date) {
+	t.Helper()
+	rebuilt := &personIndex{people: maps.Clone(x.people)}
+	rebuilt.rebuildPeriods()
+	for from := first; from <= last; from++ {
+		for to := from; to <= last; to++ {
+			want := refPersons(grants, from, to)
+			if got := x.between(from, to); got != want {
+				t.Fatalf("%s: between(%d, %d) = %d, want %d", what, from, to, got, want)
+			}
+			// Both ways of counting the period's grants.
+			if got := x.betweenBy(from, to, 0); got != want {
+				t.Fatalf("%s: betweenBy(%d, %d, 0) = %d, want %d", what, from, to, got, want)
+			}
+			if got := x.betweenBy(from, to, 1<<20); got != want {
+				t.Fatalf("%s: betweenBy(%d, %d, 1<<20) = %d, want %d", what, from, to, got, want)
+			}
+			if got := rebuilt.between(from, to); got != want {
+				t.Fatalf("%s, rebuilt: between(%d, %d) = %d, want %d", what, from, to, got, want)
+			}
+		}
+	}
+}
+
+func TestPersonIndexBetween(t *testing.T) {
+	// Dates are small numbers here: the index only compares them.
+	const a, b = domain.BeneficiaryID("A"), domain.BeneficiaryID("B")
+	for _, tc := range []struct {
+		name string
+		ops  []personOp
+	}{
+		{"one person helped twice", []personOp{{a, 3, 0}, {a, 6, 0}}},
+		{"back-dated before the first", []personOp{{a, 6, 0}, {a, 8, 0}, {a, 2, 0}}},
+		{"back-dated between two", []personOp{{a, 2, 0}, {a, 8, 0}, {a, 5, 0}}},
+		{"back-dated on the same date", []personOp{{a, 4, 0}, {a, 7, 0}, {a, 4, 0}, {a, 7, 0}}},
+		{"two persons interleaved", []personOp{{a, 2, 0}, {b, 3, 0}, {a, 7, 0}, {b, 1, 0}, {b, 9, 0}}},
+		{"first grant reversed", []personOp{{a, 2, 0}, {a, 5, 0}, {a, 8, 0}, {a, 2, 4}}},
+		{"middle grant reversed", []personOp{{a, 2, 0}, {a, 5, 0}, {a, 8, 0}, {a, 5, 9}}},
+		{"last grant reversed on its date", []personOp{{a, 2, 0}, {a, 5, 0}, {a, 8, 0}, {a, 8, 8}}},
+		{"only grant reversed", []personOp{{a, 4, 0}, {b, 4, 0}, {a, 4, 6}}},
+		{"every grant reversed", []personOp{{a, 3, 0}, {a, 6, 0}, {a, 6, 7}, {a, 3, 9}}},
+		{"same-date grants, one reversed", []personOp{{a, 5, 0}, {a, 5, 0}, {a, 5, 6}}},
+		{"grant back-dated before a reversed one", []personOp{{a, 6, 0}, {a, 6, 7}, {a, 3, 0}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x, grants := applyPersonOps(t, tc.ops)
+			checkEveryPeriod(t, tc.name, x, grants, 1, 12)
+		})
+	}
+}
+
+// TestPersonIndexBetweenRandom checks between on every period after each of
+// many random grants (often back-dated) and reversals of random grants.
+func TestPersonIndexBetweenRandom(t *testing.T) {
+	const days, people, steps = 20, 4, 60
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		var ops []personOp
+		var open []personOp // grants not reversed yet
+		for step := range steps {
+			if len(open) > 0 && rng.IntN(5) == 0 {
+				i := rng.IntN(len(open))
+				g := open[i]
+				open = append(open[:i], open[i+1:]...)
+				ops = append(ops, personOp{g.b, g.date, g.date + domain.Date(rng.IntN(days-int(g.date)+1))})
+			} else {
+				g := personOp{domain.BeneficiaryID(fmt.Sprint("P", rng.IntN(people))), domain.Date(1 + rng.IntN(days)), 0}
+				ops = append(ops, g)
+				open = append(open, g)
+			}
+			if step%10 == 9 {
+				x, grants := applyPersonOps(t, ops)
+				checkEveryPeriod(t, fmt.Sprintf("seed %d step %d", seed, step), x, grants, 1, days)
+			}
+		}
+	}
+}

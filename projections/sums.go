@@ -1,0 +1,437 @@
+package projections
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// lineSums is everything a fund's figures need but the reversal counts,
+// summed over its transactions: a fund keeps one running sum of it by
+// business date (fundNode.sums), so that a fund summary is one binary
+// search and a fund's line of a roll-up over [from, to] two and a
+// subtraction. A fund has an entry for nearly every date, so it is kept
+// small: amounts as int64 (big holds them all, exactly, in the one case
+// where a sum leaves int64), and the reversal counts, which change on few
+// dates, in a series of their own (fundNode.revd).
+type lineSums struct {
+	// amt[c] sums category c's movements (originals add, reversals
+	// subtract), unless big is set.
+	amt [numCats]int64
+	big *[numCats]domain.VND
+	// orig[k] counts transactions of kind k by their date.
+	orig [numKinds]count
+}
+
+// amount returns the sum of category c.
+func (s *lineSums) amount(c amountCat) domain.VND {
+	if s.big != nil {
+		return s.big[c]
+	}
+	return domain.VNDFromInt64(s.amt[c])
+}
+
+// setAmounts sets the amounts to w, as int64 when they all fit.
+func (s *lineSums) setAmounts(w *[numCats]domain.VND) {
+	for c := range w {
+		n, ok := w[c].Int64()
+		if !ok {
+			big := *w
+			s.amt, s.big = [numCats]int64{}, &big
+			return
+		}
+		s.amt[c] = n
+	}
+	s.big = nil
+}
+
+// setAmount sets the sum of category c to v.
+func (s *lineSums) setAmount(c amountCat, v domain.VND) {
+	var w [numCats]domain.VND
+	for k := range w {
+		w[k] = s.amount(amountCat(k))
+	}
+	w[c] = v
+	s.setAmounts(&w)
+}
+
+// combine returns s + sign·o, sign ±1.
+func (s lineSums) combine(o lineSums, sign int64) lineSums {
+	r := lineSums{orig: s.orig}
+	for k := range r.orig {
+		r.orig[k] += count(sign) * o.orig[k]
+	}
+	if s.big == nil && o.big == nil {
+		fits := true
+		for c := range r.amt {
+			// Signed overflow: both operands share a sign the sum lacks.
+			a, b := s.amt[c], sign*o.amt[c]
+			x := a + b
+			if (a >= 0) == (b >= 0) && (x >= 0) != (a >= 0) || o.amt[c] == math.MinInt64 {
+				fits = false
+				break
+			}
+			r.amt[c] = x
+		}
+		if fits {
+			return r
+		}
+	}
+	var w [numCats]domain.VND
+	for c := range w {
+		if sign > 0 {
+			w[c] = s.amount(amountCat(c)).Add(o.amount(amountCat(c)))
+		} else {
+			w[c] = s.amount(amountCat(c)).Sub(o.amount(amountCat(c)))
+		}
+	}
+	r.setAmounts(&w)
+	return r
+}
+
+// Add returns s + o.
+func (s lineSums) Add(o lineSums) lineSums { return s.combine(o, 1) }
+
+// Sub returns s − o.
+func (s lineSums) Sub(o lineSums) lineSums { return s.combine(o, -1) }
+
+// addOne adds v to the sum of category c and n to the count of kind k.
+func (s *lineSums) addOne(c amountCat, v domain.VND, k countKind, n count) {
+	s.orig[k] += n
+	if x, ok := v.Int64(); ok && s.big == nil {
+		a := s.amt[c]
+		// Signed overflow: both operands share a sign the sum lacks.
+		if r := a + x; (a >= 0) != (x >= 0) || (r >= 0) == (a >= 0) {
+			s.amt[c] = r
+			return
+		}
+	}
+	s.setAmount(c, s.amount(c).Add(v))
+}
+
+// sumsSeries is a fund's running lineSums by business date, like a
+// domain.Series but with an add of one amount and one count: a back-dated
+// transaction updates the sums of every later date, and adding whole
+// vectors there made replays of back-dated logs a third slower.
+type sumsSeries struct {
+	dates []domain.Date
+	cum   []lineSums // cum[i] = Σ of the transactions dated ≤ dates[i]
+}
+
+// add records, on date d, v in category c and n transactions of kind k.
+func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, n count) {
+	last := len(s.dates) - 1
+	i := last
+	switch {
+	case last >= 0 && s.dates[last] == d:
+	case last < 0 || d > s.dates[last]:
+		var prev lineSums
+		if last >= 0 {
+			prev = s.cum[last]
+		}
+		s.dates = append(s.dates, d)
+		s.cum = append(s.cum, prev)
+		i = last + 1
+	default:
+		var found bool
+		i, found = slices.BinarySearch(s.dates, d)
+		if !found {
+			var prev lineSums
+			if i > 0 {
+				prev = s.cum[i-1]
+			}
+			s.dates = slices.Insert(s.dates, i, d)
+			s.cum = slices.Insert(s.cum, i, prev)
+		}
+	}
+	for j := i; j < len(s.cum); j++ {
+		s.cum[j].addOne(c, v, k, n)
+	}
+}
+
+// appendEntry appends the sums v at date d, after every date s has.
+func (s *sumsSeries) appendEntry(d domain.Date, v lineSums) {
+	s.dates = append(s.dates, d)
+	s.cum = append(s.cum, v)
+}
+
+// At returns the sums at the end of date d.
+func (s *sumsSeries) At(d domain.Date) lineSums {
+	lo, hi := 0, len(s.dates)
+	if hi > 0 && s.dates[hi-1] <= d {
+		return s.cum[hi-1]
+	}
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.dates[m] > d {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	if lo == 0 {
+		return lineSums{}
+	}
+	return s.cum[lo-1]
+}
+
+// Len returns the number of distinct dates.
+func (s *sumsSeries) Len() int { return len(s.dates) }
+
+// Entry returns the i-th distinct date and the sums at its end.
+func (s *sumsSeries) Entry(i int) (domain.Date, lineSums) { return s.dates[i], s.cum[i] }
+
+// Grow makes room for n more dates.
+func (s *sumsSeries) Grow(n int) {
+	s.dates = slices.Grow(s.dates, n)
+	s.cum = slices.Grow(s.cum, n)
+}
+
+// kindCounts is a count per kind of transaction.
+type kindCounts [numKinds]count
+
+// Add returns c + o.
+func (c kindCounts) Add(o kindCounts) kindCounts {
+	for k := range c {
+		c[k] += o[k]
+	}
+	return c
+}
+
+// Sub returns c − o.
+func (c kindCounts) Sub(o kindCounts) kindCounts {
+	for k := range c {
+		c[k] -= o[k]
+	}
+	return c
+}
+
+// Cmp orders counts kind by kind. Nothing depends on the order: a
+// domain.Series needs one.
+func (c kindCounts) Cmp(o kindCounts) int {
+	for k := range c {
+		if r := cmp.Compare(c[k], o[k]); r != 0 {
+			return r
+		}
+	}
+	return 0
+}
+
+// balance is Σ of the movements summed: money in less money out.
+func (s *lineSums) balance() domain.VND {
+	in := s.amount(aDonations).Add(s.amount(aRepayments))
+	out := s.amount(aShelter).Add(s.amount(aAssistance)).Add(s.amount(aLoans))
+	return in.Sub(out)
+}
+
+func (s *lineSums) totals() Totals {
+	return Totals{
+		Donations:        s.amount(aDonations),
+		ShelterGrants:    s.amount(aShelter),
+		AssistanceGrants: s.amount(aAssistance),
+		LoansDisbursed:   s.amount(aLoans),
+		Repayments:       s.amount(aRepayments),
+	}
+}
+
+// counts returns the counts of s, the sums of a period, given revd[k]: the
+// reversals of kind k dated in the period, and early[k]: those of them
+// whose original is dated before the period. API.md counts the
+// transactions dated in the period and not reversed on or before its end:
+// those reversed so are the reversals dated in the period less the early
+// ones (a reversal is never dated before its original, so every reversal
+// dated before the period has its original before it too).
+func (s *lineSums) counts(revd, early *kindCounts) Counts {
+	var n [numKinds]int
+	reversals := 0
+	for k := range numKinds {
+		n[k] = int(s.orig[k] - revd[k] + early[k])
+		reversals += int(revd[k])
+	}
+	return Counts{
+		Donations:        n[kDonation],
+		ShelterGrants:    ShelterCounts{NewBuild: n[kShelterNew], Repair: n[kShelterRepair]},
+		AssistanceGrants: n[kAssistance],
+		Loans:            n[kLoan],
+		Repayments:       n[kRepayment],
+		Reversals:        reversals,
+	}
+}
+
+// addRev inserts r into f.revs, which is sorted by the reversal's date.
+func (f *fundNode) addRev(r reversalRec) {
+	i, _ := slices.BinarySearchFunc(f.revs, r.revDate+1, func(x reversalRec, d domain.Date) int { return cmp.Compare(x.revDate, d) })
+	f.revs = slices.Insert(f.revs, i, r)
+}
+
+// earlyReversals counts, per kind, the reversals dated in [from, to] whose
+// original is dated before from; from is not zero. Reversals are rare: it
+// looks at those dated in the period only.
+func (f *fundNode) earlyReversals(from, to domain.Date) kindCounts {
+	var early kindCounts
+	i, _ := slices.BinarySearchFunc(f.revs, from, func(x reversalRec, d domain.Date) int { return cmp.Compare(x.revDate, d) })
+	for ; i < len(f.revs) && f.revs[i].revDate <= to; i++ {
+		if r := &f.revs[i]; r.orig < from {
+			early[r.kind]++
+		}
+	}
+	return early
+}
+
+// revdSeries is a fund's running count of reversals per kind of their
+// originals, by the reversals' dates.
+type revdSeries = domain.Series[kindCounts]
+
+// sumsEntry is one date of a sumsSeries, revdEntry of a revdSeries.
+type (
+	sumsEntry struct {
+		d domain.Date
+		v lineSums
+	}
+	revdEntry struct {
+		d domain.Date
+		v kindCounts
+	}
+)
+
+// copySums returns the entries of s.
+func copySums(s *sumsSeries) []sumsEntry {
+	out := make([]sumsEntry, s.Len())
+	for i := range out {
+		out[i].d, out[i].v = s.Entry(i)
+	}
+	return out
+}
+
+// copyRevd returns the entries of s.
+func copyRevd(s *revdSeries) []revdEntry {
+	out := make([]revdEntry, s.Len())
+	for i := range out {
+		out[i].d, out[i].v = s.Entry(i)
+	}
+	return out
+}
+
+// splitSums returns each component of the sums and reversal counts as its
+// own series' entries (the dates on which it changes), as checkpoints store
+// them: amounts, originals and reversed per kind, and every reversal.
+func splitSums(sums []sumsEntry, revd []revdEntry) (amounts [numCats][]vndEntry, originals, reversed [numKinds][]countEntry, reversals []countEntry) {
+	var prev lineSums
+	for i := range sums {
+		d, v := sums[i].d, &sums[i].v
+		for c := range v.amt {
+			if a := v.amount(amountCat(c)); !a.Equal(prev.amount(amountCat(c))) {
+				amounts[c] = append(amounts[c], vndEntry{d, a})
+			}
+		}
+		for k := range v.orig {
+			if v.orig[k] != prev.orig[k] {
+				originals[k] = append(originals[k], countEntry{d, v.orig[k]})
+			}
+		}
+		prev = *v
+	}
+	var prevRevd kindCounts
+	var prevRevs count
+	for _, e := range revd {
+		revs := count(0)
+		for k := range e.v {
+			if e.v[k] != prevRevd[k] {
+				reversed[k] = append(reversed[k], countEntry{e.d, e.v[k]})
+			}
+			revs += e.v[k]
+		}
+		if revs != prevRevs {
+			reversals = append(reversals, countEntry{e.d, revs})
+		}
+		prevRevd, prevRevs = e.v, revs
+	}
+	return amounts, originals, reversed, reversals
+}
+
+// mergeSeries walks n series side by side in date order: at each date
+// that one of them has, it calls set(j, i) for the entry i of every series
+// j dated then, and then emit(date). date(j, i) is the date of series j's
+// entry i, lens[j] its number of entries.
+func mergeSeries(lens []int, date func(j, i int) domain.Date, set func(j, i int), emit func(domain.Date)) {
+	next := make([]int, len(lens))
+	for {
+		d, any := domain.Date(0), false
+		for j, i := range next {
+			if i < lens[j] {
+				if ed := date(j, i); !any || ed < d {
+					d, any = ed, true
+				}
+			}
+		}
+		if !any {
+			return
+		}
+		for j, i := range next {
+			if i < lens[j] && date(j, i) == d {
+				set(j, i)
+				next[j]++
+			}
+		}
+		emit(d)
+	}
+}
+
+// mergeSums builds the running sums from the amounts' and originals'
+// series, as splitSums returned them and a checkpoint stores them.
+func mergeSums(amounts *[numCats]domain.DailySeries, originals *[numKinds]countSeries) sumsSeries {
+	var lens [int(numCats) + int(numKinds)]int
+	most := 0
+	for c := range amounts {
+		lens[c] = amounts[c].Len()
+		most = max(most, lens[c])
+	}
+	for k := range originals {
+		lens[int(numCats)+k] = originals[k].Len()
+	}
+	var out sumsSeries
+	out.Grow(most)
+	var w [numCats]domain.VND
+	var v lineSums
+	mergeSeries(lens[:], func(j, i int) domain.Date {
+		if j < int(numCats) {
+			d, _ := amounts[j].Entry(i)
+			return d
+		}
+		d, _ := originals[j-int(numCats)].Entry(i)
+		return d
+	}, func(j, i int) {
+		if j < int(numCats) {
+			_, w[j] = amounts[j].Entry(i)
+		} else {
+			_, v.orig[j-int(numCats)] = originals[j-int(numCats)].Entry(i)
+		}
+	}, func(d domain.Date) {
+		v.setAmounts(&w)
+		out.appendEntry(d, v)
+	})
+	return out
+}
+
+// mergeRevd builds the running reversal counts from the series of each
+// kind, as splitSums returned them and a checkpoint stores them.
+func mergeRevd(reversed *[numKinds]countSeries) revdSeries {
+	var lens [numKinds]int
+	for k := range reversed {
+		lens[k] = reversed[k].Len()
+	}
+	var out revdSeries
+	var v, prev kindCounts
+	mergeSeries(lens[:], func(j, i int) domain.Date {
+		d, _ := reversed[j].Entry(i)
+		return d
+	}, func(j, i int) {
+		_, v[j] = reversed[j].Entry(i)
+	}, func(d domain.Date) {
+		out.Add(d, v.Sub(prev))
+		prev = v
+	})
+	return out
+}
