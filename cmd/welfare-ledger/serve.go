@@ -175,6 +175,12 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight requests")
 	case err := <-projDone:
+		if ctx.Err() != nil {
+			// The stop signal cancelled runCtx too, and the runner saw it
+			// first: this is the shutdown, not a failure.
+			log.Info("shutting down: finishing in-flight requests")
+			break
+		}
 		// Reads would be wrong without projections: stop serving.
 		runErr = fmt.Errorf("projections stopped: %w", err)
 		log.Error("projections stopped", "err", err)
