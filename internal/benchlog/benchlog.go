@@ -46,8 +46,14 @@ func Generate(n int) ([]domain.StoredEvent, error) {
 			g.add(domain.FundStream(id), id, opened, &domain.FundOpened{FundID: id, UnitID: unit, Name: "Quỹ " + string(unit), Kind: kind, OpenedOn: opened})
 		}
 	}
-	var loans []*domain.LoanDisbursed
-	var grants []*domain.AssistanceGranted
+	// The open loans and the grants not yet reversed, each with its date:
+	// a repayment or a reversal is never dated before what it follows.
+	type dated[T any] struct {
+		tx   T
+		date domain.Date
+	}
+	var loans []dated[*domain.LoanDisbursed]
+	var grants []dated[*domain.AssistanceGranted]
 	for i := 0; len(g.out) < n && g.err == nil; i++ {
 		f := funds[i%len(funds)]
 		date := domain.MustDate(fmt.Sprintf("%d-%02d-%02d", 2022+i%yearsOfRecord, 1+i%12, 1+i%28))
@@ -59,21 +65,21 @@ func Generate(n int) ([]domain.StoredEvent, error) {
 			g.add(domain.FundStream(f), id, date, &domain.DonationReceived{TransactionID: id, FundID: f, Amount: amount.Add(amount), Donor: domain.Donor{Kind: domain.DonorMember, Name: "Nguyễn Văn An"}, Campaign: "Tết 2024"})
 		case 4, 5:
 			gr := &domain.AssistanceGranted{TransactionID: id, FundID: f, BeneficiaryID: benef, Amount: amount, Category: domain.AssistSeriousIllness, Note: "Ốm đau dài ngày"}
-			grants = append(grants, gr)
+			grants = append(grants, dated[*domain.AssistanceGranted]{gr, date})
 			g.add(domain.FundStream(f), id, date, gr)
 		case 6:
 			g.add(domain.FundStream(f), id, date, &domain.ShelterGrantPaid{TransactionID: id, FundID: f, BeneficiaryID: benef, Amount: amount, Shelter: domain.ShelterRepair, DecisionNo: "123/QĐ-LĐLĐ"})
 		case 7:
 			f = funds[(i/10%Units)*FundsPerUnit+FundsPerUnit-1]
 			l := &domain.LoanDisbursed{LoanID: id, FundID: f, BeneficiaryID: benef, Amount: amount, DueOn: date + 10000, Project: "Chăn nuôi"}
-			loans = append(loans, l)
+			loans = append(loans, dated[*domain.LoanDisbursed]{l, date})
 			g.add(domain.FundStream(f), id, date, l)
 		case 8:
 			if len(loans) == 0 {
 				continue
 			}
 			l := loans[len(loans)-1]
-			g.add(domain.FundStream(l.FundID), id, date, &domain.LoanRepaid{TransactionID: id, FundID: l.FundID, LoanID: l.LoanID, BeneficiaryID: l.BeneficiaryID, Amount: l.Amount})
+			g.add(domain.FundStream(l.tx.FundID), id, max(date, l.date), &domain.LoanRepaid{TransactionID: id, FundID: l.tx.FundID, LoanID: l.tx.LoanID, BeneficiaryID: l.tx.BeneficiaryID, Amount: l.tx.Amount})
 			loans = loans[:len(loans)-1]
 		case 9:
 			if i%50 != 9 || len(grants) == 0 {
@@ -82,8 +88,8 @@ func Generate(n int) ([]domain.StoredEvent, error) {
 			}
 			gr := grants[len(grants)-1]
 			grants = grants[:len(grants)-1]
-			g.add(domain.FundStream(gr.FundID), id, date, &domain.TransactionReversed{TransactionID: id, FundID: gr.FundID, Reverses: gr.TransactionID,
-				Reason: "Chi trùng", OriginalType: domain.TypeAssistanceGranted, Amount: gr.Amount, OriginalOccurredOn: date, BeneficiaryID: gr.BeneficiaryID})
+			g.add(domain.FundStream(gr.tx.FundID), id, max(date, gr.date), &domain.TransactionReversed{TransactionID: id, FundID: gr.tx.FundID, Reverses: gr.tx.TransactionID,
+				Reason: "Chi trùng", OriginalType: domain.TypeAssistanceGranted, Amount: gr.tx.Amount, OriginalOccurredOn: gr.date, BeneficiaryID: gr.tx.BeneficiaryID})
 		}
 	}
 	return g.out, g.err
