@@ -98,14 +98,8 @@ func (s *jsonScanner) value(path string, depth int) error {
 // object reads an object at depth, refusing repeated keys; members, when
 // not nil, receives its members (the top object's).
 func (s *jsonScanner) object(path string, depth int, members map[string]json.RawMessage) error {
-	if depth > maxJSONDepth {
-		return apiErr(codeInvalidJSON, "the body nests deeper than %d levels", maxJSONDepth)
-	}
-	s.i++ // '{'
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		return nil
+	if empty, err := s.open('}', depth); empty || err != nil {
+		return err
 	}
 	// Requests have a handful of keys per object: a slice beats a map.
 	var keys []string
@@ -145,14 +139,8 @@ func (s *jsonScanner) object(path string, depth int, members map[string]json.Raw
 
 // array reads an array at depth.
 func (s *jsonScanner) array(path string, depth int) error {
-	if depth > maxJSONDepth {
-		return apiErr(codeInvalidJSON, "the body nests deeper than %d levels", maxJSONDepth)
-	}
-	s.i++ // '['
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
-		s.i++
-		return nil
+	if empty, err := s.open(']', depth); empty || err != nil {
+		return err
 	}
 	for n := 0; ; n++ {
 		s.space()
@@ -163,6 +151,21 @@ func (s *jsonScanner) array(path string, depth int) error {
 			return err
 		}
 	}
+}
+
+// open reads the opening byte of an object or array at depth, refusing
+// one nested too deep, and reports whether closing follows at once.
+func (s *jsonScanner) open(closing byte, depth int) (empty bool, err error) {
+	if depth > maxJSONDepth {
+		return false, apiErr(codeInvalidJSON, "the body nests deeper than %d levels", maxJSONDepth)
+	}
+	s.i++ // '{' or '['
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == closing {
+		s.i++
+		return true, nil
+	}
+	return false, nil
 }
 
 // next reads what follows a member or an element: ',' (another comes) or

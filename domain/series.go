@@ -57,26 +57,33 @@ func (s *Series[T]) Add(d Date, delta T) {
 
 // At returns the running sum at the end of date d.
 func (s *Series[T]) At(d Date) T {
-	// The first index whose date is after d, searched by hand: sort.Search
-	// calls its closure at every step, and roll-ups call At once or twice
-	// per fund.
-	lo, hi := 0, len(s.dates)
-	if hi > 0 && s.dates[hi-1] <= d {
-		return s.cum[hi-1] // the common case: d on or after the last date
+	n := DatesUpTo(s.dates, d)
+	if n == 0 {
+		var zero T
+		return zero
+	}
+	return s.cum[n-1]
+}
+
+// DatesUpTo returns how many of dates (ascending) are on or before d: the
+// index of the first date after d. It searches by hand, where sort.Search
+// would call a closure at every step, because roll-ups search once or
+// twice per fund; and it answers a d on or after the last date, the common
+// case, without searching.
+func DatesUpTo(dates []Date, d Date) int {
+	lo, hi := 0, len(dates)
+	if hi > 0 && dates[hi-1] <= d {
+		return hi
 	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if s.dates[m] > d {
+		if dates[m] > d {
 			hi = m
 		} else {
 			lo = m + 1
 		}
 	}
-	if lo == 0 {
-		var zero T
-		return zero
-	}
-	return s.cum[lo-1]
+	return lo
 }
 
 // Between returns the sum of the deltas dated in [from, to]; a zero from

@@ -159,22 +159,11 @@ func (s *sumsSeries) appendEntry(d domain.Date, v lineSums) {
 
 // At returns the sums at the end of date d.
 func (s *sumsSeries) At(d domain.Date) lineSums {
-	lo, hi := 0, len(s.dates)
-	if hi > 0 && s.dates[hi-1] <= d {
-		return s.cum[hi-1]
-	}
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if s.dates[m] > d {
-			hi = m
-		} else {
-			lo = m + 1
-		}
-	}
-	if lo == 0 {
+	n := domain.DatesUpTo(s.dates, d)
+	if n == 0 {
 		return lineSums{}
 	}
-	return s.cum[lo-1]
+	return s.cum[n-1]
 }
 
 // Len returns the number of distinct dates.
