@@ -238,15 +238,30 @@ func BenchmarkHistoryFundSummaryAsOf(b *testing.B) {
 // fund). DESIGN.md: < 100 µs at 10 M events.
 func BenchmarkHistoryUnitSummary(b *testing.B) {
 	h := sharedHistory(b)
+	// The periods asked: a random one of 1–366 days; from the beginning to
+	// a random date; and the two an official asks most, with the history's
+	// last day standing for today — everything to date (the default of GET
+	// /v1/units/{id}/summary) and the current year so far.
+	type span int
+	const (
+		period span = iota
+		toDate
+		now
+		thisYear
+	)
 	for _, tc := range []struct {
-		name   string
-		units  []domain.UnitID
-		toDate bool
+		name  string
+		units []domain.UnitID
+		span  span
 	}{
-		{"province/period", h.sum.Provinces, false},
-		{"province/to-date", h.sum.Provinces, true},
-		{"root/period", []domain.UnitID{h.sum.Root}, false},
-		{"root/to-date", []domain.UnitID{h.sum.Root}, true},
+		{"province/period", h.sum.Provinces, period},
+		{"province/to-date", h.sum.Provinces, toDate},
+		{"province/now", h.sum.Provinces, now},
+		{"province/this-year", h.sum.Provinces, thisYear},
+		{"root/period", []domain.UnitID{h.sum.Root}, period},
+		{"root/to-date", []domain.UnitID{h.sum.Root}, toDate},
+		{"root/now", []domain.UnitID{h.sum.Root}, now},
+		{"root/this-year", []domain.UnitID{h.sum.Root}, thisYear},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(3, 4))
@@ -257,10 +272,15 @@ func BenchmarkHistoryUnitSummary(b *testing.B) {
 			qs := make([]query, queryMix)
 			for i := range qs {
 				q := query{unit: tc.units[rng.IntN(len(tc.units))]}
-				if tc.toDate {
-					q.to = randomDate(rng, h.sum.Spec.From, h.sum.Last)
-				} else {
+				switch tc.span {
+				case period:
 					q.from, q.to = randomPeriod(rng, h.sum.Spec.From, h.sum.Last)
+				case toDate:
+					q.to = randomDate(rng, h.sum.Spec.From, h.sum.Last)
+				case now:
+					q.to = h.sum.Last
+				case thisYear:
+					q.from, q.to = domain.Date(h.sum.Last.Year()*10000+101), h.sum.Last
 				}
 				qs[i] = q
 			}
