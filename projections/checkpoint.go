@@ -81,14 +81,32 @@ type fundSnap struct {
 	txs       []*txNode
 }
 
-type vndEntry struct {
+// entry is one date of a running series: its value at the end of that
+// date. Snapshots copy series into entries under the lock; checkpoints and
+// the audit comparison read them.
+type entry[V any] struct {
 	d domain.Date
-	v domain.VND
+	v V
 }
 
-type countEntry struct {
-	d domain.Date
-	v count
+type (
+	vndEntry   = entry[domain.VND]
+	countEntry = entry[count]
+)
+
+// datedSeries is a running series by date: a domain.Series, a sumsSeries.
+type datedSeries[V any] interface {
+	Len() int
+	Entry(i int) (domain.Date, V)
+}
+
+// entriesOf copies the entries of s.
+func entriesOf[V any](s datedSeries[V]) []entry[V] {
+	out := make([]entry[V], s.Len())
+	for i := range out {
+		out[i].d, out[i].v = s.Entry(i)
+	}
+	return out
 }
 
 // personsSnap is a person index's count series, copied. Its map of each
@@ -100,16 +118,8 @@ type personsSnap struct {
 	count []countEntry
 }
 
-func countEntries(s *countSeries) []countEntry {
-	out := make([]countEntry, s.Len())
-	for i := range out {
-		out[i].d, out[i].v = s.Entry(i)
-	}
-	return out
-}
-
 func snapPersons(x *personIndex) personsSnap {
-	return personsSnap{count: countEntries(&x.count)}
+	return personsSnap{count: entriesOf[count](&x.count)}
 }
 
 // WriteCheckpoint writes every projection, as of its current position, to
@@ -190,7 +200,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, f := range p.fundOrder {
 		fs := &s.funds[i]
 		fs.info, fs.unit, fs.lastPos = f.info, unitIdx[f.unit], f.lastPos
-		fs.sums, fs.revd = copySums(&f.sums), copyRevd(&f.revd)
+		fs.sums, fs.revd = entriesOf[lineSums](&f.sums), entriesOf[kindCounts](&f.revd)
 		fs.persons = snapPersons(f.persons)
 		fs.txs = f.txs[:len(f.txs):len(f.txs)]
 		s.n += len(f.txs)

@@ -79,7 +79,7 @@ func (c *comparer) units(live, log []unitSnap) {
 	pair(c, live, log, func(u *unitSnap) domain.UnitID { return u.view.ID }, domain.UnitStream, "unit", func(stream string, l, g *unitSnap) {
 		name := "unit " + string(l.view.ID)
 		c.fields(stream, name, l.view, g.view)
-		compareSeries(c, stream, name+" (with the units under it): beneficiaries.persons", countPoints(l.persons.count), countPoints(g.persons.count))
+		compareSeries(c, stream, name+" (with the units under it): beneficiaries.persons", l.persons.count, g.persons.count)
 	})
 }
 
@@ -98,14 +98,14 @@ func (c *comparer) funds(live, log []fundSnap) {
 			c.differ(stream, name+": position of its last event", l.lastPos, g.lastPos)
 		}
 		for k := range l.amounts {
-			compareSeries(c, stream, name+": "+amountFigures[k], vndPoints(l.amounts[k]), vndPoints(g.amounts[k]))
+			compareSeries(c, stream, name+": "+amountFigures[k], l.amounts[k], g.amounts[k])
 		}
 		for k := range l.originals {
-			compareSeries(c, stream, name+": counts."+countFigures[k]+" before reversals", countPoints(l.originals[k]), countPoints(g.originals[k]))
-			compareSeries(c, stream, name+": reversals of counts."+countFigures[k], countPoints(l.reversed[k]), countPoints(g.reversed[k]))
+			compareSeries(c, stream, name+": counts."+countFigures[k]+" before reversals", l.originals[k], g.originals[k])
+			compareSeries(c, stream, name+": reversals of counts."+countFigures[k], l.reversed[k], g.reversed[k])
 		}
-		compareSeries(c, stream, name+": counts.reversals", countPoints(l.reversals), countPoints(g.reversals))
-		compareSeries(c, stream, name+": beneficiaries.persons", countPoints(l.persons.count), countPoints(g.persons.count))
+		compareSeries(c, stream, name+": counts.reversals", l.reversals, g.reversals)
+		compareSeries(c, stream, name+": beneficiaries.persons", l.persons.count, g.persons.count)
 		c.txs(stream, name, l.txs, g.txs)
 	})
 }
@@ -194,38 +194,16 @@ func shown(v reflect.Value) string {
 	return fmt.Sprint(v.Interface())
 }
 
-// point is one entry of a series: its running value at the end of a date.
-type point[T any] struct {
-	d domain.Date
-	v T
-}
-
-func vndPoints(es []vndEntry) []point[domain.VND] {
-	out := make([]point[domain.VND], len(es))
-	for i, e := range es {
-		out[i] = point[domain.VND]{e.d, e.v}
-	}
-	return out
-}
-
-func countPoints(es []countEntry) []point[count] {
-	out := make([]point[count], len(es))
-	for i, e := range es {
-		out[i] = point[count]{e.d, e.v}
-	}
-	return out
-}
-
 // compareSeries reports the first date at whose end a figure differs.
 // Both series hold running values by date; a date only one of them holds
 // keeps the other's value of the date before.
-func compareSeries[T interface{ Cmp(T) int }](c *comparer, stream, figure string, live, log []point[T]) {
+func compareSeries[T interface{ Cmp(T) int }](c *comparer, stream, figure string, live, log []entry[T]) {
 	if d, a, b, differ := firstDifference(live, log); differ {
 		c.report(stream, c.pos, "%s on %s: live %v, log %v", figure, d, a, b)
 	}
 }
 
-func firstDifference[T interface{ Cmp(T) int }](live, log []point[T]) (d domain.Date, a, b T, differ bool) {
+func firstDifference[T interface{ Cmp(T) int }](live, log []entry[T]) (d domain.Date, a, b T, differ bool) {
 	i, j := 0, 0
 	for i < len(live) || j < len(log) {
 		switch {

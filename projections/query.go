@@ -194,8 +194,7 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 		}
 	}
 	walk(u)
-	s := UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: make([]FundLine, 0, len(funds))}
-	s.Funds = s.Funds[:len(funds)]
+	s := UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: make([]FundLine, len(funds))}
 	for i, f := range funds {
 		line := &s.Funds[i]
 		f.line(line, from, to)

@@ -66,10 +66,9 @@ func (s lineSums) combine(o lineSums, sign int64) lineSums {
 	if s.big == nil && o.big == nil {
 		fits := true
 		for c := range r.amt {
-			// Signed overflow: both operands share a sign the sum lacks.
-			a, b := s.amt[c], sign*o.amt[c]
-			x := a + b
-			if (a >= 0) == (b >= 0) && (x >= 0) != (a >= 0) || o.amt[c] == math.MinInt64 {
+			// −MinInt64 does not fit either.
+			x, ok := addInt64(s.amt[c], sign*o.amt[c])
+			if !ok || o.amt[c] == math.MinInt64 {
 				fits = false
 				break
 			}
@@ -91,6 +90,13 @@ func (s lineSums) combine(o lineSums, sign int64) lineSums {
 	return r
 }
 
+// addInt64 returns a + b and whether it fits in an int64: it overflows
+// when both operands share a sign the sum lacks.
+func addInt64(a, b int64) (int64, bool) {
+	r := a + b
+	return r, (a >= 0) != (b >= 0) || (r >= 0) == (a >= 0)
+}
+
 // Add returns s + o.
 func (s lineSums) Add(o lineSums) lineSums { return s.combine(o, 1) }
 
@@ -101,9 +107,7 @@ func (s lineSums) Sub(o lineSums) lineSums { return s.combine(o, -1) }
 func (s *lineSums) addOne(c amountCat, v domain.VND, k countKind, n count) {
 	s.orig[k] += n
 	if x, ok := v.Int64(); ok && s.big == nil {
-		a := s.amt[c]
-		// Signed overflow: both operands share a sign the sum lacks.
-		if r := a + x; (a >= 0) != (x >= 0) || (r >= 0) == (a >= 0) {
+		if r, ok := addInt64(s.amt[c], x); ok {
 			s.amt[c] = r
 			return
 		}
@@ -275,33 +279,9 @@ type revdSeries = domain.Series[kindCounts]
 
 // sumsEntry is one date of a sumsSeries, revdEntry of a revdSeries.
 type (
-	sumsEntry struct {
-		d domain.Date
-		v lineSums
-	}
-	revdEntry struct {
-		d domain.Date
-		v kindCounts
-	}
+	sumsEntry = entry[lineSums]
+	revdEntry = entry[kindCounts]
 )
-
-// copySums returns the entries of s.
-func copySums(s *sumsSeries) []sumsEntry {
-	out := make([]sumsEntry, s.Len())
-	for i := range out {
-		out[i].d, out[i].v = s.Entry(i)
-	}
-	return out
-}
-
-// copyRevd returns the entries of s.
-func copyRevd(s *revdSeries) []revdEntry {
-	out := make([]revdEntry, s.Len())
-	for i := range out {
-		out[i].d, out[i].v = s.Entry(i)
-	}
-	return out
-}
 
 // splitSums returns each component of the sums and reversal counts as its
 // own series' entries (the dates on which it changes), as checkpoints store
