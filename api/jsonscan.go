@@ -81,7 +81,7 @@ func (s *jsonScanner) value(path string, depth int) error {
 	case c == '[':
 		return s.array(path, depth+1)
 	case c == '"':
-		_, err := s.str()
+		_, _, err := s.str()
 		return err
 	case c == '-' || ('0' <= c && c <= '9'):
 		return s.number()
@@ -108,7 +108,7 @@ func (s *jsonScanner) object(path string, depth int, members map[string]json.Raw
 		if s.i >= len(s.b) || s.b[s.i] != '"' {
 			return s.syntax("a key")
 		}
-		key, err := s.str()
+		key, err := s.key()
 		if err != nil {
 			return err
 		}
@@ -185,34 +185,44 @@ func (s *jsonScanner) next(closing byte) (done bool, err error) {
 	return false, s.syntax("',' or '" + string(closing) + "'")
 }
 
-// str reads a string and returns it decoded. Only a string with an escape
-// is decoded by encoding/json (after this scan has checked it), so that a
-// key means exactly what encoding/json will make of it — a lone surrogate
-// becomes U+FFFD in both.
-func (s *jsonScanner) str() (string, error) {
+// key reads an object's key and returns it decoded. Only a key with an
+// escape is decoded by encoding/json (after this scan has checked it), so
+// that a key means exactly what encoding/json will make of it — a lone
+// surrogate becomes U+FFFD in both.
+func (s *jsonScanner) key() (string, error) {
+	raw, escaped, err := s.str()
+	if err != nil {
+		return "", err
+	}
+	if !escaped {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var out string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return "", apiErr(codeInvalidJSON, "the body is not valid JSON: %v", err)
+	}
+	return out, nil
+}
+
+// str checks a string and returns it as it stands in the body, quotes
+// included, and whether it holds an escape. A value is only checked here:
+// the form's getters decode the values they read.
+func (s *jsonScanner) str() (raw []byte, escaped bool, err error) {
+	start := s.i
 	s.i++ // '"'
-	start, escaped := s.i, false
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
-			raw := s.b[start:s.i]
 			s.i++
-			if !escaped {
-				return string(raw), nil
-			}
-			var out string
-			if err := json.Unmarshal(s.b[start-1:s.i], &out); err != nil {
-				return "", apiErr(codeInvalidJSON, "the body is not valid JSON: %v", err)
-			}
-			return out, nil
+			return s.b[start:s.i], escaped, nil
 		case c < 0x20:
-			return "", s.syntax("a character (control characters must be escaped)")
+			return nil, false, s.syntax("a character (control characters must be escaped)")
 		case c == '\\':
 			escaped = true
 			s.i++
 			if s.i >= len(s.b) {
-				return "", s.syntax("an escape")
+				return nil, false, s.syntax("an escape")
 			}
 			switch s.b[s.i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -221,18 +231,18 @@ func (s *jsonScanner) str() (string, error) {
 				s.i++
 				for range 4 {
 					if s.i >= len(s.b) || !isHex(s.b[s.i]) {
-						return "", s.syntax("a hexadecimal digit")
+						return nil, false, s.syntax("a hexadecimal digit")
 					}
 					s.i++
 				}
 			default:
-				return "", s.syntax("an escape")
+				return nil, false, s.syntax("an escape")
 			}
 		default:
 			s.i++
 		}
 	}
-	return "", s.syntax(`'"'`)
+	return nil, false, s.syntax(`'"'`)
 }
 
 func isHex(c byte) bool {

@@ -55,7 +55,7 @@ func newQuery(c echo.Context, errs *fieldErrors, allowed ...string) *query {
 	if raw == "" {
 		return &query{errs: errs} // most reads; a nil url.Values has no parameters
 	}
-	if n := strings.Count(raw, "&") + 1; raw != "" && n > maxQueryParams {
+	if n := strings.Count(raw, "&") + 1; n > maxQueryParams {
 		errs.add("query", fmt.Sprintf("has %d parameters; at most %d are accepted", n, maxQueryParams))
 		return &query{values: url.Values{}, errs: errs}
 	}
