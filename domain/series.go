@@ -20,6 +20,7 @@ type Summable[T any] interface {
 type Series[T Summable[T]] struct {
 	dates []Date
 	cum   []T // cum[i] = Σ deltas dated ≤ dates[i]
+	idx   DateIndex
 }
 
 // DailySeries is a running balance in đồng by business date.
@@ -35,6 +36,7 @@ func (s *Series[T]) Add(d Date, delta T) {
 		}
 		s.dates = append(s.dates, d)
 		s.cum = append(s.cum, prev.Add(delta))
+		s.idx.Appended(d, n)
 		return
 	}
 	i := sort.Search(n, func(i int) bool { return s.dates[i] >= d })
@@ -49,6 +51,7 @@ func (s *Series[T]) Add(d Date, delta T) {
 		copy(s.cum[i+1:], s.cum[i:])
 		s.dates[i] = d
 		s.cum[i] = prev
+		s.idx.Inserted(d, n)
 	}
 	for j := i; j < len(s.cum); j++ {
 		s.cum[j] = s.cum[j].Add(delta)
@@ -57,7 +60,7 @@ func (s *Series[T]) Add(d Date, delta T) {
 
 // At returns the running sum at the end of date d.
 func (s *Series[T]) At(d Date) T {
-	n := DatesUpTo(s.dates, d)
+	n := s.idx.UpTo(s.dates, d)
 	if n == 0 {
 		var zero T
 		return zero
@@ -117,7 +120,7 @@ func (s *Series[T]) MinFrom(d Date) T {
 // messages ("the balance on 2023-05-02 would be …").
 func (s *Series[T]) MinFromDate(d Date) (T, Date) {
 	m, at := s.At(d), d
-	i := sort.Search(len(s.dates), func(i int) bool { return s.dates[i] > d })
+	i := s.idx.UpTo(s.dates, d)
 	for ; i < len(s.cum); i++ {
 		if s.cum[i].Cmp(m) < 0 {
 			m, at = s.cum[i], s.dates[i]

@@ -44,6 +44,8 @@ type personIndex struct {
 	days  []domain.Date
 	ends  []int32
 	prevs []domain.Date
+	// daysIdx finds a date in days from its month.
+	daysIdx domain.DateIndex
 	// revs lists the reversed grants, sorted by the grant's date.
 	revs []revGrant
 }
@@ -128,6 +130,11 @@ func (x *personIndex) day(d domain.Date) int {
 	if !found {
 		x.days = slices.Insert(x.days, i, d)
 		x.ends = slices.Insert(x.ends, i, x.start(i))
+		if i == n {
+			x.daysIdx.Appended(d, n)
+		} else {
+			x.daysIdx.Inserted(d, n)
+		}
 	}
 	return i
 }
@@ -200,11 +207,7 @@ func (x *personIndex) between(from, to domain.Date) int {
 // most perDay a date in the period on average.
 func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 	n := 0
-	i, _ := slices.BinarySearch(x.days, from)
-	k, found := slices.BinarySearch(x.days, to)
-	if found {
-		k++
-	}
+	i, k := x.daysIdx.UpTo(x.days, from-1), x.daysIdx.UpTo(x.days, to)
 	if lo, hi := x.start(i), x.start(k); hi-lo <= perDay*int32(k-i) {
 		// A few grants a day (a fund's index): one pass over them.
 		for _, prev := range x.prevs[lo:hi] {
@@ -288,11 +291,13 @@ func (x *personIndex) rebuildPeriods() {
 	slices.Sort(points)
 	slices.SortFunc(x.revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
 	x.days, x.ends = x.days[:0], x.ends[:0]
+	x.daysIdx.Reset()
 	x.prevs = make([]domain.Date, len(points))
 	for i, pt := range points {
 		x.prevs[i] = domain.Date(uint32(pt))
 		d := domain.Date(uint32(pt >> 32))
 		if n := len(x.days); n == 0 || x.days[n-1] != d {
+			x.daysIdx.Appended(d, n)
 			x.days = append(x.days, d)
 			x.ends = append(x.ends, 0)
 		}

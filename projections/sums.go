@@ -122,6 +122,9 @@ func (s *lineSums) addOne(c amountCat, v domain.VND, k countKind, n count) {
 type sumsSeries struct {
 	dates []domain.Date
 	cum   []lineSums // cum[i] = Σ of the transactions dated ≤ dates[i]
+	// idx finds a date's entry from its month: a roll-up looks up every
+	// fund of a subtree, once or twice each.
+	idx domain.DateIndex
 }
 
 // add records, on date d, v in category c and n transactions of kind k.
@@ -137,6 +140,7 @@ func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, 
 		}
 		s.dates = append(s.dates, d)
 		s.cum = append(s.cum, prev)
+		s.idx.Appended(d, last+1)
 		i = last + 1
 	default:
 		var found bool
@@ -148,6 +152,7 @@ func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, 
 			}
 			s.dates = slices.Insert(s.dates, i, d)
 			s.cum = slices.Insert(s.cum, i, prev)
+			s.idx.Inserted(d, last+1)
 		}
 	}
 	for j := i; j < len(s.cum); j++ {
@@ -157,13 +162,14 @@ func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, 
 
 // appendEntry appends the sums v at date d, after every date s has.
 func (s *sumsSeries) appendEntry(d domain.Date, v lineSums) {
+	s.idx.Appended(d, len(s.dates))
 	s.dates = append(s.dates, d)
 	s.cum = append(s.cum, v)
 }
 
 // At returns the sums at the end of date d.
 func (s *sumsSeries) At(d domain.Date) lineSums {
-	n := domain.DatesUpTo(s.dates, d)
+	n := s.idx.UpTo(s.dates, d)
 	if n == 0 {
 		return lineSums{}
 	}
