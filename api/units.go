@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -126,8 +127,9 @@ func (s *Server) unitSummary(c echo.Context) error {
 	if err := errs.err(); err != nil {
 		return err
 	}
-	sum, found := s.proj.UnitSummary(id, from, to)
-	if !found {
+	sum := summaryPool.Get().(*projections.UnitSummary)
+	defer summaryPool.Put(sum)
+	if !s.proj.UnitSummaryInto(sum, id, from, to) {
 		return errUnitNotFound(id)
 	}
 	if sum.Funds == nil {
@@ -135,6 +137,10 @@ func (s *Server) unitSummary(c echo.Context) error {
 	}
 	return respondOK(c, sum)
 }
+
+// summaryPool keeps unit summaries, and the storage of their fund lines,
+// between requests: respondOK has encoded one completely when it returns.
+var summaryPool = sync.Pool{New: func() any { return new(projections.UnitSummary) }}
 
 func errUnitNotFound(id domain.UnitID) error {
 	return domain.Errf(domain.CodeNotFound, "unit %q not found", id)

@@ -469,7 +469,7 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		fundTxs = append(fundTxs, n)
 		p.funds[f.info.FundID] = f
 		p.fundOrder = append(p.fundOrder, f)
-		f.unit.funds = append(f.unit.funds, f)
+		f.unit.addFund(f)
 		if d.err != nil {
 			return nil, d.err
 		}

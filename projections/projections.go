@@ -52,9 +52,20 @@ type unitNode struct {
 	parent   *unitNode
 	children []*unitNode
 	funds    []*fundNode
+	// subtreeFunds counts the funds of the unit's subtree, so that a
+	// roll-up sizes its list of fund lines once.
+	subtreeFunds int
 	// persons counts distinct beneficiaries across every fund of the
 	// unit's subtree.
 	persons *personIndex
+}
+
+// addFund attaches f to u.
+func (u *unitNode) addFund(f *fundNode) {
+	u.funds = append(u.funds, f)
+	for a := u; a != nil; a = a.parent {
+		a.subtreeFunds++
+	}
 }
 
 // countKind indexes the per-category transaction counts.
@@ -185,7 +196,7 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 		}
 		p.funds[d.FundID] = f
 		p.fundOrder = append(p.fundOrder, f)
-		u.funds = append(u.funds, f)
+		u.addFund(f)
 	case *domain.TokenIssued, *domain.TokenRevoked:
 		p.applyAccess(e)
 	default:

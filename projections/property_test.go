@@ -25,6 +25,9 @@ type fakeLog struct {
 	units  map[domain.UnitID]bool
 	proj   *Projections
 	ref    refLog
+	// reused is the one summary every roll-up is also written into, as
+	// the API reuses its summaries' storage.
+	reused UnitSummary
 }
 
 func newFakeLog(t *testing.T, now time.Time) *fakeLog {
@@ -462,6 +465,12 @@ func checkUnit(t *testing.T, l *fakeLog, txs []*refTx, subtree []domain.UnitID, 
 	if !ok {
 		t.Fatalf("UnitSummary(%s) missing", unit)
 	}
+	// Written over whatever an earlier roll-up, of another unit or period,
+	// left in it, a summary must equal a fresh one.
+	if !l.proj.UnitSummaryInto(&l.reused, unit, from, to) {
+		t.Fatalf("UnitSummaryInto(%s) missing", unit)
+	}
+	jsonEq(t, fmt.Sprintf("step %d unit %s [%s, %s] into a reused summary", step, unit, from, to), l.reused, got)
 	want := refCompute(txs, scope, from, to)
 	opening := domain.VND{}
 	if !from.IsZero() {

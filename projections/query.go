@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/google/uuid"
@@ -179,37 +180,50 @@ func inSubtree(u *unitNode, root domain.UnitID) bool {
 // UnitSummary rolls up unit id and its descendants over [from, to] (from zero:
 // the beginning).
 func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitSummary, bool) {
+	var s UnitSummary
+	ok := p.UnitSummaryInto(&s, id, from, to)
+	return s, ok
+}
+
+// UnitSummaryInto is UnitSummary written into *s, reusing the storage of
+// s.Funds: a roll-up of a province or the whole confederation lists
+// hundreds of fund lines, and on a ledger of millions of events what a
+// query allocates costs more in garbage collection, which must mark the
+// whole projections heap, than the query itself. It returns false, and
+// leaves *s as it was, for an unknown unit.
+func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to domain.Date) bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	u, ok := p.units[id]
 	if !ok {
-		return UnitSummary{}, false
+		return false
 	}
-	funds := make([]*fundNode, 0, len(p.fundOrder))
-	var walk func(*unitNode)
-	walk = func(n *unitNode) {
-		funds = append(funds, n.funds...)
-		for _, c := range n.children {
-			walk(c)
-		}
-	}
-	walk(u)
-	s := UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: make([]FundLine, len(funds))}
-	for i, f := range funds {
-		line := &s.Funds[i]
-		f.line(line, from, to)
-		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
-		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
-		s.Totals = s.Totals.add(line.Totals)
-		s.Counts = s.Counts.add(line.Counts)
-	}
+	*s = UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: slices.Grow(s.Funds[:0], u.subtreeFunds)}
+	s.addLines(u, from, to)
 	s.Beneficiaries.Times = s.Counts.times()
 	if from.IsZero() {
 		s.Beneficiaries.Persons = u.persons.at(to)
 	} else {
 		s.Beneficiaries.Persons = u.persons.between(from, to)
 	}
-	return s, true
+	return true
+}
+
+// addLines appends the line of every fund of u's subtree, u's own first and
+// then each child's in order, and adds them to the unit's figures.
+func (s *UnitSummary) addLines(u *unitNode, from, to domain.Date) {
+	for _, f := range u.funds {
+		s.Funds = append(s.Funds, FundLine{})
+		line := &s.Funds[len(s.Funds)-1]
+		f.line(line, from, to)
+		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
+		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
+		s.Totals = s.Totals.add(line.Totals)
+		s.Counts = s.Counts.add(line.Counts)
+	}
+	for _, c := range u.children {
+		s.addLines(c, from, to)
+	}
 }
 
 func (t Totals) add(o Totals) Totals {
