@@ -59,8 +59,16 @@ func (s *Series[T]) Add(d Date, delta T) {
 }
 
 // At returns the running sum at the end of date d.
-func (s *Series[T]) At(d Date) T {
-	n := s.idx.UpTo(s.dates, d)
+func (s *Series[T]) At(d Date) T { return s.Nth(s.Count(d)) }
+
+// Count returns the number of dates on or before d, for Nth: a caller that
+// looks up many series can find every entry first and read them after, so
+// that the cache misses of the reads overlap.
+func (s *Series[T]) Count(d Date) int { return s.idx.UpTo(s.dates, d) }
+
+// Nth returns the running sum at the end of the n-th date (1-based): zero
+// for n = 0.
+func (s *Series[T]) Nth(n int) T {
 	if n == 0 {
 		var zero T
 		return zero

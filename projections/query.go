@@ -115,23 +115,15 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 	return s
 }
 
-// line sets *line to the fund's line of a roll-up over [from, to] (from zero:
-// the beginning): two binary searches in its sums, at the end of the day
-// before from and at the end of to, and the persons of the period.
-func (f *fundNode) line(line *FundLine, from, to domain.Date) {
-	closing, revd := f.sums.At(to), f.revd.At(to)
-	var opening lineSums
+// lineOf sets *line from the fund's sums at the end of to (closing) and of
+// the day before from (opening), the reversals dated in the period (revd)
+// and the persons counted in it.
+func (f *fundNode) lineOf(line *FundLine, from, to domain.Date, closing, opening *lineSums, revd kindCounts, persons int) {
 	var early kindCounts
-	persons := 0
-	if from.IsZero() {
-		persons = f.persons.at(to)
-	} else {
-		opening = f.sums.At(from - 1)
-		revd = revd.Sub(f.revd.At(from - 1))
+	if !from.IsZero() {
 		early = f.earlyReversals(from, to)
-		persons = f.persons.between(from, to)
 	}
-	period := closing.Sub(opening)
+	period := closing.Sub(*opening)
 	*line = FundLine{
 		FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
 		OpeningBalance: opening.balance(), ClosingBalance: closing.balance(),
@@ -212,17 +204,81 @@ func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to
 // addLines appends the line of every fund of u's subtree, u's own first and
 // then each child's in order, and adds them to the unit's figures.
 func (s *UnitSummary) addLines(u *unitNode, from, to domain.Date) {
+	b := lineBatch{from: from, to: to}
+	b.walk(s, u)
+	b.flush(s)
+}
+
+// lineBatchSize is how many funds' lines a roll-up computes together.
+const lineBatchSize = 32
+
+// lineBatch computes the lines of a roll-up some funds at a time, in
+// passes: first where each fund's entries are (month tables and dates),
+// then the entries themselves, then the lines. On a long history each
+// fund's entries are cache misses, hundreds of nanoseconds apart in
+// memory; in a pass that does nothing else the processor has many of
+// them in flight at once, where computing each line in turn waited for
+// them one by one.
+type lineBatch struct {
+	from, to domain.Date
+	n        int
+	funds    [lineBatchSize]*fundNode
+	closing  [lineBatchSize]lineSums
+	opening  [lineBatchSize]lineSums
+	revd     [lineBatchSize]kindCounts
+	persons  [lineBatchSize]count
+}
+
+// walk queues the funds of u's subtree, u's own first, flushing full
+// batches into s.
+func (b *lineBatch) walk(s *UnitSummary, u *unitNode) {
 	for _, f := range u.funds {
+		if b.n == lineBatchSize {
+			b.flush(s)
+		}
+		b.funds[b.n] = f
+		b.n++
+	}
+	for _, c := range u.children {
+		b.walk(s, c)
+	}
+}
+
+// flush appends the lines of the queued funds to s and adds them to its
+// figures.
+func (b *lineBatch) flush(s *UnitSummary) {
+	funds := b.funds[:b.n]
+	b.n = 0
+	var nTo, nFrom, rTo, rFrom, pTo [lineBatchSize]int
+	for i, f := range funds {
+		nTo[i], rTo[i] = f.sums.count(b.to), f.revd.Count(b.to)
+		if b.from.IsZero() {
+			pTo[i] = f.persons.count.Count(b.to)
+		} else {
+			nFrom[i], rFrom[i] = f.sums.count(b.from-1), f.revd.Count(b.from-1)
+		}
+	}
+	for i, f := range funds {
+		b.closing[i], b.revd[i] = f.sums.nth(nTo[i]), f.revd.Nth(rTo[i])
+		if b.from.IsZero() {
+			b.opening[i], b.persons[i] = lineSums{}, f.persons.count.Nth(pTo[i])
+		} else {
+			b.opening[i] = f.sums.nth(nFrom[i])
+			b.revd[i] = b.revd[i].Sub(f.revd.Nth(rFrom[i]))
+		}
+	}
+	for i, f := range funds {
+		persons := int(b.persons[i])
+		if !b.from.IsZero() {
+			persons = f.persons.between(b.from, b.to)
+		}
 		s.Funds = append(s.Funds, FundLine{})
 		line := &s.Funds[len(s.Funds)-1]
-		f.line(line, from, to)
+		f.lineOf(line, b.from, b.to, &b.closing[i], &b.opening[i], b.revd[i], persons)
 		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
 		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
 		s.Totals = s.Totals.add(line.Totals)
 		s.Counts = s.Counts.add(line.Counts)
-	}
-	for _, c := range u.children {
-		s.addLines(c, from, to)
 	}
 }
 

@@ -168,8 +168,14 @@ func (s *sumsSeries) appendEntry(d domain.Date, v lineSums) {
 }
 
 // At returns the sums at the end of date d.
-func (s *sumsSeries) At(d domain.Date) lineSums {
-	n := s.idx.UpTo(s.dates, d)
+func (s *sumsSeries) At(d domain.Date) lineSums { return s.nth(s.count(d)) }
+
+// count returns the number of dates on or before d, for nth.
+func (s *sumsSeries) count(d domain.Date) int { return s.idx.UpTo(s.dates, d) }
+
+// nth returns the sums at the end of the n-th date (1-based): zero for
+// n = 0.
+func (s *sumsSeries) nth(n int) lineSums {
 	if n == 0 {
 		return lineSums{}
 	}
