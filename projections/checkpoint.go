@@ -8,10 +8,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -27,9 +29,9 @@ import (
 // copy what later events change in place (units, funds, their date series,
 // the person indexes' count series, tokens) and the lengths of the lists
 // that only grow (each fund's transactions, the actor names); everything is
-// encoded after the lock is released. The person indexes' spans and
-// period indexes are not written: the reader rebuilds them from the
-// transactions. A fund's running sums are written as the separate series
+// encoded after the lock is released. The person indexes' period
+// indexes are not written: the reader rebuilds them from the transactions
+// (their spans are read from the beneficiaries' grants, never stored). A fund's running sums are written as the separate series
 // of format 2 (one per amount, count and reversal count) and merged back
 // on load. A txNode never
 // changes once applied except the link of an original that a later
@@ -109,11 +111,10 @@ func entriesOf[V any](s datedSeries[V]) []entry[V] {
 	return out
 }
 
-// personsSnap is a person index's count series, copied. Its map of each
-// person's spans is not written: it is rebuilt from the transactions on
-// load (a grant or loan counts its beneficiary from its date until its
-// reversal's date), and the period index from the spans, so that writing
-// never copies half a million entries under the lock.
+// personsSnap is a person index's count series, copied. Its period index
+// is not written: it is rebuilt from the transactions on load (a grant or
+// loan counts its beneficiary from its date until its reversal's date),
+// so that writing never copies millions of entries under the lock.
 type personsSnap struct {
 	count []countEntry
 }
@@ -427,7 +428,8 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		} else {
 			n.view.Path = []domain.UnitID{id}
 		}
-		n.persons = decodePersons(d)
+		n.persons = newPersonIndex(nil, n)
+		decodeCountSeries(d, &n.persons.count)
 		p.units[id] = n
 		p.unitOrder = append(p.unitOrder, n)
 		if d.err != nil {
@@ -463,7 +465,8 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		}
 		decodeCountSeries(d, &reversals) // the sum of reversed's
 		f.sums, f.revd = mergeSums(&amounts, &originals), mergeRevd(&reversed)
-		f.persons = decodePersons(d)
+		f.persons = newPersonIndex(f, nil)
+		decodeCountSeries(d, &f.persons.count)
 		n := d.count(maxCkptItems)
 		f.txs = make([]*txNode, 0, n)
 		fundTxs = append(fundTxs, n)
@@ -712,98 +715,113 @@ func decodeCountSeries(d *dec, s *countSeries) {
 	}
 }
 
-func decodePersons(d *dec) *personIndex {
-	x := newPersonIndex()
-	decodeCountSeries(d, &x.count)
-	return x
-}
-
-// rebuildPeople rebuilds the person indexes' spans from the beneficiaries'
-// lists (each in log order), as countPerson and uncountPerson left them:
-// each grant or loan is a span from its date to its reversal's date (open
-// when not reversed), in its fund's index and its unit's and every
-// ancestor's. The spans of a person may be in another order than Apply
-// left them (a reversal ends any open span with its original's date); only
-// their union is ever used. It gathers each person's spans per index
-// first, then fills each index's map at its final size: one map insert per
-// person and index instead of one per grant and index into growing maps.
+// rebuildPeople rebuilds the period index of every person index (the
+// spans are read from the beneficiaries' lists and need no rebuilding):
+// each grant or loan, in its fund's index and its unit's and every
+// ancestor's, with the date of the same person's previous grant in that
+// index, and each reversed one with its reversal's date. Each core
+// gathers a share of the beneficiaries, then each index is sorted on
+// whichever core is free.
 func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
-	// Each core gathers the spans of a share of the beneficiaries.
-	shares := make([]map[*personIndex][]personEntry, runtime.GOMAXPROCS(0))
+	indexes := make([]*personIndex, 0, len(p.unitOrder)+len(p.fundOrder))
+	ord := make(map[*personIndex]uint32, cap(indexes))
+	add := func(x *personIndex) {
+		ord[x] = uint32(len(indexes))
+		indexes = append(indexes, x)
+	}
+	for _, u := range p.unitOrder {
+		add(u.persons)
+	}
+	// chains[f] lists the indexes a grant of f counts in.
+	chains := make(map[*fundNode][]uint32, len(p.fundOrder))
+	for _, f := range p.fundOrder {
+		add(f.persons)
+		c := []uint32{ord[f.persons]}
+		for u := f.unit; u != nil; u = u.parent {
+			c = append(c, ord[u.persons])
+		}
+		chains[f] = c
+	}
+	shares := make([]periodParts, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range shares {
 		lo, hi := len(benefs)*i/len(shares), len(benefs)*(i+1)/len(shares)
-		wg.Go(func() { shares[i] = gatherPeople(benefs[lo:hi]) })
+		wg.Go(func() { shares[i] = gatherPeriods(benefs[lo:hi], chains, len(indexes)) })
 	}
 	wg.Wait()
-	perIndex := shares[0]
-	for _, sh := range shares[1:] {
-		for x, entries := range sh {
-			perIndex[x] = append(perIndex[x], entries...)
-		}
-	}
-	// The maps are independent: fill them on every core.
-	work := make(chan *personIndex)
+	work := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			for x := range work {
-				entries := perIndex[x]
-				x.people = make(map[domain.BeneficiaryID][]span, len(entries))
-				for _, e := range entries {
-					x.people[e.b] = e.spans
+			for o := range work {
+				var points []uint64
+				var revs []revGrant
+				if len(shares) == 1 {
+					points, revs = shares[0].points[o], shares[0].revs[o]
+				} else {
+					n, r := 0, 0
+					for _, sh := range shares {
+						n, r = n+len(sh.points[o]), r+len(sh.revs[o])
+					}
+					points, revs = make([]uint64, 0, n), make([]revGrant, 0, r)
+					for _, sh := range shares {
+						points, revs = append(points, sh.points[o]...), append(revs, sh.revs[o]...)
+					}
 				}
-				x.rebuildPeriods()
+				indexes[o].setPeriods(points, revs)
 			}
 		})
 	}
-	for x := range perIndex {
-		work <- x
+	for o := range indexes {
+		work <- o
 	}
 	close(work)
 	wg.Wait()
 }
 
-// personEntry is a person's spans in one index.
-type personEntry struct {
-	b     domain.BeneficiaryID
-	spans []span
+// periodParts is what gatherPeriods finds, per person index (by its
+// number): the grants as setPeriods takes them, and the reversed grants.
+type periodParts struct {
+	points [][]uint64
+	revs   [][]revGrant
 }
 
-// gatherPeople returns, per person index, the spans of benefs' grants and
-// loans.
-func gatherPeople(benefs []*beneficiaryTxs) map[*personIndex][]personEntry {
-	perIndex := map[*personIndex][]personEntry{}
-	mine := map[*personIndex][]span{} // the current beneficiary's
-	var touched []*personIndex
+// gatherPeriods returns the grants and reversed grants of benefs, per
+// person index; chains lists the indexes of each fund's grants.
+func gatherPeriods(benefs []*beneficiaryTxs, chains map[*fundNode][]uint32, indexes int) periodParts {
+	parts := periodParts{points: make([][]uint64, indexes), revs: make([][]revGrant, indexes)}
+	// mine holds the current person's grants as index<<32 | date: sorted,
+	// each index's grants are together and in date order.
+	var mine []uint64
 	for _, bt := range benefs {
+		mine = mine[:0]
 		for _, t := range bt.txs {
 			switch t.kind {
 			case kShelterNew, kShelterRepair, kAssistance, kLoan:
 			default:
 				continue
 			}
-			sp := span{start: t.date}
+			c := chains[t.fund]
+			for _, o := range c {
+				mine = append(mine, uint64(o)<<32|uint64(uint32(t.date)))
+			}
 			if t.link != nil {
-				sp.end = t.link.date
-			}
-			add := func(x *personIndex) {
-				if _, ok := mine[x]; !ok {
-					touched = append(touched, x)
+				for _, o := range c {
+					parts.revs[o] = append(parts.revs[o], revGrant{start: t.date, end: t.link.date, b: bt})
 				}
-				mine[x] = append(mine[x], sp)
-			}
-			add(t.fund.persons)
-			for u := t.fund.unit; u != nil; u = u.parent {
-				add(u.persons)
 			}
 		}
-		for _, x := range touched {
-			perIndex[x] = append(perIndex[x], personEntry{bt.id, mine[x]})
+		slices.Sort(mine)
+		last, prev := uint32(math.MaxUint32), uint32(0)
+		for _, m := range mine {
+			o, d := uint32(m>>32), uint32(m)
+			if o != last {
+				last, prev = o, 0
+			}
+			parts.points[o] = append(parts.points[o], uint64(d)<<32|uint64(prev))
+			prev = d
 		}
-		clear(mine)
-		touched = touched[:0]
 	}
-	return perIndex
+	return parts
 }
 
 // WriteCheckpointFile writes a checkpoint of p to path atomically: to a

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"testing"
 
@@ -28,15 +27,28 @@ func refPersons(grants []personOp, from, to domain.Date) int {
 	return len(set)
 }
 
-// applyPersonOps applies ops to a new index and returns it with the grants
-// as the reference sees them (each with its reversal's date).
-func applyPersonOps(t *testing.T, ops []personOp) (*personIndex, []personOp) {
+// applyPersonOps applies ops to the index of a new fund, as grants and
+// reversals of that fund, and returns it with the beneficiaries' lists
+// and the grants as the reference sees them (each with its reversal's
+// date).
+func applyPersonOps(t *testing.T, ops []personOp) (*personIndex, []*beneficiaryTxs, []personOp) {
 	t.Helper()
-	x := newPersonIndex()
+	f := &fundNode{}
+	f.persons = newPersonIndex(f, nil)
+	x := f.persons
+	people := map[domain.BeneficiaryID]*beneficiaryTxs{}
+	var benefs []*beneficiaryTxs
 	var grants []personOp
 	for _, op := range ops {
+		bt, ok := people[op.b]
+		if !ok {
+			bt = &beneficiaryTxs{id: op.b}
+			people[op.b] = bt
+			benefs = append(benefs, bt)
+		}
 		if op.rev == 0 {
-			x.grant(op.b, op.date)
+			x.grant(x.spans(bt), op.date)
+			bt.txs = append(bt.txs, &txNode{fund: f, typ: 2, kind: kAssistance, date: op.date, benef: bt})
 			grants = append(grants, op)
 			continue
 		}
@@ -50,18 +62,25 @@ func applyPersonOps(t *testing.T, ops []personOp) (*personIndex, []personOp) {
 		if !found {
 			t.Fatalf("reversal %+v of no grant", op)
 		}
-		x.reverse(op.b, op.date, op.rev)
+		x.reverse(bt, x.spans(bt), op.date, op.rev)
+		for _, tx := range bt.txs {
+			if tx.date == op.date && tx.link == nil {
+				tx.link = &txNode{fund: f, typ: typReversal, kind: kAssistance, date: op.rev, link: tx}
+				break
+			}
+		}
 	}
-	return x, grants
+	return x, benefs, grants
 }
 
 // checkEveryPeriod compares x.between with the reference on every period
-// inside [first, last], and does the same for the index rebuilt from its
-// spans as a checkpoint load does.
-func checkEveryPeriod(t *testing.T, what string, x *personIndex, grants []personOp, first, last domain.Date) {
+// inside [first, last], and does the same for the index rebuilt from the
+// beneficiaries' lists as a checkpoint load does.
+func checkEveryPeriod(t *testing.T, what string, x *personIndex, benefs []*beneficiaryTxs, grants []personOp, first, last domain.Date) {
 	t.Helper()
-	rebuilt := &personIndex{people: maps.Clone(x.people)}
-	rebuilt.rebuildPeriods()
+	rebuilt := newPersonIndex(x.fund, nil)
+	parts := gatherPeriods(benefs, map[*fundNode][]uint32{x.fund: {0}}, 1)
+	rebuilt.setPeriods(parts.points[0], parts.revs[0])
 	for from := first; from <= last; from++ {
 		for to := from; to <= last; to++ {
 			want := refPersons(grants, from, to)
@@ -103,8 +122,8 @@ func TestPersonIndexBetween(t *testing.T) {
 		{"grant back-dated before a reversed one", []personOp{{a, 6, 0}, {a, 6, 7}, {a, 3, 0}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			x, grants := applyPersonOps(t, tc.ops)
-			checkEveryPeriod(t, tc.name, x, grants, 1, 12)
+			x, benefs, grants := applyPersonOps(t, tc.ops)
+			checkEveryPeriod(t, tc.name, x, benefs, grants, 1, 12)
 		})
 	}
 }
@@ -129,8 +148,8 @@ func TestPersonIndexBetweenRandom(t *testing.T) {
 				open = append(open, g)
 			}
 			if step%10 == 9 {
-				x, grants := applyPersonOps(t, ops)
-				checkEveryPeriod(t, fmt.Sprintf("seed %d step %d", seed, step), x, grants, 1, days)
+				x, benefs, grants := applyPersonOps(t, ops)
+				checkEveryPeriod(t, fmt.Sprintf("seed %d step %d", seed, step), x, benefs, grants, 1, days)
 			}
 		}
 	}

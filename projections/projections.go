@@ -41,6 +41,11 @@ type Projections struct {
 	tokens     map[uuid.UUID]*tokenNode
 	tokenOrder []*tokenNode
 
+	// grantBuf and spanBuf are countPerson's and uncountPerson's
+	// scratch, under the write lock.
+	grantBuf []grantSpan
+	spanBuf  []span
+
 	ready atomic.Bool
 
 	notifyMu sync.Mutex
@@ -181,8 +186,9 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 		}
 		f := &fundNode{
 			info: FundSummary{FundID: d.FundID, UnitID: d.UnitID, Name: d.Name, Kind: d.Kind, OpenedOn: d.OpenedOn},
-			unit: u, lastPos: e.Position, persons: newPersonIndex(), loans: map[uuid.UUID]*loanState{},
+			unit: u, lastPos: e.Position, loans: map[uuid.UUID]*loanState{},
 		}
+		f.persons = newPersonIndex(f, nil)
 		p.funds[d.FundID] = f
 		p.fundOrder = append(p.fundOrder, f)
 		u.funds = append(u.funds, f)
@@ -200,7 +206,8 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 }
 
 func (p *Projections) applyUnit(d *domain.UnitRegistered) {
-	n := &unitNode{view: Unit{ID: d.UnitID, Name: d.Name, ParentID: d.ParentID}, persons: newPersonIndex()}
+	n := &unitNode{view: Unit{ID: d.UnitID, Name: d.Name, ParentID: d.ParentID}}
+	n.persons = newPersonIndex(nil, n)
 	if parent, ok := p.units[d.ParentID]; ok {
 		n.parent = parent
 		parent.children = append(parent.children, n)
@@ -297,7 +304,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	switch t.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
 		if t.typ != typReversal {
-			p.countPerson(f, t.beneficiaryID(), date)
+			p.countPerson(f, bt, date)
 		}
 	}
 	if t.typ != typReversal {
@@ -335,7 +342,6 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 		text.add(tLoanID, string(d.LoanID[:]))
 	}
 	t.kind = orig.kind
-	orig.link = t
 	f.sums.add(date, catOf(orig.kind), d.Amount.Neg(), orig.kind, 0)
 	var revd kindCounts
 	revd[orig.kind] = 1
@@ -343,8 +349,11 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 	f.addRev(reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		p.uncountPerson(f, orig.beneficiaryID(), orig.date, date)
+		// Before the link: the person's spans are read from their
+		// grants, and this one is still counted until this reversal.
+		p.uncountPerson(f, orig.benef, orig.date, date)
 	}
+	orig.link = t
 	switch orig.kind {
 	case kRepayment:
 		if l, ok := f.loans[*orig.loanID()]; ok {
@@ -356,19 +365,26 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 
 // countPerson counts a grant's or loan's beneficiary in the fund and in the
 // fund's unit and every ancestor, whose subtrees all contain the fund.
-func (p *Projections) countPerson(f *fundNode, b domain.BeneficiaryID, d domain.Date) {
-	f.persons.grant(b, d)
+func (p *Projections) countPerson(f *fundNode, b *beneficiaryTxs, d domain.Date) {
+	// The person's grants are read once for every index.
+	p.grantBuf = personGrants(b, p.grantBuf[:0])
+	p.spanBuf = f.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+	f.persons.grant(p.spanBuf, d)
 	for u := f.unit; u != nil; u = u.parent {
-		u.persons.grant(b, d)
+		p.spanBuf = u.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		u.persons.grant(p.spanBuf, d)
 	}
 }
 
 // uncountPerson ends, on date d, the counting of a grant or loan dated
 // start.
-func (p *Projections) uncountPerson(f *fundNode, b domain.BeneficiaryID, start, d domain.Date) {
-	f.persons.reverse(b, start, d)
+func (p *Projections) uncountPerson(f *fundNode, b *beneficiaryTxs, start, d domain.Date) {
+	p.grantBuf = personGrants(b, p.grantBuf[:0])
+	p.spanBuf = f.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+	f.persons.reverse(b, p.spanBuf, start, d)
 	for u := f.unit; u != nil; u = u.parent {
-		u.persons.reverse(b, start, d)
+		p.spanBuf = u.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		u.persons.reverse(b, p.spanBuf, start, d)
 	}
 }
 
