@@ -339,9 +339,22 @@ func writeTxs(cw *chunkWriter, s *ckptSnapshot) error {
 		down(i)
 	}
 	benefIdx := map[*beneficiaryTxs]uint64{}
-	var e enc
+	// e holds the records of the current chunk, count of them, after
+	// benefsBefore beneficiaries were named in earlier chunks.
+	var e, head enc
 	var prevPos domain.Position
 	var prevRec int64
+	count, benefsBefore := 0, 0
+	flush := func() error {
+		head.b = head.b[:0]
+		head.u(uint64(count))
+		head.u(uint64(benefsBefore))
+		head.b = append(head.b, e.b...)
+		e.b = e.b[:0]
+		count, benefsBefore = 0, len(benefIdx)
+		prevPos, prevRec = 0, 0
+		return cw.chunk(head.b)
+	}
 	for len(h) > 0 {
 		t := h[0].txs[0]
 		e.u(uint64(h[0].fund))
@@ -376,15 +389,15 @@ func writeTxs(cw *chunkWriter, s *ckptSnapshot) error {
 			e.u(uint64(t.pos - t.link.pos))
 		}
 		e.str(t.text)
-		if len(e.b) >= ckptChunk {
-			if err := cw.chunk(e.b); err != nil {
+		count++
+		if len(e.b) >= chunkSize {
+			if err := flush(); err != nil {
 				return err
 			}
-			e.b = e.b[:0]
 		}
 	}
-	if len(e.b) > 0 {
-		return cw.chunk(e.b)
+	if count > 0 {
+		return flush()
 	}
 	return nil
 }
@@ -516,7 +529,10 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 
 // readTxs reads the transactions, in log order, and rebuilds what Apply
 // derives from them: each fund's list, loans and reversal records, the
-// reversal links, the beneficiaries' lists and the index by id.
+// reversal links, the beneficiaries' lists and the index by id. The chunks
+// of transactions are decoded on every core (decodeTxChunk); what depends
+// on the transactions before (beneficiaries, links, loans, the funds'
+// lists) is then done in log order, chunk by chunk, as they come.
 func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	n := d.count(maxCkptItems)
 	total := 0
@@ -526,48 +542,189 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	if d.err == nil && n != total {
 		d.fail("%d transactions, the funds list %d", n, total)
 	}
+	if d.err == nil && !d.atChunkEnd() {
+		d.fail("the transactions do not start a chunk")
+	}
 	if d.err != nil {
 		return d.err
 	}
-	// The index by id is the costliest part of a load (a cache miss per
-	// transaction): another goroutine builds it from each full slab.
-	p.txs = make(map[uuid.UUID]*txNode, n)
-	slabs := make(chan []txNode, 4)
-	indexed := make(chan struct{})
-	go func() {
-		defer close(indexed)
-		for slab := range slabs {
-			for i := range slab {
-				p.txs[slab[i].id] = &slab[i]
+	p.loaded.slabs = make([][]txNode, 0, (n+ckptSlab-1)/ckptSlab)
+	for i := 0; i < n; i += ckptSlab {
+		p.loaded.slabs = append(p.loaded.slabs, make([]txNode, min(ckptSlab, n-i)))
+	}
+	tc := &txChunks{p: p, bidx: make([]uint32, n), keys: make([]idKey, n)}
+
+	// One goroutine hands out the verified chunks to the decoders, in
+	// order, and passes them on to this one in the same order.
+	stop := make(chan struct{})
+	jobs := make(chan *txChunk)
+	order := make(chan *txChunk, 2*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	wg.Go(func() {
+		defer close(order)
+		defer close(jobs)
+		for next := 0; next < n; {
+			c := &txChunk{done: make(chan error, 1)}
+			c.data, c.err = d.src.next()
+			if c.err == nil {
+				c.err = tc.header(c, next, n)
+			}
+			select {
+			case order <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+			select {
+			case jobs <- c:
+			case <-stop:
+				return
+			}
+			next += c.count
+		}
+	})
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			var scratch textScratch
+			for c := range jobs {
+				c.done <- tc.decode(c, &scratch)
+				d.src.recycle(c.data)
+			}
+		})
+	}
+
+	var benefs []*beneficiaryTxs
+	for c := range order {
+		if c.err != nil {
+			return c.err
+		}
+		if err := <-c.done; err != nil {
+			return err
+		}
+		if c.benefsBefore != len(benefs) {
+			d.fail("a chunk after %d beneficiaries, %d named before it", c.benefsBefore, len(benefs))
+			return d.err
+		}
+		for _, id := range c.named {
+			bt := &beneficiaryTxs{id: domain.BeneficiaryID(id)}
+			if _, dup := p.benef[bt.id]; dup {
+				d.fail("beneficiary %q named twice", id)
+				return d.err
+			}
+			p.benef[bt.id] = bt
+			benefs = append(benefs, bt)
+		}
+		revs := c.origins
+		for i := c.first; i < c.first+c.count; i++ {
+			t := p.loaded.node(uint32(i))
+			if bi := tc.bidx[i]; bi > 0 {
+				t.benef = benefs[bi-1]
+				if t.typ == typReversal {
+					tc.bidx[i] = 0 // not in the beneficiary's list
+				}
+			}
+			var origPos domain.Position
+			if t.typ == typReversal {
+				origPos, revs = revs[0], revs[1:]
+			}
+			f := t.fund
+			f.txs = append(f.txs, t)
+			if err := relink(f, t, origPos); err != nil {
+				d.fail("%v", err)
+				return d.err
 			}
 		}
-	}()
-	defer func() {
-		close(slabs)
-		<-indexed
-	}()
-	var benefs []*beneficiaryTxs
-	// bidx[i] is the beneficiary of the i-th transaction (index in benefs
-	// + 1) when it goes in the beneficiary's list, else 0; the lists are
-	// filled once their lengths are known (appending to half a million
-	// growing lists was a fifth of a load).
-	bidx := make([]uint32, n)
-	var all [][]txNode
-	var slab []txNode
-	filled := 0
+	}
+	for i, f := range p.fundOrder {
+		if len(f.txs) != fundTxs[i] {
+			d.fail("fund %s has %d transactions, want %d", f.info.FundID, len(f.txs), fundTxs[i])
+			return d.err
+		}
+	}
+
+	// The index by id and the beneficiaries' lists and person indexes
+	// are independent: build them side by side.
+	indexed := make(chan bool, 1)
+	go func() { indexed <- p.loaded.index(tc.keys) }()
+	p.fillBeneficiaries(benefs, tc.bidx)
+	p.rebuildPeople(benefs)
+	if !<-indexed {
+		d.fail("two transactions with the same id")
+		return d.err
+	}
+	return nil
+}
+
+// txChunks is what the decoders of the chunks of transactions share.
+type txChunks struct {
+	p *Projections
+	// bidx[i] is the beneficiary of the i-th transaction (index in the
+	// order they are named + 1; 0 for none) and keys[i] its id; each
+	// decoder writes those of its chunk's transactions.
+	bidx []uint32
+	keys []idKey
+}
+
+// txChunk is one chunk of transactions: count of them from the first-th,
+// after benefsBefore beneficiaries were named; the decoder fills named
+// (the beneficiaries its transactions name first) and origins (each
+// reversal's original's position, in order).
+type txChunk struct {
+	data                       []byte
+	first, count, benefsBefore int
+	named                      []string
+	origins                    []domain.Position
+	err                        error
+	done                       chan error
+	// body is where the records start in data.
+	body int
+}
+
+// header reads the counts at the start of c, the chunk after first of n
+// transactions.
+func (tc *txChunks) header(c *txChunk, first, n int) error {
+	if c.data == nil {
+		return fmt.Errorf("%d transactions of %d: %w", first, n, ErrCheckpointCorrupt)
+	}
+	h := &dec{buf: c.data, done: true}
+	c.first = first
+	c.count = h.count(n - first)
+	c.benefsBefore = h.count(maxCkptItems)
+	if h.err == nil && c.count == 0 {
+		h.fail("a chunk of no transactions")
+	}
+	c.body = h.off
+	return h.err
+}
+
+// textScratch is a decoder's buffers for the texts of a chunk.
+type textScratch struct {
+	texts []byte
+	ends  []int32
+}
+
+// decode decodes the transactions of c into their txNodes.
+func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
+	p := tc.p
+	d := &dec{buf: c.data[c.body:], done: true}
+	// The texts of the chunk share one string: one allocation, not one
+	// per transaction.
+	texts := scratch.texts[:0]
+	ends := slices.Grow(scratch.ends[:0], c.count)[:c.count]
+	defer func() { scratch.texts, scratch.ends = texts, ends }()
 	var pos domain.Position
 	var rec int64
-	for i := range n {
-		if filled == len(slab) {
-			if filled > 0 {
-				slabs <- slab
-			}
-			slab, filled = make([]txNode, min(ckptSlab, n-i)), 0
-			all = append(all, slab)
-		}
-		t := &slab[filled]
-		filled++
-		fi := d.count(len(p.fundOrder) - 1)
+	named := c.benefsBefore // beneficiaries named so far
+	for k := range c.count {
+		i := c.first + k
+		t := p.loaded.node(uint32(i))
+		t.fund = p.fundOrder[d.count(len(p.fundOrder)-1)]
 		t.id = d.id()
 		pos += domain.Position(d.u())
 		t.pos = pos
@@ -580,23 +737,18 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 		if b := d.bytes(4); b != nil {
 			t.typ, t.kind, t.enum, t.flags = b[0], countKind(b[1]), b[2], b[3]
 		}
-		bi := d.count(len(benefs) + 1)
-		if bi == len(benefs)+1 {
-			bt := &beneficiaryTxs{id: domain.BeneficiaryID(d.str())}
-			p.benef[bt.id] = bt
-			benefs = append(benefs, bt)
+		bi := d.count(named + 1)
+		if bi == named+1 {
+			c.named = append(c.named, d.str())
+			named++
 		}
-		if bi > 0 {
-			t.benef = benefs[bi-1]
-			if t.typ != typReversal {
-				bidx[i] = uint32(bi)
-			}
-		}
-		var origPos domain.Position
+		tc.bidx[i] = uint32(bi)
 		if t.typ == typReversal {
-			origPos = t.pos - domain.Position(d.u())
+			c.origins = append(c.origins, t.pos-domain.Position(d.u()))
 		}
-		t.text = d.str()
+		texts = append(texts, d.bytes(d.count(maxCkptChunk))...)
+		ends[k] = int32(len(texts))
+		tc.keys[i] = keyOf(t, i)
 		if d.err != nil {
 			return d.err
 		}
@@ -604,17 +756,27 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 			d.fail("transaction %s of type %d kind %d", t.id, t.typ, t.kind)
 			return d.err
 		}
-		f := p.fundOrder[fi]
-		t.fund = f
-		f.txs = append(f.txs, t)
-		if err := relink(f, t, origPos); err != nil {
-			d.fail("%v", err)
-			return d.err
+	}
+	if !d.atChunkEnd() {
+		d.fail("data after the chunk's transactions")
+		return d.err
+	}
+	all := string(texts)
+	start := int32(0)
+	for k, end := range ends {
+		if end > start {
+			p.loaded.node(uint32(c.first + k)).text = all[start:end]
 		}
+		start = end
 	}
-	if filled > 0 {
-		slabs <- slab
-	}
+	return nil
+}
+
+// fillBeneficiaries fills the beneficiaries' lists (sized first: appending
+// to half a million growing lists was a fifth of a load); bidx[i] is the
+// i-th transaction's beneficiary (index in benefs + 1) when it goes in the
+// list, else 0.
+func (p *Projections) fillBeneficiaries(benefs []*beneficiaryTxs, bidx []uint32) {
 	lens := make([]int32, len(benefs)+1)
 	for _, bi := range bidx {
 		lens[bi]++
@@ -622,24 +784,12 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	for i, bt := range benefs {
 		bt.txs = make([]*txNode, 0, lens[i+1])
 	}
-	i := 0
-	for _, slab := range all {
-		for k := range slab {
-			if bi := bidx[i]; bi > 0 {
-				bt := benefs[bi-1]
-				bt.txs = append(bt.txs, &slab[k])
-			}
-			i++
+	for i, bi := range bidx {
+		if bi > 0 {
+			bt := benefs[bi-1]
+			bt.txs = append(bt.txs, p.loaded.node(uint32(i)))
 		}
 	}
-	p.rebuildPeople(benefs)
-	for i, f := range p.fundOrder {
-		if len(f.txs) != fundTxs[i] {
-			d.fail("fund %s has %d transactions, want %d", f.info.FundID, len(f.txs), fundTxs[i])
-			return d.err
-		}
-	}
-	return nil
 }
 
 // relink rebuilds, for t just read and appended to f's list, the loan

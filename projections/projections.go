@@ -31,8 +31,11 @@ type Projections struct {
 	unitOrder []*unitNode
 	funds     map[uuid.UUID]*fundNode
 	fundOrder []*fundNode
-	txs       map[uuid.UUID]*txNode
-	benef     map[domain.BeneficiaryID]*beneficiaryTxs
+	// txs indexes by id the transactions applied since New or the
+	// checkpoint load, loaded those the load read (see tx).
+	txs    map[uuid.UUID]*txNode
+	loaded loadedTxs
+	benef  map[domain.BeneficiaryID]*beneficiaryTxs
 	// actors numbers the actors, whose names are in actorNames: a
 	// transaction keeps the number.
 	actors     map[string]uint32
@@ -319,6 +322,14 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	return nil
 }
 
+// tx returns the transaction with the given id.
+func (p *Projections) tx(id uuid.UUID) (*txNode, bool) {
+	if t, ok := p.txs[id]; ok {
+		return t, true
+	}
+	return p.loaded.find(id)
+}
+
 // beneficiary returns the transactions of a beneficiary, creating the list.
 func (p *Projections) beneficiary(id domain.BeneficiaryID) *beneficiaryTxs {
 	bt, ok := p.benef[id]
@@ -330,7 +341,7 @@ func (p *Projections) beneficiary(id domain.BeneficiaryID) *beneficiaryTxs {
 }
 
 func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *domain.TransactionReversed, text *packer) error {
-	orig, ok := p.txs[d.Reverses]
+	orig, ok := p.tx(d.Reverses)
 	if !ok || orig.fund != f || orig.link != nil || orig.typ == typReversal {
 		return fmt.Errorf("reversal %s of %s at %d: %w", d.TransactionID, d.Reverses, e.Position, errInconsistent)
 	}
