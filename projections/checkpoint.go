@@ -895,50 +895,36 @@ func decodeCountSeries(d *dec, s *countSeries) {
 // whichever core is free.
 func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
 	indexes := make([]*personIndex, 0, len(p.unitOrder)+len(p.fundOrder))
-	ord := make(map[*personIndex]uint32, cap(indexes))
-	add := func(x *personIndex) {
-		ord[x] = uint32(len(indexes))
-		indexes = append(indexes, x)
-	}
 	for _, u := range p.unitOrder {
-		add(u.persons)
+		u.persons.ord = uint32(len(indexes))
+		indexes = append(indexes, u.persons)
 	}
-	// chains[f] lists the indexes a grant of f counts in.
-	chains := make(map[*fundNode][]uint32, len(p.fundOrder))
 	for _, f := range p.fundOrder {
-		add(f.persons)
-		c := []uint32{ord[f.persons]}
-		for u := f.unit; u != nil; u = u.parent {
-			c = append(c, ord[u.persons])
-		}
-		chains[f] = c
+		f.persons.ord = uint32(len(indexes))
+		indexes = append(indexes, f.persons)
 	}
 	shares := make([]periodParts, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range shares {
 		lo, hi := len(benefs)*i/len(shares), len(benefs)*(i+1)/len(shares)
-		wg.Go(func() { shares[i] = gatherPeriods(benefs[lo:hi], chains, len(indexes)) })
+		wg.Go(func() { shares[i] = gatherPeriods(benefs[lo:hi], len(indexes)) })
 	}
 	wg.Wait()
 	work := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
+			var ps pointSorter
 			for o := range work {
-				var points []uint64
-				var revs []revGrant
-				if len(shares) == 1 {
-					points, revs = shares[0].points[o], shares[0].revs[o]
-				} else {
-					n, r := 0, 0
-					for _, sh := range shares {
-						n, r = n+len(sh.points[o]), r+len(sh.revs[o])
-					}
-					points, revs = make([]uint64, 0, n), make([]revGrant, 0, r)
-					for _, sh := range shares {
-						points, revs = append(points, sh.points[o]...), append(revs, sh.revs[o]...)
-					}
+				r := 0
+				for _, sh := range shares {
+					r += len(sh.revs[o])
 				}
-				indexes[o].setPeriods(points, revs)
+				points, revs := ps.points[:0], make([]revGrant, 0, r)
+				for _, sh := range shares {
+					points, revs = append(points, sh.points[o]...), append(revs, sh.revs[o]...)
+				}
+				ps.points = points
+				indexes[o].setPeriods(ps.sort(), revs)
 			}
 		})
 	}
@@ -949,6 +935,77 @@ func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
 	wg.Wait()
 }
 
+// pointSorter sorts the grants of a person index as setPeriods takes
+// them, date<<32 | previous date, reusing its buffers from one index to
+// the next.
+type pointSorter struct {
+	points, tmp []uint64
+	counts      []int32
+}
+
+// Bounds of pointSorter's counting sort: below minCountingSort grants,
+// or with dates (as YYYYMMDD numbers) spread over more than
+// maxCountingSpan, it calls slices.Sort.
+const (
+	minCountingSort = 1 << 10
+	maxCountingSpan = 1 << 20
+)
+
+// sort sorts s.points and returns them. The dates of an index's grants
+// span a few thousand days: two stable counting passes, by previous date
+// then by date, cost a few operations per grant where a comparison sort
+// costs log n comparisons (a tenth of a load for the root unit's millions
+// of grants).
+func (s *pointSorter) sort() []uint64 {
+	points := s.points
+	if len(points) < minCountingSort {
+		slices.Sort(points)
+		return points
+	}
+	lo, hi := uint32(math.MaxUint32), uint32(0)
+	for _, pt := range points {
+		d := uint32(pt >> 32)
+		lo, hi = min(lo, d), max(hi, d)
+		if p := uint32(pt); p != 0 {
+			lo, hi = min(lo, p), max(hi, p)
+		}
+	}
+	if hi-lo >= maxCountingSpan {
+		slices.Sort(points)
+		return points
+	}
+	// Keys: a date d is d-lo, a previous date p is 0 for none, else p-lo+1.
+	buckets := int(hi-lo) + 2
+	s.tmp = slices.Grow(s.tmp[:0], len(points))[:len(points)]
+	s.counts = slices.Grow(s.counts[:0], buckets+1)[:buckets+1]
+	prevKey := func(pt uint64) int {
+		if p := uint32(pt); p != 0 {
+			return int(p-lo) + 1
+		}
+		return 0
+	}
+	dateKey := func(pt uint64) int { return int(uint32(pt>>32) - lo) }
+	for _, pass := range []struct {
+		key      func(uint64) int
+		src, dst []uint64
+	}{{prevKey, points, s.tmp}, {dateKey, s.tmp, points}} {
+		c := s.counts
+		clear(c)
+		for _, pt := range pass.src {
+			c[pass.key(pt)+1]++
+		}
+		for i := 1; i < len(c); i++ {
+			c[i] += c[i-1]
+		}
+		for _, pt := range pass.src {
+			k := pass.key(pt)
+			pass.dst[c[k]] = pt
+			c[k]++
+		}
+	}
+	return points
+}
+
 // periodParts is what gatherPeriods finds, per person index (by its
 // number): the grants as setPeriods takes them, and the reversed grants.
 type periodParts struct {
@@ -957,8 +1014,8 @@ type periodParts struct {
 }
 
 // gatherPeriods returns the grants and reversed grants of benefs, per
-// person index; chains lists the indexes of each fund's grants.
-func gatherPeriods(benefs []*beneficiaryTxs, chains map[*fundNode][]uint32, indexes int) periodParts {
+// person index (of the indexes numbered from 0 to indexes-1 by their ord).
+func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
 	parts := periodParts{points: make([][]uint64, indexes), revs: make([][]revGrant, indexes)}
 	// mine holds the current person's grants as index<<32 | date: sorted,
 	// each index's grants are together and in date order.
@@ -971,13 +1028,17 @@ func gatherPeriods(benefs []*beneficiaryTxs, chains map[*fundNode][]uint32, inde
 			default:
 				continue
 			}
-			c := chains[t.fund]
-			for _, o := range c {
-				mine = append(mine, uint64(o)<<32|uint64(uint32(t.date)))
-			}
-			if t.link != nil {
-				for _, o := range c {
-					parts.revs[o] = append(parts.revs[o], revGrant{start: t.date, end: t.link.date, b: bt})
+			// The grant counts in its fund's index and in those of
+			// the fund's unit and every ancestor.
+			x, u := t.fund.persons, t.fund.unit
+			for x != nil {
+				mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))
+				if t.link != nil {
+					parts.revs[x.ord] = append(parts.revs[x.ord], revGrant{start: t.date, end: t.link.date, b: bt})
+				}
+				x = nil
+				if u != nil {
+					x, u = u.persons, u.parent
 				}
 			}
 		}

@@ -205,6 +205,7 @@ func BenchmarkCheckpointFile(b *testing.B) {
 	var p *Projections
 	var read, write, lock time.Duration
 	var heap uint64
+	var allocPerByte float64 // allocated by a read, per byte of file (see ckptLoadHeapPerByte)
 	for b.Loop() {
 		p = nil
 		b.StopTimer()
@@ -233,6 +234,7 @@ func BenchmarkCheckpointFile(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		heap = after.HeapAlloc - before.HeapAlloc
+		allocPerByte = float64(after.TotalAlloc-before.TotalAlloc) / float64(fi.Size())
 		b.StartTimer()
 		t1 := time.Now()
 		info, err := p.writeCheckpoint(io.Discard)
@@ -247,5 +249,6 @@ func BenchmarkCheckpointFile(b *testing.B) {
 	b.ReportMetric(per(lock)*1000, "lock-ms")
 	b.ReportMetric(float64(p.Position()), "position")
 	b.ReportMetric(float64(heap)/float64(p.Position()), "heap-B/event")
+	b.ReportMetric(allocPerByte, "alloc-B/file-B")
 	b.ReportMetric(0, "ns/op")
 }

@@ -36,8 +36,11 @@ type personIndex struct {
 	// every fund in the unit's subtree. A person's spans are not stored:
 	// they are read from the person's grants in scope (spansIn), so that
 	// a checkpoint load does not rebuild them and they cost no memory.
-	fund  *fundNode
-	unit  *unitNode
+	fund *fundNode
+	unit *unitNode
+	// ord numbers the index while a checkpoint load rebuilds the period
+	// indexes (see rebuildPeople).
+	ord   uint32
 	count countSeries
 	// days lists, in order, the dates with a grant; prevs holds, for every
 	// grant, the previous date (0: none) of the same person's grants,
@@ -321,9 +324,9 @@ func countedIn(spans []span, from, to domain.Date) bool {
 // setPeriods sets days, ends, prevs and revs (after a checkpoint is
 // loaded, which writes none of them) from every grant in x's scope, each
 // as its date and the previous date of the same person's grants in the
-// word date<<32 | previous, and from the reversed grants. It sorts both.
+// word date<<32 | previous, sorted, and from the reversed grants, which it
+// sorts. It keeps revs, not points.
 func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
-	slices.Sort(points)
 	slices.SortFunc(revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
 	x.revs = revs
 	x.days, x.ends = x.days[:0], x.ends[:0]

@@ -3,6 +3,7 @@ package projections
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -79,8 +80,8 @@ func applyPersonOps(t *testing.T, ops []personOp) (*personIndex, []*beneficiaryT
 func checkEveryPeriod(t *testing.T, what string, x *personIndex, benefs []*beneficiaryTxs, grants []personOp, first, last domain.Date) {
 	t.Helper()
 	rebuilt := newPersonIndex(x.fund, nil)
-	parts := gatherPeriods(benefs, map[*fundNode][]uint32{x.fund: {0}}, 1)
-	rebuilt.setPeriods(parts.points[0], parts.revs[0])
+	parts := gatherPeriods(benefs, 1) // x, the fund's, is the only index, numbered 0
+	rebuilt.setPeriods((&pointSorter{points: parts.points[0]}).sort(), parts.revs[0])
 	for from := first; from <= last; from++ {
 		for to := from; to <= last; to++ {
 			want := refPersons(grants, from, to)
@@ -152,5 +153,41 @@ func TestPersonIndexBetweenRandom(t *testing.T) {
 				checkEveryPeriod(t, fmt.Sprintf("seed %d step %d", seed, step), x, benefs, grants, 1, days)
 			}
 		}
+	}
+}
+
+// TestPointSorter sorts grants as a checkpoint load does (counting sort
+// for many grants over a few thousand days, a comparison sort otherwise)
+// and compares with slices.Sort, reusing one sorter as a load does.
+func TestPointSorter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var ps pointSorter
+	for _, tc := range []struct {
+		name     string
+		n        int
+		from, to domain.Date
+	}{
+		{"few grants", minCountingSort - 1, 20240101, 20241231},
+		{"many grants over seven years", 50_000, 20190101, 20251231},
+		{"many grants on one date", 5000, 20250607, 20250607},
+		{"fewer grants after more", minCountingSort + 1, 20200101, 20200131},
+		{"dates too far apart to count", 5000, 10101, 99991231},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			date := func() uint64 { return uint64(tc.from) + uint64(rng.IntN(int(tc.to-tc.from)+1)) }
+			ps.points = ps.points[:0]
+			for range tc.n {
+				d, prev := date(), uint64(0)
+				if rng.IntN(3) > 0 {
+					prev = min(d, date())
+				}
+				ps.points = append(ps.points, d<<32|prev)
+			}
+			want := slices.Clone(ps.points)
+			slices.Sort(want)
+			if got := ps.sort(); !slices.Equal(got, want) {
+				t.Fatalf("sort() of %d grants differs from slices.Sort", tc.n)
+			}
+		})
 	}
 }

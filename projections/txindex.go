@@ -13,9 +13,10 @@ import (
 // loadedTxs holds the transactions a checkpoint load read, in log order,
 // and finds them by id (a reversal names its original by id). A Go map of
 // ten million ids costs ~35 bytes and a cache miss per transaction to
-// build; this is 4 bytes each, built by sorting ids that are already
-// nearly sorted (UUIDv7 ids are time-ordered, and log order is nearly time
-// order). Transactions applied after the load are in Projections.txs.
+// build; this is 4 bytes each, built by a radix sort of the ids (of any
+// order: UUIDv7 ids are time-ordered but writers race, and ids a client
+// chose may be random). Transactions applied after the load are in
+// Projections.txs.
 type loadedTxs struct {
 	slabs [][]txNode // ckptSlab transactions each, the last one shorter
 	// byID numbers the transactions (i is slabs[i/ckptSlab][i%ckptSlab]),
@@ -62,8 +63,8 @@ func (x *loadedTxs) index(keys []idKey) bool {
 	}
 	lo, hi := keys[:len(keys)/2], keys[len(keys)/2:]
 	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(lo, less) })
-	slices.SortFunc(hi, less)
+	wg.Go(func() { sortKeys(lo, less) })
+	sortKeys(hi, less)
 	wg.Wait()
 	x.byID = make([]uint32, 0, len(keys))
 	var last idKey
@@ -86,4 +87,54 @@ func (x *loadedTxs) index(keys []idKey) bool {
 		}
 	}
 	return true
+}
+
+// sortKeys sorts keys by their first half, least significant byte first
+// (a radix sort, skipping the bytes every key shares: those of the
+// timestamp of UUIDv7 ids taken within minutes), then each run of equal
+// first halves by cmp. Ids in log order are nowhere near sorted in the
+// generated histories (writers race by seconds), and a comparison sort
+// costs log n comparisons a key; this costs a few moves a key.
+func sortKeys(keys []idKey, cmp func(a, b idKey) int) {
+	if len(keys) < 2 {
+		return
+	}
+	var counts [8][256]int
+	for _, k := range keys {
+		for b := range counts {
+			counts[b][byte(k.hi>>(8*b))]++
+		}
+	}
+	src, dst := keys, make([]idKey, len(keys))
+	for b := range counts {
+		c := &counts[b]
+		if c[byte(keys[0].hi>>(8*b))] == len(keys) {
+			continue
+		}
+		var next [256]int
+		sum := 0
+		for v, n := range c {
+			next[v] = sum
+			sum += n
+		}
+		for _, k := range src {
+			v := byte(k.hi >> (8 * b))
+			dst[next[v]] = k
+			next[v]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j].hi == keys[i].hi {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(keys[i:j], cmp)
+		}
+		i = j
+	}
 }

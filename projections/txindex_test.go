@@ -18,8 +18,9 @@ func loadedOf(ids []uuid.UUID) *loadedTxs {
 }
 
 // TestLoadedTxsFind indexes ids in the orders a log holds them (time
-// ordered with writers racing, random, equal first halves) and finds each
-// of them, and not ids it does not hold; two equal ids are refused.
+// ordered with writers racing, random, equal first halves, which the radix
+// sort leaves to a comparison) and finds each of them, and not ids it
+// does not hold; two equal ids are refused.
 func TestLoadedTxsFind(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	random := func(n int) []uuid.UUID {
