@@ -8,10 +8,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -27,9 +29,9 @@ import (
 // copy what later events change in place (units, funds, their date series,
 // the person indexes' count series, tokens) and the lengths of the lists
 // that only grow (each fund's transactions, the actor names); everything is
-// encoded after the lock is released. The person indexes' spans and
-// period indexes are not written: the reader rebuilds them from the
-// transactions. A fund's running sums are written as the separate series
+// encoded after the lock is released. The person indexes' period
+// indexes are not written: the reader rebuilds them from the transactions
+// (their spans are read from the beneficiaries' grants, never stored). A fund's running sums are written as the separate series
 // of format 2 (one per amount, count and reversal count) and merged back
 // on load. A txNode never
 // changes once applied except the link of an original that a later
@@ -109,11 +111,10 @@ func entriesOf[V any](s datedSeries[V]) []entry[V] {
 	return out
 }
 
-// personsSnap is a person index's count series, copied. Its map of each
-// person's spans is not written: it is rebuilt from the transactions on
-// load (a grant or loan counts its beneficiary from its date until its
-// reversal's date), and the period index from the spans, so that writing
-// never copies half a million entries under the lock.
+// personsSnap is a person index's count series, copied. Its period index
+// is not written: it is rebuilt from the transactions on load (a grant or
+// loan counts its beneficiary from its date until its reversal's date),
+// so that writing never copies millions of entries under the lock.
 type personsSnap struct {
 	count []countEntry
 }
@@ -338,9 +339,22 @@ func writeTxs(cw *chunkWriter, s *ckptSnapshot) error {
 		down(i)
 	}
 	benefIdx := map[*beneficiaryTxs]uint64{}
-	var e enc
+	// e holds the records of the current chunk, count of them, after
+	// benefsBefore beneficiaries were named in earlier chunks.
+	var e, head enc
 	var prevPos domain.Position
 	var prevRec int64
+	count, benefsBefore := 0, 0
+	flush := func() error {
+		head.b = head.b[:0]
+		head.u(uint64(count))
+		head.u(uint64(benefsBefore))
+		head.b = append(head.b, e.b...)
+		e.b = e.b[:0]
+		count, benefsBefore = 0, len(benefIdx)
+		prevPos, prevRec = 0, 0
+		return cw.chunk(head.b)
+	}
 	for len(h) > 0 {
 		t := h[0].txs[0]
 		e.u(uint64(h[0].fund))
@@ -375,22 +389,43 @@ func writeTxs(cw *chunkWriter, s *ckptSnapshot) error {
 			e.u(uint64(t.pos - t.link.pos))
 		}
 		e.str(t.text)
-		if len(e.b) >= ckptChunk {
-			if err := cw.chunk(e.b); err != nil {
+		count++
+		if len(e.b) >= chunkSize {
+			if err := flush(); err != nil {
 				return err
 			}
-			e.b = e.b[:0]
 		}
 	}
-	if len(e.b) > 0 {
-		return cw.chunk(e.b)
+	if count > 0 {
+		return flush()
 	}
 	return nil
 }
 
-// ckptLoadGCPercent is the garbage collector's GOGC while Load reads a
-// checkpoint.
-const ckptLoadGCPercent = 400
+// ckptLoadHeapPerByte bounds the memory a load may allocate before the
+// collector runs, per byte of checkpoint file: a load of 10 M events
+// allocates ~4.5 bytes per byte of its file (the projections and the
+// scratch of their rebuilding), so this leaves room, and a limit only
+// makes the collector work, it never fails the load.
+const ckptLoadHeapPerByte = 8
+
+// collectorOff turns the garbage collector off for the load of a
+// checkpoint file of size bytes, with a memory limit of what the heap
+// holds now plus ckptLoadHeapPerByte per byte of it (or the limit already
+// set, if lower). The function it returns restores both settings.
+func collectorOff(size int64) (restore func()) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	limit := debug.SetMemoryLimit(-1)
+	if guard := int64(ms.Sys) + ckptLoadHeapPerByte*size; guard < limit {
+		debug.SetMemoryLimit(guard)
+	}
+	gc := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(gc)
+		debug.SetMemoryLimit(limit)
+	}
+}
 
 // ckptSlab is how many txNodes the reader allocates at once.
 const ckptSlab = 1 << 14
@@ -427,7 +462,8 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		} else {
 			n.view.Path = []domain.UnitID{id}
 		}
-		n.persons = decodePersons(d)
+		n.persons = newPersonIndex(nil, n)
+		decodeCountSeries(d, &n.persons.count)
 		p.units[id] = n
 		p.unitOrder = append(p.unitOrder, n)
 		if d.err != nil {
@@ -463,7 +499,8 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		}
 		decodeCountSeries(d, &reversals) // the sum of reversed's
 		f.sums, f.revd = mergeSums(&amounts, &originals), mergeRevd(&reversed)
-		f.persons = decodePersons(d)
+		f.persons = newPersonIndex(f, nil)
+		decodeCountSeries(d, &f.persons.count)
 		n := d.count(maxCkptItems)
 		f.txs = make([]*txNode, 0, n)
 		fundTxs = append(fundTxs, n)
@@ -513,7 +550,10 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 
 // readTxs reads the transactions, in log order, and rebuilds what Apply
 // derives from them: each fund's list, loans and reversal records, the
-// reversal links, the beneficiaries' lists and the index by id.
+// reversal links, the beneficiaries' lists and the index by id. The chunks
+// of transactions are decoded on every core (decodeTxChunk); what depends
+// on the transactions before (beneficiaries, links, loans, the funds'
+// lists) is then done in log order, chunk by chunk, as they come.
 func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	n := d.count(maxCkptItems)
 	total := 0
@@ -523,48 +563,189 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	if d.err == nil && n != total {
 		d.fail("%d transactions, the funds list %d", n, total)
 	}
+	if d.err == nil && !d.atChunkEnd() {
+		d.fail("the transactions do not start a chunk")
+	}
 	if d.err != nil {
 		return d.err
 	}
-	// The index by id is the costliest part of a load (a cache miss per
-	// transaction): another goroutine builds it from each full slab.
-	p.txs = make(map[uuid.UUID]*txNode, n)
-	slabs := make(chan []txNode, 4)
-	indexed := make(chan struct{})
-	go func() {
-		defer close(indexed)
-		for slab := range slabs {
-			for i := range slab {
-				p.txs[slab[i].id] = &slab[i]
+	p.loaded.slabs = make([][]txNode, 0, (n+ckptSlab-1)/ckptSlab)
+	for i := 0; i < n; i += ckptSlab {
+		p.loaded.slabs = append(p.loaded.slabs, make([]txNode, min(ckptSlab, n-i)))
+	}
+	tc := &txChunks{p: p, bidx: make([]uint32, n), keys: make([]idKey, n)}
+
+	// One goroutine hands out the verified chunks to the decoders, in
+	// order, and passes them on to this one in the same order.
+	stop := make(chan struct{})
+	jobs := make(chan *txChunk)
+	order := make(chan *txChunk, 2*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	wg.Go(func() {
+		defer close(order)
+		defer close(jobs)
+		for next := 0; next < n; {
+			c := &txChunk{done: make(chan error, 1)}
+			c.data, c.err = d.src.next()
+			if c.err == nil {
+				c.err = tc.header(c, next, n)
+			}
+			select {
+			case order <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+			select {
+			case jobs <- c:
+			case <-stop:
+				return
+			}
+			next += c.count
+		}
+	})
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			var scratch textScratch
+			for c := range jobs {
+				c.done <- tc.decode(c, &scratch)
+				d.src.recycle(c.data)
+			}
+		})
+	}
+
+	var benefs []*beneficiaryTxs
+	for c := range order {
+		if c.err != nil {
+			return c.err
+		}
+		if err := <-c.done; err != nil {
+			return err
+		}
+		if c.benefsBefore != len(benefs) {
+			d.fail("a chunk after %d beneficiaries, %d named before it", c.benefsBefore, len(benefs))
+			return d.err
+		}
+		for _, id := range c.named {
+			bt := &beneficiaryTxs{id: domain.BeneficiaryID(id)}
+			if _, dup := p.benef[bt.id]; dup {
+				d.fail("beneficiary %q named twice", id)
+				return d.err
+			}
+			p.benef[bt.id] = bt
+			benefs = append(benefs, bt)
+		}
+		revs := c.origins
+		for i := c.first; i < c.first+c.count; i++ {
+			t := p.loaded.node(uint32(i))
+			if bi := tc.bidx[i]; bi > 0 {
+				t.benef = benefs[bi-1]
+				if t.typ == typReversal {
+					tc.bidx[i] = 0 // not in the beneficiary's list
+				}
+			}
+			var origPos domain.Position
+			if t.typ == typReversal {
+				origPos, revs = revs[0], revs[1:]
+			}
+			f := t.fund
+			f.txs = append(f.txs, t)
+			if err := relink(f, t, origPos); err != nil {
+				d.fail("%v", err)
+				return d.err
 			}
 		}
-	}()
-	defer func() {
-		close(slabs)
-		<-indexed
-	}()
-	var benefs []*beneficiaryTxs
-	// bidx[i] is the beneficiary of the i-th transaction (index in benefs
-	// + 1) when it goes in the beneficiary's list, else 0; the lists are
-	// filled once their lengths are known (appending to half a million
-	// growing lists was a fifth of a load).
-	bidx := make([]uint32, n)
-	var all [][]txNode
-	var slab []txNode
-	filled := 0
+	}
+	for i, f := range p.fundOrder {
+		if len(f.txs) != fundTxs[i] {
+			d.fail("fund %s has %d transactions, want %d", f.info.FundID, len(f.txs), fundTxs[i])
+			return d.err
+		}
+	}
+
+	// The index by id and the beneficiaries' lists and person indexes
+	// are independent: build them side by side.
+	indexed := make(chan bool, 1)
+	go func() { indexed <- p.loaded.index(tc.keys) }()
+	p.fillBeneficiaries(benefs, tc.bidx)
+	p.rebuildPeople(benefs)
+	if !<-indexed {
+		d.fail("two transactions with the same id")
+		return d.err
+	}
+	return nil
+}
+
+// txChunks is what the decoders of the chunks of transactions share.
+type txChunks struct {
+	p *Projections
+	// bidx[i] is the beneficiary of the i-th transaction (index in the
+	// order they are named + 1; 0 for none) and keys[i] its id; each
+	// decoder writes those of its chunk's transactions.
+	bidx []uint32
+	keys []idKey
+}
+
+// txChunk is one chunk of transactions: count of them from the first-th,
+// after benefsBefore beneficiaries were named; the decoder fills named
+// (the beneficiaries its transactions name first) and origins (each
+// reversal's original's position, in order).
+type txChunk struct {
+	data                       []byte
+	first, count, benefsBefore int
+	named                      []string
+	origins                    []domain.Position
+	err                        error
+	done                       chan error
+	// body is where the records start in data.
+	body int
+}
+
+// header reads the counts at the start of c, the chunk after first of n
+// transactions.
+func (tc *txChunks) header(c *txChunk, first, n int) error {
+	if c.data == nil {
+		return fmt.Errorf("%d transactions of %d: %w", first, n, ErrCheckpointCorrupt)
+	}
+	h := &dec{buf: c.data, done: true}
+	c.first = first
+	c.count = h.count(n - first)
+	c.benefsBefore = h.count(maxCkptItems)
+	if h.err == nil && c.count == 0 {
+		h.fail("a chunk of no transactions")
+	}
+	c.body = h.off
+	return h.err
+}
+
+// textScratch is a decoder's buffers for the texts of a chunk.
+type textScratch struct {
+	texts []byte
+	ends  []int32
+}
+
+// decode decodes the transactions of c into their txNodes.
+func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
+	p := tc.p
+	d := &dec{buf: c.data[c.body:], done: true}
+	// The texts of the chunk share one string: one allocation, not one
+	// per transaction.
+	texts := scratch.texts[:0]
+	ends := slices.Grow(scratch.ends[:0], c.count)[:c.count]
+	defer func() { scratch.texts, scratch.ends = texts, ends }()
 	var pos domain.Position
 	var rec int64
-	for i := range n {
-		if filled == len(slab) {
-			if filled > 0 {
-				slabs <- slab
-			}
-			slab, filled = make([]txNode, min(ckptSlab, n-i)), 0
-			all = append(all, slab)
-		}
-		t := &slab[filled]
-		filled++
-		fi := d.count(len(p.fundOrder) - 1)
+	named := c.benefsBefore // beneficiaries named so far
+	for k := range c.count {
+		i := c.first + k
+		t := p.loaded.node(uint32(i))
+		t.fund = p.fundOrder[d.count(len(p.fundOrder)-1)]
 		t.id = d.id()
 		pos += domain.Position(d.u())
 		t.pos = pos
@@ -577,23 +758,18 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 		if b := d.bytes(4); b != nil {
 			t.typ, t.kind, t.enum, t.flags = b[0], countKind(b[1]), b[2], b[3]
 		}
-		bi := d.count(len(benefs) + 1)
-		if bi == len(benefs)+1 {
-			bt := &beneficiaryTxs{id: domain.BeneficiaryID(d.str())}
-			p.benef[bt.id] = bt
-			benefs = append(benefs, bt)
+		bi := d.count(named + 1)
+		if bi == named+1 {
+			c.named = append(c.named, d.str())
+			named++
 		}
-		if bi > 0 {
-			t.benef = benefs[bi-1]
-			if t.typ != typReversal {
-				bidx[i] = uint32(bi)
-			}
-		}
-		var origPos domain.Position
+		tc.bidx[i] = uint32(bi)
 		if t.typ == typReversal {
-			origPos = t.pos - domain.Position(d.u())
+			c.origins = append(c.origins, t.pos-domain.Position(d.u()))
 		}
-		t.text = d.str()
+		texts = append(texts, d.bytes(d.count(maxCkptChunk))...)
+		ends[k] = int32(len(texts))
+		tc.keys[i] = keyOf(t, i)
 		if d.err != nil {
 			return d.err
 		}
@@ -601,17 +777,27 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 			d.fail("transaction %s of type %d kind %d", t.id, t.typ, t.kind)
 			return d.err
 		}
-		f := p.fundOrder[fi]
-		t.fund = f
-		f.txs = append(f.txs, t)
-		if err := relink(f, t, origPos); err != nil {
-			d.fail("%v", err)
-			return d.err
+	}
+	if !d.atChunkEnd() {
+		d.fail("data after the chunk's transactions")
+		return d.err
+	}
+	all := string(texts)
+	start := int32(0)
+	for k, end := range ends {
+		if end > start {
+			p.loaded.node(uint32(c.first + k)).text = all[start:end]
 		}
+		start = end
 	}
-	if filled > 0 {
-		slabs <- slab
-	}
+	return nil
+}
+
+// fillBeneficiaries fills the beneficiaries' lists (sized first: appending
+// to half a million growing lists was a fifth of a load); bidx[i] is the
+// i-th transaction's beneficiary (index in benefs + 1) when it goes in the
+// list, else 0.
+func (p *Projections) fillBeneficiaries(benefs []*beneficiaryTxs, bidx []uint32) {
 	lens := make([]int32, len(benefs)+1)
 	for _, bi := range bidx {
 		lens[bi]++
@@ -619,24 +805,12 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	for i, bt := range benefs {
 		bt.txs = make([]*txNode, 0, lens[i+1])
 	}
-	i := 0
-	for _, slab := range all {
-		for k := range slab {
-			if bi := bidx[i]; bi > 0 {
-				bt := benefs[bi-1]
-				bt.txs = append(bt.txs, &slab[k])
-			}
-			i++
+	for i, bi := range bidx {
+		if bi > 0 {
+			bt := benefs[bi-1]
+			bt.txs = append(bt.txs, p.loaded.node(uint32(i)))
 		}
 	}
-	p.rebuildPeople(benefs)
-	for i, f := range p.fundOrder {
-		if len(f.txs) != fundTxs[i] {
-			d.fail("fund %s has %d transactions, want %d", f.info.FundID, len(f.txs), fundTxs[i])
-			return d.err
-		}
-	}
-	return nil
 }
 
 // relink rebuilds, for t just read and appended to f's list, the loan
@@ -712,98 +886,174 @@ func decodeCountSeries(d *dec, s *countSeries) {
 	}
 }
 
-func decodePersons(d *dec) *personIndex {
-	x := newPersonIndex()
-	decodeCountSeries(d, &x.count)
-	return x
-}
-
-// rebuildPeople rebuilds the person indexes' spans from the beneficiaries'
-// lists (each in log order), as countPerson and uncountPerson left them:
-// each grant or loan is a span from its date to its reversal's date (open
-// when not reversed), in its fund's index and its unit's and every
-// ancestor's. The spans of a person may be in another order than Apply
-// left them (a reversal ends any open span with its original's date); only
-// their union is ever used. It gathers each person's spans per index
-// first, then fills each index's map at its final size: one map insert per
-// person and index instead of one per grant and index into growing maps.
+// rebuildPeople rebuilds the period index of every person index (the
+// spans are read from the beneficiaries' lists and need no rebuilding):
+// each grant or loan, in its fund's index and its unit's and every
+// ancestor's, with the date of the same person's previous grant in that
+// index, and each reversed one with its reversal's date. Each core
+// gathers a share of the beneficiaries, then each index is sorted on
+// whichever core is free.
 func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
-	// Each core gathers the spans of a share of the beneficiaries.
-	shares := make([]map[*personIndex][]personEntry, runtime.GOMAXPROCS(0))
+	indexes := make([]*personIndex, 0, len(p.unitOrder)+len(p.fundOrder))
+	for _, u := range p.unitOrder {
+		u.persons.ord = uint32(len(indexes))
+		indexes = append(indexes, u.persons)
+	}
+	for _, f := range p.fundOrder {
+		f.persons.ord = uint32(len(indexes))
+		indexes = append(indexes, f.persons)
+	}
+	shares := make([]periodParts, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range shares {
 		lo, hi := len(benefs)*i/len(shares), len(benefs)*(i+1)/len(shares)
-		wg.Go(func() { shares[i] = gatherPeople(benefs[lo:hi]) })
+		wg.Go(func() { shares[i] = gatherPeriods(benefs[lo:hi], len(indexes)) })
 	}
 	wg.Wait()
-	perIndex := shares[0]
-	for _, sh := range shares[1:] {
-		for x, entries := range sh {
-			perIndex[x] = append(perIndex[x], entries...)
-		}
-	}
-	// The maps are independent: fill them on every core.
-	work := make(chan *personIndex)
+	work := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			for x := range work {
-				entries := perIndex[x]
-				x.people = make(map[domain.BeneficiaryID][]span, len(entries))
-				for _, e := range entries {
-					x.people[e.b] = e.spans
+			var ps pointSorter
+			for o := range work {
+				r := 0
+				for _, sh := range shares {
+					r += len(sh.revs[o])
 				}
-				x.rebuildPeriods()
+				points, revs := ps.points[:0], make([]revGrant, 0, r)
+				for _, sh := range shares {
+					points, revs = append(points, sh.points[o]...), append(revs, sh.revs[o]...)
+				}
+				ps.points = points
+				indexes[o].setPeriods(ps.sort(), revs)
 			}
 		})
 	}
-	for x := range perIndex {
-		work <- x
+	for o := range indexes {
+		work <- o
 	}
 	close(work)
 	wg.Wait()
 }
 
-// personEntry is a person's spans in one index.
-type personEntry struct {
-	b     domain.BeneficiaryID
-	spans []span
+// pointSorter sorts the grants of a person index as setPeriods takes
+// them, date<<32 | previous date, reusing its buffers from one index to
+// the next.
+type pointSorter struct {
+	points, tmp []uint64
+	counts      []int32
 }
 
-// gatherPeople returns, per person index, the spans of benefs' grants and
-// loans.
-func gatherPeople(benefs []*beneficiaryTxs) map[*personIndex][]personEntry {
-	perIndex := map[*personIndex][]personEntry{}
-	mine := map[*personIndex][]span{} // the current beneficiary's
-	var touched []*personIndex
+// Bounds of pointSorter's counting sort: below minCountingSort grants,
+// or with dates (as YYYYMMDD numbers) spread over more than
+// maxCountingSpan, it calls slices.Sort.
+const (
+	minCountingSort = 1 << 10
+	maxCountingSpan = 1 << 20
+)
+
+// sort sorts s.points and returns them. The dates of an index's grants
+// span a few thousand days: two stable counting passes, by previous date
+// then by date, cost a few operations per grant where a comparison sort
+// costs log n comparisons (a tenth of a load for the root unit's millions
+// of grants).
+func (s *pointSorter) sort() []uint64 {
+	points := s.points
+	if len(points) < minCountingSort {
+		slices.Sort(points)
+		return points
+	}
+	lo, hi := uint32(math.MaxUint32), uint32(0)
+	for _, pt := range points {
+		d := uint32(pt >> 32)
+		lo, hi = min(lo, d), max(hi, d)
+		if p := uint32(pt); p != 0 {
+			lo, hi = min(lo, p), max(hi, p)
+		}
+	}
+	if hi-lo >= maxCountingSpan {
+		slices.Sort(points)
+		return points
+	}
+	// Keys: a date d is d-lo, a previous date p is 0 for none, else p-lo+1.
+	buckets := int(hi-lo) + 2
+	s.tmp = slices.Grow(s.tmp[:0], len(points))[:len(points)]
+	s.counts = slices.Grow(s.counts[:0], buckets+1)[:buckets+1]
+	prevKey := func(pt uint64) int {
+		if p := uint32(pt); p != 0 {
+			return int(p-lo) + 1
+		}
+		return 0
+	}
+	dateKey := func(pt uint64) int { return int(uint32(pt>>32) - lo) }
+	for _, pass := range []struct {
+		key      func(uint64) int
+		src, dst []uint64
+	}{{prevKey, points, s.tmp}, {dateKey, s.tmp, points}} {
+		c := s.counts
+		clear(c)
+		for _, pt := range pass.src {
+			c[pass.key(pt)+1]++
+		}
+		for i := 1; i < len(c); i++ {
+			c[i] += c[i-1]
+		}
+		for _, pt := range pass.src {
+			k := pass.key(pt)
+			pass.dst[c[k]] = pt
+			c[k]++
+		}
+	}
+	return points
+}
+
+// periodParts is what gatherPeriods finds, per person index (by its
+// number): the grants as setPeriods takes them, and the reversed grants.
+type periodParts struct {
+	points [][]uint64
+	revs   [][]revGrant
+}
+
+// gatherPeriods returns the grants and reversed grants of benefs, per
+// person index (of the indexes numbered from 0 to indexes-1 by their ord).
+func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
+	parts := periodParts{points: make([][]uint64, indexes), revs: make([][]revGrant, indexes)}
+	// mine holds the current person's grants as index<<32 | date: sorted,
+	// each index's grants are together and in date order.
+	var mine []uint64
 	for _, bt := range benefs {
+		mine = mine[:0]
 		for _, t := range bt.txs {
 			switch t.kind {
 			case kShelterNew, kShelterRepair, kAssistance, kLoan:
 			default:
 				continue
 			}
-			sp := span{start: t.date}
-			if t.link != nil {
-				sp.end = t.link.date
-			}
-			add := func(x *personIndex) {
-				if _, ok := mine[x]; !ok {
-					touched = append(touched, x)
+			// The grant counts in its fund's index and in those of
+			// the fund's unit and every ancestor.
+			x, u := t.fund.persons, t.fund.unit
+			for x != nil {
+				mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))
+				if t.link != nil {
+					parts.revs[x.ord] = append(parts.revs[x.ord], revGrant{start: t.date, end: t.link.date, b: bt})
 				}
-				mine[x] = append(mine[x], sp)
-			}
-			add(t.fund.persons)
-			for u := t.fund.unit; u != nil; u = u.parent {
-				add(u.persons)
+				x = nil
+				if u != nil {
+					x, u = u.persons, u.parent
+				}
 			}
 		}
-		for _, x := range touched {
-			perIndex[x] = append(perIndex[x], personEntry{bt.id, mine[x]})
+		slices.Sort(mine)
+		last, prev := uint32(math.MaxUint32), uint32(0)
+		for _, m := range mine {
+			o, d := uint32(m>>32), uint32(m)
+			if o != last {
+				last, prev = o, 0
+			}
+			parts.points[o] = append(parts.points[o], uint64(d)<<32|uint64(prev))
+			prev = d
 		}
-		clear(mine)
-		touched = touched[:0]
 	}
-	return perIndex
+	return parts
 }
 
 // WriteCheckpointFile writes a checkpoint of p to path atomically: to a
@@ -886,11 +1136,17 @@ func Load(ctx context.Context, store domain.EventStore, path string, log *slog.L
 		return New(), nil
 	}
 	// A load allocates the whole heap of the projections at once and
-	// keeps all of it: collecting at every doubling of the heap only
-	// rescans what stays alive (a fifth of a load's time at GOGC=100).
-	gc := debug.SetGCPercent(ckptLoadGCPercent)
+	// keeps nearly all of it: a collection during it only rescans what
+	// stays alive (a fifth of a load's time at GOGC=100). So the
+	// collector is off while it reads, with a memory limit as the guard
+	// against a file that takes far more memory than checkpoints do.
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	restore := collectorOff(size)
 	p, err := ReadCheckpoint(bufio.NewReaderSize(f, 1<<20))
-	debug.SetGCPercent(gc)
+	restore()
 	f.Close()
 	if err != nil {
 		log.Warn("projections checkpoint unusable: replaying the log from the start", "path", path, "err", err)

@@ -192,9 +192,11 @@ func BenchmarkCheckpointReadWrite(b *testing.B) {
 }
 
 // BenchmarkCheckpointFile reads the checkpoint file named by WL_CKPT_FILE
-// (a checkpoint of a real or generated ledger, e.g. one `serve` wrote) and
-// writes it again: the time to read it, the time to write it, and how long
-// the write holds the read lock. Skipped without WL_CKPT_FILE.
+// (a checkpoint of a real or generated ledger, e.g. one `serve` wrote), as
+// Load does (with the collector off), and writes it again: the time to
+// read it, the heap the read projections hold per event, the time to
+// write it, and how long the write holds the read lock. Skipped without
+// WL_CKPT_FILE.
 func BenchmarkCheckpointFile(b *testing.B) {
 	path := os.Getenv("WL_CKPT_FILE")
 	if path == "" {
@@ -202,29 +204,51 @@ func BenchmarkCheckpointFile(b *testing.B) {
 	}
 	var p *Projections
 	var read, write, lock time.Duration
+	var heap uint64
+	var allocPerByte float64 // allocated by a read, per byte of file (see ckptLoadHeapPerByte)
 	for b.Loop() {
 		p = nil
+		b.StopTimer()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
 		t0 := time.Now()
 		f, err := os.Open(path)
 		if err != nil {
 			b.Fatal(err)
 		}
+		fi, err := f.Stat()
+		if err != nil {
+			b.Fatal(err)
+		}
+		restore := collectorOff(fi.Size())
 		p, err = ReadCheckpoint(bufio.NewReaderSize(f, 1<<20))
+		restore()
 		f.Close()
 		if err != nil {
 			b.Fatal(err)
 		}
+		read += time.Since(t0)
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = after.HeapAlloc - before.HeapAlloc
+		allocPerByte = float64(after.TotalAlloc-before.TotalAlloc) / float64(fi.Size())
+		b.StartTimer()
 		t1 := time.Now()
 		info, err := p.writeCheckpoint(io.Discard)
 		if err != nil {
 			b.Fatal(err)
 		}
-		read, write, lock = read+t1.Sub(t0), write+time.Since(t1), lock+info.LockHeld
+		write, lock = write+time.Since(t1), lock+info.LockHeld
 	}
 	per := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) }
 	b.ReportMetric(per(read), "read-s")
 	b.ReportMetric(per(write), "write-s")
 	b.ReportMetric(per(lock)*1000, "lock-ms")
 	b.ReportMetric(float64(p.Position()), "position")
+	b.ReportMetric(float64(heap)/float64(p.Position()), "heap-B/event")
+	b.ReportMetric(allocPerByte, "alloc-B/file-B")
 	b.ReportMetric(0, "ns/op")
 }

@@ -16,9 +16,15 @@ import (
 // covered by a SHA-256 that is checked before the bytes are parsed, and a
 // file cut at any point, or with a chunk dropped or repeated, is rejected.
 // Parsing never allocates from unverified lengths.
+//
+// Format 3 (format 2 is refused, and the log replayed): the transactions
+// start a new chunk, and each chunk of transactions starts with their
+// number and the number of beneficiaries the chunks before it named, and
+// restarts the deltas of positions and recorded_at, so that the reader
+// decodes the chunks on every core.
 const (
 	ckptMagic   = "WLPROJ\x00\x00"
-	ckptVersion = 2
+	ckptVersion = 3
 	// ckptChunk is the size at which the writer cuts a chunk.
 	ckptChunk = 1 << 20
 	// maxCkptChunk is the largest chunk a reader accepts (a writer of
@@ -28,6 +34,10 @@ const (
 	// the parser: reading and hashing overlap with parsing.
 	ckptReadAhead = 4
 )
+
+// chunkSize is the size at which the writer cuts a chunk: ckptChunk, and
+// less in tests, so that small histories take many chunks.
+var chunkSize = ckptChunk
 
 // Errors of ReadCheckpoint.
 var (
@@ -86,10 +96,10 @@ func (c *chunkWriter) chunk(data []byte) error {
 	return nil
 }
 
-// writeAll writes b as chunks of at most ckptChunk bytes.
+// writeAll writes b as chunks of at most chunkSize bytes.
 func (c *chunkWriter) writeAll(b []byte) error {
 	for len(b) > 0 {
-		n := min(len(b), ckptChunk)
+		n := min(len(b), chunkSize)
 		if err := c.chunk(b[:n]); err != nil {
 			return err
 		}
@@ -103,6 +113,34 @@ func (c *chunkWriter) writeAll(b []byte) error {
 type chunkReader struct {
 	ch   chan chunkResult
 	stop chan struct{}
+	// free holds chunks the parser is done with, for the reader to read
+	// into again: a load keeps everything else it allocates, and would
+	// otherwise leave the whole file behind as garbage.
+	free chan []byte
+}
+
+// ckptFreeChunks bounds the chunks kept for reuse.
+const ckptFreeChunks = 2 * ckptReadAhead
+
+// recycle hands back a chunk that next returned and that nothing refers
+// to any more.
+func (c *chunkReader) recycle(b []byte) {
+	select {
+	case c.free <- b:
+	default:
+	}
+}
+
+// buffer returns a buffer of n bytes, reused when one is free.
+func (c *chunkReader) buffer(n int) []byte {
+	select {
+	case b := <-c.free:
+		if cap(b) >= n {
+			return b[:n]
+		}
+	default:
+	}
+	return make([]byte, n)
 }
 
 type chunkResult struct {
@@ -121,7 +159,7 @@ func newChunkReader(r io.Reader) (*chunkReader, error) {
 	if v := binary.BigEndian.Uint32(head[len(ckptMagic):]); v != ckptVersion {
 		return nil, fmt.Errorf("format version %d, this program reads %d: %w", v, ckptVersion, ErrCheckpointFormat)
 	}
-	c := &chunkReader{ch: make(chan chunkResult, ckptReadAhead), stop: make(chan struct{})}
+	c := &chunkReader{ch: make(chan chunkResult, ckptReadAhead), stop: make(chan struct{}), free: make(chan []byte, ckptFreeChunks)}
 	go c.run(r, sha256.Sum256(head[:]))
 	return c, nil
 }
@@ -147,7 +185,7 @@ func (c *chunkReader) run(r io.Reader, prev [sha256.Size]byte) {
 			send(chunkResult{err: fmt.Errorf("chunk of %d bytes: %w", n, ErrCheckpointCorrupt)})
 			return
 		}
-		data := make([]byte, n)
+		data := c.buffer(int(n))
 		if _, err := io.ReadFull(r, data); err != nil {
 			send(chunkResult{err: fmt.Errorf("read chunk: %v: %w", err, ErrCheckpointCorrupt)})
 			return
@@ -250,12 +288,17 @@ func (d *dec) ensure(n int) bool {
 	return len(d.buf)-d.off >= n
 }
 
+// u and i read the next chunk only when the varint is cut by the end of
+// the current one, so that reading the head never reads the first chunk
+// of transactions, which is decoded on its own.
 func (d *dec) u() uint64 {
 	if d.err != nil {
 		return 0
 	}
-	d.ensure(binary.MaxVarintLen64)
 	v, n := binary.Uvarint(d.buf[d.off:])
+	if n == 0 && d.ensure(len(d.buf)-d.off+1) {
+		return d.u()
+	}
 	if n <= 0 {
 		d.fail("bad varint")
 		return 0
@@ -268,8 +311,10 @@ func (d *dec) i() int64 {
 	if d.err != nil {
 		return 0
 	}
-	d.ensure(binary.MaxVarintLen64)
 	v, n := binary.Varint(d.buf[d.off:])
+	if n == 0 && d.ensure(len(d.buf)-d.off+1) {
+		return d.i()
+	}
 	if n <= 0 {
 		d.fail("bad varint")
 		return 0
@@ -277,6 +322,9 @@ func (d *dec) i() int64 {
 	d.off += n
 	return v
 }
+
+// atChunkEnd reports whether every byte read so far has been parsed.
+func (d *dec) atChunkEnd() bool { return d.off == len(d.buf) }
 
 // bytes returns the next n bytes, valid until the next read.
 func (d *dec) bytes(n int) []byte {

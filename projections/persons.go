@@ -14,10 +14,10 @@ import (
 // until the date its reversal is dated (API.md: counted when "not reversed
 // on or before" the date asked for). So each of a person's grants is a
 // half-open date interval [d, reversal) and the person is counted on a
-// date when the union of their intervals covers it. The index keeps each
-// person's intervals and, in a running count, +1 where a union interval
-// starts and −1 where it ends; the number of persons counted on date t is
-// the running count at t.
+// date when the union of their intervals covers it. The index reads a
+// person's intervals from their grants and keeps, in a running count, +1
+// where a union interval starts and −1 where it ends; the number of
+// persons counted on date t is the running count at t.
 //
 // Over a period (see between). Ignoring reversals first: order each
 // person's grants by date and give each grant the date of the person's
@@ -32,8 +32,16 @@ import (
 // grants in [from, to] was reversed on or before to, which a pass over the
 // reversed grants dated in the period decides from the person's spans.
 type personIndex struct {
-	people map[domain.BeneficiaryID][]span
-	count  countSeries
+	// fund or unit is the index's scope: the grants of that fund, or of
+	// every fund in the unit's subtree. A person's spans are not stored:
+	// they are read from the person's grants in scope (spansIn), so that
+	// a checkpoint load does not rebuild them and they cost no memory.
+	fund *fundNode
+	unit *unitNode
+	// ord numbers the index while a checkpoint load rebuilds the period
+	// indexes (see rebuildPeople).
+	ord   uint32
+	count countSeries
 	// days lists, in order, the dates with a grant; prevs holds, for every
 	// grant, the previous date (0: none) of the same person's grants,
 	// sorted by the grant's date and then by the previous date: those of
@@ -61,20 +69,75 @@ type span struct {
 // revGrant is a reversed grant: its date, its reversal's, its beneficiary.
 type revGrant struct {
 	start, end domain.Date
-	b          domain.BeneficiaryID
+	b          *beneficiaryTxs
 }
 
-func newPersonIndex() *personIndex {
-	return &personIndex{people: map[domain.BeneficiaryID][]span{}}
+// newPersonIndex returns the empty index of a fund (unit nil) or of a
+// unit's subtree (fund nil).
+func newPersonIndex(f *fundNode, u *unitNode) *personIndex {
+	return &personIndex{fund: f, unit: u}
 }
 
-// grant adds a counted grant or loan.
-func (x *personIndex) grant(b domain.BeneficiaryID, d domain.Date) {
-	old := x.people[b]
-	// The grant goes after the person's grants dated d or before: its
-	// previous date is the latest of them, and it becomes the previous
-	// grant of the person's first grant after d, whose previous date was
-	// that same latest one.
+// grantSpan is one of a person's grants or loans: its fund, and its span
+// from its date to its reversal's date (open while not reversed).
+type grantSpan struct {
+	fund *fundNode
+	span
+}
+
+// personGrants appends to buf, and returns, b's grants and loans. A
+// reversal's span ends only once the original's link is set.
+func personGrants(b *beneficiaryTxs, buf []grantSpan) []grantSpan {
+	for _, t := range b.txs {
+		switch t.kind {
+		case kShelterNew, kShelterRepair, kAssistance, kLoan:
+		default:
+			continue
+		}
+		if t.typ == typReversal {
+			continue
+		}
+		g := grantSpan{fund: t.fund, span: span{start: t.date}}
+		if t.link != nil {
+			g.end = t.link.date
+		}
+		buf = append(buf, g)
+	}
+	return buf
+}
+
+// in reports whether the grants of fund f count in x.
+func (x *personIndex) in(f *fundNode) bool {
+	if x.fund != nil {
+		return f == x.fund
+	}
+	for u := f.unit; u != nil; u = u.parent {
+		if u == x.unit {
+			return true
+		}
+	}
+	return false
+}
+
+// spansIn appends to buf, and returns, the spans of the grants in x's
+// scope: a person's spans in x when grants are the person's.
+func (x *personIndex) spansIn(grants []grantSpan, buf []span) []span {
+	for _, g := range grants {
+		if x.in(g.fund) {
+			buf = append(buf, g.span)
+		}
+	}
+	return buf
+}
+
+// spans returns b's spans in x.
+func (x *personIndex) spans(b *beneficiaryTxs) []span {
+	return x.spansIn(personGrants(b, nil), nil)
+}
+
+// grant adds a counted grant or loan dated d of a person whose spans in x
+// were old (which grant does not keep).
+func (x *personIndex) grant(old []span, d domain.Date) {
 	var prev, next domain.Date
 	for _, s := range old {
 		if s.start <= d {
@@ -91,17 +154,16 @@ func (x *personIndex) grant(b domain.BeneficiaryID, d domain.Date) {
 	// or earlier already counts them from d on, so no count changes.
 	for _, s := range old {
 		if s.end == 0 && s.start <= d {
-			x.people[b] = append(old, span{start: d})
 			return
 		}
 	}
 	next2 := append(slices.Clone(old), span{start: d})
-	x.replace(b, old, next2)
+	x.replace(old, next2)
 }
 
-// reverse ends, on date d, the counting of a grant or loan dated start.
-func (x *personIndex) reverse(b domain.BeneficiaryID, start, d domain.Date) {
-	old := x.people[b]
+// reverse ends, on date d, the counting of b's grant or loan dated start;
+// old are b's spans in x before (which reverse does not keep).
+func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Date) {
 	next := slices.Clone(old)
 	for i := range next {
 		if next[i].start == start && next[i].end == 0 {
@@ -109,7 +171,7 @@ func (x *personIndex) reverse(b domain.BeneficiaryID, start, d domain.Date) {
 			break
 		}
 	}
-	x.replace(b, old, next)
+	x.replace(old, next)
 	x.addRev(revGrant{start: start, end: d, b: b})
 }
 
@@ -174,7 +236,8 @@ func (x *personIndex) movePrev(d, old, new domain.Date) {
 	p[k] = new
 }
 
-func (x *personIndex) replace(b domain.BeneficiaryID, old, next []span) {
+// replace moves the running count from a person's spans old to next.
+func (x *personIndex) replace(old, next []span) {
 	for _, u := range union(old) {
 		x.count.Add(u.start, -1)
 		if u.end != 0 {
@@ -187,7 +250,6 @@ func (x *personIndex) replace(b domain.BeneficiaryID, old, next []span) {
 			x.count.Add(u.end, -1)
 		}
 	}
-	x.people[b] = next
 }
 
 // at returns the number of persons counted at the end of date d.
@@ -227,7 +289,7 @@ func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 		}
 	}
 	j := sort.Search(len(x.revs), func(j int) bool { return x.revs[j].start >= from })
-	var seen map[domain.BeneficiaryID]struct{}
+	var seen map[*beneficiaryTxs]struct{}
 	for ; j < len(x.revs) && x.revs[j].start <= to; j++ {
 		r := &x.revs[j]
 		if r.end > to {
@@ -237,10 +299,10 @@ func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 			continue
 		}
 		if seen == nil {
-			seen = map[domain.BeneficiaryID]struct{}{}
+			seen = map[*beneficiaryTxs]struct{}{}
 		}
 		seen[r.b] = struct{}{}
-		if !countedIn(x.people[r.b], from, to) {
+		if !countedIn(x.spans(r.b), from, to) {
 			n--
 		}
 	}
@@ -262,34 +324,14 @@ func countedIn(spans []span, from, to domain.Date) bool {
 	return false
 }
 
-// rebuildPeriods rebuilds days, prevs and revs from people (after a
-// checkpoint is loaded, which writes neither).
-func (x *personIndex) rebuildPeriods() {
-	n := 0
-	for _, spans := range x.people {
-		n += len(spans)
-	}
-	// Each grant as its date and its previous date, in one sortable word.
-	points := make([]uint64, 0, n)
-	var starts []domain.Date
-	x.revs = x.revs[:0]
-	for b, spans := range x.people {
-		starts = starts[:0]
-		for _, s := range spans {
-			starts = append(starts, s.start)
-			if s.end != 0 {
-				x.revs = append(x.revs, revGrant{start: s.start, end: s.end, b: b})
-			}
-		}
-		slices.Sort(starts)
-		var prev domain.Date
-		for _, d := range starts {
-			points = append(points, uint64(uint32(d))<<32|uint64(uint32(prev)))
-			prev = d
-		}
-	}
-	slices.Sort(points)
-	slices.SortFunc(x.revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
+// setPeriods sets days, ends, prevs and revs (after a checkpoint is
+// loaded, which writes none of them) from every grant in x's scope, each
+// as its date and the previous date of the same person's grants in the
+// word date<<32 | previous, sorted, and from the reversed grants, which it
+// sorts. It keeps revs, not points.
+func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
+	slices.SortFunc(revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
+	x.revs = revs
 	x.days, x.ends = x.days[:0], x.ends[:0]
 	x.daysIdx.Reset()
 	x.prevs = make([]domain.Date, len(points))

@@ -2,8 +2,8 @@ package projections
 
 import (
 	"fmt"
-	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -28,15 +28,28 @@ func refPersons(grants []personOp, from, to domain.Date) int {
 	return len(set)
 }
 
-// applyPersonOps applies ops to a new index and returns it with the grants
-// as the reference sees them (each with its reversal's date).
-func applyPersonOps(t *testing.T, ops []personOp) (*personIndex, []personOp) {
+// applyPersonOps applies ops to the index of a new fund, as grants and
+// reversals of that fund, and returns it with the beneficiaries' lists
+// and the grants as the reference sees them (each with its reversal's
+// date).
+func applyPersonOps(t *testing.T, ops []personOp) (*personIndex, []*beneficiaryTxs, []personOp) {
 	t.Helper()
-	x := newPersonIndex()
+	f := &fundNode{}
+	f.persons = newPersonIndex(f, nil)
+	x := f.persons
+	people := map[domain.BeneficiaryID]*beneficiaryTxs{}
+	var benefs []*beneficiaryTxs
 	var grants []personOp
 	for _, op := range ops {
+		bt, ok := people[op.b]
+		if !ok {
+			bt = &beneficiaryTxs{id: op.b}
+			people[op.b] = bt
+			benefs = append(benefs, bt)
+		}
 		if op.rev == 0 {
-			x.grant(op.b, op.date)
+			x.grant(x.spans(bt), op.date)
+			bt.txs = append(bt.txs, &txNode{fund: f, typ: 2, kind: kAssistance, date: op.date, benef: bt})
 			grants = append(grants, op)
 			continue
 		}
@@ -50,18 +63,25 @@ func applyPersonOps(t *testing.T, ops []personOp) (*personIndex, []personOp) {
 		if !found {
 			t.Fatalf("reversal %+v of no grant", op)
 		}
-		x.reverse(op.b, op.date, op.rev)
+		x.reverse(bt, x.spans(bt), op.date, op.rev)
+		for _, tx := range bt.txs {
+			if tx.date == op.date && tx.link == nil {
+				tx.link = &txNode{fund: f, typ: typReversal, kind: kAssistance, date: op.rev, link: tx}
+				break
+			}
+		}
 	}
-	return x, grants
+	return x, benefs, grants
 }
 
 // checkEveryPeriod compares x.between with the reference on every period
-// inside [first, last], and does the same for the index rebuilt from its
-// spans as a checkpoint load does.
-func checkEveryPeriod(t *testing.T, what string, x *personIndex, grants []personOp, first, last domain.Date) {
+// inside [first, last], and does the same for the index rebuilt from the
+// beneficiaries' lists as a checkpoint load does.
+func checkEveryPeriod(t *testing.T, what string, x *personIndex, benefs []*beneficiaryTxs, grants []personOp, first, last domain.Date) {
 	t.Helper()
-	rebuilt := &personIndex{people: maps.Clone(x.people)}
-	rebuilt.rebuildPeriods()
+	rebuilt := newPersonIndex(x.fund, nil)
+	parts := gatherPeriods(benefs, 1) // x, the fund's, is the only index, numbered 0
+	rebuilt.setPeriods((&pointSorter{points: parts.points[0]}).sort(), parts.revs[0])
 	for from := first; from <= last; from++ {
 		for to := from; to <= last; to++ {
 			want := refPersons(grants, from, to)
@@ -103,8 +123,8 @@ func TestPersonIndexBetween(t *testing.T) {
 		{"grant back-dated before a reversed one", []personOp{{a, 6, 0}, {a, 6, 7}, {a, 3, 0}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			x, grants := applyPersonOps(t, tc.ops)
-			checkEveryPeriod(t, tc.name, x, grants, 1, 12)
+			x, benefs, grants := applyPersonOps(t, tc.ops)
+			checkEveryPeriod(t, tc.name, x, benefs, grants, 1, 12)
 		})
 	}
 }
@@ -129,9 +149,45 @@ func TestPersonIndexBetweenRandom(t *testing.T) {
 				open = append(open, g)
 			}
 			if step%10 == 9 {
-				x, grants := applyPersonOps(t, ops)
-				checkEveryPeriod(t, fmt.Sprintf("seed %d step %d", seed, step), x, grants, 1, days)
+				x, benefs, grants := applyPersonOps(t, ops)
+				checkEveryPeriod(t, fmt.Sprintf("seed %d step %d", seed, step), x, benefs, grants, 1, days)
 			}
 		}
+	}
+}
+
+// TestPointSorter sorts grants as a checkpoint load does (counting sort
+// for many grants over a few thousand days, a comparison sort otherwise)
+// and compares with slices.Sort, reusing one sorter as a load does.
+func TestPointSorter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var ps pointSorter
+	for _, tc := range []struct {
+		name     string
+		n        int
+		from, to domain.Date
+	}{
+		{"few grants", minCountingSort - 1, 20240101, 20241231},
+		{"many grants over seven years", 50_000, 20190101, 20251231},
+		{"many grants on one date", 5000, 20250607, 20250607},
+		{"fewer grants after more", minCountingSort + 1, 20200101, 20200131},
+		{"dates too far apart to count", 5000, 10101, 99991231},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			date := func() uint64 { return uint64(tc.from) + uint64(rng.IntN(int(tc.to-tc.from)+1)) }
+			ps.points = ps.points[:0]
+			for range tc.n {
+				d, prev := date(), uint64(0)
+				if rng.IntN(3) > 0 {
+					prev = min(d, date())
+				}
+				ps.points = append(ps.points, d<<32|prev)
+			}
+			want := slices.Clone(ps.points)
+			slices.Sort(want)
+			if got := ps.sort(); !slices.Equal(got, want) {
+				t.Fatalf("sort() of %d grants differs from slices.Sort", tc.n)
+			}
+		})
 	}
 }

@@ -31,8 +31,11 @@ type Projections struct {
 	unitOrder []*unitNode
 	funds     map[uuid.UUID]*fundNode
 	fundOrder []*fundNode
-	txs       map[uuid.UUID]*txNode
-	benef     map[domain.BeneficiaryID]*beneficiaryTxs
+	// txs indexes by id the transactions applied since New or the
+	// checkpoint load, loaded those the load read (see tx).
+	txs    map[uuid.UUID]*txNode
+	loaded loadedTxs
+	benef  map[domain.BeneficiaryID]*beneficiaryTxs
 	// actors numbers the actors, whose names are in actorNames: a
 	// transaction keeps the number.
 	actors     map[string]uint32
@@ -40,6 +43,11 @@ type Projections struct {
 
 	tokens     map[uuid.UUID]*tokenNode
 	tokenOrder []*tokenNode
+
+	// grantBuf and spanBuf are countPerson's and uncountPerson's
+	// scratch, under the write lock.
+	grantBuf []grantSpan
+	spanBuf  []span
 
 	ready atomic.Bool
 
@@ -192,8 +200,9 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 		}
 		f := &fundNode{
 			info: FundSummary{FundID: d.FundID, UnitID: d.UnitID, Name: d.Name, Kind: d.Kind, OpenedOn: d.OpenedOn},
-			unit: u, lastPos: e.Position, persons: newPersonIndex(), loans: map[uuid.UUID]*loanState{},
+			unit: u, lastPos: e.Position, loans: map[uuid.UUID]*loanState{},
 		}
+		f.persons = newPersonIndex(f, nil)
 		p.funds[d.FundID] = f
 		p.fundOrder = append(p.fundOrder, f)
 		u.addFund(f)
@@ -211,7 +220,8 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 }
 
 func (p *Projections) applyUnit(d *domain.UnitRegistered) {
-	n := &unitNode{view: Unit{ID: d.UnitID, Name: d.Name, ParentID: d.ParentID}, persons: newPersonIndex()}
+	n := &unitNode{view: Unit{ID: d.UnitID, Name: d.Name, ParentID: d.ParentID}}
+	n.persons = newPersonIndex(nil, n)
 	if parent, ok := p.units[d.ParentID]; ok {
 		n.parent = parent
 		parent.children = append(parent.children, n)
@@ -308,7 +318,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	switch t.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
 		if t.typ != typReversal {
-			p.countPerson(f, t.beneficiaryID(), date)
+			p.countPerson(f, bt, date)
 		}
 	}
 	if t.typ != typReversal {
@@ -323,6 +333,14 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	return nil
 }
 
+// tx returns the transaction with the given id.
+func (p *Projections) tx(id uuid.UUID) (*txNode, bool) {
+	if t, ok := p.txs[id]; ok {
+		return t, true
+	}
+	return p.loaded.find(id)
+}
+
 // beneficiary returns the transactions of a beneficiary, creating the list.
 func (p *Projections) beneficiary(id domain.BeneficiaryID) *beneficiaryTxs {
 	bt, ok := p.benef[id]
@@ -334,7 +352,7 @@ func (p *Projections) beneficiary(id domain.BeneficiaryID) *beneficiaryTxs {
 }
 
 func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *domain.TransactionReversed, text *packer) error {
-	orig, ok := p.txs[d.Reverses]
+	orig, ok := p.tx(d.Reverses)
 	if !ok || orig.fund != f || orig.link != nil || orig.typ == typReversal {
 		return fmt.Errorf("reversal %s of %s at %d: %w", d.TransactionID, d.Reverses, e.Position, errInconsistent)
 	}
@@ -346,7 +364,6 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 		text.add(tLoanID, string(d.LoanID[:]))
 	}
 	t.kind = orig.kind
-	orig.link = t
 	f.sums.add(date, catOf(orig.kind), d.Amount.Neg(), orig.kind, 0)
 	var revd kindCounts
 	revd[orig.kind] = 1
@@ -354,8 +371,11 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 	f.addRev(reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		p.uncountPerson(f, orig.beneficiaryID(), orig.date, date)
+		// Before the link: the person's spans are read from their
+		// grants, and this one is still counted until this reversal.
+		p.uncountPerson(f, orig.benef, orig.date, date)
 	}
+	orig.link = t
 	switch orig.kind {
 	case kRepayment:
 		if l, ok := f.loans[*orig.loanID()]; ok {
@@ -367,19 +387,26 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 
 // countPerson counts a grant's or loan's beneficiary in the fund and in the
 // fund's unit and every ancestor, whose subtrees all contain the fund.
-func (p *Projections) countPerson(f *fundNode, b domain.BeneficiaryID, d domain.Date) {
-	f.persons.grant(b, d)
+func (p *Projections) countPerson(f *fundNode, b *beneficiaryTxs, d domain.Date) {
+	// The person's grants are read once for every index.
+	p.grantBuf = personGrants(b, p.grantBuf[:0])
+	p.spanBuf = f.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+	f.persons.grant(p.spanBuf, d)
 	for u := f.unit; u != nil; u = u.parent {
-		u.persons.grant(b, d)
+		p.spanBuf = u.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		u.persons.grant(p.spanBuf, d)
 	}
 }
 
 // uncountPerson ends, on date d, the counting of a grant or loan dated
 // start.
-func (p *Projections) uncountPerson(f *fundNode, b domain.BeneficiaryID, start, d domain.Date) {
-	f.persons.reverse(b, start, d)
+func (p *Projections) uncountPerson(f *fundNode, b *beneficiaryTxs, start, d domain.Date) {
+	p.grantBuf = personGrants(b, p.grantBuf[:0])
+	p.spanBuf = f.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+	f.persons.reverse(b, p.spanBuf, start, d)
 	for u := f.unit; u != nil; u = u.parent {
-		u.persons.reverse(b, start, d)
+		p.spanBuf = u.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		u.persons.reverse(b, p.spanBuf, start, d)
 	}
 }
 
