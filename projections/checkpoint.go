@@ -501,6 +501,7 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		f.sums, f.revd = mergeSums(&amounts, &originals), mergeRevd(&reversed)
 		f.persons = newPersonIndex(f, nil)
 		decodeCountSeries(d, &f.persons.count)
+		f.sums.setPersons(&f.persons.count)
 		n := d.count(maxCkptItems)
 		f.txs = make([]*txNode, 0, n)
 		fundTxs = append(fundTxs, n)

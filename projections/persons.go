@@ -239,16 +239,25 @@ func (x *personIndex) movePrev(d, old, new domain.Date) {
 // replace moves the running count from a person's spans old to next.
 func (x *personIndex) replace(old, next []span) {
 	for _, u := range union(old) {
-		x.count.Add(u.start, -1)
+		x.addCount(u.start, -1)
 		if u.end != 0 {
-			x.count.Add(u.end, 1)
+			x.addCount(u.end, 1)
 		}
 	}
 	for _, u := range union(next) {
-		x.count.Add(u.start, 1)
+		x.addCount(u.start, 1)
 		if u.end != 0 {
-			x.count.Add(u.end, -1)
+			x.addCount(u.end, -1)
 		}
+	}
+}
+
+// addCount changes the count of persons from date d on by n, in the
+// fund's sums too for a fund's index.
+func (x *personIndex) addCount(d domain.Date, n count) {
+	x.count.Add(d, n)
+	if x.fund != nil {
+		x.fund.sums.addPersons(d, n)
 	}
 }
 

@@ -111,7 +111,7 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 	s.Capital = s.Balance.Add(s.LoansOutstanding)
 	s.Totals = v.totals()
 	s.Counts = v.counts(&revd, &kindCounts{})
-	s.Beneficiaries = Beneficiaries{Persons: f.persons.at(to), Times: s.Counts.times()}
+	s.Beneficiaries = Beneficiaries{Persons: int(v.persons), Times: s.Counts.times()}
 	return s
 }
 
@@ -249,19 +249,17 @@ func (b *lineBatch) walk(s *UnitSummary, u *unitNode) {
 func (b *lineBatch) flush(s *UnitSummary) {
 	funds := b.funds[:b.n]
 	b.n = 0
-	var nTo, nFrom, rTo, rFrom, pTo [lineBatchSize]int
+	var nTo, nFrom, rTo, rFrom [lineBatchSize]int
 	for i, f := range funds {
 		nTo[i], rTo[i] = f.sums.count(b.to), f.revd.Count(b.to)
-		if b.from.IsZero() {
-			pTo[i] = f.persons.count.Count(b.to)
-		} else {
+		if !b.from.IsZero() {
 			nFrom[i], rFrom[i] = f.sums.count(b.from-1), f.revd.Count(b.from-1)
 		}
 	}
 	for i, f := range funds {
 		b.closing[i], b.revd[i] = f.sums.nth(nTo[i]), f.revd.Nth(rTo[i])
 		if b.from.IsZero() {
-			b.opening[i], b.persons[i] = lineSums{}, f.persons.count.Nth(pTo[i])
+			b.opening[i], b.persons[i] = lineSums{}, b.closing[i].persons
 		} else {
 			b.opening[i] = f.sums.nth(nFrom[i])
 			b.revd[i] = b.revd[i].Sub(f.revd.Nth(rFrom[i]))

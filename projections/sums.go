@@ -23,6 +23,12 @@ type lineSums struct {
 	big *[numCats]domain.VND
 	// orig[k] counts transactions of kind k by their date.
 	orig [numKinds]count
+	// persons is the fund's person count at the end of the date (see
+	// personIndex.at), a copy kept beside the sums so that a roll-up's
+	// line to a date reads one entry: on a long history every series a
+	// line reads is a cache miss. It is not a sum: Add and Sub leave it
+	// as s had it, and a period's persons come from the person index.
+	persons count
 }
 
 // amount returns the sum of category c.
@@ -59,7 +65,7 @@ func (s *lineSums) setAmount(c amountCat, v domain.VND) {
 
 // combine returns s + sign·o, sign ±1.
 func (s lineSums) combine(o lineSums, sign int64) lineSums {
-	r := lineSums{orig: s.orig}
+	r := lineSums{orig: s.orig, persons: s.persons}
 	for k := range r.orig {
 		r.orig[k] += count(sign) * o.orig[k]
 	}
@@ -157,6 +163,37 @@ func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, 
 	}
 	for j := i; j < len(s.cum); j++ {
 		s.cum[j].addOne(c, v, k, n)
+	}
+}
+
+// addPersons changes the person count of date d and every later date by
+// n.
+func (s *sumsSeries) addPersons(d domain.Date, n count) {
+	i, found := slices.BinarySearch(s.dates, d)
+	if !found {
+		var prev lineSums
+		if i > 0 {
+			prev = s.cum[i-1]
+		}
+		s.dates = slices.Insert(s.dates, i, d)
+		s.cum = slices.Insert(s.cum, i, prev)
+		if i == len(s.dates)-1 {
+			s.idx.Appended(d, i)
+		} else {
+			s.idx.Inserted(d, len(s.dates)-1)
+		}
+	}
+	for j := i; j < len(s.cum); j++ {
+		s.cum[j].persons += n
+	}
+}
+
+// setPersons sets every entry's person count from the fund's person
+// count series (after a checkpoint is loaded, which stores the sums
+// without it).
+func (s *sumsSeries) setPersons(c *countSeries) {
+	for i, d := range s.dates {
+		s.cum[i].persons = c.At(d)
 	}
 }
 
