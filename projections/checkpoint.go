@@ -1029,12 +1029,18 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
 			default:
 				continue
 			}
+			if t.typ == typReversal {
+				continue
+			}
 			// The grant counts in its fund's index and in those of
-			// the fund's unit and every ancestor.
+			// the fund's unit and every ancestor: in their period
+			// indexes while it is not reversed, in their reversed
+			// grants once it is.
 			x, u := t.fund.persons, t.fund.unit
 			for x != nil {
-				mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))
-				if t.link != nil {
+				if t.link == nil {
+					mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))
+				} else {
 					parts.revs[x.ord] = append(parts.revs[x.ord], revGrant{start: t.date, end: t.link.date, b: bt})
 				}
 				x = nil

@@ -19,18 +19,20 @@ import (
 // where a union interval starts and −1 where it ends; the number of
 // persons counted on date t is the running count at t.
 //
-// Over a period (see between). Ignoring reversals first: order each
-// person's grants by date and give each grant the date of the person's
-// previous one (0 for the first). A person has a grant in [from, to]
-// exactly when exactly one of their grants is dated in [from, to] with a
-// previous date before from — the first of them. So the distinct persons
-// are the grants dated in [from, to] whose previous date is before from:
-// with the grants' previous dates kept by date, and sorted within a date,
-// that is a count over the period's grants, or one binary search per date
-// of the period when the dates have many grants. Reversals then only remove
-// persons: a person counted so is not counted when every one of their
-// grants in [from, to] was reversed on or before to, which a pass over the
-// reversed grants dated in the period decides from the person's spans.
+// Over a period (see between). Take the grants not reversed (as the log
+// stands), order each person's by date and give each the date of the
+// person's previous one (0 for the first). A person has such a grant in
+// [from, to] exactly when exactly one of them is dated in [from, to] with a
+// previous date before from — the first of them. So those persons are the
+// grants dated in [from, to] whose previous date is before from: with the
+// grants' previous dates kept by date, and sorted within a date, that is a
+// count over the period's grants, or one binary search per date of the
+// period when the dates have many grants. A reversed grant still counts
+// over a period that ends before its reversal's date: the persons who
+// have only such grants in the period are added by a pass over the
+// reversed grants dated in the period, looking at the person's grants
+// only for those reversed after its end — few, as corrections follow
+// their originals closely, and none for a period that ends today.
 type personIndex struct {
 	// fund or unit is the index's scope: the grants of that fund, or of
 	// every fund in the unit's subtree. A person's spans are not stored:
@@ -42,13 +44,15 @@ type personIndex struct {
 	// indexes (see rebuildPeople).
 	ord   uint32
 	count countSeries
-	// days lists, in order, the dates with a grant; prevs holds, for every
-	// grant, the previous date (0: none) of the same person's grants,
-	// sorted by the grant's date and then by the previous date: those of
-	// days[i] are prevs[ends[i-1]:ends[i]] (from 0 for i = 0). Same-dated
-	// grants of a person are ordered arbitrarily: all but the first have
-	// a previous date equal to their own. One array keeps a period's
-	// grants side by side; a back-dated grant moves those dated after it.
+	// days lists, in order, the dates that have or had a grant not
+	// reversed; prevs holds, for every grant not reversed, the previous
+	// date (0: none) of the same person's grants not reversed, sorted by
+	// the grant's date and then by the previous date: those of days[i] are
+	// prevs[ends[i-1]:ends[i]] (from 0 for i = 0; a date whose grants were
+	// all reversed keeps an empty range). Same-dated grants of a person
+	// are ordered arbitrarily: all but the first have a previous date
+	// equal to their own. One array keeps a period's grants side by side;
+	// a back-dated grant, or a reversal, moves those dated after it.
 	days  []domain.Date
 	ends  []int32
 	prevs []domain.Date
@@ -135,17 +139,33 @@ func (x *personIndex) spans(b *beneficiaryTxs) []span {
 	return x.spansIn(personGrants(b, nil), nil)
 }
 
-// grant adds a counted grant or loan dated d of a person whose spans in x
-// were old (which grant does not keep).
-func (x *personIndex) grant(old []span, d domain.Date) {
-	var prev, next domain.Date
-	for _, s := range old {
-		if s.start <= d {
+// liveAround returns, among spans not ended, the latest start on or
+// before d (0: none), the earliest after d (0: none), and how many start
+// on d.
+func liveAround(spans []span, d domain.Date) (prev, next domain.Date, on int) {
+	for _, s := range spans {
+		switch {
+		case s.end != 0:
+		case s.start <= d:
 			prev = max(prev, s.start)
-		} else if next == 0 || s.start < next {
+			if s.start == d {
+				on++
+			}
+		case next == 0 || s.start < next:
 			next = s.start
 		}
 	}
+	return prev, next, on
+}
+
+// grant adds a counted grant or loan dated d of a person whose spans in x
+// were old (which grant does not keep).
+func (x *personIndex) grant(old []span, d domain.Date) {
+	// The grant goes after the person's grants not reversed dated d or
+	// before: its previous date is the latest of them, and it becomes the
+	// previous grant of their first grant after d, whose previous date
+	// was that same latest one.
+	prev, next, _ := liveAround(old, d)
 	x.addPrev(d, prev)
 	if next != 0 && prev != d {
 		x.movePrev(next, prev, d)
@@ -164,14 +184,28 @@ func (x *personIndex) grant(old []span, d domain.Date) {
 // reverse ends, on date d, the counting of b's grant or loan dated start;
 // old are b's spans in x before (which reverse does not keep).
 func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Date) {
-	next := slices.Clone(old)
-	for i := range next {
-		if next[i].start == start && next[i].end == 0 {
-			next[i].end = d
+	// The grant leaves the period index. Another grant of the person on
+	// the same date stays in its place (the one whose previous date is
+	// its own date goes); otherwise the person's next grant takes the
+	// reversed one's previous date.
+	prev, _, _ := liveAround(old, start-1)
+	_, next, on := liveAround(old, start)
+	if on > 1 {
+		x.removePrev(start, start)
+	} else {
+		x.removePrev(start, prev)
+		if next != 0 {
+			x.movePrev(next, start, prev)
+		}
+	}
+	next2 := slices.Clone(old)
+	for i := range next2 {
+		if next2[i].start == start && next2[i].end == 0 {
+			next2[i].end = d
 			break
 		}
 	}
-	x.replace(old, next)
+	x.replace(old, next2)
 	x.addRev(revGrant{start: start, end: d, b: b})
 }
 
@@ -217,6 +251,20 @@ func (x *personIndex) addPrev(d, prev domain.Date) {
 	x.prevs = slices.Insert(x.prevs, lo+j, prev)
 	for k := i; k < len(x.ends); k++ {
 		x.ends[k]++
+	}
+}
+
+// removePrev removes a grant dated d whose previous date is prev.
+func (x *personIndex) removePrev(d, prev domain.Date) {
+	i := x.day(d)
+	lo, hi := int(x.start(i)), int(x.ends[i])
+	j, found := slices.BinarySearch(x.prevs[lo:hi], prev)
+	if !found {
+		panic("projections: person index lost a grant") // grant and reverse keep them in step
+	}
+	x.prevs = slices.Delete(x.prevs, lo+j, lo+j+1)
+	for k := i; k < len(x.ends); k++ {
+		x.ends[k]--
 	}
 }
 
@@ -289,6 +337,9 @@ func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 	} else {
 		for ; i < k; i++ {
 			p := x.prevs[x.start(i):x.ends[i]]
+			if len(p) == 0 {
+				continue
+			}
 			if p[len(p)-1] < from {
 				n += len(p)
 				continue
@@ -297,47 +348,70 @@ func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 			n += c
 		}
 	}
+	// The persons with no grant in the period but grants reversed after
+	// its end, which count over it.
 	j := sort.Search(len(x.revs), func(j int) bool { return x.revs[j].start >= from })
-	var seen map[*beneficiaryTxs]struct{}
+	var seen []*beneficiaryTxs
+	var seenMany map[*beneficiaryTxs]struct{}
 	for ; j < len(x.revs) && x.revs[j].start <= to; j++ {
 		r := &x.revs[j]
-		if r.end > to {
+		if r.end <= to {
 			continue
 		}
-		if _, done := seen[r.b]; done {
-			continue
+		if len(seen) < maxSeenList {
+			if slices.Contains(seen, r.b) {
+				continue
+			}
+			seen = append(seen, r.b)
+		} else {
+			if seenMany == nil {
+				seenMany = make(map[*beneficiaryTxs]struct{}, 2*maxSeenList)
+				for _, b := range seen {
+					seenMany[b] = struct{}{}
+				}
+			}
+			if _, done := seenMany[r.b]; done {
+				continue
+			}
+			seenMany[r.b] = struct{}{}
 		}
-		if seen == nil {
-			seen = map[*beneficiaryTxs]struct{}{}
-		}
-		seen[r.b] = struct{}{}
-		if !countedIn(x.spans(r.b), from, to) {
-			n--
+		if !x.liveIn(r.b, from, to) {
+			n++
 		}
 	}
 	return n
+}
+
+// maxSeenList is how many persons between remembers in a list before it
+// takes a map.
+const maxSeenList = 32
+
+// liveIn reports whether b has a grant or loan in x's scope dated in
+// [from, to] and not reversed.
+func (x *personIndex) liveIn(b *beneficiaryTxs, from, to domain.Date) bool {
+	for _, t := range b.txs {
+		if t.date < from || t.date > to || t.link != nil || t.typ == typReversal {
+			continue
+		}
+		switch t.kind {
+		case kShelterNew, kShelterRepair, kAssistance, kLoan:
+			if x.in(t.fund) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // scanPerDay is the number of grants a day up to which between counts a
 // period's grants one by one rather than by a binary search per date.
 const scanPerDay = 16
 
-// countedIn reports whether one of spans starts in [from, to] and is not
-// ended on or before to.
-func countedIn(spans []span, from, to domain.Date) bool {
-	for _, s := range spans {
-		if s.start >= from && s.start <= to && (s.end == 0 || s.end > to) {
-			return true
-		}
-	}
-	return false
-}
-
 // setPeriods sets days, ends, prevs and revs (after a checkpoint is
-// loaded, which writes none of them) from every grant in x's scope, each
-// as its date and the previous date of the same person's grants in the
-// word date<<32 | previous, sorted, and from the reversed grants, which it
-// sorts. It keeps revs, not points.
+// loaded, which writes none of them) from every grant not reversed in x's
+// scope, each as its date and the previous date of the same person's
+// grants not reversed in the word date<<32 | previous, sorted, and from
+// the reversed grants, which it sorts. It keeps revs, not points.
 func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
 	slices.SortFunc(revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
 	x.revs = revs
