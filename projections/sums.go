@@ -169,6 +169,11 @@ func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, 
 // addPersons changes the person count of date d and every later date by
 // n.
 func (s *sumsSeries) addPersons(d domain.Date, n count) {
+	last := len(s.dates) - 1
+	if last >= 0 && s.dates[last] == d { // the common case: a grant of the day
+		s.cum[last].persons += n
+		return
+	}
 	i, found := slices.BinarySearch(s.dates, d)
 	if !found {
 		var prev lineSums
