@@ -138,6 +138,45 @@ func TestFundSummaryEncoderMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// randomUnitSummary is a roll-up of up to eight generated fund lines, its
+// list nil now and then, as encoding/json sees them.
+func randomUnitSummary(r *rand.Rand) *projections.UnitSummary {
+	f := randomSummary(r)
+	s := &projections.UnitSummary{
+		UnitID: domain.UnitID(randomText(r)), Name: randomText(r), From: randomDate(r), To: randomDate(r),
+		Position: f.Position, OpeningBalance: randomAmount(r), ClosingBalance: f.Balance,
+		Totals: f.Totals, Counts: f.Counts, Beneficiaries: f.Beneficiaries,
+	}
+	if r.IntN(8) > 0 {
+		s.Funds = []projections.FundLine{}
+	}
+	for range r.IntN(9) {
+		g := randomSummary(r)
+		s.Funds = append(s.Funds, projections.FundLine{FundID: g.FundID, UnitID: g.UnitID, Name: g.Name, Kind: g.Kind,
+			OpeningBalance: randomAmount(r), ClosingBalance: g.Balance, Totals: g.Totals, Counts: g.Counts,
+			Beneficiaries: g.Beneficiaries})
+	}
+	return s
+}
+
+// appendUnitSummary writes what encoding/json writes, byte for byte, for
+// the zero roll-up, one with no funds, and thousands of generated ones (the
+// same hostile names, amounts and dates as the fund summaries'). A field
+// added to UnitSummary or FundLine fails it.
+func TestUnitSummaryEncoderMatchesEncodingJSON(t *testing.T) {
+	sums := []*projections.UnitSummary{{}, {UnitID: "vgcl", Name: "Tổng Liên đoàn", To: 20251231, Funds: []projections.FundLine{}}}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 3000 {
+		sums = append(sums, randomUnitSummary(r))
+	}
+	for _, s := range sums {
+		want := encodingJSON(t, s)
+		if got := appendUnitSummary([]byte("x"), s); !bytes.Equal(got[1:], want) || got[0] != 'x' {
+			t.Fatalf("appendUnitSummary(x, %+v)\n= %q\nwant x%q", s, got, want)
+		}
+	}
+}
+
 // appendJSONString escapes every byte and every rune of the first planes
 // (and the last rune) alone, and between other text, as encoding/json does.
 func TestJSONStringMatchesEncodingJSON(t *testing.T) {

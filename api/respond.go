@@ -34,8 +34,8 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b
 //
 // Every JSON response goes out through here, so every one passes the
 // beneficiary-id withholding below; a fund summary, the most read
-// response, is encoded by appendFundSummary into the same bytes
-// encoding/json would write.
+// response, and a unit's roll-up, the largest, are encoded by hand into
+// the same bytes encoding/json would write.
 func writeJSON(c echo.Context, status int, contentType string, v any) error {
 	bp := bodyPool.Get().(*[]byte)
 	defer func() {
@@ -47,6 +47,8 @@ func writeJSON(c echo.Context, status int, contentType string, v any) error {
 	switch v := v.(type) {
 	case projections.FundSummary:
 		body = appendFundSummary((*bp)[:0], v)
+	case *projections.UnitSummary:
+		body = appendUnitSummary((*bp)[:0], v)
 	default:
 		buf := bytes.NewBuffer((*bp)[:0])
 		enc := json.NewEncoder(buf)
