@@ -71,10 +71,9 @@ type fundSnap struct {
 	info    FundSummary
 	unit    int
 	lastPos domain.Position
-	// sums and revd are copied under the lock, then split into the
-	// series below.
+	// sums are copied under the lock, then split into the series
+	// below.
 	sums      []sumsEntry
-	revd      []revdEntry
 	amounts   [numCats][]vndEntry
 	originals [numKinds][]countEntry
 	reversed  [numKinds][]countEntry
@@ -180,7 +179,7 @@ func (p *Projections) writeCheckpoint(w io.Writer) (CheckpointInfo, error) {
 func (s *ckptSnapshot) splitFunds() {
 	for i := range s.funds {
 		fs := &s.funds[i]
-		fs.amounts, fs.originals, fs.reversed, fs.reversals = splitSums(fs.sums, fs.revd)
+		fs.amounts, fs.originals, fs.reversed, fs.reversals = splitSums(fs.sums)
 	}
 }
 
@@ -201,7 +200,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, f := range p.fundOrder {
 		fs := &s.funds[i]
 		fs.info, fs.unit, fs.lastPos = f.info, unitIdx[f.unit], f.lastPos
-		fs.sums, fs.revd = entriesOf[lineSums](&f.sums), entriesOf[kindCounts](&f.revd)
+		fs.sums = entriesOf[lineSums](&f.sums)
 		fs.persons = snapPersons(f.persons)
 		fs.txs = f.txs[:len(f.txs):len(f.txs)]
 		s.n += len(f.txs)
@@ -498,10 +497,11 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 			decodeCountSeries(d, &reversed[k])
 		}
 		decodeCountSeries(d, &reversals) // the sum of reversed's
-		f.sums, f.revd = mergeSums(&amounts, &originals), mergeRevd(&reversed)
+		f.sums = mergeSums(&amounts, &originals)
+		revd := mergeRevd(&reversed)
 		f.persons = newPersonIndex(f, nil)
 		decodeCountSeries(d, &f.persons.count)
-		f.sums.setPersons(&f.persons.count)
+		f.sums.setFromSeries(&f.persons.count, &revd)
 		n := d.count(maxCkptItems)
 		f.txs = make([]*txNode, 0, n)
 		fundTxs = append(fundTxs, n)

@@ -110,9 +110,6 @@ type fundNode struct {
 	// sums is the running sum, by date, of the amounts and counts of every
 	// figure but the reversals (see lineSums).
 	sums sumsSeries
-	// revd counts, per kind, the reversals of originals of that kind by
-	// the reversal's date.
-	revd revdSeries
 	// revs lists the reversals sorted by their date, for counts over
 	// periods that do not start at the beginning.
 	revs    []reversalRec
@@ -365,9 +362,7 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 	}
 	t.kind = orig.kind
 	f.sums.add(date, catOf(orig.kind), d.Amount.Neg(), orig.kind, 0)
-	var revd kindCounts
-	revd[orig.kind] = 1
-	f.revd.Add(date, revd)
+	f.sums.addReversal(date, orig.kind)
 	f.addRev(reversalRec{kind: orig.kind, orig: orig.date, revDate: date})
 	switch orig.kind {
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:

@@ -102,7 +102,6 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 		to = domain.MaxDate
 	}
 	v := f.sums.At(to)
-	revd := f.revd.At(to)
 	s := f.info
 	s.AsOf = asOf
 	s.Position = f.lastPos
@@ -110,15 +109,14 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 	s.LoansOutstanding = v.amount(aLoans).Sub(v.amount(aRepayments))
 	s.Capital = s.Balance.Add(s.LoansOutstanding)
 	s.Totals = v.totals()
-	s.Counts = v.counts(&revd, &kindCounts{})
+	s.Counts = v.counts(&v.rev, &kindCounts{})
 	s.Beneficiaries = Beneficiaries{Persons: int(v.persons), Times: s.Counts.times()}
 	return s
 }
 
 // lineOf sets *line from the fund's sums at the end of to (closing) and of
-// the day before from (opening), the reversals dated in the period (revd)
-// and the persons counted in it.
-func (f *fundNode) lineOf(line *FundLine, from, to domain.Date, closing, opening *lineSums, revd kindCounts, persons int) {
+// the day before from (opening), and the persons counted in the period.
+func (f *fundNode) lineOf(line *FundLine, from, to domain.Date, closing, opening *lineSums, persons int) {
 	var early kindCounts
 	if !from.IsZero() {
 		early = f.earlyReversals(from, to)
@@ -127,7 +125,7 @@ func (f *fundNode) lineOf(line *FundLine, from, to domain.Date, closing, opening
 	*line = FundLine{
 		FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
 		OpeningBalance: opening.balance(), ClosingBalance: closing.balance(),
-		Totals: period.totals(), Counts: period.counts(&revd, &early),
+		Totals: period.totals(), Counts: period.counts(&period.rev, &early),
 	}
 	line.Beneficiaries = Beneficiaries{Persons: persons, Times: line.Counts.times()}
 }
@@ -225,7 +223,6 @@ type lineBatch struct {
 	funds    [lineBatchSize]*fundNode
 	closing  [lineBatchSize]lineSums
 	opening  [lineBatchSize]lineSums
-	revd     [lineBatchSize]kindCounts
 	persons  [lineBatchSize]count
 }
 
@@ -249,20 +246,19 @@ func (b *lineBatch) walk(s *UnitSummary, u *unitNode) {
 func (b *lineBatch) flush(s *UnitSummary) {
 	funds := b.funds[:b.n]
 	b.n = 0
-	var nTo, nFrom, rTo, rFrom [lineBatchSize]int
+	var nTo, nFrom [lineBatchSize]int
 	for i, f := range funds {
-		nTo[i], rTo[i] = f.sums.count(b.to), f.revd.Count(b.to)
+		nTo[i] = f.sums.count(b.to)
 		if !b.from.IsZero() {
-			nFrom[i], rFrom[i] = f.sums.count(b.from-1), f.revd.Count(b.from-1)
+			nFrom[i] = f.sums.count(b.from - 1)
 		}
 	}
 	for i, f := range funds {
-		b.closing[i], b.revd[i] = f.sums.nth(nTo[i]), f.revd.Nth(rTo[i])
+		b.closing[i] = f.sums.nth(nTo[i])
 		if b.from.IsZero() {
 			b.opening[i], b.persons[i] = lineSums{}, b.closing[i].persons
 		} else {
 			b.opening[i] = f.sums.nth(nFrom[i])
-			b.revd[i] = b.revd[i].Sub(f.revd.Nth(rFrom[i]))
 		}
 	}
 	for i, f := range funds {
@@ -272,7 +268,7 @@ func (b *lineBatch) flush(s *UnitSummary) {
 		}
 		s.Funds = append(s.Funds, FundLine{})
 		line := &s.Funds[len(s.Funds)-1]
-		f.lineOf(line, b.from, b.to, &b.closing[i], &b.opening[i], b.revd[i], persons)
+		f.lineOf(line, b.from, b.to, &b.closing[i], &b.opening[i], persons)
 		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
 		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
 		s.Totals = s.Totals.add(line.Totals)

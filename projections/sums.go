@@ -8,14 +8,14 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
-// lineSums is everything a fund's figures need but the reversal counts,
-// summed over its transactions: a fund keeps one running sum of it by
-// business date (fundNode.sums), so that a fund summary is one binary
-// search and a fund's line of a roll-up over [from, to] two and a
-// subtraction. A fund has an entry for nearly every date, so it is kept
-// small: amounts as int64 (big holds them all, exactly, in the one case
-// where a sum leaves int64), and the reversal counts, which change on few
-// dates, in a series of their own (fundNode.revd).
+// lineSums is everything a fund's figures need, summed over its
+// transactions: a fund keeps one running sum of it by business date
+// (fundNode.sums), so that a fund summary is one lookup and a fund's line
+// of a roll-up over [from, to] two and a subtraction, each reading one
+// entry (on a long history every further series read is a cache miss). A
+// fund has an entry for nearly every date, so it is kept small: amounts as
+// int64 (big holds them all, exactly, in the one case where a sum leaves
+// int64).
 type lineSums struct {
 	// amt[c] sums category c's movements (originals add, reversals
 	// subtract), unless big is set.
@@ -23,6 +23,9 @@ type lineSums struct {
 	big *[numCats]domain.VND
 	// orig[k] counts transactions of kind k by their date.
 	orig [numKinds]count
+	// rev[k] counts the reversals of originals of kind k by the
+	// reversals' dates: with orig, the counts of every period.
+	rev kindCounts
 	// persons is the fund's person count at the end of the date (see
 	// personIndex.at), a copy kept beside the sums so that a roll-up's
 	// line to a date reads one entry: on a long history every series a
@@ -65,9 +68,10 @@ func (s *lineSums) setAmount(c amountCat, v domain.VND) {
 
 // combine returns s + sign·o, sign ±1.
 func (s lineSums) combine(o lineSums, sign int64) lineSums {
-	r := lineSums{orig: s.orig, persons: s.persons}
+	r := lineSums{orig: s.orig, rev: s.rev, persons: s.persons}
 	for k := range r.orig {
 		r.orig[k] += count(sign) * o.orig[k]
+		r.rev[k] += count(sign) * o.rev[k]
 	}
 	if s.big == nil && o.big == nil {
 		fits := true
@@ -166,13 +170,12 @@ func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, 
 	}
 }
 
-// addPersons changes the person count of date d and every later date by
-// n.
-func (s *sumsSeries) addPersons(d domain.Date, n count) {
+// entryAt returns the index of date d's entry, adding one (with the sums
+// of the date before) when d has none.
+func (s *sumsSeries) entryAt(d domain.Date) int {
 	last := len(s.dates) - 1
-	if last >= 0 && s.dates[last] == d { // the common case: a grant of the day
-		s.cum[last].persons += n
-		return
+	if last >= 0 && s.dates[last] == d { // the common case: an entry of the day
+		return last
 	}
 	i, found := slices.BinarySearch(s.dates, d)
 	if !found {
@@ -188,17 +191,31 @@ func (s *sumsSeries) addPersons(d domain.Date, n count) {
 			s.idx.Inserted(d, len(s.dates)-1)
 		}
 	}
-	for j := i; j < len(s.cum); j++ {
+	return i
+}
+
+// addPersons changes the person count of date d and every later date by
+// n.
+func (s *sumsSeries) addPersons(d domain.Date, n count) {
+	for j := s.entryAt(d); j < len(s.cum); j++ {
 		s.cum[j].persons += n
 	}
 }
 
-// setPersons sets every entry's person count from the fund's person
-// count series (after a checkpoint is loaded, which stores the sums
-// without it).
-func (s *sumsSeries) setPersons(c *countSeries) {
+// addReversal counts, on date d and every later date, a reversal of an
+// original of kind k.
+func (s *sumsSeries) addReversal(d domain.Date, k countKind) {
+	for j := s.entryAt(d); j < len(s.cum); j++ {
+		s.cum[j].rev[k]++
+	}
+}
+
+// setFromSeries sets every entry's person count and reversal counts from
+// the fund's person count series and reversal counts (after a checkpoint is
+// loaded, which stores those apart from the sums).
+func (s *sumsSeries) setFromSeries(persons *countSeries, revd *revdSeries) {
 	for i, d := range s.dates {
-		s.cum[i].persons = c.At(d)
+		s.cum[i].persons, s.cum[i].rev = persons.At(d), revd.At(d)
 	}
 }
 
@@ -327,20 +344,17 @@ func (f *fundNode) earlyReversals(from, to domain.Date) kindCounts {
 	return early
 }
 
-// revdSeries is a fund's running count of reversals per kind of their
-// originals, by the reversals' dates.
+// revdSeries is a running count of reversals per kind of their
+// originals, by the reversals' dates, as a checkpoint stores a fund's.
 type revdSeries = domain.Series[kindCounts]
 
-// sumsEntry is one date of a sumsSeries, revdEntry of a revdSeries.
-type (
-	sumsEntry = entry[lineSums]
-	revdEntry = entry[kindCounts]
-)
+// sumsEntry is one date of a sumsSeries.
+type sumsEntry = entry[lineSums]
 
-// splitSums returns each component of the sums and reversal counts as its
-// own series' entries (the dates on which it changes), as checkpoints store
-// them: amounts, originals and reversed per kind, and every reversal.
-func splitSums(sums []sumsEntry, revd []revdEntry) (amounts [numCats][]vndEntry, originals, reversed [numKinds][]countEntry, reversals []countEntry) {
+// splitSums returns each component of the sums as its own series' entries
+// (the dates on which it changes), as checkpoints store them: amounts,
+// originals and reversed per kind, and every reversal.
+func splitSums(sums []sumsEntry) (amounts [numCats][]vndEntry, originals, reversed [numKinds][]countEntry, reversals []countEntry) {
 	var prev lineSums
 	for i := range sums {
 		d, v := sums[i].d, &sums[i].v
@@ -358,18 +372,19 @@ func splitSums(sums []sumsEntry, revd []revdEntry) (amounts [numCats][]vndEntry,
 	}
 	var prevRevd kindCounts
 	var prevRevs count
-	for _, e := range revd {
+	for i := range sums {
+		d, v := sums[i].d, &sums[i].v.rev
 		revs := count(0)
-		for k := range e.v {
-			if e.v[k] != prevRevd[k] {
-				reversed[k] = append(reversed[k], countEntry{e.d, e.v[k]})
+		for k := range v {
+			if v[k] != prevRevd[k] {
+				reversed[k] = append(reversed[k], countEntry{d, v[k]})
 			}
-			revs += e.v[k]
+			revs += v[k]
 		}
 		if revs != prevRevs {
-			reversals = append(reversals, countEntry{e.d, revs})
+			reversals = append(reversals, countEntry{d, revs})
 		}
-		prevRevd, prevRevs = e.v, revs
+		prevRevd, prevRevs = *v, revs
 	}
 	return amounts, originals, reversed, reversals
 }
