@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/welfare-ledger/welfare-ledger/domain"
 	"github.com/welfare-ledger/welfare-ledger/projections"
 )
 
@@ -18,14 +19,7 @@ import (
 // request. TestFundSummaryEncoderMatchesEncodingJSON and
 // FuzzFundSummaryEncoder hold it to encoding/json's output.
 func appendFundSummary(b []byte, s projections.FundSummary) []byte {
-	b = append(b, `{"fund_id":`...)
-	b = appendJSONUUID(b, s.FundID)
-	b = append(b, `,"unit_id":`...)
-	b = appendJSONString(b, string(s.UnitID))
-	b = append(b, `,"name":`...)
-	b = appendJSONString(b, s.Name)
-	b = append(b, `,"kind":`...)
-	b = appendJSONString(b, string(s.Kind))
+	b = appendFundIdentity(b, s.FundID, s.UnitID, s.Name, s.Kind)
 	b = append(b, `,"opened_on":`...)
 	b = s.OpenedOn.AppendJSON(b)
 	b = append(b, `,"as_of":`...)
@@ -38,13 +32,31 @@ func appendFundSummary(b []byte, s projections.FundSummary) []byte {
 	b = s.LoansOutstanding.AppendJSON(b)
 	b = append(b, `,"capital":`...)
 	b = s.Capital.AppendJSON(b)
-	b = append(b, `,"totals":`...)
-	b = appendTotals(b, s.Totals)
-	b = append(b, `,"counts":`...)
-	b = appendCounts(b, s.Counts)
-	b = append(b, `,"beneficiaries":`...)
-	b = appendBeneficiaries(b, s.Beneficiaries)
+	b = appendFigures(b, &s.Totals, &s.Counts, s.Beneficiaries)
 	return append(b, "}\n"...)
+}
+
+// appendFundIdentity opens a fund's object with the members that name it.
+func appendFundIdentity(b []byte, id uuid.UUID, unit domain.UnitID, name string, kind domain.FundKind) []byte {
+	b = append(b, `{"fund_id":`...)
+	b = appendJSONUUID(b, id)
+	b = append(b, `,"unit_id":`...)
+	b = appendJSONString(b, string(unit))
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, name)
+	b = append(b, `,"kind":`...)
+	return appendJSONString(b, string(kind))
+}
+
+// appendFigures appends the totals, counts and beneficiaries members that
+// close a fund summary, a fund line and a unit's roll-up.
+func appendFigures(b []byte, t *projections.Totals, c *projections.Counts, n projections.Beneficiaries) []byte {
+	b = append(b, `,"totals":`...)
+	b = appendTotals(b, *t)
+	b = append(b, `,"counts":`...)
+	b = appendCounts(b, *c)
+	b = append(b, `,"beneficiaries":`...)
+	return appendBeneficiaries(b, n)
 }
 
 // appendUnitSummary appends s as appendFundSummary appends a fund summary:
@@ -68,12 +80,7 @@ func appendUnitSummary(b []byte, s *projections.UnitSummary) []byte {
 	b = s.OpeningBalance.AppendJSON(b)
 	b = append(b, `,"closing_balance":`...)
 	b = s.ClosingBalance.AppendJSON(b)
-	b = append(b, `,"totals":`...)
-	b = appendTotals(b, s.Totals)
-	b = append(b, `,"counts":`...)
-	b = appendCounts(b, s.Counts)
-	b = append(b, `,"beneficiaries":`...)
-	b = appendBeneficiaries(b, s.Beneficiaries)
+	b = appendFigures(b, &s.Totals, &s.Counts, s.Beneficiaries)
 	b = append(b, `,"funds":`...)
 	if s.Funds == nil {
 		b = append(b, "null"...)
@@ -91,24 +98,12 @@ func appendUnitSummary(b []byte, s *projections.UnitSummary) []byte {
 }
 
 func appendFundLine(b []byte, l *projections.FundLine) []byte {
-	b = append(b, `{"fund_id":`...)
-	b = appendJSONUUID(b, l.FundID)
-	b = append(b, `,"unit_id":`...)
-	b = appendJSONString(b, string(l.UnitID))
-	b = append(b, `,"name":`...)
-	b = appendJSONString(b, l.Name)
-	b = append(b, `,"kind":`...)
-	b = appendJSONString(b, string(l.Kind))
+	b = appendFundIdentity(b, l.FundID, l.UnitID, l.Name, l.Kind)
 	b = append(b, `,"opening_balance":`...)
 	b = l.OpeningBalance.AppendJSON(b)
 	b = append(b, `,"closing_balance":`...)
 	b = l.ClosingBalance.AppendJSON(b)
-	b = append(b, `,"totals":`...)
-	b = appendTotals(b, l.Totals)
-	b = append(b, `,"counts":`...)
-	b = appendCounts(b, l.Counts)
-	b = append(b, `,"beneficiaries":`...)
-	b = appendBeneficiaries(b, l.Beneficiaries)
+	b = appendFigures(b, &l.Totals, &l.Counts, l.Beneficiaries)
 	return append(b, '}')
 }
 

@@ -130,10 +130,17 @@ func TestFundSummaryEncoderMatchesEncodingJSON(t *testing.T) {
 	for range 5000 {
 		sums = append(sums, randomSummary(r))
 	}
-	for _, s := range sums {
-		want := encodingJSON(t, s)
-		if got := appendFundSummary([]byte("x"), s); !bytes.Equal(got[1:], want) || got[0] != 'x' {
-			t.Fatalf("appendFundSummary(x, %+v)\n= %q\nwant x%q", s, got, want)
+	matchesEncodingJSON(t, "appendFundSummary", sums, appendFundSummary)
+}
+
+// matchesEncodingJSON checks that enc appends, after what b holds, exactly
+// what encoding/json writes for each of values.
+func matchesEncodingJSON[T any](t *testing.T, name string, values []T, enc func(b []byte, v T) []byte) {
+	t.Helper()
+	for _, v := range values {
+		want := encodingJSON(t, v)
+		if got := enc([]byte("x"), v); !bytes.Equal(got[1:], want) || got[0] != 'x' {
+			t.Fatalf("%s(x, %+v)\n= %q\nwant x%q", name, v, got, want)
 		}
 	}
 }
@@ -169,12 +176,7 @@ func TestUnitSummaryEncoderMatchesEncodingJSON(t *testing.T) {
 	for range 3000 {
 		sums = append(sums, randomUnitSummary(r))
 	}
-	for _, s := range sums {
-		want := encodingJSON(t, s)
-		if got := appendUnitSummary([]byte("x"), s); !bytes.Equal(got[1:], want) || got[0] != 'x' {
-			t.Fatalf("appendUnitSummary(x, %+v)\n= %q\nwant x%q", s, got, want)
-		}
-	}
+	matchesEncodingJSON(t, "appendUnitSummary", sums, appendUnitSummary)
 }
 
 // appendJSONString escapes every byte and every rune of the first planes

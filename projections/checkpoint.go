@@ -1024,12 +1024,7 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
 	for _, bt := range benefs {
 		mine = mine[:0]
 		for _, t := range bt.txs {
-			switch t.kind {
-			case kShelterNew, kShelterRepair, kAssistance, kLoan:
-			default:
-				continue
-			}
-			if t.typ == typReversal {
+			if !t.helps() {
 				continue
 			}
 			// The grant counts in its fund's index and in those of

@@ -82,6 +82,17 @@ func newPersonIndex(f *fundNode, u *unitNode) *personIndex {
 	return &personIndex{fund: f, unit: u}
 }
 
+// helps reports whether t is a grant or loan, which counts its beneficiary
+// as helped (lượt, người), rather than a donation, a repayment or a
+// reversal.
+func (t *txNode) helps() bool {
+	switch t.kind {
+	case kShelterNew, kShelterRepair, kAssistance, kLoan:
+		return t.typ != typReversal
+	}
+	return false
+}
+
 // grantSpan is one of a person's grants or loans: its fund, and its span
 // from its date to its reversal's date (open while not reversed).
 type grantSpan struct {
@@ -93,12 +104,7 @@ type grantSpan struct {
 // reversal's span ends only once the original's link is set.
 func personGrants(b *beneficiaryTxs, buf []grantSpan) []grantSpan {
 	for _, t := range b.txs {
-		switch t.kind {
-		case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		default:
-			continue
-		}
-		if t.typ == typReversal {
+		if !t.helps() {
 			continue
 		}
 		g := grantSpan{fund: t.fund, span: span{start: t.date}}
@@ -390,14 +396,8 @@ const maxSeenList = 32
 // [from, to] and not reversed.
 func (x *personIndex) liveIn(b *beneficiaryTxs, from, to domain.Date) bool {
 	for _, t := range b.txs {
-		if t.date < from || t.date > to || t.link != nil || t.typ == typReversal {
-			continue
-		}
-		switch t.kind {
-		case kShelterNew, kShelterRepair, kAssistance, kLoan:
-			if x.in(t.fund) {
-				return true
-			}
+		if t.date >= from && t.date <= to && t.link == nil && t.helps() && x.in(t.fund) {
+			return true
 		}
 	}
 	return false

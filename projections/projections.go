@@ -312,11 +312,8 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		bt = p.beneficiary(benef)
 		t.benef = bt
 	}
-	switch t.kind {
-	case kShelterNew, kShelterRepair, kAssistance, kLoan:
-		if t.typ != typReversal {
-			p.countPerson(f, bt, date)
-		}
+	if t.helps() {
+		p.countPerson(f, bt, date)
 	}
 	if t.typ != typReversal {
 		f.sums.add(date, catOf(t.kind), t.amount(), t.kind, 1)

@@ -139,33 +139,7 @@ type sumsSeries struct {
 
 // add records, on date d, v in category c and n transactions of kind k.
 func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, n count) {
-	last := len(s.dates) - 1
-	i := last
-	switch {
-	case last >= 0 && s.dates[last] == d:
-	case last < 0 || d > s.dates[last]:
-		var prev lineSums
-		if last >= 0 {
-			prev = s.cum[last]
-		}
-		s.dates = append(s.dates, d)
-		s.cum = append(s.cum, prev)
-		s.idx.Appended(d, last+1)
-		i = last + 1
-	default:
-		var found bool
-		i, found = slices.BinarySearch(s.dates, d)
-		if !found {
-			var prev lineSums
-			if i > 0 {
-				prev = s.cum[i-1]
-			}
-			s.dates = slices.Insert(s.dates, i, d)
-			s.cum = slices.Insert(s.cum, i, prev)
-			s.idx.Inserted(d, last+1)
-		}
-	}
-	for j := i; j < len(s.cum); j++ {
+	for j := s.entryAt(d); j < len(s.cum); j++ {
 		s.cum[j].addOne(c, v, k, n)
 	}
 }
@@ -174,8 +148,18 @@ func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, 
 // of the date before) when d has none.
 func (s *sumsSeries) entryAt(d domain.Date) int {
 	last := len(s.dates) - 1
-	if last >= 0 && s.dates[last] == d { // the common case: an entry of the day
+	switch {
+	case last >= 0 && s.dates[last] == d: // the common case: an entry of the day
 		return last
+	case last < 0 || d > s.dates[last]:
+		var prev lineSums
+		if last >= 0 {
+			prev = s.cum[last]
+		}
+		s.dates = append(s.dates, d)
+		s.cum = append(s.cum, prev)
+		s.idx.Appended(d, last+1)
+		return last + 1
 	}
 	i, found := slices.BinarySearch(s.dates, d)
 	if !found {
@@ -185,11 +169,7 @@ func (s *sumsSeries) entryAt(d domain.Date) int {
 		}
 		s.dates = slices.Insert(s.dates, i, d)
 		s.cum = slices.Insert(s.cum, i, prev)
-		if i == len(s.dates)-1 {
-			s.idx.Appended(d, i)
-		} else {
-			s.idx.Inserted(d, len(s.dates)-1)
-		}
+		s.idx.Inserted(d, last+1)
 	}
 	return i
 }
