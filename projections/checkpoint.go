@@ -409,15 +409,20 @@ func writeTxs(cw *chunkWriter, s *ckptSnapshot) error {
 // makes the collector work, it never fails the load.
 const ckptLoadHeapPerByte = 8
 
+// ckptLoadHeapMin is the least room a load's memory limit leaves: a small
+// checkpoint still allocates its reader's buffers.
+const ckptLoadHeapMin = 64 << 20
+
 // collectorOff turns the garbage collector off for the load of a
 // checkpoint file of size bytes, with a memory limit of what the heap
-// holds now plus ckptLoadHeapPerByte per byte of it (or the limit already
-// set, if lower). The function it returns restores both settings.
+// holds now plus ckptLoadHeapPerByte per byte of it, at least
+// ckptLoadHeapMin (or the limit already set, if lower). The function it
+// returns restores both settings.
 func collectorOff(size int64) (restore func()) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	limit := debug.SetMemoryLimit(-1)
-	if guard := int64(ms.Sys) + ckptLoadHeapPerByte*size; guard < limit {
+	if guard := int64(ms.Sys) + max(ckptLoadHeapPerByte*size, ckptLoadHeapMin); guard < limit {
 		debug.SetMemoryLimit(guard)
 	}
 	gc := debug.SetGCPercent(-1)
