@@ -574,11 +574,7 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	if d.err != nil {
 		return d.err
 	}
-	p.loaded.slabs = make([][]txNode, 0, (n+ckptSlab-1)/ckptSlab)
-	for i := 0; i < n; i += ckptSlab {
-		p.loaded.slabs = append(p.loaded.slabs, make([]txNode, min(ckptSlab, n-i)))
-	}
-	tc := &txChunks{p: p, bidx: make([]uint32, n), keys: make([]idKey, n)}
+	tc := &txChunks{p: p, slabs: newTxSlabs(n), bidx: make([]uint32, n), keys: make([]idKey, n)}
 
 	// One goroutine hands out the verified chunks to the decoders, in
 	// order, and passes them on to this one in the same order.
@@ -648,7 +644,7 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 		}
 		revs := c.origins
 		for i := c.first; i < c.first+c.count; i++ {
-			t := p.loaded.node(uint32(i))
+			t := tc.slabs.node(uint32(i))
 			if bi := tc.bidx[i]; bi > 0 {
 				t.benef = benefs[bi-1]
 				if t.typ == typReversal {
@@ -676,12 +672,12 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 
 	// The index by id and the beneficiaries' lists and person indexes
 	// are independent: build them side by side.
-	indexed := make(chan bool, 1)
-	go func() { indexed <- p.loaded.index(tc.keys) }()
-	p.fillBeneficiaries(benefs, tc.bidx)
+	indexed := make(chan error, 1)
+	go func() { indexed <- p.frozen.add(tc.keys, tc.slabs.node) }()
+	p.fillBeneficiaries(benefs, tc.slabs, tc.bidx)
 	p.rebuildPeople(benefs)
-	if !<-indexed {
-		d.fail("two transactions with the same id")
+	if err := <-indexed; err != nil {
+		d.fail("%v", err)
 		return d.err
 	}
 	return nil
@@ -689,7 +685,8 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 
 // txChunks is what the decoders of the chunks of transactions share.
 type txChunks struct {
-	p *Projections
+	p     *Projections
+	slabs txSlabs // the transactions, in log order
 	// bidx[i] is the beneficiary of the i-th transaction (index in the
 	// order they are named + 1; 0 for none) and keys[i] its id; each
 	// decoder writes those of its chunk's transactions.
@@ -749,7 +746,7 @@ func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
 	named := c.benefsBefore // beneficiaries named so far
 	for k := range c.count {
 		i := c.first + k
-		t := p.loaded.node(uint32(i))
+		t := tc.slabs.node(uint32(i))
 		t.fund = p.fundOrder[d.count(len(p.fundOrder)-1)]
 		t.id = d.id()
 		pos += domain.Position(d.u())
@@ -791,7 +788,7 @@ func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
 	start := int32(0)
 	for k, end := range ends {
 		if end > start {
-			p.loaded.node(uint32(c.first + k)).text = all[start:end]
+			tc.slabs.node(uint32(c.first + k)).text = all[start:end]
 		}
 		start = end
 	}
@@ -802,7 +799,7 @@ func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
 // to half a million growing lists was a fifth of a load); bidx[i] is the
 // i-th transaction's beneficiary (index in benefs + 1) when it goes in the
 // list, else 0.
-func (p *Projections) fillBeneficiaries(benefs []*beneficiaryTxs, bidx []uint32) {
+func (p *Projections) fillBeneficiaries(benefs []*beneficiaryTxs, slabs txSlabs, bidx []uint32) {
 	lens := make([]int32, len(benefs)+1)
 	for _, bi := range bidx {
 		lens[bi]++
@@ -813,7 +810,7 @@ func (p *Projections) fillBeneficiaries(benefs []*beneficiaryTxs, bidx []uint32)
 	for i, bi := range bidx {
 		if bi > 0 {
 			bt := benefs[bi-1]
-			bt.txs = append(bt.txs, p.loaded.node(uint32(i)))
+			bt.txs = append(bt.txs, slabs.node(uint32(i)))
 		}
 	}
 }
