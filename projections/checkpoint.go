@@ -1142,11 +1142,10 @@ func Load(ctx context.Context, store domain.EventStore, path string, log *slog.L
 	// stays alive (a fifth of a load's time at GOGC=100). So the
 	// collector is off while it reads, with a memory limit as the guard
 	// against a file that takes far more memory than checkpoints do.
-	var size int64
+	restore := func() {}
 	if fi, err := f.Stat(); err == nil {
-		size = fi.Size()
+		restore = collectorOff(fi.Size())
 	}
-	restore := collectorOff(size)
 	p, err := ReadCheckpoint(bufio.NewReaderSize(f, 1<<20))
 	restore()
 	f.Close()
