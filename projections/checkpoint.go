@@ -556,7 +556,7 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 // readTxs reads the transactions, in log order, and rebuilds what Apply
 // derives from them: each fund's list, loans and reversal records, the
 // reversal links, the beneficiaries' lists and the index by id. The chunks
-// of transactions are decoded on every core (decodeTxChunk); what depends
+// of transactions are decoded on every core (txChunks.decode); what depends
 // on the transactions before (beneficiaries, links, loans, the funds'
 // lists) is then done in log order, chunk by chunk, as they come.
 func (p *Projections) readTxs(d *dec, fundTxs []int) error {
