@@ -408,15 +408,20 @@ func writeTxs(cw *chunkWriter, s *ckptSnapshot) error {
 // makes the collector work, it never fails the load.
 const ckptLoadHeapPerByte = 8
 
+// ckptLoadHeapMin is the least room a load's memory limit leaves: a small
+// checkpoint still allocates its reader's buffers.
+const ckptLoadHeapMin = 64 << 20
+
 // collectorOff turns the garbage collector off for the load of a
 // checkpoint file of size bytes, with a memory limit of what the heap
-// holds now plus ckptLoadHeapPerByte per byte of it (or the limit already
-// set, if lower). The function it returns restores both settings.
+// holds now plus ckptLoadHeapPerByte per byte of it, at least
+// ckptLoadHeapMin (or the limit already set, if lower). The function it
+// returns restores both settings.
 func collectorOff(size int64) (restore func()) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	limit := debug.SetMemoryLimit(-1)
-	if guard := int64(ms.Sys) + ckptLoadHeapPerByte*size; guard < limit {
+	if guard := int64(ms.Sys) + max(ckptLoadHeapPerByte*size, ckptLoadHeapMin); guard < limit {
 		debug.SetMemoryLimit(guard)
 	}
 	gc := debug.SetGCPercent(-1)
@@ -552,7 +557,7 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 // readTxs reads the transactions, in log order, and rebuilds what Apply
 // derives from them: each fund's list, loans and reversal records, the
 // reversal links, the beneficiaries' lists and the index by id. The chunks
-// of transactions are decoded on every core (decodeTxChunk); what depends
+// of transactions are decoded on every core (txChunks.decode); what depends
 // on the transactions before (beneficiaries, links, loans, the funds'
 // lists) is then done in log order, chunk by chunk, as they come.
 func (p *Projections) readTxs(d *dec, fundTxs []int) error {
@@ -570,11 +575,7 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	if d.err != nil {
 		return d.err
 	}
-	p.loaded.slabs = make([][]txNode, 0, (n+ckptSlab-1)/ckptSlab)
-	for i := 0; i < n; i += ckptSlab {
-		p.loaded.slabs = append(p.loaded.slabs, make([]txNode, min(ckptSlab, n-i)))
-	}
-	tc := &txChunks{p: p, bidx: make([]uint32, n), keys: make([]idKey, n)}
+	tc := &txChunks{p: p, slabs: newTxSlabs(n), bidx: make([]uint32, n), keys: make([]idKey, n)}
 
 	// One goroutine hands out the verified chunks to the decoders, in
 	// order, and passes them on to this one in the same order.
@@ -644,7 +645,7 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 		}
 		revs := c.origins
 		for i := c.first; i < c.first+c.count; i++ {
-			t := p.loaded.node(uint32(i))
+			t := tc.slabs.node(uint32(i))
 			if bi := tc.bidx[i]; bi > 0 {
 				t.benef = benefs[bi-1]
 				if t.typ == typReversal {
@@ -672,12 +673,12 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 
 	// The index by id and the beneficiaries' lists and person indexes
 	// are independent: build them side by side.
-	indexed := make(chan bool, 1)
-	go func() { indexed <- p.loaded.index(tc.keys) }()
-	p.fillBeneficiaries(benefs, tc.bidx)
+	indexed := make(chan error, 1)
+	go func() { indexed <- p.frozen.add(tc.keys, tc.slabs.node) }()
+	p.fillBeneficiaries(benefs, tc.slabs, tc.bidx)
 	p.rebuildPeople(benefs)
-	if !<-indexed {
-		d.fail("two transactions with the same id")
+	if err := <-indexed; err != nil {
+		d.fail("%v", err)
 		return d.err
 	}
 	return nil
@@ -685,7 +686,8 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 
 // txChunks is what the decoders of the chunks of transactions share.
 type txChunks struct {
-	p *Projections
+	p     *Projections
+	slabs txSlabs // the transactions, in log order
 	// bidx[i] is the beneficiary of the i-th transaction (index in the
 	// order they are named + 1; 0 for none) and keys[i] its id; each
 	// decoder writes those of its chunk's transactions.
@@ -745,7 +747,7 @@ func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
 	named := c.benefsBefore // beneficiaries named so far
 	for k := range c.count {
 		i := c.first + k
-		t := p.loaded.node(uint32(i))
+		t := tc.slabs.node(uint32(i))
 		t.fund = p.fundOrder[d.count(len(p.fundOrder)-1)]
 		t.id = d.id()
 		pos += domain.Position(d.u())
@@ -787,7 +789,7 @@ func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
 	start := int32(0)
 	for k, end := range ends {
 		if end > start {
-			p.loaded.node(uint32(c.first + k)).text = all[start:end]
+			tc.slabs.node(uint32(c.first + k)).text = all[start:end]
 		}
 		start = end
 	}
@@ -798,7 +800,7 @@ func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
 // to half a million growing lists was a fifth of a load); bidx[i] is the
 // i-th transaction's beneficiary (index in benefs + 1) when it goes in the
 // list, else 0.
-func (p *Projections) fillBeneficiaries(benefs []*beneficiaryTxs, bidx []uint32) {
+func (p *Projections) fillBeneficiaries(benefs []*beneficiaryTxs, slabs txSlabs, bidx []uint32) {
 	lens := make([]int32, len(benefs)+1)
 	for _, bi := range bidx {
 		lens[bi]++
@@ -809,7 +811,7 @@ func (p *Projections) fillBeneficiaries(benefs []*beneficiaryTxs, bidx []uint32)
 	for i, bi := range bidx {
 		if bi > 0 {
 			bt := benefs[bi-1]
-			bt.txs = append(bt.txs, p.loaded.node(uint32(i)))
+			bt.txs = append(bt.txs, slabs.node(uint32(i)))
 		}
 	}
 }
@@ -1142,11 +1144,10 @@ func Load(ctx context.Context, store domain.EventStore, path string, log *slog.L
 	// stays alive (a fifth of a load's time at GOGC=100). So the
 	// collector is off while it reads, with a memory limit as the guard
 	// against a file that takes far more memory than checkpoints do.
-	var size int64
+	restore := func() {}
 	if fi, err := f.Stat(); err == nil {
-		size = fi.Size()
+		restore = collectorOff(fi.Size())
 	}
-	restore := collectorOff(size)
 	p, err := ReadCheckpoint(bufio.NewReaderSize(f, 1<<20))
 	restore()
 	f.Close()

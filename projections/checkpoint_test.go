@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -587,4 +589,39 @@ func readCkptFile(t *testing.T, path string) *Projections {
 		t.Fatalf("ReadCheckpoint(%s): %v", path, err)
 	}
 	return p
+}
+
+// TestCollectorOff checks the collector settings during a load and after:
+// off, with a memory limit that never raises one already set, and both
+// restored after.
+func TestCollectorOff(t *testing.T) {
+	const size = 100 << 20
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	for _, tc := range []struct {
+		name       string
+		gc         int
+		limit      int64
+		wantAbove  int64 // the limit during the load is above this
+		wantAtMost int64 // and at most this
+	}{
+		{"no limit set", 100, math.MaxInt64, ckptLoadHeapPerByte * size, math.MaxInt64 - 1},
+		{"a lower limit set", 250, 1 << 20, 0, 1 << 20},
+		{"collector already off", -1, math.MaxInt64, ckptLoadHeapPerByte * size, math.MaxInt64 - 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			debug.SetGCPercent(tc.gc)
+			debug.SetMemoryLimit(tc.limit)
+			restore := collectorOff(size)
+			gc := debug.SetGCPercent(-1)
+			limit := debug.SetMemoryLimit(-1)
+			restore()
+			if gc != -1 || limit <= tc.wantAbove || limit > tc.wantAtMost {
+				t.Errorf("during the load: GOGC %d, limit %d; want -1 and a limit in (%d, %d]", gc, limit, tc.wantAbove, tc.wantAtMost)
+			}
+			if gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(-1); gc != tc.gc || limit != tc.limit {
+				t.Errorf("after: GOGC %d, limit %d; want %d, %d", gc, limit, tc.gc, tc.limit)
+			}
+		})
+	}
 }

@@ -31,10 +31,11 @@ type Projections struct {
 	unitOrder []*unitNode
 	funds     map[uuid.UUID]*fundNode
 	fundOrder []*fundNode
-	// txs indexes by id the transactions applied since New or the
-	// checkpoint load, loaded those the load read (see tx).
+	// txs indexes by id the transactions applied since the last freeze
+	// (a checkpoint load, the end of a start's catch-up), frozen those
+	// before (see tx).
 	txs    map[uuid.UUID]*txNode
-	loaded loadedTxs
+	frozen frozenTxs
 	benef  map[domain.BeneficiaryID]*beneficiaryTxs
 	// actors numbers the actors, whose names are in actorNames: a
 	// transaction keeps the number.
@@ -332,7 +333,7 @@ func (p *Projections) tx(id uuid.UUID) (*txNode, bool) {
 	if t, ok := p.txs[id]; ok {
 		return t, true
 	}
-	return p.loaded.find(id)
+	return p.frozen.find(id)
 }
 
 // beneficiary returns the transactions of a beneficiary, creating the list.
@@ -440,6 +441,14 @@ func fundOf(d domain.EventData) (uuid.UUID, bool) {
 // first error that stops it (ctx's error on shutdown).
 func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog.Logger) error {
 	if err := p.catchUp(ctx, store); err != nil {
+		return err
+	}
+	// A replay from the start leaves millions of ids in the map: ~40
+	// bytes each, where the frozen index takes 8.
+	p.mu.Lock()
+	err := p.freezeTxs(freezeMinTxs)
+	p.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	p.ready.Store(true)
