@@ -24,10 +24,12 @@ import (
 // person's previous one (0 for the first). A person has such a grant in
 // [from, to] exactly when exactly one of them is dated in [from, to] with a
 // previous date before from — the first of them. So those persons are the
-// grants dated in [from, to] whose previous date is before from: with the
-// grants' previous dates kept by date, and sorted within a date, that is a
-// count over the period's grants, or one binary search per date of the
-// period when the dates have many grants. A reversed grant still counts
+// grants dated in [from, to] less those whose previous date is from or
+// later: a running count of grants by date gives the first number, and
+// the second is a count over the period's repeats (grants with a previous
+// date), kept by date and sorted within a date, or one binary search per
+// date of the period when they are many. A fund's grants are mostly a
+// person's first in it, so its period costs little more than two lookups. A reversed grant still counts
 // over a period that ends before its reversal's date: the persons who
 // have only such grants in the period are added by a pass over the
 // reversed grants dated in the period, looking at the person's grants
@@ -45,17 +47,20 @@ type personIndex struct {
 	ord   uint32
 	count countSeries
 	// days lists, in order, the dates that have or had a grant not
-	// reversed; prevs holds, for every grant not reversed, the previous
-	// date (0: none) of the same person's grants not reversed, sorted by
-	// the grant's date and then by the previous date: those of days[i] are
-	// prevs[ends[i-1]:ends[i]] (from 0 for i = 0; a date whose grants were
-	// all reversed keeps an empty range). Same-dated grants of a person
-	// are ordered arbitrarily: all but the first have a previous date
-	// equal to their own. One array keeps a period's grants side by side;
-	// a back-dated grant, or a reversal, moves those dated after it.
-	days  []domain.Date
-	ends  []int32
-	prevs []domain.Date
+	// reversed; ends[i] counts the grants not reversed dated days[i] or
+	// before. Of those grants, the repeats — a person's grants after
+	// their first, by date (of same-dated ones, all but one) — have the
+	// date of the person's previous grant not reversed in reps, sorted by
+	// the grant's date and then by that previous date: those of days[i]
+	// are reps[repEnds[i-1]:repEnds[i]] (from 0 for i = 0). A date whose
+	// grants were all reversed keeps empty ranges. A period only needs the
+	// repeats (see between), and most of a fund's grants are first
+	// grants. A back-dated grant, or a reversal, moves those dated after
+	// it.
+	days    []domain.Date
+	ends    []int32
+	reps    []domain.Date
+	repEnds []int32
 	// daysIdx finds a date in days from its month.
 	daysIdx domain.DateIndex
 	// revs lists the reversed grants, sorted by the grant's date.
@@ -232,6 +237,7 @@ func (x *personIndex) day(d domain.Date) int {
 	if !found {
 		x.days = slices.Insert(x.days, i, d)
 		x.ends = slices.Insert(x.ends, i, x.start(i))
+		x.repEnds = slices.Insert(x.repEnds, i, x.repStart(i))
 		if i == n {
 			x.daysIdx.Appended(d, n)
 		} else {
@@ -241,7 +247,7 @@ func (x *personIndex) day(d domain.Date) int {
 	return i
 }
 
-// start returns the offset in prevs of the first grant of days[i].
+// start returns the number of grants dated before days[i].
 func (x *personIndex) start(i int) int32 {
 	if i == 0 {
 		return 0
@@ -249,45 +255,71 @@ func (x *personIndex) start(i int) int32 {
 	return x.ends[i-1]
 }
 
-// addPrev records a grant dated d whose previous date is prev.
+// repStart returns the offset in reps of the first repeat of days[i].
+func (x *personIndex) repStart(i int) int32 {
+	if i == 0 {
+		return 0
+	}
+	return x.repEnds[i-1]
+}
+
+// addPrev records a grant dated d whose previous date is prev (0: none).
 func (x *personIndex) addPrev(d, prev domain.Date) {
 	i := x.day(d)
-	lo, hi := int(x.start(i)), int(x.ends[i])
-	j, _ := slices.BinarySearch(x.prevs[lo:hi], prev)
-	x.prevs = slices.Insert(x.prevs, lo+j, prev)
 	for k := i; k < len(x.ends); k++ {
 		x.ends[k]++
+	}
+	if prev != 0 {
+		x.addRep(i, prev)
 	}
 }
 
 // removePrev removes a grant dated d whose previous date is prev.
 func (x *personIndex) removePrev(d, prev domain.Date) {
 	i := x.day(d)
-	lo, hi := int(x.start(i)), int(x.ends[i])
-	j, found := slices.BinarySearch(x.prevs[lo:hi], prev)
-	if !found {
-		panic("projections: person index lost a grant") // grant and reverse keep them in step
-	}
-	x.prevs = slices.Delete(x.prevs, lo+j, lo+j+1)
 	for k := i; k < len(x.ends); k++ {
 		x.ends[k]--
+	}
+	if prev != 0 {
+		x.removeRep(i, prev)
 	}
 }
 
 // movePrev changes the previous date of one grant dated d from old to new.
 func (x *personIndex) movePrev(d, old, new domain.Date) {
-	i := x.day(d)
-	p := x.prevs[x.start(i):x.ends[i]]
-	j, found := slices.BinarySearch(p, old)
-	if !found {
-		panic("projections: person index lost a grant") // grant keeps them in step
+	if old == new {
+		return
 	}
-	copy(p[j:], p[j+1:])
-	p = p[:len(p)-1]
-	k, _ := slices.BinarySearch(p, new)
-	p = p[:len(p)+1]
-	copy(p[k+1:], p[k:])
-	p[k] = new
+	i := x.day(d)
+	if old != 0 {
+		x.removeRep(i, old)
+	}
+	if new != 0 {
+		x.addRep(i, new)
+	}
+}
+
+// addRep records a repeat of days[i] whose previous date is prev.
+func (x *personIndex) addRep(i int, prev domain.Date) {
+	lo, hi := int(x.repStart(i)), int(x.repEnds[i])
+	j, _ := slices.BinarySearch(x.reps[lo:hi], prev)
+	x.reps = slices.Insert(x.reps, lo+j, prev)
+	for k := i; k < len(x.repEnds); k++ {
+		x.repEnds[k]++
+	}
+}
+
+// removeRep removes a repeat of days[i] whose previous date is prev.
+func (x *personIndex) removeRep(i int, prev domain.Date) {
+	lo, hi := int(x.repStart(i)), int(x.repEnds[i])
+	j, found := slices.BinarySearch(x.reps[lo:hi], prev)
+	if !found {
+		panic("projections: person index lost a grant") // grant and reverse keep them in step
+	}
+	x.reps = slices.Delete(x.reps, lo+j, lo+j+1)
+	for k := i; k < len(x.repEnds); k++ {
+		x.repEnds[k]--
+	}
 }
 
 // replace moves the running count from a person's spans old to next.
@@ -331,27 +363,25 @@ func (x *personIndex) between(from, to domain.Date) int {
 // betweenBy is between, counting the grants one by one when there are at
 // most perDay a date in the period on average.
 func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
-	n := 0
+	// Every grant not reversed in the period but the repeats whose
+	// previous grant is in it too (dated from or later).
 	i, k := x.daysIdx.UpTo(x.days, from-1), x.daysIdx.UpTo(x.days, to)
-	if lo, hi := x.start(i), x.start(k); hi-lo <= perDay*int32(k-i) {
-		// A few grants a day (a fund's index): one pass over them.
-		for _, prev := range x.prevs[lo:hi] {
-			if prev < from {
-				n++
+	n := int(x.start(k) - x.start(i))
+	if lo, hi := x.repStart(i), x.repStart(k); hi-lo <= perDay*int32(k-i) {
+		// A few repeats a day (a fund's index): one pass over them.
+		for _, prev := range x.reps[lo:hi] {
+			if prev >= from {
+				n--
 			}
 		}
 	} else {
 		for ; i < k; i++ {
-			p := x.prevs[x.start(i):x.ends[i]]
-			if len(p) == 0 {
-				continue
-			}
-			if p[len(p)-1] < from {
-				n += len(p)
+			p := x.reps[x.repStart(i):x.repEnds[i]]
+			if len(p) == 0 || p[len(p)-1] < from {
 				continue
 			}
 			c, _ := slices.BinarySearch(p, from)
-			n += c
+			n -= len(p) - c
 		}
 	}
 	// The persons with no grant in the period but grants reversed after
@@ -407,7 +437,7 @@ func (x *personIndex) liveIn(b *beneficiaryTxs, from, to domain.Date) bool {
 // period's grants one by one rather than by a binary search per date.
 const scanPerDay = 16
 
-// setPeriods sets days, ends, prevs and revs (after a checkpoint is
+// setPeriods sets days, ends, reps and revs (after a checkpoint is
 // loaded, which writes none of them) from every grant not reversed in x's
 // scope, each as its date and the previous date of the same person's
 // grants not reversed in the word date<<32 | previous, sorted, and from
@@ -415,18 +445,28 @@ const scanPerDay = 16
 func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
 	slices.SortFunc(revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
 	x.revs = revs
-	x.days, x.ends = x.days[:0], x.ends[:0]
+	x.days, x.ends, x.repEnds = x.days[:0], x.ends[:0], x.repEnds[:0]
 	x.daysIdx.Reset()
-	x.prevs = make([]domain.Date, len(points))
+	repeats := 0
+	for _, pt := range points {
+		if uint32(pt) != 0 {
+			repeats++
+		}
+	}
+	x.reps = make([]domain.Date, 0, repeats)
 	for i, pt := range points {
-		x.prevs[i] = domain.Date(uint32(pt))
 		d := domain.Date(uint32(pt >> 32))
 		if n := len(x.days); n == 0 || x.days[n-1] != d {
 			x.daysIdx.Appended(d, n)
 			x.days = append(x.days, d)
 			x.ends = append(x.ends, 0)
+			x.repEnds = append(x.repEnds, int32(len(x.reps)))
 		}
 		x.ends[len(x.ends)-1] = int32(i + 1)
+		if prev := domain.Date(uint32(pt)); prev != 0 {
+			x.reps = append(x.reps, prev)
+			x.repEnds[len(x.repEnds)-1] = int32(len(x.reps))
+		}
 	}
 }
 
