@@ -29,12 +29,14 @@ import (
 // the second is a count over the period's repeats (grants with a previous
 // date), kept by date and sorted within a date, or one binary search per
 // date of the period when they are many. A fund's grants are mostly a
-// person's first in it, so its period costs little more than two lookups. A reversed grant still counts
-// over a period that ends before its reversal's date: the persons who
-// have only such grants in the period are added by a pass over the
-// reversed grants dated in the period, looking at the person's grants
-// only for those reversed after its end — few, as corrections follow
-// their originals closely, and none for a period that ends today.
+// person's first in it, so its period costs little more than two lookups.
+//
+// A reversed grant still counts over a period that ends before its
+// reversal's date: the persons who have only such grants in the period
+// are added by a pass over the reversed grants dated in the period,
+// looking at the person's grants only for those reversed after its end —
+// few, as corrections follow their originals closely, and none for a
+// period that ends today.
 type personIndex struct {
 	// fund or unit is the index's scope: the grants of that fund, or of
 	// every fund in the unit's subtree. A person's spans are not stored:
