@@ -76,27 +76,6 @@ func (s *Series[T]) Nth(n int) T {
 	return s.cum[n-1]
 }
 
-// DatesUpTo returns how many of dates (ascending) are on or before d: the
-// index of the first date after d. It searches by hand, where sort.Search
-// would call a closure at every step, because roll-ups search once or
-// twice per fund; and it answers a d on or after the last date, the common
-// case, without searching.
-func DatesUpTo(dates []Date, d Date) int {
-	lo, hi := 0, len(dates)
-	if hi > 0 && dates[hi-1] <= d {
-		return hi
-	}
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if dates[m] > d {
-			hi = m
-		} else {
-			lo = m + 1
-		}
-	}
-	return lo
-}
-
 // Between returns the sum of the deltas dated in [from, to]; a zero from
 // means from the beginning. Dates are yyyymmdd integers, so from−1 bounds
 // "before from" even when it is not itself a calendar date.

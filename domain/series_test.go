@@ -263,28 +263,3 @@ func TestDailySeriesMatchesModel(t *testing.T) {
 		}
 	}
 }
-
-func TestDatesUpTo(t *testing.T) {
-	dates := []domain.Date{domain.MustDate("2024-01-10"), domain.MustDate("2024-02-01"), domain.MustDate("2024-02-01") + 1, domain.MustDate("2024-12-31")}
-	for _, tc := range []struct {
-		d    domain.Date
-		want int
-	}{
-		{0, 0},
-		{domain.MustDate("2024-01-09"), 0},
-		{domain.MustDate("2024-01-10"), 1},
-		{domain.MustDate("2024-01-31"), 1},
-		{domain.MustDate("2024-02-01"), 2},
-		{domain.MustDate("2024-02-02"), 3},
-		{domain.MustDate("2024-12-30"), 3},
-		{domain.MustDate("2024-12-31"), 4},
-		{domain.MustDate("2030-01-01"), 4},
-	} {
-		if got := domain.DatesUpTo(dates, tc.d); got != tc.want {
-			t.Errorf("DatesUpTo(%v, %s) = %d, want %d", dates, tc.d, got, tc.want)
-		}
-	}
-	if got := domain.DatesUpTo(nil, domain.MustDate("2024-01-01")); got != 0 {
-		t.Errorf("DatesUpTo(nil) = %d, want 0", got)
-	}
-}

@@ -147,11 +147,6 @@ func (x *personIndex) spansIn(grants []grantSpan, buf []span) []span {
 	return buf
 }
 
-// spans returns b's spans in x.
-func (x *personIndex) spans(b *beneficiaryTxs) []span {
-	return x.spansIn(personGrants(b, nil), nil)
-}
-
 // liveAround returns, among spans not ended, the latest start on or
 // before d (0: none), the earliest after d (0: none), and how many start
 // on d.

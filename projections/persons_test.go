@@ -28,6 +28,11 @@ func refPersons(grants []personOp, from, to domain.Date) int {
 	return len(set)
 }
 
+// spans returns b's spans in x, as countPerson reads them.
+func (x *personIndex) spans(b *beneficiaryTxs) []span {
+	return x.spansIn(personGrants(b, nil), nil)
+}
+
 // applyPersonOps applies ops to the index of a new fund, as grants and
 // reversals of that fund, and returns it with the beneficiaries' lists
 // and the grants as the reference sees them (each with its reversal's
