@@ -108,8 +108,8 @@ type fundNode struct {
 	lastPos domain.Position
 	txs     []*txNode // log order
 
-	// sums is the running sum, by date, of the amounts and counts of every
-	// figure but the reversals (see lineSums).
+	// sums is the running sum, by date, of every figure of the fund (see
+	// lineSums).
 	sums sumsSeries
 	// revs lists the reversals sorted by their date, for counts over
 	// periods that do not start at the beginning.
