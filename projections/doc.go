@@ -12,7 +12,8 @@
 // reports every figure in which the two differ.
 //
 // Answers for a past business date never replay the log: every fund and
-// unit keeps date-indexed running sums (domain.DailySeries) for balances,
-// totals, counts and distinct beneficiaries, so an as_of answer is a binary
-// search.
+// unit keeps date-indexed running sums for balances, totals, counts and
+// distinct beneficiaries, found through a table of months
+// (domain.DateIndex), so an as_of answer is a lookup; distinct persons over
+// any period come from each person index's period index (see personIndex).
 package projections
