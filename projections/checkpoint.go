@@ -179,7 +179,7 @@ func (p *Projections) writeCheckpoint(w io.Writer) (CheckpointInfo, error) {
 func (s *ckptSnapshot) splitFunds() {
 	for i := range s.funds {
 		fs := &s.funds[i]
-		fs.amounts, fs.originals, fs.reversed, fs.reversals = splitSums(fs.sums)
+		fs.amounts, fs.originals, fs.reversed, fs.reversals, fs.persons.count = splitSums(fs.sums)
 	}
 }
 
@@ -201,7 +201,6 @@ func (p *Projections) snapshot() ckptSnapshot {
 		fs := &s.funds[i]
 		fs.info, fs.unit, fs.lastPos = f.info, unitIdx[f.unit], f.lastPos
 		fs.sums = entriesOf[lineSums](&f.sums)
-		fs.persons = snapPersons(f.persons)
 		fs.txs = f.txs[:len(f.txs):len(f.txs)]
 		s.n += len(f.txs)
 	}
@@ -505,8 +504,9 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		f.sums = mergeSums(&amounts, &originals)
 		revd := mergeRevd(&reversed)
 		f.persons = newPersonIndex(f, nil)
-		decodeCountSeries(d, &f.persons.count)
-		f.sums.setFromSeries(&f.persons.count, &revd)
+		var persons countSeries
+		decodeCountSeries(d, &persons)
+		f.sums.setFromSeries(&persons, &revd)
 		n := d.count(maxCkptItems)
 		f.txs = make([]*txNode, 0, n)
 		fundTxs = append(fundTxs, n)

@@ -335,16 +335,19 @@ func (x *personIndex) replace(old, next []span) {
 	}
 }
 
-// addCount changes the count of persons from date d on by n, in the
-// fund's sums too for a fund's index.
+// addCount changes the count of persons from date d on by n: a fund's
+// count lives in its running sums, beside the figures a line reads with it;
+// a unit's in its own series.
 func (x *personIndex) addCount(d domain.Date, n count) {
-	x.count.Add(d, n)
 	if x.fund != nil {
 		x.fund.sums.addPersons(d, n)
+		return
 	}
+	x.count.Add(d, n)
 }
 
-// at returns the number of persons counted at the end of date d.
+// at returns the number of persons counted at the end of date d, for a
+// unit's index (a fund's count is in its sums).
 func (x *personIndex) at(d domain.Date) int { return int(x.count.At(d)) }
 
 // between returns the number of distinct persons with a grant or loan

@@ -333,8 +333,8 @@ type sumsEntry = entry[lineSums]
 
 // splitSums returns each component of the sums as its own series' entries
 // (the dates on which it changes), as checkpoints store them: amounts,
-// originals and reversed per kind, and every reversal.
-func splitSums(sums []sumsEntry) (amounts [numCats][]vndEntry, originals, reversed [numKinds][]countEntry, reversals []countEntry) {
+// originals and reversed per kind, every reversal, and the persons.
+func splitSums(sums []sumsEntry) (amounts [numCats][]vndEntry, originals, reversed [numKinds][]countEntry, reversals, persons []countEntry) {
 	var prev lineSums
 	for i := range sums {
 		d, v := sums[i].d, &sums[i].v
@@ -366,7 +366,14 @@ func splitSums(sums []sumsEntry) (amounts [numCats][]vndEntry, originals, revers
 		}
 		prevRevd, prevRevs = *v, revs
 	}
-	return amounts, originals, reversed, reversals
+	var prevPersons count
+	for i := range sums {
+		if n := sums[i].v.persons; n != prevPersons {
+			persons = append(persons, countEntry{sums[i].d, n})
+			prevPersons = n
+		}
+	}
+	return amounts, originals, reversed, reversals, persons
 }
 
 // mergeSeries walks n series side by side in date order: at each date
