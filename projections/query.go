@@ -223,7 +223,6 @@ type lineBatch struct {
 	funds    [lineBatchSize]*fundNode
 	closing  [lineBatchSize]lineSums
 	opening  [lineBatchSize]lineSums
-	persons  [lineBatchSize]count
 }
 
 // walk queues the funds of u's subtree, u's own first, flushing full
@@ -247,22 +246,16 @@ func (b *lineBatch) flush(s *UnitSummary) {
 	funds := b.funds[:b.n]
 	b.n = 0
 	var nTo, nFrom [lineBatchSize]int
+	// From the beginning, the day before from is before every date: the
+	// opening sums are zero.
 	for i, f := range funds {
-		nTo[i] = f.sums.count(b.to)
-		if !b.from.IsZero() {
-			nFrom[i] = f.sums.count(b.from - 1)
-		}
+		nTo[i], nFrom[i] = f.sums.count(b.to), f.sums.count(b.from-1)
 	}
 	for i, f := range funds {
-		b.closing[i] = f.sums.nth(nTo[i])
-		if b.from.IsZero() {
-			b.opening[i], b.persons[i] = lineSums{}, b.closing[i].persons
-		} else {
-			b.opening[i] = f.sums.nth(nFrom[i])
-		}
+		b.closing[i], b.opening[i] = f.sums.nth(nTo[i]), f.sums.nth(nFrom[i])
 	}
 	for i, f := range funds {
-		persons := int(b.persons[i])
+		persons := int(b.closing[i].persons)
 		if !b.from.IsZero() {
 			persons = f.persons.between(b.from, b.to)
 		}
