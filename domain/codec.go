@@ -208,7 +208,28 @@ func VerifyHash(prevHash string, se StoredEvent) (string, error) {
 // any malformed value — is decoded by encoding/json, which also produces
 // every error. The fast path accepts nothing encoding/json refuses and
 // yields the same Event (FuzzDecodeFastMatchesSlow checks both).
+//
+// Every decoded event is then checked as its command was before it was
+// written (see ErrInvalidEvent): a projection folds only events the
+// ledger could have written.
+//
+// Errors: ErrUnknownEventType for a type or schema this program does not
+// know, ErrInvalidEvent for an event that breaks the rules of its type,
+// and encoding/json's errors for bytes that are not the event's JSON.
 func Decode(se StoredEvent) (Event, error) {
+	e, err := decodeUnchecked(se)
+	if err != nil {
+		return Event{}, err
+	}
+	if err := checkStored(&e, se.ID); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// decodeUnchecked is Decode without the rules of the event's type: the
+// codec alone, whose round trip the fuzz tests check on any payload.
+func decodeUnchecked(se StoredEvent) (Event, error) {
 	if e, ok := decodeFast(se); ok {
 		return e, nil
 	}

@@ -27,7 +27,7 @@ func BenchmarkSeal(b *testing.B) {
 func BenchmarkDecode(b *testing.B) {
 	for _, gc := range goldenCases() {
 		g := readGolden(b, goldenPath(gc.data.EventType()))
-		se := domain.StoredEvent{Stream: "fund-x", Type: g.Type, Data: g.Data, Metadata: g.Metadata}
+		se := domain.StoredEvent{Stream: gc.stream, ID: gc.meta.EventID, Type: g.Type, Data: g.Data, Metadata: g.Metadata}
 		b.Run(g.Type, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
