@@ -54,11 +54,15 @@ type ckptSnapshot struct {
 	pos      domain.Position
 	lastID   uuid.UUID
 	lastHash string
-	actors   []string
-	units    []unitSnap
-	funds    []fundSnap
-	tokens   []tokenNode
-	n        int // the number of transactions
+	prevPos  domain.Position
+	// history is the state of the history digest, historySum the digest.
+	history    []byte
+	historySum string
+	actors     []string
+	units      []unitSnap
+	funds      []fundSnap
+	tokens     []tokenNode
+	n          int // the number of transactions
 }
 
 type unitSnap struct {
@@ -187,7 +191,7 @@ func (s *ckptSnapshot) splitFunds() {
 func (p *Projections) snapshot() ckptSnapshot {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	s := ckptSnapshot{pos: p.pos, lastID: p.lastID, lastHash: p.lastHash, actors: p.actorNames[:len(p.actorNames):len(p.actorNames)],
+	s := ckptSnapshot{pos: p.pos, lastID: p.lastID, lastHash: p.lastHash, prevPos: p.prevPos, actors: p.actorNames[:len(p.actorNames):len(p.actorNames)],
 		units: make([]unitSnap, len(p.unitOrder)), funds: make([]fundSnap, len(p.fundOrder)), tokens: make([]tokenNode, len(p.tokenOrder))}
 	unitIdx := make(map[*unitNode]int, len(p.unitOrder))
 	for i, u := range p.unitOrder {
@@ -207,6 +211,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, n := range p.tokenOrder {
 		s.tokens[i] = *n
 	}
+	s.history, s.historySum = p.historyState()
 	return s
 }
 
@@ -216,6 +221,8 @@ func encodeHead(s *ckptSnapshot) []byte {
 	e.u(uint64(s.pos))
 	e.id(s.lastID)
 	e.str(s.lastHash)
+	e.u(uint64(s.prevPos))
+	e.str(string(s.history))
 	e.strs(s.actors)
 	e.u(uint64(len(s.units)))
 	for _, u := range s.units {
@@ -449,6 +456,15 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 	p.pos = domain.Position(d.u())
 	p.lastID = d.id()
 	p.lastHash = d.str()
+	p.prevPos = domain.Position(d.u())
+	if history := d.str(); d.err == nil {
+		if err := p.setHistoryState([]byte(history)); err != nil {
+			d.fail("history digest: %v", err)
+		}
+	}
+	if d.err == nil && (p.prevPos >= p.pos && p.pos != 0 || p.pos == 0 && p.prevPos != 0) {
+		d.fail("previous position %d, position %d", p.prevPos, p.pos)
+	}
 	p.actorNames = d.strs(maxCkptItems)
 	for i, a := range p.actorNames {
 		p.actors[a] = uint32(i)
@@ -1115,12 +1131,17 @@ func ckptTempPattern(path string) string {
 
 // Load returns the projections of the checkpoint at path when it can be
 // used with store's log, and otherwise empty projections, logging why: no
-// file, an unknown format version, a checksum that does not match, or a
-// log that does not hold, at the checkpoint's position, the event the
-// checkpoint was taken after (another ledger's file, a restored older
-// backup, a truncated log). Run then catches up from whichever position the
-// projections hold. Load returns an error only when the store cannot be
-// read.
+// file, an unknown format version, a checksum that does not match. Run
+// then catches up from whichever position the projections hold.
+//
+// A log that does not hold, at the checkpoint's position, the event the
+// checkpoint was taken after (a log that lost its newest events, a
+// restored older backup, another ledger's log) is not replayed over: that
+// checkpoint is the evidence of history the service recorded and the log
+// no longer has. Load returns a *HistoryError (ErrHistoryMissing) for it
+// and leaves the file as it is; the caller refuses to start, or sets the
+// file aside (SetAsideCheckpoint) on the operator's word. Its other
+// errors are store errors.
 func Load(ctx context.Context, store domain.EventStore, path string, log *slog.Logger) (*Projections, error) {
 	start := time.Now()
 	// A process killed while writing a checkpoint leaves its temporary
@@ -1155,40 +1176,11 @@ func Load(ctx context.Context, store domain.EventStore, path string, log *slog.L
 		log.Warn("projections checkpoint unusable: replaying the log from the start", "path", path, "err", err)
 		return New(), nil
 	}
-	why, err := p.checkTail(ctx, store)
-	if err != nil {
-		return nil, fmt.Errorf("check projections checkpoint: %w", err)
-	}
-	if why != "" {
-		log.Warn("projections checkpoint does not match the log: replaying the log from the start", "path", path, "reason", why)
-		return New(), nil
+	if err := p.checkTail(ctx, store); err != nil {
+		return nil, fmt.Errorf("check projections checkpoint %s: %w", path, err)
 	}
 	log.Info(fmt.Sprintf("loaded checkpoint at position %d", p.pos), "path", path, "took", time.Since(start).Round(time.Millisecond))
 	return p, nil
-}
-
-// checkTail says why the log does not hold the event p was last fed, or ""
-// when it does.
-func (p *Projections) checkTail(ctx context.Context, store domain.EventStore) (string, error) {
-	if p.pos == 0 {
-		return "", nil
-	}
-	evs, err := store.ReadAll(ctx, p.pos-1, 1)
-	if err != nil {
-		return "", err
-	}
-	if len(evs) == 0 || evs[0].Position != p.pos {
-		return fmt.Sprintf("the log has no event at the checkpoint's position %d (a truncated log or an older backup)", p.pos), nil
-	}
-	e, err := domain.Decode(evs[0])
-	if err != nil {
-		return fmt.Sprintf("the event at position %d does not decode: %v", p.pos, err), nil
-	}
-	if e.Meta.EventID != p.lastID || e.Meta.Hash != p.lastHash {
-		return fmt.Sprintf("the event at position %d is %s (hash %.12s…), the checkpoint was taken after %s (hash %.12s…): another ledger or a rewritten log",
-			p.pos, e.Meta.EventID, e.Meta.Hash, p.lastID, p.lastHash), nil
-	}
-	return "", nil
 }
 
 // Checkpointer writes checkpoints of projections while they are served.

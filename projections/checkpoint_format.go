@@ -22,9 +22,15 @@ import (
 // number and the number of beneficiaries the chunks before it named, and
 // restarts the deltas of positions and recorded_at, so that the reader
 // decodes the chunks on every core.
+//
+// Format 4 (format 3 is refused, and the log replayed): the head carries,
+// after the last event's id and hash, the position of the event before it
+// and the state of the history digest (see history.go), so that a start
+// checks the checkpoint against a log whose positions are not contiguous
+// and a verification checks the whole history it was built from.
 const (
 	ckptMagic   = "WLPROJ\x00\x00"
-	ckptVersion = 3
+	ckptVersion = 4
 	// ckptChunk is the size at which the writer cuts a chunk.
 	ckptChunk = 1 << 20
 	// maxCkptChunk is the largest chunk a reader accepts (a writer of

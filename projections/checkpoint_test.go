@@ -113,12 +113,14 @@ func (h *ckptHistory) step() {
 	switch r := rng.IntN(100); {
 	case r < 4:
 		id := domain.NewID()
+		// Only an admin token may have no scope (domain.IssueToken).
+		role := domain.Roles[rng.IntN(len(domain.Roles))]
 		var unit domain.UnitID
-		if rng.IntN(2) == 0 {
+		if rng.IntN(2) == 0 || role != domain.RoleAdmin {
 			unit = h.unitIDs[rng.IntN(len(h.unitIDs))]
 		}
 		h.appendAs(actor, domain.AccessStream, h.accessRev, h.accessHash, domain.Pending{EventID: id, OccurredOn: domain.DateOf(h.now),
-			Data: &domain.TokenIssued{TokenID: id, Name: h.text(), Role: domain.Roles[rng.IntN(len(domain.Roles))], UnitID: unit, SecretHash: fmt.Sprintf("%064x", rng.Uint64())}})
+			Data: &domain.TokenIssued{TokenID: id, Name: "Token " + h.text(), Role: role, UnitID: unit, SecretHash: fmt.Sprintf("%064x", rng.Uint64())}})
 		h.tokenIDs = append(h.tokenIDs, id)
 		return
 	case r < 6:
@@ -442,11 +444,18 @@ func TestLoadChecksTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A file of format 2 (before the chunks of transactions could be
-	// decoded on their own) is refused before anything in it is read.
+	// decoded on their own) or 3 (before the history digest) is refused
+	// before anything in it is read, and the log replayed.
 	oldFormat := filepath.Join(dir, "v2.ckpt")
 	v2 := bytes.Clone(b)
 	binary.BigEndian.PutUint32(v2[len(ckptMagic):], 2)
 	if err := os.WriteFile(oldFormat, v2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	format3 := filepath.Join(dir, "v3.ckpt")
+	v3 := bytes.Clone(b)
+	binary.BigEndian.PutUint32(v3[len(ckptMagic):], 3)
+	if err := os.WriteFile(format3, v3, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	b[len(b)/2] ^= 1
@@ -462,9 +471,8 @@ func TestLoadChecksTheLog(t *testing.T) {
 	}{
 		{"same log", st, path, domain.Position(cut), fmt.Sprintf("loaded checkpoint at position %d", cut)},
 		{"damaged file", st, corrupt, 0, "checkpoint unusable"},
-		{"format 2", st, oldFormat, 0, "format version 2, this program reads 3"},
-		{"another ledger", otherStore, path, 0, "another ledger"},
-		{"log ends before", shortStore, path, 0, "has no event at the checkpoint's position"},
+		{"format 2", st, oldFormat, 0, "format version 2, this program reads 4"},
+		{"format 3", st, format3, 0, "format version 3, this program reads 4"},
 		{"no file", st, filepath.Join(dir, "none.ckpt"), 0, "no projections checkpoint"},
 	}
 	stale := filepath.Join(dir, ".projections.ckpt.4242.tmp") // of a process killed while writing
@@ -488,6 +496,86 @@ func TestLoadChecksTheLog(t *testing.T) {
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Stat(stale temporary file) = %v, want it removed by Load", err)
+	}
+
+	// A log that does not hold the checkpoint's last event is refused, not
+	// replayed over: the checkpoint is the evidence, and stays as it was.
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		store     *embedded.Store
+		shortened bool
+		want      string
+	}{
+		{"log ends before", shortStore, true, fmt.Sprintf("at position %d, but the log ends at position %d: events the service had recorded and applied are missing", cut, cut-1)},
+		{"another ledger", otherStore, false, fmt.Sprintf("at position %d, but the log holds event %s", cut, other.events[cut-1].ID)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			p, err := Load(ctx, c.store, path, slog.New(slog.NewTextHandler(&logs, nil)))
+			var hist *HistoryError
+			if !errors.As(err, &hist) || !errors.Is(err, ErrHistoryMissing) || p != nil {
+				t.Fatalf("Load = %v, %v; want a *HistoryError", p, err)
+			}
+			if hist.Position != domain.Position(cut) || hist.Shortened() != c.shortened || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Load error = %v (shortened %v), want one at position %d saying %q (shortened %v)", err, hist.Shortened(), cut, c.want, c.shortened)
+			}
+			if now, err := os.ReadFile(path); err != nil || !bytes.Equal(now, saved) {
+				t.Errorf("the checkpoint file changed or went: %v", err)
+			}
+		})
+	}
+}
+
+// gappedStore is a store whose positions are ten times its inner store's,
+// as a log whose positions are not contiguous (KurrentDB's commit
+// positions) has them.
+type gappedStore struct{ *embedded.Store }
+
+const gap = 10
+
+func (g gappedStore) ReadAll(ctx context.Context, after domain.Position, max int) ([]domain.StoredEvent, error) {
+	evs, err := g.Store.ReadAll(ctx, after/gap, max)
+	for i := range evs {
+		evs[i].Position *= gap
+	}
+	return evs, err
+}
+
+func (g gappedStore) Head() domain.Position { return g.Store.Head() * gap }
+
+func (g gappedStore) Subscribe(ctx context.Context, after domain.Position) (domain.Subscription, error) {
+	return nil, errors.New("not needed")
+}
+
+// TestLoadOnGappedPositions: the checkpoint's check reads its last event
+// back after the position of the one before, which works whatever the
+// positions between.
+func TestLoadOnGappedPositions(t *testing.T) {
+	ctx := context.Background()
+	h := newCkptHistory(t, 8, 120)
+	st := logStore(t, "ledger.db")
+	appendEvents(t, st, h.events)
+	gapped := gappedStore{st}
+	at := caughtUp(t, gapped, New())
+	path := filepath.Join(t.TempDir(), "projections.ckpt")
+	if _, err := WriteCheckpointFile(at, path); err != nil {
+		t.Fatal(err)
+	}
+	last := domain.Position(len(h.events) * gap)
+	p, err := Load(ctx, gapped, path, slog.New(slog.DiscardHandler))
+	if err != nil || p.Position() != last {
+		t.Fatalf("Load on a gapped log = %v, %v; want position %d", p, err, last)
+	}
+	short := logStore(t, "short.db")
+	appendEvents(t, short, h.events[:len(h.events)-1])
+	_, err = Load(ctx, gappedStore{short}, path, slog.New(slog.DiscardHandler))
+	var hist *HistoryError
+	if !errors.As(err, &hist) || hist.Position != last || hist.LogEnd != last-gap {
+		t.Fatalf("Load on a gapped log without its last event = %v, want a *HistoryError at %d, log end %d", err, last, last-gap)
 	}
 }
 

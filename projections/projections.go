@@ -2,8 +2,10 @@ package projections
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"strings"
 	"sync"
@@ -19,10 +21,15 @@ import (
 type Projections struct {
 	mu  sync.RWMutex
 	pos domain.Position
-	// lastID and lastHash identify the event at pos, so that a checkpoint
-	// can be checked against the log it came from.
+	// lastID and lastHash identify the event at pos, and prevPos is the
+	// position of the event applied before it, so that a checkpoint can
+	// be checked against the log it came from; history is the digest of
+	// every event applied (see history.go), histBuf addHistory's scratch.
 	lastID   uuid.UUID
 	lastHash string
+	prevPos  domain.Position
+	history  hash.Hash
+	histBuf  []byte
 	// applied counts the events applied since New or ReadCheckpoint, for
 	// the checkpointer.
 	applied uint64
@@ -138,13 +145,14 @@ type beneficiaryTxs struct {
 // New returns empty projections.
 func New() *Projections {
 	return &Projections{
-		units:  map[domain.UnitID]*unitNode{},
-		funds:  map[uuid.UUID]*fundNode{},
-		txs:    map[uuid.UUID]*txNode{},
-		benef:  map[domain.BeneficiaryID]*beneficiaryTxs{},
-		actors: map[string]uint32{},
-		tokens: map[uuid.UUID]*tokenNode{},
-		notify: make(chan struct{}),
+		units:   map[domain.UnitID]*unitNode{},
+		funds:   map[uuid.UUID]*fundNode{},
+		txs:     map[uuid.UUID]*txNode{},
+		benef:   map[domain.BeneficiaryID]*beneficiaryTxs{},
+		actors:  map[string]uint32{},
+		tokens:  map[uuid.UUID]*tokenNode{},
+		notify:  make(chan struct{}),
+		history: sha256.New(),
 	}
 }
 
@@ -211,8 +219,9 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 			return err
 		}
 	}
-	p.pos = e.Position
+	p.prevPos, p.pos = p.pos, e.Position
 	p.lastID, p.lastHash = e.Meta.EventID, e.Meta.Hash
+	p.addHistory(e.Position, e.Meta.Hash)
 	p.applied++
 	return nil
 }

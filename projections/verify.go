@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -27,6 +28,25 @@ const (
 	// the same figure rebuilt from the log at the same position: the
 	// projections answer something the log does not say.
 	MismatchProjection MismatchKind = "projection"
+	// MismatchHistory: the log does not hold the history the projections
+	// compared were built from (the running server's, or the checkpoint a
+	// start would load): it ends before their position, or an event up to
+	// it was removed, inserted or replaced (see history.go). Reported to
+	// every scope, as it names no stream.
+	MismatchHistory MismatchKind = "history"
+	// MismatchStorage: the store's own check of its storage found damage
+	// (the embedded store: PRAGMA quick_check of the ledger file, such as
+	// a damaged page of an index), or the log could not be read past a
+	// position because of it. Reported to every scope, as it names no
+	// stream.
+	MismatchStorage MismatchKind = "storage"
+	// MismatchInvalidEvent: a stored event does not decode, or breaks the
+	// rules of its type (domain.ErrInvalidEvent: a grant without its
+	// beneficiary, an amount that is not money, a type or event_id column
+	// that does not fit the event, a payload in another fund's stream).
+	// Every such event up to the position is listed, with its stream,
+	// revision and the reason.
+	MismatchInvalidEvent MismatchKind = "invalid_event"
 	// MismatchRebuild: the log could not be rebuilt into projections past
 	// an event (it does not decode, or contradicts the events before it),
 	// so the projections could not be compared. It is reported to every
@@ -83,60 +103,143 @@ type VerifyReport struct {
 // done). What is wrong with the log or the projections is in the report,
 // never an error.
 func Verify(ctx context.Context, store domain.EventStore, live *Projections, inScope func(stream string) bool) (VerifyReport, error) {
+	liveSnap := live.snapshot()
+	return verifyUpTo(ctx, store, liveSnap.pos, inScope, func(r *verifier, scratch *Projections) {
+		logSnap := scratch.snapshot()
+		r.compareHistory(&liveSnap, &logSnap)
+		compareSnapshots(&liveSnap, &logSnap, r.add)
+		compareLoans(live, scratch, &liveSnap, r.add)
+	})
+}
+
+// VerifyLog is Verify of the whole log without projections to compare
+// with: the storage, every event's decoding and hash link, and the rebuild
+// of the projections. It is what can be checked of a log that a start
+// cannot fold (see `welfare-ledger verify`). Errors: Verify's.
+func VerifyLog(ctx context.Context, store domain.EventStore, inScope func(stream string) bool) (VerifyReport, error) {
+	end, err := logEnd(ctx, store, 0)
+	if err != nil {
+		return VerifyReport{}, fmt.Errorf("verify: read the log: %w", err)
+	}
+	return verifyUpTo(ctx, store, end, inScope, nil)
+}
+
+// verifyUpTo checks store's storage and its log up to the position upTo,
+// rebuilds projections from it, and hands them to compare, when set and
+// the rebuild succeeded.
+func verifyUpTo(ctx context.Context, store domain.EventStore, upTo domain.Position, inScope func(string) bool,
+	compare func(r *verifier, scratch *Projections)) (VerifyReport, error) {
 	if inScope == nil {
 		inScope = func(string) bool { return true }
 	}
-	liveSnap := live.snapshot()
-	r := &verifier{inScope: inScope, scope: map[string]bool{}, report: VerifyReport{Position: liveSnap.pos, Mismatches: []Mismatch{}}}
-	log := &verifyingLog{EventStore: store, upTo: liveSnap.pos, chain: domain.NewChainChecker(), v: r}
+	r := &verifier{inScope: inScope, scope: map[string]bool{}, report: VerifyReport{Position: upTo, Mismatches: []Mismatch{}}}
+	damaged, err := r.checkStorage(ctx, store)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	log := &verifyingLog{EventStore: store, upTo: upTo, chain: domain.NewChainChecker(), v: r}
 	scratch := New()
 	if err := scratch.catchUp(ctx, log); err != nil {
+		if log.err != nil && damaged {
+			// The damage the storage check found stops the reading too.
+			r.record(Mismatch{Kind: MismatchStorage, Position: log.read, Detail: fmt.Sprintf(
+				"the log could not be read after position %d, so the projections were not compared: %v", log.read, log.err)})
+			return r.done(), nil
+		}
 		if log.err != nil {
 			return VerifyReport{}, fmt.Errorf("verify: read the log: %w", log.err)
 		}
 		if ctx.Err() != nil {
 			return VerifyReport{}, fmt.Errorf("verify: %w", ctx.Err())
 		}
-		at, cause, err := firstUnfoldable(ctx, log, scratch, err)
+		at, cause, undecodable, err := firstUnfoldable(ctx, log, scratch, err)
 		if err != nil {
 			return VerifyReport{}, fmt.Errorf("verify: %w", err)
 		}
+		if undecodable {
+			r.invalid(at, cause)
+		}
 		r.rebuildFailed(at, cause)
-		// The chains of the rest of the log can still be checked.
+		// The events after it can still be decoded, and the chains of the
+		// rest of the log checked.
+		if err := log.checkDecoding(ctx, at.Position); err != nil {
+			return VerifyReport{}, err
+		}
 		if err := log.checkRest(ctx); err != nil {
 			return VerifyReport{}, err
 		}
 		return r.done(), nil
 	}
-	logSnap := scratch.snapshot()
-	compareSnapshots(&liveSnap, &logSnap, r.add)
-	compareLoans(live, scratch, &liveSnap, r.add)
+	if compare != nil {
+		compare(r, scratch)
+	}
 	return r.done(), nil
 }
 
+// StorageChecker is a store that can check its own storage for damage
+// (the embedded store: PRAGMA quick_check). CheckStorage returns the
+// problems found, none for sound storage; its errors are ctx's, or say
+// that the check could not run.
+type StorageChecker interface {
+	CheckStorage(ctx context.Context) ([]string, error)
+}
+
+// checkStorage runs store's own check of its storage, when it has one, and
+// reports each problem; damaged says whether there was any. A check that
+// cannot run on a file too damaged for it is one more problem.
+//
+// Errors: ctx's error.
+func (v *verifier) checkStorage(ctx context.Context, store domain.EventStore) (damaged bool, err error) {
+	sc, ok := store.(StorageChecker)
+	if !ok {
+		return false, nil
+	}
+	problems, err := sc.CheckStorage(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, fmt.Errorf("verify: %w", ctx.Err())
+		}
+		if errors.Is(err, domain.ErrStoreClosed) {
+			return false, fmt.Errorf("verify: %w", err)
+		}
+		problems = []string{fmt.Sprintf("the storage check could not run: %v", err)}
+	}
+	for _, p := range problems {
+		v.record(Mismatch{Kind: MismatchStorage, Detail: p})
+	}
+	return len(problems) > 0, nil
+}
+
 // firstUnfoldable finds the event that stopped the rebuild of scratch: the
-// first after its position that does not decode or that Apply refuses
-// (the catch-up fails a whole batch that holds an undecodable event).
-func firstUnfoldable(ctx context.Context, log *verifyingLog, scratch *Projections, failure error) (domain.StoredEvent, error, error) {
+// first after its position that does not decode (undecodable) or that
+// Apply refuses (the catch-up fails a whole batch that holds an
+// undecodable event).
+func firstUnfoldable(ctx context.Context, log *verifyingLog, scratch *Projections, failure error) (at domain.StoredEvent, cause error, undecodable bool, err error) {
 	// The store itself: these events were checked and counted already.
 	batch, err := log.EventStore.ReadAll(ctx, scratch.Position(), domain.MaxReadBatch)
 	if err != nil {
-		return domain.StoredEvent{}, nil, fmt.Errorf("read the log: %w", err)
+		return domain.StoredEvent{}, nil, false, fmt.Errorf("read the log: %w", err)
 	}
 	for _, se := range batch {
 		if se.Position > log.upTo {
 			break
 		}
 		e, err := domain.Decode(se)
-		if err == nil {
-			err = scratch.Apply(e)
-		}
 		if err != nil {
-			return se, err, nil
+			return se, err, true, nil
+		}
+		if err := scratch.Apply(e); err != nil {
+			return se, err, false, nil
 		}
 	}
 	// The log changed under the verification.
-	return domain.StoredEvent{}, nil, fmt.Errorf("the rebuild failed after position %d (%w), but the events after it fold when read again", scratch.Position(), failure)
+	return domain.StoredEvent{}, nil, false, fmt.Errorf("the rebuild failed after position %d (%w), but the events after it fold when read again", scratch.Position(), failure)
+}
+
+// invalid reports a stored event that does not decode, in scope.
+func (v *verifier) invalid(se domain.StoredEvent, cause error) {
+	rev := se.Revision
+	v.add(Mismatch{Kind: MismatchInvalidEvent, Stream: se.Stream, Revision: &rev, Position: se.Position, Detail: cause.Error()})
 }
 
 // rebuildFailed reports the event the log could not be folded past. Every
@@ -242,6 +345,33 @@ func (l *verifyingLog) ReadAll(ctx context.Context, after domain.Position, max i
 		}
 	}
 	return batch, nil
+}
+
+// checkDecoding decodes every event after the position after up to upTo
+// and reports each that does not decode: once the rebuild has stopped at
+// one, the others would go unreported. The chains are checkRest's.
+//
+// Errors: store errors, ctx's error.
+func (l *verifyingLog) checkDecoding(ctx context.Context, after domain.Position) error {
+	for after < l.upTo {
+		batch, err := l.EventStore.ReadAll(ctx, after, domain.MaxReadBatch)
+		if err != nil {
+			return fmt.Errorf("verify: read the log: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, se := range batch {
+			if se.Position > l.upTo {
+				return nil
+			}
+			if _, err := domain.Decode(se); err != nil {
+				l.v.invalid(se, err)
+			}
+		}
+		after = batch[len(batch)-1].Position
+	}
+	return nil
 }
 
 // checkRest checks the hash links of the events up to upTo that the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -91,6 +92,22 @@ func TestVerify(t *testing.T) {
 	undecodable := append([]domain.StoredEvent(nil), h.events...)
 	undecodable[donationAt-1].Data = []byte(`{"amount":"a lot"}`)
 	appendEvents(t, broken, undecodable)
+	// A log without the last event of one fund's stream, a donation
+	// before the log's last event: its chains still verify.
+	lastOf := map[string]domain.StoredEvent{}
+	for _, se := range h.events {
+		lastOf[se.Stream] = se
+	}
+	var dropped domain.StoredEvent
+	for _, se := range lastOf {
+		if se.Type == string(domain.TypeDonationReceived) && se.Position < domain.Position(n) {
+			dropped = se
+		}
+	}
+	if dropped.Position == 0 {
+		t.Fatal("no fund's stream ends with a donation")
+	}
+	holed := withoutEvent{st, dropped.Position}
 	const rebuildVoid = "the log could not be rebuilt into projections past this event, so the projections were not compared"
 	rebuildFailed := fmt.Sprintf("rebuild_failed %s %d %s", donationFund, donationAt, rebuildVoid)
 
@@ -136,16 +153,24 @@ func TestVerify(t *testing.T) {
 		{"the log lost its last event", short, h.proj, nil,
 			want{events: uint64(n - 1), streams: streamsOf(h.events[:n-1]),
 				found:    func(n int) bool { return n >= 1 },
-				contains: []string{fmt.Sprintf("projection  %d the live projections are at position %d, the log up to it ends at position %d", n, n, n-1)}}},
+				contains: []string{fmt.Sprintf("history  %d the projections were built from the log up to position %d, but the log up to that position ends at position %d", n, n, n-1)}}},
+		{"a stream lost its last event", holed, h.proj, nil,
+			want{events: uint64(n - 1), streams: streamsOf(h.events),
+				found: func(n int) bool { return n >= 2 },
+				contains: []string{
+					fmt.Sprintf("history  %d the log up to position %d is not the history the projections were built from", n, n),
+					"projection " + dropped.Stream + " ",
+				}}},
 		{"scoped to the donation's fund", st, liveWith(t, h.events, double), func(s string) bool { return s == donationFund },
 			want{events: uint64(countIn(h.events, donationFund)), streams: 1, found: func(n int) bool { return n >= 1 },
 				contains: []string{"projection " + donationFund + " "}}},
 		{"scoped to no stream", st, liveWith(t, h.events, double), func(string) bool { return false },
 			want{ok: true, found: func(n int) bool { return n == 0 }}},
 		{"an event does not decode", broken, h.proj, nil,
-			want{events: uint64(n), streams: streamsOf(h.events), found: func(n int) bool { return n == 2 },
+			want{events: uint64(n), streams: streamsOf(h.events), found: func(n int) bool { return n == 3 },
 				contains: []string{
 					fmt.Sprintf("hash_chain %s %d ", donationFund, donationAt),
+					fmt.Sprintf("invalid_event %s %d ", donationFund, donationAt) + `decode DonationReceived ` + donationFund,
 					rebuildFailed + `: parse VND "a lot"`,
 				}}},
 		{"an event does not decode, scoped to no stream", broken, h.proj, func(string) bool { return false },
@@ -231,9 +256,15 @@ func TestVerifyChecksEveryChainPastAFailedRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := append([]domain.StoredEvent(nil), log...)
-	var broken, altered domain.StoredEvent
+	var broken, altered, invalid domain.StoredEvent
 	for i := range events {
 		se := &events[i]
+		if se.Type == string(domain.TypeAssistanceGranted) && invalid.Position == 0 && i > n/2 {
+			// A grant whose beneficiary was removed, after the event that
+			// stopped the rebuild: listed too.
+			se.Data = regexp.MustCompile(`"beneficiary_id":"[^"]*",`).ReplaceAll(se.Data, nil)
+			invalid = *se
+		}
 		if se.Type != string(domain.TypeDonationReceived) {
 			continue
 		}
@@ -246,7 +277,7 @@ func TestVerifyChecksEveryChainPastAFailedRebuild(t *testing.T) {
 			altered = *se
 		}
 	}
-	if broken.Position == 0 || altered.Position == 0 {
+	if broken.Position == 0 || altered.Position == 0 || invalid.Position == 0 {
 		t.Fatal("no donation to alter")
 	}
 	st := logStore(t, "ledger.db")
@@ -263,12 +294,27 @@ func TestVerifyChecksEveryChainPastAFailedRebuild(t *testing.T) {
 	}
 	want := []string{
 		fmt.Sprintf("hash_chain %s@%d", broken.Stream, broken.Revision),
+		fmt.Sprintf("invalid_event %s@%d", broken.Stream, broken.Revision),
 		fmt.Sprintf("rebuild_failed %s@%d", broken.Stream, broken.Revision),
 		fmt.Sprintf("hash_chain %s@%d", altered.Stream, altered.Revision),
+		fmt.Sprintf("hash_chain %s@%d", invalid.Stream, invalid.Revision),
+		fmt.Sprintf("invalid_event %s@%d", invalid.Stream, invalid.Revision),
 	}
 	slices.Sort(got) // the reading runs ahead of the rebuild
 	slices.Sort(want)
 	if fmt.Sprint(got) != fmt.Sprint(want) || r.EventsChecked != uint64(n) {
 		t.Errorf("Verify = %v, %d events checked; want %v, %d", got, r.EventsChecked, want, n)
 	}
+}
+
+// withoutEvent is a store whose log lacks the event at one position, as
+// after a row was deleted from the ledger file.
+type withoutEvent struct {
+	domain.EventStore
+	pos domain.Position
+}
+
+func (w withoutEvent) ReadAll(ctx context.Context, after domain.Position, max int) ([]domain.StoredEvent, error) {
+	evs, err := w.EventStore.ReadAll(ctx, after, max)
+	return slices.DeleteFunc(evs, func(se domain.StoredEvent) bool { return se.Position == w.pos }), err
 }
