@@ -56,6 +56,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tlsKey := fs.String("tls-key", getenv("WL_TLS_KEY"), "the PEM private key of --tls-cert (env WL_TLS_KEY)")
 	rateLimit := fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second each token may send; 0 turns the limit off")
 	rateBurst := fs.Int("rate-burst", api.DefaultRateBurst, "requests a token may send at once above --rate-limit")
+	acceptShortened := fs.Bool("accept-shortened-log", false, "start although the log lacks events the projections checkpoint was built from: the checkpoint is kept aside as evidence and the log replayed as it is")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -85,7 +86,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return errUsage
 	}
 	return serveData(ctx, serveConfig{addr: *addr, dataDir: *dataDir, tlsCert: *tlsCert, tlsKey: *tlsKey,
-		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}}, handler, stdout, nil)
+		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}, acceptShortenedLog: *acceptShortened}, handler, stdout, nil)
 }
 
 // serveConfig is what serveData needs from the command line.
@@ -93,6 +94,9 @@ type serveConfig struct {
 	addr, dataDir   string
 	tlsCert, tlsKey string // both or neither
 	rateLimit       api.RateLimit
+	// acceptShortenedLog is the operator's decision to serve a log that
+	// lacks events the checkpoint was built from (see loadProjections).
+	acceptShortenedLog bool
 }
 
 // serveData runs the HTTP API on the embedded store in cfg.dataDir until
@@ -114,7 +118,7 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	defer store.Close()
 
 	ckptPath := filepath.Join(cfg.dataDir, checkpointFile)
-	proj, err := projections.Load(ctx, store, ckptPath, log)
+	proj, err := loadProjections(ctx, store, ckptPath, cfg.acceptShortenedLog, log)
 	if err != nil {
 		return err
 	}
