@@ -100,18 +100,18 @@ func (p *Projections) setHistoryState(state []byte) error {
 	return nil
 }
 
-// compareHistory reports, to every scope, a log that does not hold the
+// compareHistory reports, as a ledger-wide mismatch, a log that does not hold the
 // history the live projections were built from: it ends before their
 // position, or its events up to it are not those they applied. The figures
 // compareSnapshots reports then say what the missing events changed.
 func (v *verifier) compareHistory(live, log *ckptSnapshot) {
 	switch {
 	case live.pos != log.pos:
-		v.record(Mismatch{Kind: MismatchHistory, Position: live.pos, Detail: fmt.Sprintf(
+		v.add(Mismatch{Kind: MismatchHistory, Position: live.pos, Detail: fmt.Sprintf(
 			"the projections were built from the log up to position %d, but the log up to that position ends at position %d: "+
 				"events they applied are missing from the log (deleted, or an older backup restored)", live.pos, log.pos)})
 	case live.historySum != log.historySum:
-		v.record(Mismatch{Kind: MismatchHistory, Position: live.pos, Detail: fmt.Sprintf(
+		v.add(Mismatch{Kind: MismatchHistory, Position: live.pos, Detail: fmt.Sprintf(
 			"the log up to position %d is not the history the projections were built from (digest %.12s…, recomputed from the log %.12s…): "+
 				"an event was removed, inserted or replaced", live.pos, live.historySum, log.historySum)})
 	}

@@ -31,14 +31,14 @@ const (
 	// MismatchHistory: the log does not hold the history the projections
 	// compared were built from (the running server's, or the checkpoint a
 	// start would load): it ends before their position, or an event up to
-	// it was removed, inserted or replaced (see history.go). Reported to
-	// every scope, as it names no stream.
+	// it was removed, inserted or replaced (see history.go). A
+	// ledger-wide mismatch (stream "").
 	MismatchHistory MismatchKind = "history"
 	// MismatchStorage: the store's own check of its storage found damage
 	// (the embedded store: PRAGMA quick_check of the ledger file, such as
 	// a damaged page of an index), or the log could not be read past a
-	// position because of it. Reported to every scope, as it names no
-	// stream.
+	// position because of it. A ledger-wide mismatch (stream ""); the
+	// latter, which voids the comparison, is reported to every scope.
 	MismatchStorage MismatchKind = "storage"
 	// MismatchInvalidEvent: a stored event does not decode, or breaks the
 	// rules of its type (domain.ErrInvalidEvent: a grant without its
@@ -142,6 +142,8 @@ func verifyUpTo(ctx context.Context, store domain.EventStore, upTo domain.Positi
 	if err := scratch.catchUp(ctx, log); err != nil {
 		if log.err != nil && damaged {
 			// The damage the storage check found stops the reading too.
+			// Like rebuild_failed, every scope hears that nothing was
+			// compared.
 			r.record(Mismatch{Kind: MismatchStorage, Position: log.read, Detail: fmt.Sprintf(
 				"the log could not be read after position %d, so the projections were not compared: %v", log.read, log.err)})
 			return r.done(), nil
@@ -205,7 +207,7 @@ func (v *verifier) checkStorage(ctx context.Context, store domain.EventStore) (d
 		problems = []string{fmt.Sprintf("the storage check could not run: %v", err)}
 	}
 	for _, p := range problems {
-		v.record(Mismatch{Kind: MismatchStorage, Detail: p})
+		v.add(Mismatch{Kind: MismatchStorage, Detail: p})
 	}
 	return len(problems) > 0, nil
 }
