@@ -528,3 +528,59 @@ func TestVerifyOutlastsTheServerTimeouts(t *testing.T) {
 		t.Errorf("the verification took %v, want at least %v: the test did not outlast the timeouts", took, 3*timeout)
 	}
 }
+
+// TestVerifyLogShortenedWhileServing: the newest event deleted from the
+// ledger file while the server runs is a history mismatch (the figures it
+// changed follow), not an ok report.
+func TestVerifyLogShortenedWhileServing(t *testing.T) {
+	e := newEnv(t)
+	e.units()
+	e.openFund(socialFund, "cao-loc", "social")
+	e.donate(socialFund, "1000", "2024-02-01")
+	last := e.donate(socialFund, "5000000", "2024-02-03")
+	db, err := sql.Open("sqlite", filepath.Join(e.dir, "ledger.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Exec("DELETE FROM events WHERE event_id = ?", last.TransactionID)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("DELETE = %d rows, want 1", n)
+	}
+	v := e.verify()
+	want := fmt.Sprintf("the projections were built from the log up to position %d, but the log up to that position ends at position %d",
+		last.Position, last.Position-1)
+	if v.OK || !hasMismatch(v, "history", "", want) {
+		t.Errorf("verify = %+v, want not ok with a history mismatch saying %q", v, want)
+	}
+	if !hasMismatch(v, "projection", "fund-"+socialFund, "totals.donations on 2024-02-03: live 5001000, log 1000") {
+		t.Errorf("mismatches = %v, want the fund's donations without the deleted one", v.Mismatches)
+	}
+}
+
+// TestVerifyMalformedEvent: a stored grant without beneficiary_id is a
+// located invalid_event in a 200 report, never a 500.
+func TestVerifyMalformedEvent(t *testing.T) {
+	e := newEnv(t)
+	e.units()
+	e.openFund(socialFund, "cao-loc", "social")
+	e.donate(socialFund, "1000000", "2024-02-01")
+	g := e.grant(socialFund, "LS-0001", "400000", "2024-02-02")
+	e.donate(socialFund, "1000", "2024-02-03")
+	stream, rev, pos := e.eventAt(g.TransactionID)
+	e.editRow(g.TransactionID, "data = json_remove(data, '$.beneficiary_id')")
+	v := e.verify()
+	found := false
+	for _, m := range v.Mismatches {
+		if m.Kind == "invalid_event" && m.Stream == stream && m.Revision != nil && *m.Revision == rev && m.Position == pos &&
+			strings.Contains(m.Detail, "beneficiary_id") {
+			found = true
+		}
+	}
+	if v.OK || !found || !hasMismatch(v, "rebuild_failed", stream, "beneficiary_id") {
+		t.Errorf("verify = %+v, want an invalid_event and a rebuild_failed of %s@%d at %d naming beneficiary_id", v, stream, rev, pos)
+	}
+}
