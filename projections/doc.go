@@ -8,8 +8,10 @@
 // log is the truth, the projections can always be thrown away and rebuilt;
 // a rebuild gives exactly the live state. Verify checks that it does, while
 // the live projections serve: it rebuilds a scratch copy from the log up to
-// their position, checking every stream's hash chain on the way, and
-// reports every figure in which the two differ.
+// their position, checking every stream's hash chain and every event's
+// rules on the way (and the store's own storage, where it can check it),
+// and reports every figure in which the two differ, and a log that no
+// longer holds the history they were built from (history.go).
 //
 // Answers for a past business date never replay the log: every fund and
 // unit keeps date-indexed running sums for balances, totals, counts and

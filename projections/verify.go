@@ -57,8 +57,9 @@ const (
 
 // Mismatch is one thing a verification found wrong. Stream is the stream
 // at fault ("" for the ledger as a whole); Revision is set for an event
-// (hash_chain, rebuild_failed); Position is the event's position, or for a figure the log
-// position at which the projections were compared.
+// (hash_chain, invalid_event, rebuild_failed); Position is the event's
+// position, or for a figure the log position at which the projections were
+// compared.
 type Mismatch struct {
 	Kind     MismatchKind    `json:"kind"`
 	Stream   string          `json:"stream"`
