@@ -551,6 +551,43 @@ func (g gappedStore) Subscribe(ctx context.Context, after domain.Position) (doma
 	return nil, errors.New("not needed")
 }
 
+// lastEdited is a store whose event at pos has its data replaced, as an
+// edit of the ledger file would.
+type lastEdited struct {
+	*embedded.Store
+	pos  domain.Position
+	data string
+}
+
+func (l lastEdited) ReadAll(ctx context.Context, after domain.Position, max int) ([]domain.StoredEvent, error) {
+	evs, err := l.Store.ReadAll(ctx, after, max)
+	for i := range evs {
+		if evs[i].Position == l.pos {
+			evs[i].Data = []byte(l.data)
+		}
+	}
+	return evs, err
+}
+
+// TestLoadRefusesAnAlteredLastEvent: the checkpoint's last event is in
+// the log but breaks the rules of its type: Load says so, with its
+// position, and it is not a history missing (no flag would make a replay
+// of it work).
+func TestLoadRefusesAnAlteredLastEvent(t *testing.T) {
+	h := newCkptHistory(t, 9, 60)
+	st := logStore(t, "ledger.db")
+	appendEvents(t, st, h.events)
+	path := filepath.Join(t.TempDir(), "projections.ckpt")
+	if _, err := WriteCheckpointFile(caughtUp(t, st, New()), path); err != nil {
+		t.Fatal(err)
+	}
+	last := h.events[len(h.events)-1]
+	_, err := Load(context.Background(), lastEdited{st, last.Position, `{}`}, path, slog.New(slog.DiscardHandler))
+	if err == nil || errors.Is(err, ErrHistoryMissing) || !strings.Contains(err.Error(), fmt.Sprintf("@%d", last.Revision)) {
+		t.Fatalf("Load with the last event altered = %v, want its decoding error, not ErrHistoryMissing", err)
+	}
+}
+
 // TestLoadOnGappedPositions: the checkpoint's check reads its last event
 // back after the position of the one before, which works whatever the
 // positions between.

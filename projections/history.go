@@ -122,8 +122,9 @@ func (v *verifier) compareHistory(live, log *ckptSnapshot) {
 type header interface{ Head() domain.Position }
 
 // checkTail checks that store's log holds the event p was last fed, at
-// its position. It returns a *HistoryError when it does not, and store's
-// errors.
+// its position. It returns a *HistoryError when it does not, Decode's
+// error when it holds that event altered so that it no longer decodes, and
+// store's errors.
 func (p *Projections) checkTail(ctx context.Context, store domain.EventStore) error {
 	if p.pos == 0 {
 		return nil
@@ -136,6 +137,12 @@ func (p *Projections) checkTail(ctx context.Context, store domain.EventStore) er
 		e, err := domain.Decode(evs[0])
 		if err == nil && e.Meta.EventID == p.lastID && e.Meta.Hash == p.lastHash {
 			return nil
+		}
+		if err != nil && evs[0].ID == p.lastID {
+			// The event is there but was altered so that it breaks the
+			// rules of its type: no history is missing, and no replay
+			// would fold it either.
+			return fmt.Errorf("the checkpoint's last event: %w", err)
 		}
 		found := fmt.Sprintf("event %s", evs[0].ID)
 		if err != nil {
