@@ -583,4 +583,10 @@ func TestVerifyMalformedEvent(t *testing.T) {
 	if v.OK || !found || !hasMismatch(v, "rebuild_failed", stream, "beneficiary_id") {
 		t.Errorf("verify = %+v, want an invalid_event and a rebuild_failed of %s@%d at %d naming beneficiary_id", v, stream, rev, pos)
 	}
+	// The raw log still shows it, as it now reads.
+	r := e.get("/v1/events?limit=1000")
+	mustStatus(t, r, http.StatusOK)
+	if !strings.Contains(string(r.body), g.TransactionID) || strings.Contains(string(r.body), "LS-0001") {
+		t.Errorf("GET /v1/events at the altered grant = %s, want it without its beneficiary_id", r.body)
+	}
 }
