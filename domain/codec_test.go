@@ -637,13 +637,23 @@ func FuzzDecode(f *testing.F) {
 	f.Add("", []byte(``), []byte(``))
 	f.Fuzz(func(t *testing.T, typ string, data, meta []byte) {
 		se := domain.StoredEvent{Stream: "fund-x", Type: typ, Data: data, Metadata: meta}
-		ev, err := domain.Decode(se)
+		ev, err := domain.DecodeUnchecked(se)
 		_, verr := domain.VerifyHash(domain.GenesisHash, se)
 		if verr != nil && !errors.Is(verr, domain.ErrHashMismatch) {
 			t.Fatalf("VerifyHash error = %v, not ErrHashMismatch", verr)
 		}
 		if err != nil {
+			if _, cerr := domain.Decode(se); cerr == nil {
+				t.Fatalf("Decode accepted what DecodeUnchecked refuses: %v", err)
+			}
 			return
+		}
+		// With the rules: refused as invalid, or the same event.
+		se.ID = ev.Meta.EventID
+		if checked, err := domain.Decode(se); err != nil && !errors.Is(err, domain.ErrInvalidEvent) {
+			t.Fatalf("Decode = %v after DecodeUnchecked decoded it", err)
+		} else if err == nil && (checked.Type != ev.Type || checked.Meta != ev.Meta) {
+			t.Fatalf("Decode = %+v, DecodeUnchecked %+v", checked.Meta, ev.Meta)
 		}
 		if ev.Type != domain.EventType(typ) || ev.Data == nil || ev.Data.EventType() != ev.Type {
 			t.Fatalf("Decode(type %q) = type %s, data %T", typ, ev.Type, ev.Data)
