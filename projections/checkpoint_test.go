@@ -490,7 +490,13 @@ func TestLoadChecksTheLog(t *testing.T) {
 				t.Fatalf("Load = position %d, log %q; want position %d and %q", p.Position(), logs.String(), c.wantPos, c.wantLog)
 			}
 			if c.store == st {
-				sameAnswers(t, c.name, h, caughtUp(t, st, p), full)
+				q := caughtUp(t, st, p)
+				sameAnswers(t, c.name, h, q, full)
+				// The history digest carried on from the checkpoint is
+				// the log's.
+				if r, err := Verify(ctx, st, q, nil); err != nil || !r.OK {
+					t.Errorf("Verify(loaded and caught up) = %v, %+v; want ok", err, r.Mismatches)
+				}
 			}
 		})
 	}
