@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -22,8 +23,8 @@ var errHistoryMissing = errors.New("refusing to start")
 // refused, saying what is missing and how to go on, and the checkpoint is
 // left untouched. With accept (the operator's deliberate decision,
 // --accept-shortened-log) the checkpoint is set aside under a name no
-// later checkpoint takes, the decision is logged with what was lost, and
-// the log is replayed as it is.
+// later checkpoint takes, the decision is logged with what was lost and
+// written beside it (<aside>.txt), and the log is replayed as it is.
 func loadProjections(ctx context.Context, store domain.EventStore, path string, accept bool, log *slog.Logger) (*projections.Projections, error) {
 	proj, err := projections.Load(ctx, store, path, log)
 	var hist *projections.HistoryError
@@ -38,9 +39,17 @@ func loadProjections(ctx context.Context, store domain.EventStore, path string, 
 			"the checkpoint is then kept beside it as %s.rejected-<time> and the decision is logged",
 			errHistoryMissing, err, path, hist.Position, path)
 	}
-	aside, err := projections.SetAsideCheckpoint(path, time.Now())
+	now := time.Now()
+	aside, err := projections.SetAsideCheckpoint(path, now)
 	if err != nil {
 		return nil, err
+	}
+	// The decision stays beside the evidence, where logs may not.
+	note := fmt.Sprintf("At %s a start of welfare-ledger serve with --accept-shortened-log set this checkpoint aside and replayed the log as it was.\n"+
+		"Checkpoint: position %d, event %s, hash %s.\nLog: last position %d.\n%s.\n",
+		now.UTC().Format(time.RFC3339), hist.Position, hist.EventID, hist.Hash, hist.LogEnd, hist.Error())
+	if err := os.WriteFile(aside+".txt", []byte(note), 0o600); err != nil {
+		return nil, fmt.Errorf("record the decision beside %s: %w", aside, err)
 	}
 	log.Error("operator accepted a log that lacks history the service had applied (--accept-shortened-log): the checkpoint is kept aside and the log replayed as it is",
 		"checkpoint_position", uint64(hist.Position), "checkpoint_event", hist.EventID.String(), "log_end", uint64(hist.LogEnd),

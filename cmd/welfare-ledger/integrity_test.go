@@ -154,9 +154,14 @@ func TestShortenedLogRefusesToStart(t *testing.T) {
 	// The operator's deliberate decision.
 	logs = &syncBuffer{}
 	base, _, stop = serveWithLogs(t, dir, http.DefaultClient, "http", logs, "--rate-limit", "0", "--accept-shortened-log")
-	asides, _ := filepath.Glob(ckpt + ".rejected-*")
+	asides, _ := filepath.Glob(ckpt + ".rejected-*[0-9Z]")
 	if len(asides) != 1 {
 		t.Fatalf("checkpoints set aside: %v, want 1", asides)
+	}
+	note, err := os.ReadFile(asides[0] + ".txt")
+	if err != nil || !strings.Contains(string(note), fmt.Sprintf("Checkpoint: position %d", last)) ||
+		!strings.Contains(string(note), fmt.Sprintf("Log: last position %d", last-1)) {
+		t.Errorf("the decision beside the checkpoint = %q, %v; want both positions", note, err)
 	}
 	if kept, err := os.ReadFile(asides[0]); err != nil || !bytes.Equal(kept, evidence) {
 		t.Errorf("the checkpoint set aside is not the one refused (%v)", err)
