@@ -87,10 +87,12 @@ type VerifyReport struct {
 	Truncated       bool       `json:"truncated"`
 }
 
-// Verify recomputes the hash chain of every stream of store's log up to the
+// Verify checks store's storage when the store can (StorageChecker),
+// recomputes the hash chain of every stream of store's log up to the
 // position of live, rebuilds every projection from those events into a
-// scratch copy, and compares it figure by figure with live as it was at that
-// position. live keeps serving and applying events meanwhile: its state is
+// scratch copy (listing every event that does not decode), checks that
+// the log holds the history live was built from, and compares the rebuild
+// figure by figure with live as it was at that position. live keeps serving and applying events meanwhile: its state is
 // copied under its read lock first (as a checkpoint is), and the rebuild
 // stops at the same position. The rebuild holds a second copy of every
 // projection in memory for as long as it runs.
@@ -191,7 +193,7 @@ type StorageChecker interface {
 // reports each problem; damaged says whether there was any. A check that
 // cannot run on a file too damaged for it is one more problem.
 //
-// Errors: ctx's error.
+// Errors: ctx's error, domain.ErrStoreClosed.
 func (v *verifier) checkStorage(ctx context.Context, store domain.EventStore) (damaged bool, err error) {
 	sc, ok := store.(StorageChecker)
 	if !ok {
