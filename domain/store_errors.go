@@ -10,14 +10,14 @@ var (
 	// (a full disk, a read-only data directory, a lost connection); a retry
 	// with the same ids is safe. It is no fault of the request, and the
 	// API answers it 503 store_unavailable with Retry-After.
-	ErrStoreUnavailable = errors.New("the store cannot be reached or cannot write now; a retry with the same ids is safe")
+	ErrStoreUnavailable = errors.New("store unavailable")
 
 	// ErrOutcomeUnknown accompanies ErrStoreUnavailable when the failure
 	// came while the store was making the append durable (its commit), so
 	// that the append may or may not have been written. Every write of the
 	// ledger is idempotent by id, which is what makes its retry safe: the
 	// retry is recorded once or answered as a replay.
-	ErrOutcomeUnknown = errors.New("the commit failed part-way: the write may or may not have been recorded")
+	ErrOutcomeUnknown = errors.New("outcome unknown: the write may or may not have been recorded")
 
 	// ErrChainBroken: the append does not link to the stream's stored hash
 	// chain (see CheckAppendLink): the stream's last stored event does not
