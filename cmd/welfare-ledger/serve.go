@@ -112,6 +112,9 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer store.Close()
+	if err := checkWritable(ctx, store, cfg.dataDir); err != nil {
+		return err
+	}
 
 	ckptPath := filepath.Join(cfg.dataDir, checkpointFile)
 	proj, err := projections.Load(ctx, store, ckptPath, log)
@@ -123,7 +126,8 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return err
 	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
-		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize})
+		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize,
+		StoreHealth: store.WriteHealth})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -206,4 +210,23 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// writableTimeout bounds the start's check that the ledger can be written;
+// the store's own busy timeout (another process holding the file's write
+// lock) is well below it.
+const writableTimeout = 15 * time.Second
+
+// checkWritable refuses to serve a ledger that cannot be written (a
+// read-only data directory or file, a full disk): every write would fail,
+// so the start fails instead, saying why, before any token is made or any
+// port is opened.
+func checkWritable(ctx context.Context, store *embedded.Store, dataDir string) error {
+	ctx, cancel := context.WithTimeout(ctx, writableTimeout)
+	defer cancel()
+	if err := store.CheckWritable(ctx); err != nil {
+		return fmt.Errorf("the ledger in %s cannot be written (make the directory and its files writable, "+
+			"with free space, and start again): %w", dataDir, err)
+	}
+	return nil
 }

@@ -1,0 +1,394 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// stop ends a server started by startServer with SIGTERM, as an operator
+// does, and waits for it.
+func (s *server) stop() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmd.Wait()
+}
+
+// faultFixture is a server with one unit, for the fault tests.
+func faultFixture(t *testing.T, dataDir string) *server {
+	t.Helper()
+	s := startServer(t, dataDir, freeAddr(t), "--rate-limit", "0")
+	s.must(201, "POST", "/v1/units", map[string]any{"unit_id": "lang-son", "name": "LĐLĐ tỉnh Lạng Sơn"})
+	return s
+}
+
+// openFund opens a social fund and returns its id.
+func (s *server) openFund() string {
+	s.t.Helper()
+	id := uuid.NewString()
+	s.must(201, "POST", "/v1/funds", map[string]any{"fund_id": id, "unit_id": "lang-son", "name": "Quỹ Xã hội", "kind": "social", "opened_on": "2024-01-01"})
+	return id
+}
+
+// donation is the body of a donation with its own transaction id.
+func donation(amount string) map[string]any {
+	return map[string]any{"transaction_id": uuid.NewString(), "amount": amount, "occurred_on": "2024-03-08",
+		"donor": map[string]any{"kind": "enterprise", "name": "Công ty May"}}
+}
+
+// ledgerDB opens the ledger file beside the server, as an auditor's (or an
+// intruder's) sqlite3 would.
+func ledgerDB(t *testing.T, dataDir string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(dataDir, "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// streamLen counts the events of a fund's stream in the file.
+func streamLen(t *testing.T, db *sql.DB, fund string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM events WHERE stream = ?`, "fund-"+fund).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// editAmount changes the amount of the stored event at (fund, revision)
+// outside the ledger.
+func editAmount(t *testing.T, db *sql.DB, fund string, revision int, from, to string) {
+	t.Helper()
+	res, err := db.Exec(`UPDATE events SET data = replace(data, ?, ?) WHERE stream = ? AND revision = ?`,
+		`"amount":"`+from+`"`, `"amount":"`+to+`"`, "fund-"+fund, revision)
+	if err != nil {
+		t.Fatalf("edit: %v", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("edit changed %d rows, want 1", n)
+	}
+}
+
+// wantChainBroken posts a donation to fund and wants 409 chain_broken,
+// naming where the chain breaks, with nothing appended.
+func wantChainBroken(t *testing.T, s *server, db *sql.DB, fund string, brokenAt int) {
+	t.Helper()
+	before := streamLen(t, db, fund)
+	status, body, header := s.do("POST", "/v1/funds/"+fund+"/donations", donation("5000"))
+	if status != http.StatusConflict || body["code"] != "chain_broken" {
+		t.Fatalf("donation to fund %s with a broken chain = %d %v, want 409 chain_broken", fund, status, body)
+	}
+	if ra := header.Get("Retry-After"); ra != "" {
+		t.Errorf("chain_broken carries Retry-After %q: it is not retryable", ra)
+	}
+	at := fmt.Sprintf("fund-%s@%d", fund, brokenAt)
+	if detail, _ := body["detail"].(string); !strings.Contains(detail, at) {
+		t.Errorf("detail %q, want it to name %s", detail, at)
+	}
+	if after := streamLen(t, db, fund); after != before {
+		t.Errorf("fund %s grew from %d to %d events on a broken chain", fund, before, after)
+	}
+	if !strings.Contains(s.logs.String(), at) {
+		t.Errorf("the log does not say where the chain breaks (%s):\n%s", at, s.logs)
+	}
+}
+
+// TestChainBrokenRefusesWrites edits a stored event's amount in the file
+// while the server runs, as an intruder with sqlite3 would: the fund's last
+// event is caught at the next write, an earlier one at the next start; the
+// fund answers 409 chain_broken and records nothing, the other funds go on.
+func TestChainBrokenRefusesWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	s := faultFixture(t, dir)
+	a, b := s.openFund(), s.openFund()
+	for _, f := range []string{a, b} {
+		s.must(201, "POST", "/v1/funds/"+f+"/donations", donation("1000"))
+		s.must(201, "POST", "/v1/funds/"+f+"/donations", donation("2000"))
+	}
+	db := ledgerDB(t, dir)
+
+	// The last event of a (revision 2), while the server has a loaded.
+	editAmount(t, db, a, 2, "2000", "2000000")
+	wantChainBroken(t, s, db, a, 2)
+	wantChainBroken(t, s, db, a, 2) // and again: nothing was cached
+	s.must(201, "POST", "/v1/funds/"+b+"/donations", donation("3000"))
+
+	// An earlier event of b (revision 1), found when the fund is loaded
+	// after a restart.
+	editAmount(t, db, b, 1, "1000", "1000000")
+	s.stop()
+	s = startServer(t, dir, freeAddr(t), "--rate-limit", "0")
+	wantChainBroken(t, s, db, b, 1)
+	wantChainBroken(t, s, db, a, 2)
+	c := s.openFund()
+	s.must(201, "POST", "/v1/funds/"+c+"/donations", donation("4000"))
+}
+
+// mountTmpfs mounts a tmpfs of size bytes on a new directory, or skips the
+// test where the machine does not allow it (mounting needs root).
+func mountTmpfs(t *testing.T, size int) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v: %s); store/embedded's TestWriteFaults injects the same faults", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// fill writes a file until the file system is full.
+func fill(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("fill %s: %v", path, err)
+			}
+			break
+		}
+	}
+	for size := 4096; size > 0; size /= 2 { // the last partial blocks
+		for {
+			if _, err := f.Write(chunk[:size]); err != nil {
+				break
+			}
+		}
+	}
+}
+
+// readyz returns GET /readyz's status and code.
+func (s *server) readyz() (int, any) {
+	s.t.Helper()
+	status, body, _ := s.do("GET", "/readyz", nil)
+	return status, body["code"]
+}
+
+// TestDiskFull fills the disk under a running server: a write answers 503
+// store_unavailable with Retry-After, /readyz is not 200 while the disk is
+// full, and once space is freed the service is ready again by itself and
+// every write acknowledged before, during and after is in the log exactly
+// once.
+func TestDiskFull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	mnt := mountTmpfs(t, 8<<20)
+	dir := filepath.Join(mnt, "data")
+	s := faultFixture(t, dir)
+	t.Cleanup(func() { // before the unmount
+		if s.cmd.ProcessState == nil {
+			s.kill()
+		}
+	})
+	fund := s.openFund()
+	acked := map[string]bool{} // transaction ids answered 201 or 200
+	for range 20 {
+		d := donation("1000")
+		s.must(201, "POST", "/v1/funds/"+fund+"/donations", d)
+		acked[d["transaction_id"].(string)] = true
+	}
+
+	filler := filepath.Join(mnt, "filler")
+	fill(t, filler)
+	var refused []map[string]any
+	for i := 0; len(refused) == 0; i++ {
+		if i == 500 {
+			t.Fatalf("500 donations accepted on a full disk")
+		}
+		d := donation("1000")
+		status, body, header := s.do("POST", "/v1/funds/"+fund+"/donations", d)
+		switch {
+		case status == http.StatusCreated:
+			acked[d["transaction_id"].(string)] = true // the WAL still had room
+		case status == http.StatusServiceUnavailable && body["code"] == "store_unavailable":
+			if header.Get("Retry-After") == "" {
+				t.Errorf("503 store_unavailable without Retry-After")
+			}
+			refused = append(refused, d)
+		default:
+			t.Fatalf("donation on a full disk = %d %v, want 201 or 503 store_unavailable", status, body)
+		}
+	}
+	t.Logf("%d donations acknowledged before the first 503 on a full disk", len(acked)-20)
+	// A few more, on every route that writes to the store the same way.
+	for range 3 {
+		d := donation("1000")
+		if status, body, _ := s.do("POST", "/v1/funds/"+fund+"/donations", d); status != http.StatusServiceUnavailable {
+			t.Fatalf("donation on a full disk after a refusal = %d %v, want 503", status, body)
+		}
+		refused = append(refused, d)
+	}
+	// Not ready while the disk is full, also after the probes have run.
+	for range 3 {
+		if status, code := s.readyz(); status != http.StatusServiceUnavailable || code != "store_unavailable" {
+			t.Fatalf("GET /readyz on a full disk = %d %v, want 503 store_unavailable", status, code)
+		}
+		time.Sleep(time.Second)
+	}
+	// Reads go on.
+	s.must(200, "GET", "/v1/funds/"+fund, nil)
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, code := s.readyz()
+		if status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /readyz 10 s after space was freed = %d %v, want 200", status, code)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The refused writes, repeated with their ids, are recorded once.
+	for _, d := range refused {
+		status, body, _ := s.do("POST", "/v1/funds/"+fund+"/donations", d)
+		if status != http.StatusCreated && status != http.StatusOK {
+			t.Fatalf("repeated donation after the fault = %d %v, want 201 (or 200 if it had been recorded)", status, body)
+		}
+		acked[d["transaction_id"].(string)] = true
+	}
+	for range 5 {
+		d := donation("1000")
+		s.must(201, "POST", "/v1/funds/"+fund+"/donations", d)
+		acked[d["transaction_id"].(string)] = true
+	}
+
+	db := ledgerDB(t, dir)
+	rows, err := db.Query(`SELECT event_id, count(*) FROM events WHERE stream = ? AND type = 'DonationReceived' GROUP BY event_id`, "fund-"+fund)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	stored := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		stored[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for id := range acked {
+		if stored[id] != 1 {
+			t.Errorf("acknowledged donation %s is in the log %d times, want once", id, stored[id])
+		}
+	}
+	if len(stored) != len(acked) {
+		t.Errorf("the log holds %d donations, %d were acknowledged", len(stored), len(acked))
+	}
+	want := fmt.Sprint(1000 * len(acked))
+	if got := s.must(200, "GET", "/v1/funds/"+fund, nil)["balance"]; got != want {
+		t.Errorf("balance = %v, want %s", got, want)
+	}
+	if t.Failed() {
+		t.Logf("server log:\n%s", s.logs)
+	}
+}
+
+// TestReadOnlyDataDirRefusesStart: after a kill -9, the data directory
+// (and its files) became read-only; serve refuses to start, saying why,
+// instead of serving and failing every write. Made writable again, it
+// starts and has every acknowledged write.
+func TestReadOnlyDataDirRefusesStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	var dir string
+	var readOnly, writable func()
+	if os.Geteuid() == 0 {
+		// Permissions do not stop root: a read-only mount does.
+		mnt := mountTmpfs(t, 16<<20)
+		dir = filepath.Join(mnt, "data")
+		remount := func(mode string) func() {
+			return func() {
+				if out, err := exec.Command("mount", "-o", "remount,"+mode, mnt).CombinedOutput(); err != nil {
+					t.Fatalf("remount %s: %v: %s", mode, err, out)
+				}
+			}
+		}
+		readOnly, writable = remount("ro"), remount("rw")
+		t.Cleanup(writable)
+	} else {
+		dir = filepath.Join(t.TempDir(), "data")
+		chmod := func(dirMode, fileMode os.FileMode) func() {
+			return func() {
+				entries, err := os.ReadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range entries {
+					if err := os.Chmod(filepath.Join(dir, e.Name()), fileMode); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := os.Chmod(dir, dirMode); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		readOnly, writable = chmod(0o555, 0o444), chmod(0o750, 0o600)
+		t.Cleanup(writable)
+	}
+	s := faultFixture(t, dir)
+	fund := s.openFund()
+	d := donation("1000")
+	s.must(201, "POST", "/v1/funds/"+fund+"/donations", d)
+	s.kill()
+	readOnly()
+
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "serve", "--addr", freeAddr(t), "--data", dir).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || ctx.Err() != nil {
+		t.Fatalf("serve on a read-only data directory = %v, want it to exit with an error; output:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "cannot be written") || !strings.Contains(string(out), "readonly") {
+		t.Errorf("serve on a read-only data directory said %q, want why (cannot be written, read-only)", out)
+	}
+
+	writable()
+	s = startServer(t, dir, freeAddr(t), "--rate-limit", "0")
+	s.must(200, "POST", "/v1/funds/"+fund+"/donations", d) // recorded before the crash: a replay
+	s.must(201, "POST", "/v1/funds/"+fund+"/donations", donation("2000"))
+}
