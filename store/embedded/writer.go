@@ -128,11 +128,16 @@ func (s *Store) AppendAfter(ctx context.Context, stream string, expected domain.
 // at once and the request is never written. Once the writer has taken the
 // request into a batch, Append waits for that batch's commit even if ctx ends
 // meanwhile (a bounded wait: one transaction), so that an error always means
-// nothing was written, as the port promises.
+// nothing was written, as the port promises — but for a failed commit
+// (domain.ErrOutcomeUnknown).
 //
 // Errors: domain.ErrAppendTooLarge, domain.ErrWrongExpectedVersion,
-// domain.ErrDuplicateEventID, domain.ErrStoreClosed, ErrInvalidAppend, ctx
-// errors, and SQLite errors if the transaction fails.
+// domain.ErrDuplicateEventID, domain.ErrChainBroken (domain.CheckAppendLink
+// refused the link to the stream's last event), domain.ErrStoreClosed,
+// ErrInvalidAppend, ctx errors, domain.ErrStoreUnavailable (with
+// domain.ErrOutcomeUnknown when the commit itself failed) when the file
+// cannot be written — the whole batch then fails, and WriteHealth reports
+// it — and other SQLite errors if the transaction fails.
 func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent) (domain.AppendResult, error) {
 	ids, err := validateAppend(stream, expected, events)
 	if err != nil {
@@ -431,8 +436,10 @@ func (w *writer) abort(ctx context.Context) {
 }
 
 // apply checks and inserts one request inside the batch transaction. err is
-// the request's own failure, after which the transaction continues without
-// any of its events; fatal means the transaction is unusable.
+// the request's own failure (a wrong revision, a duplicate id, a broken
+// chain link), after which the transaction continues without any of its
+// events; fatal means the transaction is unusable (any other failure: SQLite
+// may have rolled it back already).
 func (w *writer) apply(ctx context.Context, r *request) (res domain.AppendResult, err, fatal error) {
 	tail, err := w.tail(ctx, r.stream)
 	if err != nil {
