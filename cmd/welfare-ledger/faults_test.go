@@ -392,3 +392,60 @@ func TestReadOnlyDataDirRefusesStart(t *testing.T) {
 	s.must(200, "POST", "/v1/funds/"+fund+"/donations", d) // recorded before the crash: a replay
 	s.must(201, "POST", "/v1/funds/"+fund+"/donations", donation("2000"))
 }
+
+// TestWriteLockHeldElsewhere: another process holds the ledger's write lock
+// beyond the store's busy timeout (an auditor's sqlite3 left inside a write
+// transaction): a write answers 503 store_unavailable with Retry-After and
+// records nothing, /readyz is not 200 meanwhile, and once the lock is
+// released the service is ready again by itself and the write, repeated,
+// is recorded once. Unlike TestDiskFull it needs no root.
+func TestWriteLockHeldElsewhere(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	s := faultFixture(t, dir)
+	fund := s.openFund()
+	s.must(201, "POST", "/v1/funds/"+fund+"/donations", donation("1000"))
+
+	db := ledgerDB(t, dir)
+	ctx := t.Context()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	d := donation("2000")
+	status, body, header := s.do("POST", "/v1/funds/"+fund+"/donations", d)
+	if status != http.StatusServiceUnavailable || body["code"] != "store_unavailable" || header.Get("Retry-After") == "" {
+		t.Fatalf("donation while another process holds the write lock = %d %v (Retry-After %q), want 503 store_unavailable with Retry-After",
+			status, body, header.Get("Retry-After"))
+	}
+	if detail, _ := body["detail"].(string); !strings.Contains(detail, "nothing was recorded") {
+		t.Errorf("detail %q, want it to say nothing was recorded", detail)
+	}
+	if status, code := s.readyz(); status != http.StatusServiceUnavailable || code != "store_unavailable" {
+		t.Errorf("GET /readyz while the store cannot write = %d %v, want 503 store_unavailable", status, code)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second) // a probe may be waiting out its busy timeout
+	for {
+		status, code := s.readyz()
+		if status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /readyz after the lock was released = %d %v, want 200", status, code)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.must(201, "POST", "/v1/funds/"+fund+"/donations", d)
+	if got := streamLen(t, db, fund); got != 3 {
+		t.Errorf("fund stream has %d events, want 3 (opened, two donations)", got)
+	}
+}
