@@ -168,11 +168,6 @@ func (s *Server) problemFor(err error, c echo.Context) problem {
 		}
 		return newProblem(codeStoreUnavailable, "the event store cannot write now (e.g. its disk is full or read-only); "+
 			"nothing was recorded; repeat the same request once the service is ready")
-	case errors.Is(err, domain.ErrStoreClosed):
-		// The store closes only when the service stops; an append it
-		// refuses so was not written.
-		return newProblem(codeStoreUnavailable, "the service is stopping; nothing was recorded; repeat the same request "+
-			"once it is ready again")
 	case errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() == nil:
 		// Only the server's own deadlines get here (the read-your-writes
 		// wait): the write, if any, is durable, so a retry of the same
