@@ -104,8 +104,18 @@ func wantChainBroken(t *testing.T, s *server, db *sql.DB, fund string, brokenAt 
 	if after := streamLen(t, db, fund); after != before {
 		t.Errorf("fund %s grew from %d to %d events on a broken chain", fund, before, after)
 	}
-	if !strings.Contains(s.logs.String(), at) {
-		t.Errorf("the log does not say where the chain breaks (%s):\n%s", at, s.logs)
+}
+
+// stopAndWantLogged stops s and wants its log to say where each chain
+// breaks ("fund-<id>@<revision>"). The log is read once the process has
+// exited: its output is copied into s.logs asynchronously until then.
+func stopAndWantLogged(t *testing.T, s *server, where ...string) {
+	t.Helper()
+	s.stop()
+	for _, at := range where {
+		if !strings.Contains(s.logs.String(), "hash chain broken") || !strings.Contains(s.logs.String(), at) {
+			t.Errorf("the log does not say where the chain breaks (%s):\n%s", at, s.logs)
+		}
 	}
 }
 
@@ -135,12 +145,13 @@ func TestChainBrokenRefusesWrites(t *testing.T) {
 	// An earlier event of b (revision 1), found when the fund is loaded
 	// after a restart.
 	editAmount(t, db, b, 1, "1000", "1000000")
-	s.stop()
+	stopAndWantLogged(t, s, fmt.Sprintf("fund-%s@2", a))
 	s = startServer(t, dir, freeAddr(t), "--rate-limit", "0")
 	wantChainBroken(t, s, db, b, 1)
 	wantChainBroken(t, s, db, a, 2)
 	c := s.openFund()
 	s.must(201, "POST", "/v1/funds/"+c+"/donations", donation("4000"))
+	stopAndWantLogged(t, s, fmt.Sprintf("fund-%s@1", b), fmt.Sprintf("fund-%s@2", a))
 }
 
 // mountTmpfs mounts a tmpfs of size bytes on a new directory, or skips the
