@@ -38,6 +38,14 @@ func classify(err error) error {
 	return err
 }
 
+// isConstraint reports whether err is SQLite refusing a row by a
+// constraint (a unique index): a refusal of the request, after which the
+// transaction is intact.
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
 // isRequestError reports whether err is a refusal of one request, after
 // which the batch goes on without it, rather than a failure of the write.
 func isRequestError(err error) bool {

@@ -75,7 +75,11 @@ func TestWriteFaults(t *testing.T) {
 	small, big := newRequest("fund-a", domain.ExpectRevision(uint64(acked-1)), bigEvent(10)),
 		newRequest("fund-b", domain.ExpectNoStream, bigEvent(64<<10))
 	s.commitBatch([]*request{small, big}) // as the writer would: one transaction
-	for i, r := range []*request{small, big} {
+	// Several events under a savepoint: the full file must still be told
+	// as such, not as the savepoint SQLite has already rolled back.
+	several := newRequest("fund-c", domain.ExpectNoStream, bigEvent(10), bigEvent(64<<10), bigEvent(10))
+	s.commitBatch([]*request{several})
+	for i, r := range []*request{small, big, several} {
 		<-r.done
 		if !errors.Is(r.err, domain.ErrStoreUnavailable) || errors.Is(r.err, domain.ErrOutcomeUnknown) {
 			t.Errorf("request %d of a batch that met a full file = %v, want ErrStoreUnavailable (nothing written), not an unknown outcome", i, r.err)

@@ -8,9 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
@@ -473,6 +470,12 @@ func (w *writer) apply(ctx context.Context, r *request) (res domain.AppendResult
 			res.LastPosition = domain.Position(pos)
 		}
 		if err != nil {
+			if !isConstraint(err) {
+				// Not the request's fault (a full disk, an I/O error):
+				// SQLite may have rolled the whole transaction back, so
+				// neither the savepoint nor the batch is left to go on.
+				return domain.AppendResult{}, nil, fmt.Errorf("insert: %w", err)
+			}
 			if multi {
 				if fatal := w.undo(ctx); fatal != nil {
 					return domain.AppendResult{}, nil, fatal
@@ -480,8 +483,6 @@ func (w *writer) apply(ctx context.Context, r *request) (res domain.AppendResult
 			}
 			err = w.explainInsertError(ctx, r, err)
 			if !isRequestError(err) {
-				// Not the request's fault (a full disk, an I/O error):
-				// the transaction may be gone.
 				return domain.AppendResult{}, nil, err
 			}
 			return domain.AppendResult{}, err, nil
@@ -542,16 +543,12 @@ func nextRevision(tail *domain.StoredEvent, expected domain.ExpectedRevision) (u
 	return tail.Revision + 1, nil
 }
 
-// explainInsertError turns a failed insert into the port's error. A unique
-// constraint failure is either a reused event id or, if another process
+// explainInsertError turns an insert refused by a constraint into the
+// port's error. A unique constraint failure is either a reused event id or, if another process
 // wrote to the stream, a taken (stream, revision); which one is asked of
 // the data, now that the request's own rows are rolled back, rather than
 // read from the error text.
 func (w *writer) explainInsertError(ctx context.Context, r *request, err error) error {
-	var se *sqlite.Error
-	if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_CONSTRAINT {
-		return fmt.Errorf("insert: %w", err)
-	}
 	for _, id := range r.ids {
 		var exists bool
 		if qerr := w.idExists.QueryRowContext(ctx, id).Scan(&exists); qerr != nil {
