@@ -224,8 +224,18 @@ const writableTimeout = 15 * time.Second
 // checkWritable refuses to serve a ledger that cannot be written (a
 // read-only data directory or file, a full disk): every write would fail,
 // so the start fails instead, saying why, before any token is made or any
-// port is opened.
+// port is opened. The directory is tried with a file of its own: with the
+// ledger's files left writable in a read-only directory (as after a kill
+// -9 and a chmod), SQLite still writes, but the checkpoint, the first
+// admin token and SQLite's own journal files could not be made.
 func checkWritable(ctx context.Context, store *embedded.Store, dataDir string) error {
+	f, err := os.CreateTemp(dataDir, ".write-check-*")
+	if err == nil {
+		err = errors.Join(f.Close(), os.Remove(f.Name()))
+	}
+	if err != nil {
+		return fmt.Errorf("the data directory %s cannot be written (make it writable and start again): %w", dataDir, err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, writableTimeout)
 	defer cancel()
 	if err := store.CheckWritable(ctx); err != nil {
