@@ -251,13 +251,31 @@ func TestDiskFull(t *testing.T) {
 		}
 	}
 	t.Logf("%d donations acknowledged before the first 503 on a full disk", len(acked)-20)
-	// A few more, on every route that writes to the store the same way.
+	// A few more donations, and every other kind of write: each goes to
+	// the store the same way.
 	for range 3 {
 		d := donation("1000")
 		if status, body, _ := s.do("POST", "/v1/funds/"+fund+"/donations", d); status != http.StatusServiceUnavailable {
 			t.Fatalf("donation on a full disk after a refusal = %d %v, want 503", status, body)
 		}
 		refused = append(refused, d)
+	}
+	newUnit := map[string]any{"unit_id": "cao-loc", "name": "LĐLĐ huyện Cao Lộc", "parent_id": "lang-son"}
+	newFund := map[string]any{"fund_id": uuid.NewString(), "unit_id": "lang-son", "name": "Quỹ Mái ấm", "kind": "shelter", "opened_on": "2024-01-01"}
+	for _, w := range []struct {
+		path string
+		body any
+	}{
+		{"/v1/units", newUnit},
+		{"/v1/funds", newFund},
+		{"/v1/funds/" + fund + "/shelter-grants", map[string]any{"transaction_id": uuid.NewString(), "beneficiary_id": "LS-0001",
+			"amount": "500", "shelter": "repair", "occurred_on": "2024-03-09"}},
+		{"/v1/tokens", map[string]any{"role": "manager", "unit_id": "lang-son", "name": "Kế toán"}},
+	} {
+		status, body, header := s.do("POST", w.path, w.body)
+		if status != http.StatusServiceUnavailable || body["code"] != "store_unavailable" || header.Get("Retry-After") == "" {
+			t.Errorf("POST %s on a full disk = %d %v, want 503 store_unavailable with Retry-After", w.path, status, body)
+		}
 	}
 	// Not ready while the disk is full, also after the probes have run.
 	for range 3 {
@@ -296,6 +314,13 @@ func TestDiskFull(t *testing.T) {
 		s.must(201, "POST", "/v1/funds/"+fund+"/donations", d)
 		acked[d["transaction_id"].(string)] = true
 	}
+	// The unit and the fund, repeated: recorded once (or found recorded).
+	if status, body, _ := s.do("POST", "/v1/units", newUnit); status != http.StatusCreated && body["code"] != "already_exists" {
+		t.Errorf("unit repeated after the fault = %d %v, want 201 (or 409 already_exists if it had been recorded)", status, body)
+	}
+	if status, body, _ := s.do("POST", "/v1/funds", newFund); status != http.StatusCreated && status != http.StatusOK {
+		t.Errorf("fund repeated after the fault = %d %v, want 201 (or 200 if it had been recorded)", status, body)
+	}
 
 	db := ledgerDB(t, dir)
 	rows, err := db.Query(`SELECT event_id, count(*) FROM events WHERE stream = ? AND type = 'DonationReceived' GROUP BY event_id`, "fund-"+fund)
@@ -322,6 +347,12 @@ func TestDiskFull(t *testing.T) {
 	}
 	if len(stored) != len(acked) {
 		t.Errorf("the log holds %d donations, %d were acknowledged", len(stored), len(acked))
+	}
+	for _, stream := range []string{"unit-cao-loc", "fund-" + newFund["fund_id"].(string)} {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM events WHERE stream = ?`, stream).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%s has %d events (%v), want 1", stream, n, err)
+		}
 	}
 	want := fmt.Sprint(1000 * len(acked))
 	if got := s.must(200, "GET", "/v1/funds/"+fund, nil)["balance"]; got != want {
