@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -204,6 +205,26 @@ func (s *server) readyz() (int, any) {
 	return status, body["code"]
 }
 
+// metric returns the value of an unlabelled series of GET /metrics, or "".
+func (s *server) metric(name string) string {
+	s.t.Helper()
+	resp, err := http.Get(s.base + "/metrics")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for line := range strings.Lines(string(raw)) {
+		if value, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+			return value
+		}
+	}
+	return ""
+}
+
 // TestDiskFull fills the disk under a running server: a write answers 503
 // store_unavailable with Retry-After, /readyz is not 200 while the disk is
 // full, and once space is freed the service is ready again by itself and
@@ -284,6 +305,9 @@ func TestDiskFull(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+	if got := s.metric("welfare_ledger_store_writable"); got != "0" {
+		t.Errorf("welfare_ledger_store_writable on a full disk = %q, want 0", got)
+	}
 	// Reads go on.
 	s.must(200, "GET", "/v1/funds/"+fund, nil)
 
@@ -300,6 +324,9 @@ func TestDiskFull(t *testing.T) {
 			t.Fatalf("GET /readyz 10 s after space was freed = %d %v, want 200", status, code)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	if got := s.metric("welfare_ledger_store_writable"); got != "1" {
+		t.Errorf("welfare_ledger_store_writable once space is freed = %q, want 1", got)
 	}
 	// The refused writes, repeated with their ids, are recorded once.
 	for _, d := range refused {
@@ -468,6 +495,9 @@ func TestWriteLockHeldElsewhere(t *testing.T) {
 	}
 	if status, code := s.readyz(); status != http.StatusServiceUnavailable || code != "store_unavailable" {
 		t.Errorf("GET /readyz while the store cannot write = %d %v, want 503 store_unavailable", status, code)
+	}
+	if got := s.metric("welfare_ledger_store_writable"); got != "0" {
+		t.Errorf("welfare_ledger_store_writable while the store cannot write = %q, want 0", got)
 	}
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		t.Fatal(err)
