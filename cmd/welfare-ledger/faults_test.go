@@ -152,7 +152,19 @@ func TestChainBrokenRefusesWrites(t *testing.T) {
 	wantChainBroken(t, s, db, a, 2)
 	c := s.openFund()
 	s.must(201, "POST", "/v1/funds/"+c+"/donations", donation("4000"))
-	stopAndWantLogged(t, s, fmt.Sprintf("fund-%s@1", b), fmt.Sprintf("fund-%s@2", a))
+
+	// The tokens' stream is chained the same way: issuing a token on top
+	// of its edited last event is refused alike.
+	res, err := db.Exec(`UPDATE events SET data = json_set(data, '$.name', 'someone else') WHERE stream = 'access'
+		AND revision = (SELECT max(revision) FROM events WHERE stream = 'access')`)
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("edit of the access stream = %d rows, %v; want 1 row", n, err)
+	}
+	status, body, _ := s.do("POST", "/v1/tokens", map[string]any{"role": "manager", "unit_id": "lang-son", "name": "Kế toán"})
+	if status != http.StatusConflict || body["code"] != "chain_broken" {
+		t.Errorf("token issued on an edited access stream = %d %v, want 409 chain_broken", status, body)
+	}
+	stopAndWantLogged(t, s, fmt.Sprintf("fund-%s@1", b), fmt.Sprintf("fund-%s@2", a), "access@")
 }
 
 // mountTmpfs mounts a tmpfs of size bytes on a new directory, or skips the
