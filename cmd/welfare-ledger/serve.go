@@ -116,6 +116,9 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer store.Close()
+	if err := checkWritable(ctx, store, cfg.dataDir); err != nil {
+		return err
+	}
 
 	ckptPath := filepath.Join(cfg.dataDir, checkpointFile)
 	proj, err := projections.Load(ctx, store, ckptPath, log)
@@ -130,7 +133,8 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		}
 	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
-		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize})
+		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize,
+		StoreHealth: store.WriteHealth})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -227,4 +231,33 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// writableTimeout bounds the start's check that the ledger can be written;
+// the store's own busy timeout (another process holding the file's write
+// lock) is well below it.
+const writableTimeout = 15 * time.Second
+
+// checkWritable refuses to serve a ledger that cannot be written (a
+// read-only data directory or file, a full disk): every write would fail,
+// so the start fails instead, saying why, before any token is made or any
+// port is opened. The directory is tried with a file of its own: with the
+// ledger's files left writable in a read-only directory (as after a kill
+// -9 and a chmod), SQLite still writes, but the checkpoint, the first
+// admin token and SQLite's own journal files could not be made.
+func checkWritable(ctx context.Context, store *embedded.Store, dataDir string) error {
+	f, err := os.CreateTemp(dataDir, ".write-check-*")
+	if err == nil {
+		err = errors.Join(f.Close(), os.Remove(f.Name()))
+	}
+	if err != nil {
+		return fmt.Errorf("the data directory %s cannot be written (make it writable and start again): %w", dataDir, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, writableTimeout)
+	defer cancel()
+	if err := store.CheckWritable(ctx); err != nil {
+		return fmt.Errorf("the ledger in %s cannot be written (make the directory and its files writable, "+
+			"with free space, and start again): %w", dataDir, err)
+	}
+	return nil
 }
