@@ -538,11 +538,13 @@ func (l *Ledger) afterFailure(id uuid.UUID, fl *flight, err error) []*fundCmd {
 }
 
 // chainBroken turns a broken hash chain met while loading or writing a
-// fund (ErrHashMismatch, ErrChainBroken) into the chain_broken refusal,
-// whose message keeps the stream and revision where the chain breaks; any
-// other error is returned as it is.
+// fund (ErrHashMismatch, ErrChainBroken), or a stored event the ledger
+// cannot have written (ErrInvalidEvent: an event_id column edited, which
+// the chain does not cover, or an event resealed after an edit), into the
+// chain_broken refusal, whose message keeps the stream and revision where
+// the history breaks; any other error is returned as it is.
 func chainBroken(id uuid.UUID, err error) error {
-	if !errors.Is(err, ErrHashMismatch) && !errors.Is(err, ErrChainBroken) {
+	if !errors.Is(err, ErrHashMismatch) && !errors.Is(err, ErrChainBroken) && !errors.Is(err, ErrInvalidEvent) {
 		return err
 	}
 	e := Errf(CodeChainBroken, "the stored history of fund %s does not verify (%v); nothing was recorded, and nothing "+

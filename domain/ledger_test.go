@@ -615,6 +615,43 @@ func TestLedgerDetectsTamperedEvent(t *testing.T) {
 	}
 }
 
+// TestRecordRefusesAnInvalidStoredEvent: an event_id column edited in the
+// file (which the hash chain does not cover) makes the fund's stored
+// history one the ledger cannot have written: chain_broken, not an
+// internal error, and nothing appended.
+func TestRecordRefusesAnInvalidStoredEvent(t *testing.T) {
+	env := newLedgerEnv(t, domain.FundSocial)
+	victim := mustRecord(t, env.l, donate(env.fund, 100))
+	mustRecord(t, env.l, donate(env.fund, 7))
+	if err := env.store.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	db, err := sql.Open("sqlite", env.path)
+	if err != nil {
+		t.Fatalf("sql.Open: %v", err)
+	}
+	r, err := db.Exec(`UPDATE events SET event_id = ? WHERE event_id = ?`, domain.NewID().String(), victim.Tx.ID.String())
+	if err != nil {
+		t.Fatalf("tamper: %v", err)
+	}
+	if n, _ := r.RowsAffected(); n != 1 {
+		t.Fatalf("tamper changed %d rows, want 1", n)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("db.Close: %v", err)
+	}
+	env.store = openStore(t, env.path)
+	env.l = domain.NewLedger(env.store, clockAt(ledgerNow))
+	before := len(env.stream(env.fund))
+	_, err = env.l.Record(t.Context(), donate(env.fund, 5), testActor)
+	if !errors.Is(err, domain.ErrInvalidEvent) || domain.CodeOf(err) != domain.CodeChainBroken {
+		t.Fatalf("Record on a fund with an edited event_id column = %v, want chain_broken wrapping ErrInvalidEvent", err)
+	}
+	if after := len(env.stream(env.fund)); after != before {
+		t.Errorf("the fund stream grew from %d to %d events", before, after)
+	}
+}
+
 // gatedStore is the embedded store with a gate in front of Append and
 // AppendAfter: while the gate is shut, appends wait, so that commands pile
 // up behind them.
