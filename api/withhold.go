@@ -18,7 +18,9 @@ import (
 //
 // Each response type an official may receive is listed in officialView with
 // what it withholds, and is then encoded like any other response: no
-// second pass over the bytes. A type that is not listed is refused (a 500,
+// second pass over the bytes. The one answer that does not go through
+// writeJSON, the streamed fund statement (statement.go), leaves out the
+// same fields itself when withholdsPersonalData says so. A type that is not listed is refused (a 500,
 // logged), never sent: a route added tomorrow fails closed until someone
 // decides what an official may read of it, and
 // TestOfficialsReadNoPersonalData walks every route of the table as an
