@@ -1,9 +1,12 @@
 package api
 
 import (
+	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -52,7 +55,13 @@ func (w *drainingWriter) drain() {
 	w.drained = true
 	// An error (a timeout, a reset) leaves nothing more to read; net/http
 	// closes the connection after the answer.
-	_, _ = io.CopyN(io.Discard, w.body, MaxDrainBytes)
+	if _, err := io.CopyN(io.Discard, w.body, MaxDrainBytes); errors.Is(err, os.ErrDeadlineExceeded) {
+		// The body stalled until the read deadline, which the write
+		// deadline follows within moments: the answer, decided before,
+		// still gets its time (see answerGrace).
+		w.Header().Set(echo.HeaderConnection, "close")
+		_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(answerGrace))
+	}
 }
 
 func (w *drainingWriter) WriteHeader(status int) {

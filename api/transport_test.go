@@ -126,37 +126,49 @@ func TestOversizedBodyAnswerReachesTheClient(t *testing.T) {
 
 // A client that stalls mid-body is answered 408 request_timeout once the
 // server's read timeout has passed (not 500), and the connection is closed;
-// nothing is recorded.
+// nothing is recorded. A request refused before its body was wanted (401
+// here) still gets its answer after the stall.
 func TestStalledBodyIsRequestTimeout(t *testing.T) {
 	const readTimeout = 300 * time.Millisecond
 	e := newTransportEnv(t, readTimeout)
 	before := e.eventCount()
-	conn, err := net.Dial("tcp", e.http.Listener.Addr().String())
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	defer conn.Close()
-	start := time.Now()
-	conn.SetDeadline(start.Add(waitLimit))
 	body := `{"amount":"1000","donor":{"kind":"member"}}`
-	fmt.Fprintf(conn, "POST /v1/funds/%s/donations HTTP/1.1\r\nHost: ledger\r\nContent-Type: application/json\r\n"+
-		"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s", socialFund, e.token, len(body), body[:10])
-	// The rest of the body never comes.
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("read the answer: %v, want 408", err)
-	}
-	got, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	mustExchangeProblem(t, res, got, err, http.StatusRequestTimeout, "request_timeout")
-	if elapsed := time.Since(start); elapsed < readTimeout || elapsed > readTimeout+5*time.Second {
-		t.Errorf("answered after %v, want just after the read timeout of %v", elapsed, readTimeout)
-	}
-	if !res.Close {
-		t.Errorf("408 without Connection: close; the connection must not be reused")
+	for _, tc := range []struct {
+		name, auth string
+		status     int
+		code       string
+	}{
+		{"a write", "Authorization: Bearer " + e.token + "\r\n", http.StatusRequestTimeout, "request_timeout"},
+		{"a request without a token", "", http.StatusUnauthorized, "unauthorized"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", e.http.Listener.Addr().String())
+			if err != nil {
+				t.Fatalf("dial: %v", err)
+			}
+			defer conn.Close()
+			start := time.Now()
+			conn.SetDeadline(start.Add(waitLimit))
+			fmt.Fprintf(conn, "POST /v1/funds/%s/donations HTTP/1.1\r\nHost: ledger\r\nContent-Type: application/json\r\n"+
+				"%sContent-Length: %d\r\n\r\n%s", socialFund, tc.auth, len(body), body[:10])
+			// The rest of the body never comes.
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("read the answer: %v, want %d", err, tc.status)
+			}
+			got, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			mustExchangeProblem(t, res, got, err, tc.status, tc.code)
+			if elapsed := time.Since(start); elapsed < readTimeout || elapsed > readTimeout+5*time.Second {
+				t.Errorf("answered after %v, want just after the read timeout of %v", elapsed, readTimeout)
+			}
+			if !res.Close {
+				t.Errorf("%d without Connection: close; the connection must not be reused", res.StatusCode)
+			}
+		})
 	}
 	if after := e.eventCount(); after != before {
-		t.Errorf("a stalled body recorded %d events, want none", after-before)
+		t.Errorf("stalled bodies recorded %d events, want none", after-before)
 	}
 }
 
