@@ -43,27 +43,15 @@ func writeJSON(c echo.Context, status int, contentType string, v any) error {
 			bodyPool.Put(bp)
 		}
 	}()
-	var body []byte
-	switch v := v.(type) {
-	case projections.FundSummary:
-		body = appendFundSummary((*bp)[:0], v)
-	case *projections.UnitSummary:
-		body = appendUnitSummary((*bp)[:0], v)
-	default:
-		buf := bytes.NewBuffer((*bp)[:0])
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			return fmt.Errorf("encode response: %w", err)
-		}
-		body = buf.Bytes()
+	body, err := appendBody((*bp)[:0], v)
+	if err != nil {
+		return err
 	}
 	*bp = body[:0] // a grown buffer is the one kept
 	if withholdsBeneficiaries(c) {
 		// Here, on the way out, rather than in each view: a field added
 		// to any response tomorrow is withheld without anyone
 		// remembering to.
-		var err error
 		if body, err = withhold(body, "beneficiary_id"); err != nil {
 			return fmt.Errorf("withhold beneficiary ids: %w", err)
 		}
@@ -72,6 +60,23 @@ func writeJSON(c echo.Context, status int, contentType string, v any) error {
 	// (a Writer must not retain what it is given), so the buffer can
 	// serve the next response.
 	return c.Blob(status, contentType, body)
+}
+
+// appendBody appends v's JSON encoding, as every response carries it, to b.
+func appendBody(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case projections.FundSummary:
+		return appendFundSummary(b, v), nil
+	case *projections.UnitSummary:
+		return appendUnitSummary(b, v), nil
+	}
+	buf := bytes.NewBuffer(b)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // respondOK writes a 200 JSON response.
