@@ -43,14 +43,11 @@ var ErrEventLine = errors.New("not an event line of an exported log")
 // wrong.
 func ParseEventLine(line []byte) (domain.StoredEvent, error) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
+	// Unknown, repeated or reordered members are not refused here but by
+	// the comparison with the line the encoder writes, below.
 	var item eventDTO
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&item); err != nil {
+	if err := json.Unmarshal(line, &item); err != nil {
 		return domain.StoredEvent{}, fmt.Errorf("%w: %w", ErrEventLine, err)
-	}
-	if dec.More() {
-		return domain.StoredEvent{}, fmt.Errorf("%w: more than one JSON value", ErrEventLine)
 	}
 	recorded, err := time.Parse(time.RFC3339Nano, item.RecordedAt)
 	if err != nil {
