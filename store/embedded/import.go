@@ -15,6 +15,12 @@ import (
 
 var _ domain.LogImporter = (*Store)(nil)
 
+// importCacheKiB is the page cache of an import's connection. One
+// transaction writes the whole log, and the (stream, revision) index takes
+// its rows in stream order, all over the file: with SQLite's default 2 MiB
+// most inserts read an index page back from the operating system.
+const importCacheKiB = 64 << 10
+
 // ImportLog writes a whole log into the store, which must hold no event, in
 // one transaction: the events next returns (io.EOF after the last), each
 // at its own position, stream and revision, so that an export of the
@@ -57,6 +63,7 @@ func (s *Store) importLog(ctx context.Context, next func() (domain.StoredEvent, 
 		"_pragma": {
 			fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
 			"synchronous(FULL)",
+			fmt.Sprintf("cache_size(-%d)", importCacheKiB),
 		},
 	}))
 	if err != nil {
