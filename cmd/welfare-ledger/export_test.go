@@ -282,3 +282,36 @@ func mustMkdir(t *testing.T, dir string) string {
 	}
 	return dir
 }
+
+func TestExportImportCommandLine(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nothing")
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr error
+		want    string // in the error or stderr
+	}{
+		{"export with an argument", []string{"export", "--data", missing, "extra"}, errUsage, "unexpected arguments"},
+		{"export without a ledger", []string{"export", "--data", missing}, os.ErrNotExist, "no ledger at"},
+		{"import without a file", []string{"import", "--data", missing}, errUsage, "want one FILE"},
+		{"import of two files", []string{"import", "--data", missing, "a", "b"}, errUsage, "want one FILE"},
+		{"import of a missing file", []string{"import", "--data", missing, filepath.Join(missing, "log.jsonl")}, os.ErrNotExist, "open the file to import"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, err := runCLI(t, tt.args...)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("run(%q) = %v, want %v", tt.args, err, tt.wantErr)
+			}
+			if !strings.Contains(err.Error()+stderr, tt.want) {
+				t.Errorf("run(%q) = %v; stderr %q; want %q", tt.args, err, stderr, tt.want)
+			}
+			if out != "" {
+				t.Errorf("run(%q) printed %q", tt.args, out)
+			}
+			if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("run(%q) created %s", tt.args, missing)
+			}
+		})
+	}
+}

@@ -98,6 +98,10 @@ func replayCommand(ctx context.Context, args []string, getenv func(string) strin
 
 // replayLog folds the whole log of store into new projections, showing
 // progress, and returns them once they have caught up with the log's end.
+// The figures are then asked of the projections (fundsOpenedBy), not of
+// the fold: a --known-at (issue 14: only the events recorded by then)
+// belongs in the query the API answers it with, once the projections
+// have one, and replay would pass it there as it passes --as-of.
 func replayLog(ctx context.Context, store domain.EventStore, prog *progress) (*projections.Projections, error) {
 	end := domain.Position(0)
 	if h, ok := store.(logHead); ok {
