@@ -66,7 +66,10 @@ func TestLogChecker(t *testing.T) {
 		{"two events of two streams swapped", func(l []domain.StoredEvent) []domain.StoredEvent {
 			l[0], l[1] = l[1], l[0]
 			return l
-		}, 1, domain.ErrLogOrder},
+		}, 0, domain.ErrLogOrder},
+		{"a fund of a unit never registered", func(l []domain.StoredEvent) []domain.StoredEvent {
+			return l[1:]
+		}, 0, domain.ErrLogOrder},
 		{"two events of a stream swapped", func(l []domain.StoredEvent) []domain.StoredEvent {
 			l[2], l[3] = l[3], l[2]
 			return l
@@ -76,6 +79,11 @@ func TestLogChecker(t *testing.T) {
 			l[2].Position, l[3].Position = l[3].Position, l[2].Position
 			return l
 		}, 2, domain.ErrHashMismatch},
+		{"a unit and its fund swapped with their positions", func(l []domain.StoredEvent) []domain.StoredEvent {
+			l[0], l[1] = l[1], l[0]
+			l[0].Position, l[1].Position = l[1].Position, l[0].Position
+			return l
+		}, 0, domain.ErrLogOrder},
 		{"a position repeated", func(l []domain.StoredEvent) []domain.StoredEvent {
 			l[2].Position = 2
 			return l

@@ -191,6 +191,24 @@ func TestImportRefusesABadFile(t *testing.T) {
 	swapped[donation], swapped[donation+1] = swapped[donation+1], swapped[donation]
 	var dropped []string
 	dropped = append(append(dropped, lines[:donation]...), lines[donation+1:]...)
+	// A unit's registration and its fund's opening swapped, positions and
+	// all: every stream's chain still holds.
+	unitLine, fundLine := -1, -1
+	for i, l := range lines {
+		if strings.Contains(l, `"stream":"unit-lang-son"`) {
+			unitLine = i
+		}
+		if strings.Contains(l, `"stream":"fund-`+exportSocial+`","revision":0,`) {
+			fundLine = i
+		}
+	}
+	if unitLine < 0 || fundLine < unitLine {
+		t.Fatalf("the unit's line %d, its fund's %d", unitLine, fundLine)
+	}
+	moved := append([]string{}, lines...)
+	posOf := func(l string) string { return l[:strings.Index(l, `,"stream"`)] }
+	moved[unitLine] = posOf(lines[unitLine]) + strings.TrimPrefix(lines[fundLine], posOf(lines[fundLine]))
+	moved[fundLine] = posOf(lines[fundLine]) + strings.TrimPrefix(lines[unitLine], posOf(lines[unitLine]))
 	tests := []struct {
 		name     string
 		file     string
@@ -202,6 +220,7 @@ func TestImportRefusesABadFile(t *testing.T) {
 		{"a stream renamed", edit(donation, `"stream":"fund-`+exportSocial, `"stream":"fund-`+exportCapital), donation + 1},
 		{"a revision altered", edit(donation, `"revision":1,`, `"revision":2,`), donation + 1},
 		{"two lines swapped", join(swapped), donation + 1},
+		{"a fund moved before its unit", join(moved), unitLine + 1},
 		{"a line removed", join(dropped), donation + 1},
 		{"a line repeated", join(append(append([]string{}, lines...), lines[len(lines)-1])), len(lines) + 1},
 		{"cut within a line", good[:len(good)-len(lines[len(lines)-1])/2], len(lines)},
