@@ -23,7 +23,8 @@ Loads FILE, a log written by 'welfare-ledger export' ('-' reads stdin),
 into <data>/ledger.db, which must hold no event (a missing one is
 created). Every line is checked as it is read: written exactly as export
 writes it, positions growing, every event in the stream its payload
-names, every stream's hash chain unbroken and its revisions in sequence.
+names, every stream's hash chain unbroken and its revisions in sequence,
+every unit registered before an event names it.
 The first line that fails stops the import with its number, and nothing
 is imported: the ledger stays empty and usable. Otherwise every event is
 stored at its own position in one transaction, so exporting the imported
