@@ -227,6 +227,8 @@ func TestImportRefusesABadFile(t *testing.T) {
 		{"the last newline missing", strings.TrimSuffix(good, "\n"), len(lines)},
 		{"spaces added", edit(3, `,"stream":`, `, "stream":`), 4},
 		{"an empty line", join(lines[:2]) + "\n" + join(lines[2:]), 3},
+		{"a line longer than any event", join(lines[:2]) + strings.Repeat(" ", maxEventLine) + "\n" + join(lines[2:]), 3},
+		{"not JSON", join(lines[:4]) + "position,stream\n" + join(lines[4:]), 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
