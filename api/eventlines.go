@@ -24,10 +24,10 @@ import (
 // json.Compact's for data that is not JSON.
 //
 // It is written by hand, as appendFundSummary is: through encoding/json
-// (appendBody of eventItem, kept as the reference) an export or an import
-// spent about a third of its time in reflection. TestEventLineEncoder
-// MatchesEncodingJSON and FuzzEventLineEncoder hold it to encoding/json's
-// output.
+// (appendBody of eventItem, kept as the reference) an import spent a
+// tenth of its time encoding each line again to compare it.
+// TestEventLineEncoderMatchesEncodingJSON and FuzzEventLineEncoder hold
+// it to encoding/json's output.
 func AppendEventLine(b []byte, se domain.StoredEvent) ([]byte, error) {
 	e, err := domain.Decode(se)
 	if err != nil {
