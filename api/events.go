@@ -43,6 +43,33 @@ type eventsPage struct {
 	NextAfter  *domain.Position `json:"next_after"`
 }
 
+// eventItem is a stored event as GET /v1/events lists it: as stored, so
+// that an event altered until it breaks the rules of its type is shown as
+// it now reads (verify reports it), not hidden behind a 500; an export
+// (AppendEventLine) refuses it instead, so that no import takes it in.
+// Errors: DecodeUnchecked's.
+func eventItem(se domain.StoredEvent) (eventDTO, error) {
+	e, err := domain.DecodeUnchecked(se)
+	if err != nil {
+		return eventDTO{}, err
+	}
+	return eventDTO{
+		Position:    e.Position,
+		Stream:      e.Stream,
+		Revision:    e.Revision,
+		EventID:     e.Meta.EventID,
+		Type:        e.Type,
+		Schema:      e.Meta.Schema,
+		OccurredOn:  e.Meta.OccurredOn,
+		RecordedAt:  e.Meta.RecordedAt.UTC().Format(time.RFC3339Nano),
+		Actor:       e.Meta.Actor,
+		Data:        json.RawMessage(se.Data),
+		PayloadHash: e.Meta.PayloadHash,
+		PrevHash:    e.Meta.PrevHash,
+		Hash:        e.Meta.Hash,
+	}, nil
+}
+
 // eventsScope is the cursor scope of GET /v1/events.
 const eventsScope = "events"
 
@@ -77,27 +104,11 @@ func (s *Server) listEvents(c echo.Context) error {
 	}
 	out := eventsPage{Items: make([]eventDTO, 0, len(stored))}
 	for _, se := range stored {
-		// As stored: an event altered so that it breaks the rules of its
-		// type is shown as it now reads (verify reports it), not hidden.
-		e, err := domain.DecodeUnchecked(se)
+		item, err := eventItem(se)
 		if err != nil {
 			return fmt.Errorf("serve the log: %w", err)
 		}
-		out.Items = append(out.Items, eventDTO{
-			Position:    e.Position,
-			Stream:      e.Stream,
-			Revision:    e.Revision,
-			EventID:     e.Meta.EventID,
-			Type:        e.Type,
-			Schema:      e.Meta.Schema,
-			OccurredOn:  e.Meta.OccurredOn,
-			RecordedAt:  e.Meta.RecordedAt.UTC().Format(time.RFC3339Nano),
-			Actor:       e.Meta.Actor,
-			Data:        json.RawMessage(se.Data),
-			PayloadHash: e.Meta.PayloadHash,
-			PrevHash:    e.Meta.PrevHash,
-			Hash:        e.Meta.Hash,
-		})
+		out.Items = append(out.Items, item)
 	}
 	if next != 0 {
 		out.NextAfter = &next

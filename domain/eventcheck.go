@@ -33,62 +33,51 @@ func checkStored(e *Event, column uuid.UUID) error {
 	if e.Meta.OccurredOn == 0 {
 		v.Addf("occurred_on", "is required")
 	}
-	stream := ""
 	switch d := e.Data.(type) {
 	case *UnitRegistered:
-		stream = UnitStream(d.UnitID)
 		RegisterUnit{UnitID: d.UnitID, Name: d.Name, ParentID: d.ParentID}.Validate(&v)
 	case *FundOpened:
-		stream = FundStream(d.FundID)
 		sameID(&v, "fund_id", d.FundID, e.Meta.EventID)
 		OpenFund{FundID: d.FundID, UnitID: d.UnitID, Name: d.Name, Kind: d.Kind}.Validate(&v)
 		if d.OpenedOn == 0 {
 			v.Addf("opened_on", "is required")
 		}
 	case *DonationReceived:
-		stream = FundStream(d.FundID)
 		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
 		RecordDonation{TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount, Donor: d.Donor,
 			Campaign: d.Campaign, Reference: d.Reference, Note: d.Note}.Validate(&v)
 	case *ShelterGrantPaid:
-		stream = FundStream(d.FundID)
 		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
 		PayShelterGrant{TransactionID: d.TransactionID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
 			Shelter: d.Shelter, DecisionNo: d.DecisionNo, Note: d.Note}.Validate(&v)
 	case *AssistanceGranted:
-		stream = FundStream(d.FundID)
 		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
 		GrantAssistance{TransactionID: d.TransactionID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
 			Category: d.Category, Note: d.Note}.Validate(&v)
 	case *LoanDisbursed:
-		stream = FundStream(d.FundID)
 		sameID(&v, "loan_id", d.LoanID, e.Meta.EventID)
 		DisburseLoan{LoanID: d.LoanID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
 			Project: d.Project, Note: d.Note}.Validate(&v)
 	case *LoanRepaid:
-		stream = FundStream(d.FundID)
 		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
 		RepayLoan{TransactionID: d.TransactionID, FundID: d.FundID, LoanID: d.LoanID, Amount: d.Amount, Note: d.Note}.Validate(&v)
 		// The write side copies the loan's beneficiary into the event.
 		checkBeneficiary(&v, d.BeneficiaryID)
 	case *TransactionReversed:
-		stream = FundStream(d.FundID)
 		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
 		ReverseTransaction{TransactionID: d.TransactionID, FundID: d.FundID, Reverses: d.Reverses, Reason: d.Reason}.Validate(&v)
 		checkReversalCopy(&v, d)
 	case *TokenIssued:
-		stream = AccessStream
 		IssueToken{TokenID: d.TokenID, Name: d.Name, Role: d.Role, UnitID: d.UnitID}.Validate(&v)
 		if !isSHA256Hex(d.SecretHash) {
 			v.Addf("secret_hash", "must be 64 lowercase hex digits")
 		}
 	case *TokenRevoked:
-		stream = AccessStream
 		checkID(&v, "token_id", d.TokenID)
 	default:
 		v.Addf("type", "%s has no rules", e.Type)
 	}
-	if stream != e.Stream {
+	if stream, ok := StreamOf(e.Data); ok && stream != e.Stream {
 		v.Addf("stream", "the event belongs to stream %s, it is stored in %s", stream, e.Stream)
 	}
 	if len(v.fields) == 0 {
