@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -67,6 +68,9 @@ type unitNode struct {
 	// persons counts distinct beneficiaries across every fund of the
 	// unit's subtree.
 	persons *personIndex
+	// registered is the recorded_at of the unit's registration, for
+	// known_at (see Known).
+	registered time.Time
 }
 
 // addFund attaches f to u.
@@ -116,6 +120,14 @@ type fundNode struct {
 	revs    []reversalRec
 	persons *personIndex
 	loans   map[uuid.UUID]*loanState
+
+	// opened and openPos are the recorded_at and position of the fund's
+	// opening; lastRec is the latest recorded_at of its transactions, in
+	// nanoseconds (see noteRecorded): with them a known_at query answers
+	// from the indexes for a fund none of whose events it leaves out.
+	opened  time.Time
+	openPos domain.Position
+	lastRec int64
 }
 
 type reversalRec struct {
@@ -190,7 +202,7 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 	}
 	switch d := e.Data.(type) {
 	case *domain.UnitRegistered:
-		p.applyUnit(d)
+		p.applyUnit(d, e.Meta.RecordedAt)
 	case *domain.FundOpened:
 		u, ok := p.units[d.UnitID]
 		if !ok {
@@ -199,6 +211,7 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 		f := &fundNode{
 			info: FundSummary{FundID: d.FundID, UnitID: d.UnitID, Name: d.Name, Kind: d.Kind, OpenedOn: d.OpenedOn},
 			unit: u, lastPos: e.Position, loans: map[uuid.UUID]*loanState{},
+			opened: e.Meta.RecordedAt.UTC(), openPos: e.Position,
 		}
 		f.persons = newPersonIndex(f, nil)
 		p.funds[d.FundID] = f
@@ -217,8 +230,8 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 	return nil
 }
 
-func (p *Projections) applyUnit(d *domain.UnitRegistered) {
-	n := &unitNode{view: Unit{ID: d.UnitID, Name: d.Name, ParentID: d.ParentID}}
+func (p *Projections) applyUnit(d *domain.UnitRegistered, recorded time.Time) {
+	n := &unitNode{view: Unit{ID: d.UnitID, Name: d.Name, ParentID: d.ParentID}, registered: recorded.UTC()}
 	n.persons = newPersonIndex(nil, n)
 	if parent, ok := p.units[d.ParentID]; ok {
 		n.parent = parent
@@ -321,6 +334,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	}
 	f.txs = append(f.txs, t)
 	f.lastPos = e.Position
+	f.noteRecorded(t)
 	p.txs[t.id] = t
 	if bt != nil && t.typ != typReversal {
 		bt.txs = append(bt.txs, t)
