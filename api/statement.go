@@ -66,8 +66,9 @@ func statementFormatOf(c echo.Context, q *query) statementFormat {
 func (s *Server) fundStatement(c echo.Context) error {
 	errs := &fieldErrors{}
 	fund := pathUUID(c, errs, "fund_id")
-	q := newQuery(c, errs, "from", "to", "format")
+	q := newQuery(c, errs, "from", "to", "format", "known_at")
 	from, to := q.date("from"), q.date("to")
+	known, knownAt := q.knownAt(s.ledger.Now())
 	if to.IsZero() && !errs.has("to") {
 		to = s.ledger.Today()
 	}
@@ -78,7 +79,7 @@ func (s *Server) fundStatement(c echo.Context) error {
 	if err := errs.err(); err != nil {
 		return err
 	}
-	st, ok := s.proj.Statement(fund, from, to)
+	st, ok := s.proj.StatementKnown(fund, from, to, known)
 	if !ok {
 		return errFundNotFound(fund)
 	}
@@ -108,13 +109,21 @@ func (s *Server) fundStatement(c echo.Context) error {
 	}
 	res.Header().Set(echo.HeaderContentType, jsonContentType)
 	res.WriteHeader(http.StatusOK)
-	return writeStatementJSON(res, st, withheld)
+	return writeStatementJSONAt(res, st, withheld, knownAt)
 }
 
 // writeStatementJSON streams the JSON form: the header fields, then the
 // lines, flushed every statementFlushLines. Officials (withheld) get no
-// beneficiary_id, loan_id, reverses, reference or description.
+// beneficiary_id, loan_id, reverses, reference or description. knownAt,
+// when the statement was asked with known_at, is echoed after the fund's
+// identity.
 func writeStatementJSON(w http.ResponseWriter, st *projections.Statement, withheld bool) error {
+	return writeStatementJSONAt(w, st, withheld, nil)
+}
+
+// writeStatementJSONAt is writeStatementJSON with known_at echoed when
+// knownAt is not nil.
+func writeStatementJSONAt(w http.ResponseWriter, st *projections.Statement, withheld bool, knownAt *time.Time) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"fund_id":`...)
@@ -123,6 +132,11 @@ func writeStatementJSON(w http.ResponseWriter, st *projections.Statement, withhe
 	b = appendJSONString(b, st.Name)
 	b = append(b, `,"unit_id":`...)
 	b = appendJSONString(b, string(st.UnitID))
+	if knownAt != nil {
+		b = append(b, `,"known_at":"`...)
+		b = knownAt.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
 	b = append(b, `,"from":`...)
 	b = st.From.AppendJSON(b)
 	b = append(b, `,"to":`...)

@@ -28,7 +28,8 @@ import (
 // that can be merged with a fold's.
 
 // Known is an instant of a known_at query: what the ledger knew then.
-// The zero Known knows everything (no known_at).
+// The zero Known knows everything (no known_at): every …Known query then
+// is the query without it, on its ordinary path.
 type Known struct {
 	at time.Time
 	// nanos is at in nanoseconds since 1970, clamped to the int64 range
@@ -191,6 +192,9 @@ func (f *fundNode) summaryKnown(asOf domain.Date, k Known) FundSummary {
 // FundSummaryKnown is FundSummary as the ledger knew it at k: ok is false
 // for a fund unknown or not yet opened then.
 func (p *Projections) FundSummaryKnown(id uuid.UUID, asOf domain.Date, k Known) (FundSummary, bool) {
+	if k.IsZero() {
+		return p.FundSummary(id, asOf)
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	f, ok := p.fundKnown(id, k)
@@ -203,6 +207,9 @@ func (p *Projections) FundSummaryKnown(id uuid.UUID, asOf domain.Date, k Known) 
 // FundsKnown is Funds as the ledger knew it at k: only the funds opened
 // by then, with their figures as known then.
 func (p *Projections) FundsKnown(flt FundFilter, asOf domain.Date, after, limit int, k Known) (items []FundSummary, next int) {
+	if k.IsZero() {
+		return p.Funds(flt, asOf, after, limit)
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	items = []FundSummary{}
@@ -224,6 +231,9 @@ func (p *Projections) FundsKnown(flt FundFilter, asOf domain.Date, after, limit 
 // UnitKnown is Unit as the ledger knew it at k: ok is false for a unit
 // not registered by then.
 func (p *Projections) UnitKnown(id domain.UnitID, k Known) (Unit, bool) {
+	if k.IsZero() {
+		return p.Unit(id)
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	u, ok := p.units[id]
@@ -236,6 +246,9 @@ func (p *Projections) UnitKnown(id domain.UnitID, k Known) (Unit, bool) {
 // UnitsKnown is Units as the ledger knew it at k: only the units
 // registered by then, paged like Units.
 func (p *Projections) UnitsKnown(root domain.UnitID, after, limit int, k Known) (items []Unit, next int) {
+	if k.IsZero() {
+		return p.Units(root, after, limit)
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	items = []Unit{}
@@ -260,6 +273,9 @@ func (p *Projections) UnitsKnown(root domain.UnitID, after, limit int, k Known) 
 // subtree even when a clock that stepped back recorded its unit's
 // registration after it.)
 func (p *Projections) UnitSummaryKnownInto(s *UnitSummary, id domain.UnitID, from, to domain.Date, k Known) bool {
+	if k.IsZero() {
+		return p.UnitSummaryInto(s, id, from, to)
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	u, ok := p.units[id]
@@ -342,6 +358,9 @@ func (t *txNode) reversedKnown(k Known) bool {
 // reversal was recorded by then. ok is false for a fund not opened by
 // then.
 func (p *Projections) TransactionsKnown(fund uuid.UUID, flt TxFilter, after domain.Position, limit int, k Known) (items []Transaction, more, ok bool) {
+	if k.IsZero() {
+		return p.Transactions(fund, flt, after, limit)
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	f, ok := p.fundKnown(fund, k)
@@ -369,6 +388,9 @@ func (p *Projections) TransactionsKnown(fund uuid.UUID, flt TxFilter, after doma
 // reversals recorded by then. ok is false for a loan (or fund) not
 // recorded by then.
 func (p *Projections) LoanKnown(fund, loan uuid.UUID, k Known) (Loan, bool) {
+	if k.IsZero() {
+		return p.Loan(fund, loan)
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	f, ok := p.fundKnown(fund, k)
@@ -415,6 +437,9 @@ func (p *Projections) LoanKnown(fund, loan uuid.UUID, k Known) (Loan, bool) {
 // loans and repayments recorded by then, in funds opened by then, each
 // reversed only by a reversal recorded by then.
 func (p *Projections) BeneficiaryKnown(id domain.BeneficiaryID, root domain.UnitID, k Known) (Beneficiary, bool) {
+	if k.IsZero() {
+		return p.Beneficiary(id, root)
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	b := Beneficiary{BeneficiaryID: id, Items: []Transaction{}}
