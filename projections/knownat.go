@@ -19,13 +19,18 @@ import (
 // step back: the events known at an instant are not a prefix of the log,
 // so nothing here assumes they are. A fund none of whose events was
 // recorded after the instant answers from its ordinary indexes (its
-// latest recording time is kept, fundNode.lastRec); any other fund is a
-// fold over its transactions, each counted when it is known and each
-// original counted as reversed only when its reversal is known too. A
-// unit's distinct persons are distinct over its whole subtree, so a
-// roll-up whose funds are not all answered from the indexes folds every
-// fund of the subtree: the persons of an indexed fund are not in a form
-// that can be merged with a fold's.
+// latest recording time is kept, fundNode.lastRec). Any other fund's
+// figures are its indexed ones corrected for its "late" transactions —
+// dated within the period asked but recorded after the instant — which
+// its recIndex finds without reading the rest (see lateAdjust). Distinct
+// persons are corrected person by person: each beneficiary of a late
+// transaction is looked at across the whole scope (the fund, or the
+// unit's subtree), so that persons stay distinct across funds.
+//
+// foldFund is the plain definition, a fold over the transactions known at
+// the instant; it answers for funds whose recIndex is not built (loaded
+// from a checkpoint), and the property test checks both against its slow
+// reference.
 
 // Known is an instant of a known_at query: what the ledger knew then.
 // The zero Known knows everything (no known_at): every …Known query then
@@ -87,13 +92,15 @@ func (k Known) knowsAllOf(f *fundNode) bool {
 }
 
 // noteRecorded keeps f.lastRec, the latest recording time of its
-// transactions (MaxInt64 when one is outside recNanos's range).
+// transactions (MaxInt64 when one is outside recNanos's range), and f.recs,
+// for t just appended to f.txs.
 func (f *fundNode) noteRecorded(t *txNode) {
 	rec := t.recNanos
 	if t.flags&flagRecordedInText != 0 {
 		rec = math.MaxInt64
 	}
 	f.lastRec = max(f.lastRec, rec)
+	f.recs.add(f, len(f.txs)-1)
 }
 
 // knownFold is a fund's figures over [from, to] computed from the
@@ -175,6 +182,19 @@ func (f *fundNode) summaryKnown(asOf domain.Date, k Known) FundSummary {
 	to := asOf
 	if to.IsZero() {
 		to = domain.MaxDate
+	}
+	if f.recs.built(f) {
+		s := f.summary(asOf)
+		closing, opening := f.sums.At(to), lineSums{}
+		affected := map[*beneficiaryTxs]struct{}{}
+		lateAdjust(f.recs.late(f, k, to, nil), k, 0, to, &closing, &opening, &s.Counts, affected)
+		s.Position = f.recs.lastKnownPos(f, k)
+		s.Balance = closing.balance()
+		s.LoansOutstanding = closing.amount(aLoans).Sub(closing.amount(aRepayments))
+		s.Capital = s.Balance.Add(s.LoansOutstanding)
+		s.Totals = closing.totals()
+		s.Beneficiaries = Beneficiaries{Persons: s.Beneficiaries.Persons + personsKnown(affected, f.persons.in, k, 0, to), Times: s.Counts.times()}
+		return s
 	}
 	persons := map[*beneficiaryTxs]struct{}{}
 	fold := foldFund(f, k, 0, to, persons)
@@ -284,6 +304,11 @@ func (p *Projections) UnitSummaryKnownInto(s *UnitSummary, id domain.UnitID, fro
 	}
 	if allKnown(u, k) {
 		p.unitSummaryLocked(s, u, from, to)
+		return true
+	}
+	if funds := subtreeFunds(u, nil); allIndexed(funds) {
+		p.unitSummaryLocked(s, u, from, to)
+		s.adjustKnown(u, funds, k, from, to)
 		return true
 	}
 	*s = UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: slices.Grow(s.Funds[:0], u.subtreeFunds)}
@@ -521,4 +546,77 @@ func (p *Projections) StatementKnown(fund uuid.UUID, from, to domain.Date, k Kno
 	st.OpeningBalance = opening.balance()
 	st.finish()
 	return st, true
+}
+
+// subtreeFunds appends to buf, and returns, the funds of u's subtree in
+// the order of a roll-up's lines: u's own, then each child's.
+func subtreeFunds(u *unitNode, buf []*fundNode) []*fundNode {
+	buf = append(buf, u.funds...)
+	for _, c := range u.children {
+		buf = subtreeFunds(c, buf)
+	}
+	return buf
+}
+
+// allIndexed reports whether every fund's recIndex is built.
+func allIndexed(funds []*fundNode) bool {
+	for _, f := range funds {
+		if !f.recs.built(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// adjustKnown turns the ordinary roll-up of u in s, whose lines are those
+// of funds in order, into the roll-up as known at k: a fund not opened by
+// then loses its line, a fund with late transactions has its line
+// corrected (lateAdjust), and the figures are summed again. The unit's
+// distinct persons are the index's, corrected for every beneficiary of a
+// late transaction of the subtree, looked at across the whole subtree.
+func (s *UnitSummary) adjustKnown(u *unitNode, funds []*fundNode, k Known, from, to domain.Date) {
+	unitAffected := map[*beneficiaryTxs]struct{}{}
+	lineAffected := map[*beneficiaryTxs]struct{}{}
+	var late []*txNode
+	lines := s.Funds[:0]
+	for i, f := range funds {
+		line := s.Funds[i]
+		if k.knowsAllOf(f) {
+			lines = append(lines, line)
+			continue
+		}
+		clear(lineAffected)
+		late = f.recs.late(f, k, to, late[:0])
+		closing, opening := f.sums.At(to), lineSums{}
+		if !from.IsZero() {
+			opening = f.sums.At(from - 1)
+		}
+		lateAdjust(late, k, from, to, &closing, &opening, &line.Counts, lineAffected)
+		for b := range lineAffected {
+			unitAffected[b] = struct{}{}
+		}
+		if !k.knowsTime(f.opened) {
+			continue
+		}
+		period := closing.Sub(opening)
+		line.OpeningBalance, line.ClosingBalance, line.Totals = opening.balance(), closing.balance(), period.totals()
+		line.Beneficiaries = Beneficiaries{
+			Persons: line.Beneficiaries.Persons + personsKnown(lineAffected, f.persons.in, k, from, to),
+			Times:   line.Counts.times(),
+		}
+		lines = append(lines, line)
+	}
+	s.Funds = lines
+	s.OpeningBalance, s.ClosingBalance, s.Totals, s.Counts = domain.VND{}, domain.VND{}, Totals{}, Counts{}
+	for i := range s.Funds {
+		line := &s.Funds[i]
+		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
+		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
+		s.Totals = s.Totals.add(line.Totals)
+		s.Counts = s.Counts.add(line.Counts)
+	}
+	s.Beneficiaries = Beneficiaries{
+		Persons: s.Beneficiaries.Persons + personsKnown(unitAffected, u.persons.in, k, from, to),
+		Times:   s.Counts.times(),
+	}
 }

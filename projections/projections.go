@@ -128,6 +128,8 @@ type fundNode struct {
 	opened  time.Time
 	openPos domain.Position
 	lastRec int64
+	// recs finds the transactions a known_at query leaves out.
+	recs recIndex
 }
 
 type reversalRec struct {

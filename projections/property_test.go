@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -445,6 +446,27 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 					t.Fatalf("fund %s on %s: balance %s outstanding %s", fi.id, date, w.Balance, w.Outstanding)
 				}
 			}
+		}
+	}
+
+	// The known_at index rebuilt from the transactions, as after a
+	// checkpoint load, is the one kept while applying.
+	type recState struct {
+		recs    recIndex
+		lastRec int64
+	}
+	var live []recState
+	for _, f := range l.proj.fundOrder {
+		live = append(live, recState{recIndex{slices.Clone(f.recs.dates), slices.Clone(f.recs.dateMax), slices.Clone(f.recs.dateLast),
+			slices.Clone(f.recs.prevSame), slices.Clone(f.recs.logMin)}, f.lastRec})
+		if !f.recs.built(f) || len(f.txs) == 0 {
+			t.Fatalf("fund %s: known_at index not built over its %d transactions", f.info.FundID, len(f.txs))
+		}
+	}
+	l.proj.rebuildRecIndexes()
+	for i, f := range l.proj.fundOrder {
+		if got := (recState{f.recs, f.lastRec}); !reflect.DeepEqual(got, live[i]) {
+			t.Fatalf("fund %s known_at index rebuilt:\n got %+v\nwant %+v", f.info.FundID, got, live[i])
 		}
 	}
 
