@@ -196,6 +196,12 @@ func (f *fundNode) summaryKnown(asOf domain.Date, k Known) FundSummary {
 		s.Beneficiaries = Beneficiaries{Persons: s.Beneficiaries.Persons + personsKnown(affected, f.persons.in, k, 0, to), Times: s.Counts.times()}
 		return s
 	}
+	return f.foldSummary(asOf, to, k)
+}
+
+// foldSummary is summaryKnown by a fold over the fund's transactions; to
+// is asOf, or MaxDate for a zero asOf.
+func (f *fundNode) foldSummary(asOf, to domain.Date, k Known) FundSummary {
 	persons := map[*beneficiaryTxs]struct{}{}
 	fold := foldFund(f, k, 0, to, persons)
 	s := f.info
@@ -311,6 +317,14 @@ func (p *Projections) UnitSummaryKnownInto(s *UnitSummary, id domain.UnitID, fro
 		s.adjustKnown(u, funds, k, from, to)
 		return true
 	}
+	p.foldUnitSummary(s, u, from, to, k)
+	return true
+}
+
+// foldUnitSummary is UnitSummaryKnownInto of unit u by a fold over the
+// transactions of every fund of its subtree, under the read lock.
+func (p *Projections) foldUnitSummary(s *UnitSummary, u *unitNode, from, to domain.Date, k Known) {
+	id := u.view.ID
 	*s = UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: slices.Grow(s.Funds[:0], u.subtreeFunds)}
 	persons := map[*beneficiaryTxs]struct{}{}
 	linePersons := map[*beneficiaryTxs]struct{}{}
@@ -343,7 +357,6 @@ func (p *Projections) UnitSummaryKnownInto(s *UnitSummary, id domain.UnitID, fro
 	}
 	walk(u)
 	s.Beneficiaries = Beneficiaries{Persons: len(persons), Times: s.Counts.times()}
-	return true
 }
 
 // allKnown reports whether every fund of u's subtree, and every event of

@@ -724,6 +724,8 @@ func checkKnown(t *testing.T, l *fakeLog, rng *rand.Rand, fundUnit map[uuid.UUID
 		if got.Position != wantPos || got.AsOf != asOf {
 			t.Fatalf("%s position %d as_of %s, want %d and %s", w, got.Position, got.AsOf, wantPos, asOf)
 		}
+		// The fold, which answers for funds loaded from a checkpoint.
+		jsonEq(t, w+" by a fold", l.proj.funds[fid].foldSummary(asOf, asOf, k), got)
 	}
 
 	// A unit's roll-up over a period.
@@ -735,8 +737,14 @@ func checkKnown(t *testing.T, l *fakeLog, rng *rand.Rand, fundUnit map[uuid.UUID
 			from, to = to, from
 		}
 	}
-	var sum UnitSummary
+	var sum, folded UnitSummary
 	ok = l.proj.UnitSummaryKnownInto(&sum, unit, from, to, k)
+	if ok {
+		// The fold, which answers when a fund of the subtree was loaded
+		// from a checkpoint.
+		l.proj.foldUnitSummary(&folded, l.proj.units[unit], from, to, k)
+		jsonEq(t, fmt.Sprintf("step %d known_at %s unit %s [%s, %s] by a fold", step, at.Format(time.RFC3339), unit, from, to), folded, sum)
+	}
 	if registered := knows(l.ref.registered[unit]); ok != registered {
 		t.Fatalf("%s: UnitSummaryKnownInto(%s) found = %v, want %v (registered by then)", what, unit, ok, registered)
 	}
