@@ -102,7 +102,7 @@ func (s *Server) listFunds(c echo.Context) error {
 		filter.Unit = caller(c).scope
 	}
 	items, next := s.proj.FundsKnown(filter, s.ledger.Today(), int(after), limit, known)
-	return respondOK(c, pageKnown(items, nextCursor(scope, uint64(next), next > 0), knownAt))
+	return respondOK(c, withKnownAt(newPage(items, nextCursor(scope, uint64(next), next > 0)), knownAt))
 }
 
 // getFund: GET /v1/funds/{fund_id}?as_of=&known_at=, the fund's figures at
@@ -124,10 +124,7 @@ func (s *Server) getFund(c echo.Context) error {
 	if !found {
 		return errFundNotFound(id)
 	}
-	if knownAt != nil {
-		return respondOK(c, knownFundSummary{FundSummary: sum, KnownAt: *knownAt})
-	}
-	return respondOK(c, sum)
+	return respondOK(c, withKnownAt(sum, knownAt))
 }
 
 func errFundNotFound(id uuid.UUID) error {

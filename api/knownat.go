@@ -1,55 +1,53 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"time"
-
-	"github.com/welfare-ledger/welfare-ledger/projections"
 )
 
 // A reading route asked with known_at echoes it at the top level of its
 // JSON answer (API.md, "Time travel for auditors"), so that a saved answer
-// says which moment of the ledger it shows. The answers below are the
-// ordinary ones with that one member added; they go out through
-// respondOK like every other, so withholding applies to them unchanged.
-// Without known_at the ordinary answer is sent as it is.
+// says which moment of the ledger it shows. withKnownAt wraps the ordinary
+// answer; the wrapper goes out through respondOK like every other answer,
+// and officialView withholds from what it wraps exactly as from the
+// ordinary answer. Without known_at the ordinary answer is sent as it is,
+// on its usual encoder.
 
-// knownPage is a list asked with known_at.
-type knownPage[T any] struct {
-	Items      []T       `json:"items"`
-	NextCursor *string   `json:"next_cursor"`
-	KnownAt    time.Time `json:"known_at"`
+// knownAtAnswer is an answer, a JSON object, with known_at added at its
+// top level.
+type knownAtAnswer struct {
+	answer  any
+	knownAt time.Time
 }
 
-// pageKnown returns the list's answer: a page, with known_at when asked.
-func pageKnown[T any](items []T, next *string, knownAt *time.Time) any {
-	p := newPage(items, next)
+// withKnownAt returns v, with known_at when knownAt is not nil.
+func withKnownAt(v any, knownAt *time.Time) any {
 	if knownAt == nil {
-		return p
+		return v
 	}
-	return knownPage[T]{Items: p.Items, NextCursor: p.NextCursor, KnownAt: *knownAt}
+	return knownAtAnswer{answer: v, knownAt: *knownAt}
 }
 
-type knownUnit struct {
-	unitDTO
-	KnownAt time.Time `json:"known_at"`
-}
-
-type knownFundSummary struct {
-	projections.FundSummary
-	KnownAt time.Time `json:"known_at"`
-}
-
-type knownUnitSummary struct {
-	*projections.UnitSummary
-	KnownAt time.Time `json:"known_at"`
-}
-
-type knownLoan struct {
-	projections.Loan
-	KnownAt time.Time `json:"known_at"`
-}
-
-type knownBeneficiary struct {
-	projections.Beneficiary
-	KnownAt time.Time `json:"known_at"`
+// MarshalJSON writes the answer's object with "known_at" as its last
+// member.
+func (a knownAtAnswer) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as writeJSON: data is served as stored
+	if err := enc.Encode(a.answer); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimRight(buf.Bytes(), "\n")
+	if len(b) < 2 || b[len(b)-1] != '}' {
+		return nil, fmt.Errorf("known_at on an answer that is not a JSON object (%T)", a.answer)
+	}
+	b = b[:len(b)-1]
+	if len(b) > 1 {
+		b = append(b, ',')
+	}
+	b = append(b, `"known_at":"`...)
+	b = a.knownAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, `"}`...), nil
 }

@@ -312,6 +312,40 @@ func TestKnownAtEdges(t *testing.T) {
 	auditor := e.issueToken(nil, domain.RoleAuditor, "lang-son")
 	r := e.request("GET", "/v1/funds/"+socialFund+"?known_at=2024-06-30T01:30:00Z", "", "Authorization", "Bearer "+auditor)
 	mustStatus(t, r, http.StatusOK)
+
+	// An official's known_at answers withhold what every answer to an
+	// official withholds.
+	official := e.issueToken(nil, domain.RoleOfficial, "lang-son")
+	for _, path := range []string{"/v1/funds/" + socialFund, "/v1/funds", "/v1/units", "/v1/units/lang-son", "/v1/units/lang-son/summary",
+		"/v1/funds/" + socialFund + "/transactions", "/v1/funds/" + capitalFund + "/transactions", "/v1/funds/" + socialFund + "/statement",
+		"/v1/funds/" + capitalFund + "/loans/" + loanID(t, e)} {
+		r := e.request("GET", path+"?known_at=2024-06-30T01:30:00Z", "", "Authorization", "Bearer "+official)
+		mustStatus(t, r, http.StatusOK)
+		for _, personal := range []string{"beneficiary_id", "M00"} {
+			if strings.Contains(string(r.body), personal) {
+				t.Errorf("official GET %s?known_at: %q in %s", path, personal, r.body)
+			}
+		}
+		if !strings.Contains(string(r.body), `"known_at":"2024-06-30T01:30:00Z"`) {
+			t.Errorf("official GET %s?known_at: no known_at echoed in %s", path, r.body)
+		}
+	}
+}
+
+// loanID returns the id of the capital fund's loan.
+func loanID(t *testing.T, e *env) string {
+	t.Helper()
+	var list struct {
+		Items []struct {
+			TransactionID string `json:"transaction_id"`
+			Type          string `json:"type"`
+		} `json:"items"`
+	}
+	e.getOK("/v1/funds/"+capitalFund+"/transactions?type=LoanDisbursed", &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("loans of the capital fund = %+v, want one", list.Items)
+	}
+	return list.Items[0].TransactionID
 }
 
 func TestKnownAtRejectsMalformed(t *testing.T) {

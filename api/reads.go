@@ -61,7 +61,7 @@ func (s *Server) listTransactions(c echo.Context) error {
 	if len(items) > 0 {
 		last = uint64(items[len(items)-1].Position)
 	}
-	return respondOK(c, pageKnown(items, nextCursor(scope, last, more && len(items) > 0), knownAt))
+	return respondOK(c, withKnownAt(newPage(items, nextCursor(scope, last, more && len(items) > 0)), knownAt))
 }
 
 // getLoan: GET /v1/funds/{fund_id}/loans/{loan_id}.
@@ -81,10 +81,7 @@ func (s *Server) getLoan(c echo.Context) error {
 		}
 		return domain.Errf(domain.CodeNotFound, "loan %s not found in fund %s", loan, fund)
 	}
-	if knownAt != nil {
-		return respondOK(c, knownLoan{Loan: l, KnownAt: *knownAt})
-	}
-	return respondOK(c, l)
+	return respondOK(c, withKnownAt(l, knownAt))
 }
 
 // getBeneficiary: GET /v1/beneficiaries/{beneficiary_id}, every grant, loan
@@ -107,8 +104,5 @@ func (s *Server) getBeneficiary(c echo.Context) error {
 	if b.Items == nil {
 		b.Items = []projections.Transaction{}
 	}
-	if knownAt != nil {
-		return respondOK(c, knownBeneficiary{Beneficiary: b, KnownAt: *knownAt})
-	}
-	return respondOK(c, b)
+	return respondOK(c, withKnownAt(b, knownAt))
 }

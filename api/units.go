@@ -94,7 +94,7 @@ func (s *Server) listUnits(c echo.Context) error {
 	for i, u := range units {
 		items[i] = newUnitDTO(u)
 	}
-	return respondOK(c, pageKnown(items, nextCursor(scope, uint64(next), next > 0), knownAt))
+	return respondOK(c, withKnownAt(newPage(items, nextCursor(scope, uint64(next), next > 0)), knownAt))
 }
 
 // getUnit: GET /v1/units/{unit_id}?known_at=.
@@ -110,10 +110,7 @@ func (s *Server) getUnit(c echo.Context) error {
 	if !found {
 		return errUnitNotFound(id)
 	}
-	if knownAt != nil {
-		return respondOK(c, knownUnit{unitDTO: newUnitDTO(u), KnownAt: *knownAt})
-	}
-	return respondOK(c, newUnitDTO(u))
+	return respondOK(c, withKnownAt(newUnitDTO(u), knownAt))
 }
 
 // unitSummary: GET /v1/units/{unit_id}/summary?from=&to=&known_at=, the
@@ -142,10 +139,7 @@ func (s *Server) unitSummary(c echo.Context) error {
 	if sum.Funds == nil {
 		sum.Funds = []projections.FundLine{}
 	}
-	if knownAt != nil {
-		return respondOK(c, knownUnitSummary{UnitSummary: sum, KnownAt: *knownAt})
-	}
-	return respondOK(c, sum)
+	return respondOK(c, withKnownAt(sum, knownAt))
 }
 
 // summaryPool keeps unit summaries, and the storage of their fund lines,

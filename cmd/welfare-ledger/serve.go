@@ -27,7 +27,10 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
+	// maxHeaderBytes is what net/http reads of a request's head before it
+	// answers a plain-text 431 itself: room enough for the API to refuse
+	// a long target or large header fields in problem+json.
+	maxHeaderBytes = api.ServerMaxHeaderBytes
 	// shutdownTimeout bounds the wait for in-flight requests (writes
 	// included) on SIGINT/SIGTERM.
 	shutdownTimeout = 30 * time.Second
@@ -56,6 +59,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tlsKey := fs.String("tls-key", getenv("WL_TLS_KEY"), "the PEM private key of --tls-cert (env WL_TLS_KEY)")
 	rateLimit := fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second each token may send; 0 turns the limit off")
 	rateBurst := fs.Int("rate-burst", api.DefaultRateBurst, "requests a token may send at once above --rate-limit")
+	demoFlag := fs.Bool("demo", false, "on an empty --data directory, load the demo (a synthetic history) and print a token per role; on the demo's directory, serve it")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -85,7 +89,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return errUsage
 	}
 	return serveData(ctx, serveConfig{addr: *addr, dataDir: *dataDir, tlsCert: *tlsCert, tlsKey: *tlsKey,
-		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}}, handler, stdout, nil)
+		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}, demo: *demoFlag}, handler, stdout, nil)
 }
 
 // serveConfig is what serveData needs from the command line.
@@ -93,6 +97,9 @@ type serveConfig struct {
 	addr, dataDir   string
 	tlsCert, tlsKey string // both or neither
 	rateLimit       api.RateLimit
+	// demo loads the demo into an empty ledger, serves the demo's, and
+	// refuses any other.
+	demo bool
 }
 
 // serveData runs the HTTP API on the embedded store in cfg.dataDir until
@@ -112,6 +119,9 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer store.Close()
+	if err := checkWritable(ctx, store, cfg.dataDir); err != nil {
+		return err
+	}
 
 	ckptPath := filepath.Join(cfg.dataDir, checkpointFile)
 	proj, err := projections.Load(ctx, store, ckptPath, log)
@@ -119,8 +129,15 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return err
 	}
 	ledger := domain.NewLedger(store, time.Now)
+	loadTheDemo := false
+	if cfg.demo {
+		if loadTheDemo, err = demoNeedsLoad(ctx, store, ledger, cfg.dataDir); err != nil {
+			return err
+		}
+	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
-		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize})
+		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize,
+		StoreHealth: store.WriteHealth})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -147,9 +164,16 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
 	}
-	// The first admin token is made only now that nothing can stop the
-	// start any more (a port taken, a bad certificate): a start that fails
-	// must not print a "shown once" token nobody can use.
+	// The first admin token (or the demo and its tokens) is made only now
+	// that nothing can stop the start any more (a port taken, a bad
+	// certificate): a start that fails must not print a "shown once"
+	// token nobody can use.
+	if loadTheDemo {
+		if err := loadDemo(ctx, store, cfg.dataDir, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	if err := bootstrapAdmin(ctx, ledger, cfg.dataDir, stdout); err != nil {
 		ln.Close()
 		return err
@@ -210,4 +234,33 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// writableTimeout bounds the start's check that the ledger can be written;
+// the store's own busy timeout (another process holding the file's write
+// lock) is well below it.
+const writableTimeout = 15 * time.Second
+
+// checkWritable refuses to serve a ledger that cannot be written (a
+// read-only data directory or file, a full disk): every write would fail,
+// so the start fails instead, saying why, before any token is made or any
+// port is opened. The directory is tried with a file of its own: with the
+// ledger's files left writable in a read-only directory (as after a kill
+// -9 and a chmod), SQLite still writes, but the checkpoint, the first
+// admin token and SQLite's own journal files could not be made.
+func checkWritable(ctx context.Context, store *embedded.Store, dataDir string) error {
+	f, err := os.CreateTemp(dataDir, ".write-check-*")
+	if err == nil {
+		err = errors.Join(f.Close(), os.Remove(f.Name()))
+	}
+	if err != nil {
+		return fmt.Errorf("the data directory %s cannot be written (make it writable and start again): %w", dataDir, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, writableTimeout)
+	defer cancel()
+	if err := store.CheckWritable(ctx); err != nil {
+		return fmt.Errorf("the ledger in %s cannot be written (make the directory and its files writable, "+
+			"with free space, and start again): %w", dataDir, err)
+	}
+	return nil
 }
