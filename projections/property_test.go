@@ -878,6 +878,36 @@ func checkKnown(t *testing.T, l *fakeLog, rng *rand.Rand, fundUnit map[uuid.UUID
 		break
 	}
 
+	// A beneficiary: the grants, loans and repayments recorded by then in
+	// funds opened by then, the totals leaving out those reversed by then.
+	benefID := domain.BeneficiaryID(fmt.Sprintf("M%03d", rng.IntN(25)))
+	var wantItems int
+	var wantGrants, wantLoans, wantRepaid domain.VND
+	for _, r := range txs {
+		if r.benef != benefID || r.reversal || !knows(l.ref.opened[r.fund]) {
+			continue
+		}
+		wantItems++
+		if r.rev != nil {
+			continue
+		}
+		switch r.cat {
+		case domain.CatShelterGrants, domain.CatAssistanceGrants:
+			wantGrants = wantGrants.Add(r.amount)
+		case domain.CatLoansDisbursed:
+			wantLoans = wantLoans.Add(r.amount)
+		case domain.CatRepayments:
+			wantRepaid = wantRepaid.Add(r.amount)
+		}
+	}
+	bene, ok := l.proj.BeneficiaryKnown(benefID, "", k)
+	gotGrants := bene.Totals.ShelterGrants.Add(bene.Totals.AssistanceGrants)
+	if ok != (wantItems > 0) || len(bene.Items) != wantItems || !gotGrants.Equal(wantGrants) ||
+		!bene.Totals.LoansDisbursed.Equal(wantLoans) || !bene.Totals.Repayments.Equal(wantRepaid) {
+		t.Fatalf("%s beneficiary %s: found %v, %d items, grants %s loans %s repaid %s; want %d items, %s, %s, %s",
+			what, benefID, ok, len(bene.Items), gotGrants, bene.Totals.LoansDisbursed, bene.Totals.Repayments, wantItems, wantGrants, wantLoans, wantRepaid)
+	}
+
 	// Past every recording, known_at answers as now.
 	late := KnownAt(last.Add(time.Hour))
 	a, _ := l.proj.FundSummary(fid, asOf)
