@@ -1,0 +1,109 @@
+package kdbtest
+
+import (
+	"context"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+)
+
+// FailMode says how an append injected with FailAppends fails.
+type FailMode int
+
+const (
+	// FailBeforeWrite drops the connection once the whole append request
+	// has arrived, before anything is written: the client sees
+	// Unavailable and the stream is unchanged.
+	FailBeforeWrite FailMode = iota + 1
+	// FailAfterWrite writes the append, then drops the connection before
+	// the answer leaves: the client sees Unavailable although the events
+	// are stored — the "outcome unknown" case a retry with the same event
+	// ids and expected revision must resolve (idempotently).
+	FailAfterWrite
+)
+
+func (m FailMode) String() string {
+	switch m {
+	case FailBeforeWrite:
+		return "FailBeforeWrite"
+	case FailAfterWrite:
+		return "FailAfterWrite"
+	default:
+		return "FailMode(?)"
+	}
+}
+
+// FailAppends makes the next n appends fail in the given way; each later
+// call queues behind the earlier ones. An append that the commit check
+// refuses (wrong expected version) still counts: the connection drops
+// before its answer too.
+func (s *Server) FailAppends(mode FailMode, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, mode)
+	}
+}
+
+// nextFault takes the fault the current append must suffer, or 0.
+func (s *Server) nextFault() FailMode {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return 0
+	}
+	mode := s.faults[0]
+	s.faults = s.faults[1:]
+	return mode
+}
+
+// dropCallConnection cuts the connection that carries the call of ctx and
+// returns the error the handler ends with (the client never receives it).
+func (s *Server) dropCallConnection(ctx context.Context) error {
+	s.mu.Lock()
+	listener := s.listener
+	s.mu.Unlock()
+	if p, ok := peer.FromContext(ctx); ok && listener != nil {
+		listener.drop(p.Addr.String())
+	}
+	return status.Error(codes.Unavailable, "connection dropped by kdbtest")
+}
+
+// subscription is an open subscription's handle for DropSubscriptions.
+type subscription struct {
+	dropped chan struct{}
+}
+
+// register records an open subscription; the returned function forgets it.
+func (s *Server) register() (*subscription, func()) {
+	sub := &subscription{dropped: make(chan struct{})}
+	s.mu.Lock()
+	s.subs[sub] = struct{}{}
+	s.mu.Unlock()
+	return sub, func() {
+		s.mu.Lock()
+		delete(s.subs, sub)
+		s.mu.Unlock()
+	}
+}
+
+// DropSubscriptions ends every open subscription now with an Unavailable
+// error, as KurrentDB does when it drops a subscription (a slow consumer,
+// a node losing leadership); the connection stays up.
+func (s *Server) DropSubscriptions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sub := range s.subs {
+		close(sub.dropped)
+		delete(s.subs, sub)
+	}
+}
+
+// Subscriptions is the number of subscriptions open now, so that a test
+// can wait for a client to have (re)subscribed instead of sleeping.
+func (s *Server) Subscriptions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.subs)
+}
