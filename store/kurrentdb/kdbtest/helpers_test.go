@@ -33,6 +33,7 @@ func newClient(t *testing.T, uri string) *esdb.Client {
 	if err != nil {
 		t.Fatalf("ParseConnectionString(%q): %v", uri, err)
 	}
+	config.Logger = func(esdb.LogLevel, string, ...interface{}) {} // the client logs every discovery
 	client, err := esdb.NewClient(config)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)

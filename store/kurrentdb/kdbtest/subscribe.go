@@ -60,6 +60,9 @@ func (svc *streamsService) subscribeToAll(options *streams.ReadReq_Options_AllOp
 		l.mu.Unlock()
 		return status.Error(codes.InvalidArgument, "a $all subscription names its start position")
 	}
+	// The subscription has caught up once it has passed every record that
+	// existed when it started; later ones are live.
+	caughtUpAt := len(l.records)
 	l.mu.Unlock()
 
 	sub, forget := svc.server.register()
@@ -71,7 +74,7 @@ func (svc *streamsService) subscribeToAll(options *streams.ReadReq_Options_AllOp
 	caughtUp := false
 	var considered uint64
 	for {
-		batch, changed := svc.allSubscriptionBatch(&c)
+		batch, changed := svc.allSubscriptionBatch(&c, caughtUpAt, caughtUp)
 		for _, r := range batch {
 			considered++
 			lastConsidered = r.position
@@ -100,6 +103,7 @@ func (svc *streamsService) subscribeToAll(options *streams.ReadReq_Options_AllOp
 			if err := sendCaughtUp(call); err != nil {
 				return err
 			}
+			continue // live events may be waiting already
 		}
 		select {
 		case <-changed:
@@ -111,14 +115,18 @@ func (svc *streamsService) subscribeToAll(options *streams.ReadReq_Options_AllOp
 	}
 }
 
-// allSubscriptionBatch copies the next records of the log for c and
-// returns the channel that closes on the next write.
-func (svc *streamsService) allSubscriptionBatch(c *cursor) ([]*record, <-chan struct{}) {
+// allSubscriptionBatch copies the next records of the log for c, below
+// index limit unless live, and returns the channel that closes on the next
+// write.
+func (svc *streamsService) allSubscriptionBatch(c *cursor, limit int, live bool) ([]*record, <-chan struct{}) {
 	l := svc.server.log
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if live {
+		limit = len(l.records)
+	}
 	var batch []*record
-	for c.next < len(l.records) && len(batch) < readBatchSize {
+	for c.next < limit && len(batch) < readBatchSize {
 		r := l.records[c.next]
 		c.next++
 		if c.hasAfter && r.position <= c.after {
@@ -149,6 +157,7 @@ func (svc *streamsService) subscribeToStream(options *streams.ReadReq_Options_St
 		l.mu.Unlock()
 		return status.Error(codes.InvalidArgument, "a stream subscription names its start revision")
 	}
+	caughtUpAt := uint64(len(l.streams[name]))
 	l.mu.Unlock()
 
 	sub, forget := svc.server.register()
@@ -158,7 +167,7 @@ func (svc *streamsService) subscribeToStream(options *streams.ReadReq_Options_St
 	}
 	caughtUp := false
 	for {
-		batch, changed := svc.streamSubscriptionBatch(name, &next)
+		batch, changed := svc.streamSubscriptionBatch(name, &next, caughtUpAt, caughtUp)
 		for _, r := range batch {
 			if err := call.Send(eventResponse(r)); err != nil {
 				return err
@@ -172,6 +181,7 @@ func (svc *streamsService) subscribeToStream(options *streams.ReadReq_Options_St
 			if err := sendCaughtUp(call); err != nil {
 				return err
 			}
+			continue // live events may be waiting already
 		}
 		select {
 		case <-changed:
@@ -184,14 +194,18 @@ func (svc *streamsService) subscribeToStream(options *streams.ReadReq_Options_St
 }
 
 // streamSubscriptionBatch copies the stream's records from revision *next
-// on and returns the channel that closes on the next write.
-func (svc *streamsService) streamSubscriptionBatch(name string, next *uint64) ([]*record, <-chan struct{}) {
+// on, below revision limit unless live, and returns the channel that
+// closes on the next write.
+func (svc *streamsService) streamSubscriptionBatch(name string, next *uint64, limit uint64, live bool) ([]*record, <-chan struct{}) {
 	l := svc.server.log
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	records := l.streams[name]
+	if live {
+		limit = uint64(len(records))
+	}
 	var batch []*record
-	for *next < uint64(len(records)) && len(batch) < readBatchSize {
+	for *next < limit && len(batch) < readBatchSize {
 		batch = append(batch, records[*next])
 		*next++
 	}
