@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -81,8 +82,18 @@ func (s *Server) authUnary(ctx context.Context, req any, info *grpc.UnaryServerI
 	return handler(ctx, req)
 }
 
+// authStream authenticates streaming calls. A refused client-streaming
+// call (Append) is read to its end first, so that the client's sends all
+// succeed and it receives the refusal from CloseAndRecv. KurrentDB answers
+// before reading the request, so against a real node the client's Send can
+// see io.EOF first and report esdb.ErrorCodeUnknown "EOF" instead: a race
+// this server does not reproduce, to keep tests deterministic.
 func (s *Server) authStream(srv any, stream grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	if err := s.authenticate(stream.Context(), info.FullMethod); err != nil {
+		if info.IsClientStream {
+			for stream.RecvMsg(new(streams.AppendReq)) == nil {
+			}
+		}
 		return err
 	}
 	return handler(srv, stream)

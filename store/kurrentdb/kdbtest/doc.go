@@ -105,13 +105,15 @@
 // Credentials (Options.Username/Password) make the server speak TLS with a
 // certificate made at Start (client v4.2.0 sends credentials only over TLS,
 // and KurrentDB in insecure mode has no authentication). As KurrentDB's
-// AuthenticationMiddleware: wrong credentials fail every call, the server
-// features call included, with Unauthenticated "Unauthenticated" and no
-// exception trailer — with the client this surfaces at the first call as a
-// discovery failure with esdb.ErrorCodeUnauthenticated after its discovery
-// attempts; no credentials is an anonymous user, refused stream access
-// with PermissionDenied "Access Denied" and exception "access-denied"
-// (esdb.ErrorCodeAccessDenied).
+// AuthenticationMiddleware: wrong credentials fail the call with
+// Unauthenticated "Unauthenticated" and no exception trailer
+// (esdb.ErrorCodeUnauthenticated); no credentials is an anonymous user,
+// which may ask for the server features but is refused stream access with
+// PermissionDenied "Access Denied" and exception "access-denied"
+// (esdb.ErrorCodeAccessDenied). The client sends no credentials with its
+// server-features call, so connecting succeeds with wrong credentials and
+// the first read or append fails. A refused append is read to its end
+// before the answer (see authStream for the race a real node has there).
 //
 // Stop, Restart, DropConnections, DropSubscriptions and FailAppends inject
 // the failures a distributed store has: a node that goes away and comes
