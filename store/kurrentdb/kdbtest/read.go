@@ -55,6 +55,9 @@ func (svc *streamsService) Read(req *streams.ReadReq, call streams.Streams_ReadS
 // the read's direction (the start revision included; none past the end).
 func (svc *streamsService) readStream(options *streams.ReadReq_Options_StreamOptions, forwards bool, count uint64, call streams.Streams_ReadServer) error {
 	name := string(options.GetStreamIdentifier().GetStreamName())
+	if options.GetRevisionOption() == nil {
+		return status.Error(codes.InvalidArgument, "a stream read names its start revision")
+	}
 	l := svc.server.log
 
 	l.mu.Lock()
