@@ -185,8 +185,7 @@ func TestAppendPositions(t *testing.T) {
 		if i == 0 {
 			continue
 		}
-		e := evs[i-1]
-		wantGap := uint64(recordOverhead + len(stream) + 2*len(e.EventType) + len(e.Data) + len(e.Metadata))
+		wantGap := recordSize(stream, evs[i-1])
 		if gap := r.Position.Commit - got[i-1].Position.Commit; gap != wantGap {
 			t.Errorf("gap before event %d = %d, want %d", i, gap, wantGap)
 		}

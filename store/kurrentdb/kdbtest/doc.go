@@ -73,7 +73,8 @@
 // a position includes the event at that position; backwards from a
 // position starts with the event before it; from an offset that is not the
 // start of a record it fails with InvalidArgument "Trying to read from an
-// invalid position." (KurrentDB's InvalidPosition). Every event carries the
+// invalid position." (KurrentDB's InvalidPosition); a position at or past
+// the end of the log is accepted (nothing forwards). Every event carries the
 // system metadata "type", "content-type" (application/json or
 // application/octet-stream, from the append's content type) and "created"
 // (.NET ticks since the Unix epoch, which the client parses with
@@ -95,8 +96,9 @@
 // filtered one also sends a checkpoint (commit = prepare = the position of
 // the last event considered, matching or not) every checkpoint-interval-
 // multiplier × search-window considered events, and one just before its
-// caught-up message; resuming from a checkpoint's position, exclusive, loses
-// nothing. $all carries system events ($-prefixed streams and types): with
+// caught-up message (none when it starts from End); resuming from a
+// checkpoint's position, exclusive, loses nothing. A start position past
+// the end of the log is accepted and skips every event up to it. $all carries system events ($-prefixed streams and types): with
 // Options.SystemEvents three at start and one after every append; any time
 // with AppendSystemEvent.
 //

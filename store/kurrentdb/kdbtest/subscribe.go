@@ -40,10 +40,8 @@ func (svc *streamsService) subscribeToAll(options *streams.ReadReq_Options_AllOp
 	case *streams.ReadReq_Options_AllOptions_Start:
 		c.next = 0
 	case *streams.ReadReq_Options_AllOptions_End:
+		// Live at once: KurrentDB sends caught-up without a checkpoint.
 		c.next = len(l.records)
-		if c.next > 0 {
-			lastConsidered = l.records[c.next-1].position
-		}
 	case *streams.ReadReq_Options_AllOptions_Position:
 		commit := option.Position.GetCommitPosition()
 		if !l.allPositionValid(commit) {

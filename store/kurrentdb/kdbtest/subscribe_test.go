@@ -252,3 +252,32 @@ func TestSubscribeToStreamNotYetCreated(t *testing.T) {
 		t.Errorf("events = %v caught up at %d, want %v caught up at 0", ids(got.events), got.caughtUp, idsOf(evs))
 	}
 }
+
+// TestSubscribeFromPastTheEnd: a start position no event has reached yet
+// skips the events up to it, as KurrentDB skips live events up to a
+// subscription's checkpoint.
+func TestSubscribeFromPastTheEnd(t *testing.T) {
+	s := startServer(t, Options{})
+	client := newClient(t, s.URI())
+	seed := event("DonationReceived", `{"seed":true}`)
+	appendOK(t, client, "fund-1", esdb.NoStream{}, seed)
+	seedAt := readAll(t, client, esdb.ReadAllOptions{From: esdb.Start{}}, 10)[0].Position.Commit
+	first, second, third := event("DonationReceived", `{}`), event("DonationReceived", `{}`), event("DonationReceived", `{}`)
+	// Inside the second event to come: the third is the only one after it.
+	beyond := seedAt + recordSize("fund-1", seed) + recordSize("fund-1", first) + 1
+	sub := subscribeAll(t, client, esdb.SubscribeToAllOptions{From: esdb.Position{Commit: beyond, Prepare: beyond}, Filter: fundPrefix})
+	waitFor(t, "the subscription", func() bool { return s.Subscriptions() == 1 })
+	appendOK(t, client, "fund-1", esdb.Revision(0), first, second, third)
+	got := collect(t, sub, 1, true)
+	if !equalIDs(ids(got.events), idsOf([]esdb.EventData{third})) {
+		t.Errorf("events = %v, want only the event past %d: %v", ids(got.events), beyond, third.EventID)
+	}
+	if got.caughtUp != 0 {
+		t.Errorf("caught up after %d events, want 0", got.caughtUp)
+	}
+}
+
+// recordSize is the size doc.go gives an event's record in the log.
+func recordSize(stream string, e esdb.EventData) uint64 {
+	return uint64(recordOverhead + len(stream) + 2*len(e.EventType) + len(e.Data) + len(e.Metadata))
+}
