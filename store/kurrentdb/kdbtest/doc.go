@@ -117,10 +117,11 @@
 // the first read or append fails. A refused append is read to its end
 // before the answer (see authStream for the race a real node has there).
 //
-// Stop, Restart, DropConnections, DropSubscriptions and FailAppends inject
-// the failures a distributed store has: a node that goes away and comes
-// back with its data, a cut network, a dropped subscription, and an append
-// whose connection drops before or after the write.
+// Stop, Restart, DropConnections, DropSubscriptions, DropSubscriptionAfter
+// and FailAppends inject the failures a distributed store has: a node that
+// goes away and comes back with its data, a cut network, a subscription
+// dropped (at once, or after exactly n more events), and an append whose
+// connection drops before or after the write.
 //
 // # What it does not reproduce
 //

@@ -100,6 +100,22 @@ func (s *Server) DropSubscriptions() {
 	}
 }
 
+// DropSubscriptionAfter arms a one-shot drop in the middle of a stream:
+// the subscription (open now or opened later) that sends the n-th event
+// from now on — counted over all subscriptions — ends with Unavailable
+// right after sending it, as DropSubscriptions would. With one
+// subscription this drops it after exactly n events, deterministically.
+// n <= 0 disarms it.
+func (s *Server) DropSubscriptionAfter(n int) {
+	s.dropAfter.Store(int64(max(n, 0)))
+}
+
+// eventSent counts an event a subscription sent and reports whether that
+// subscription must now be dropped.
+func (s *Server) eventSent() bool {
+	return s.dropAfter.Load() > 0 && s.dropAfter.Add(-1) == 0
+}
+
 // Subscriptions is the number of subscriptions open now, so that a test
 // can wait for a client to have (re)subscribed instead of sleeping.
 func (s *Server) Subscriptions() int {

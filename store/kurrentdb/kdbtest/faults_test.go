@@ -1,6 +1,7 @@
 package kdbtest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -188,5 +189,39 @@ func TestFailAppends(t *testing.T) {
 				t.Errorf("retry result = next %d at %d, want 2 at %d", result.NextExpectedVersion, result.CommitPosition, got[2].Position.Commit)
 			}
 		})
+	}
+}
+
+// TestDropSubscriptionAfter: a drop in the middle of catch-up after
+// exactly n events; resuming from the last one received loses nothing.
+func TestDropSubscriptionAfter(t *testing.T) {
+	s := startServer(t, Options{SystemEvents: true})
+	client := newClient(t, s.URI())
+	evs := events(10, "DonationReceived")
+	for i, e := range evs {
+		appendOK(t, client, fmt.Sprintf("fund-%d", i), esdb.NoStream{}, e)
+	}
+	s.DropSubscriptionAfter(4)
+	sub := subscribeAll(t, client, esdb.SubscribeToAllOptions{From: esdb.Start{}, Filter: fundPrefix})
+	var got []*esdb.RecordedEvent
+	for {
+		msg := sub.Recv()
+		if msg.SubscriptionDropped != nil {
+			if status.Code(msg.SubscriptionDropped.Error) != codes.Unavailable {
+				t.Fatalf("dropped with %v, want Unavailable", msg.SubscriptionDropped.Error)
+			}
+			break
+		}
+		if msg.EventAppeared != nil {
+			got = append(got, msg.EventAppeared.OriginalEvent())
+		}
+	}
+	if !equalIDs(ids(got), idsOf(evs[:4])) {
+		t.Fatalf("before the drop: %v, want %v", ids(got), idsOf(evs[:4]))
+	}
+	resumed := subscribeAll(t, client, esdb.SubscribeToAllOptions{From: got[3].Position, Filter: fundPrefix})
+	rest := collect(t, resumed, 6, true)
+	if !equalIDs(ids(rest.events), idsOf(evs[4:])) {
+		t.Errorf("after resuming: %v, want %v", ids(rest.events), idsOf(evs[4:]))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/serverfeatures"
@@ -56,6 +57,10 @@ type Server struct {
 	closed   bool
 	subs     map[*subscription]struct{}
 	faults   []FailMode
+
+	// dropAfter counts down the events subscriptions may still send
+	// before DropSubscriptionAfter's drop; 0 when disarmed.
+	dropAfter atomic.Int64
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.

@@ -80,6 +80,9 @@ func (svc *streamsService) subscribeToAll(options *streams.ReadReq_Options_AllOp
 				if err := call.Send(eventResponse(r)); err != nil {
 					return err
 				}
+				if svc.server.eventSent() {
+					return errDropped
+				}
 			}
 			if filter != nil && considered >= filter.checkpointInterval {
 				considered = 0
@@ -169,6 +172,9 @@ func (svc *streamsService) subscribeToStream(options *streams.ReadReq_Options_St
 		for _, r := range batch {
 			if err := call.Send(eventResponse(r)); err != nil {
 				return err
+			}
+			if svc.server.eventSent() {
+				return errDropped
 			}
 		}
 		if len(batch) > 0 {
