@@ -76,8 +76,12 @@ func (svc *streamsService) Append(call streams.Streams_AppendServer) error {
 
 	s := svc.server
 	fault := s.nextFault()
-	if fault == FailBeforeWrite {
+	switch fault {
+	case FailBeforeWrite:
 		return s.dropCallConnection(ctx)
+	case FailHang:
+		<-ctx.Done()
+		return status.FromContextError(ctx.Err()).Err()
 	}
 	outcome := s.log.append(stream, expected, events)
 	if !outcome.wrongVersion && outcome.hasPosition && s.opts.SystemEvents {

@@ -21,6 +21,10 @@ const (
 	// are stored — the "outcome unknown" case a retry with the same event
 	// ids and expected revision must resolve (idempotently).
 	FailAfterWrite
+	// FailHang holds the append, writing nothing, until the client gives
+	// up (its deadline or a cancellation) or the server stops: a node that
+	// accepts the call and never answers, for testing call deadlines.
+	FailHang
 )
 
 func (m FailMode) String() string {
@@ -29,15 +33,17 @@ func (m FailMode) String() string {
 		return "FailBeforeWrite"
 	case FailAfterWrite:
 		return "FailAfterWrite"
+	case FailHang:
+		return "FailHang"
 	default:
 		return "FailMode(?)"
 	}
 }
 
-// FailAppends makes the next n appends fail in the given way; each later
-// call queues behind the earlier ones. An append that the commit check
-// refuses (wrong expected version) still counts: the connection drops
-// before its answer too.
+// FailAppends makes the next n appends that pass authentication fail in
+// the given way; a later call queues its faults behind the earlier ones.
+// An append that the commit check refuses (wrong expected version) counts
+// too: its answer is lost the same way.
 func (s *Server) FailAppends(mode FailMode, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

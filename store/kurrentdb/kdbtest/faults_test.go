@@ -3,6 +3,7 @@ package kdbtest
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"google.golang.org/grpc/codes"
@@ -224,4 +225,32 @@ func TestDropSubscriptionAfter(t *testing.T) {
 	if !equalIDs(ids(rest.events), idsOf(evs[4:])) {
 		t.Errorf("after resuming: %v, want %v", ids(rest.events), idsOf(evs[4:]))
 	}
+}
+
+// TestFailHang: an append that never gets an answer ends at the client's
+// deadline, with nothing written.
+func TestFailHang(t *testing.T) {
+	s := startServer(t, Options{})
+	client := newClient(t, s.URI())
+	s.FailAppends(FailHang, 1)
+	deadline := 100 * time.Millisecond
+	start := time.Now()
+	_, err := client.AppendToStream(ctxFor(t), "fund-1", esdb.AppendToStreamOptions{ExpectedRevision: esdb.NoStream{}, Deadline: &deadline},
+		events(1, "DonationReceived")...)
+	if errorCode(err) != esdb.ErrorCodeDeadlineExceeded {
+		t.Fatalf("hung append: %v, want ErrorCodeDeadlineExceeded", err)
+	}
+	if elapsed := time.Since(start); elapsed < deadline {
+		t.Errorf("hung append returned after %v, before its deadline %v", elapsed, deadline)
+	}
+	read, err := client.ReadStream(ctxFor(t), "fund-1", esdb.ReadStreamOptions{From: esdb.Start{}}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer read.Close()
+	if _, err := read.Recv(); errorCode(err) != esdb.ErrorCodeResourceNotFound {
+		t.Errorf("stream after the hung append: %v, want not found", err)
+	}
+	// The fault is spent: the next append goes through.
+	appendOK(t, client, "fund-1", esdb.NoStream{}, events(1, "DonationReceived")...)
 }
