@@ -3,6 +3,7 @@ package kdbtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/url"
@@ -208,5 +209,66 @@ func TestServerVersion(t *testing.T) {
 	}
 	if got := (esdb.ServerVersion{Major: 24, Minor: 10, Patch: 0}); *version != got {
 		t.Errorf("GetServerVersion = %+v, want %+v", *version, got)
+	}
+}
+
+// TestFilteredReadAll: KurrentDB also filters count-limited $all reads
+// (ReadAllForwardsFiltered); client v4.2.0 never asks, other clients do.
+func TestFilteredReadAll(t *testing.T) {
+	s := startServer(t, Options{SystemEvents: true})
+	client := newClient(t, s.URI())
+	evs := events(4, "DonationReceived")
+	for i, e := range evs {
+		appendOK(t, client, fmt.Sprintf("fund-%d", i), esdb.NoStream{}, e)
+		appendOK(t, client, fmt.Sprintf("other-%d", i), esdb.NoStream{}, events(1, "Other")...)
+	}
+	raw := rawStreams(t, s)
+	tests := []struct {
+		name      string
+		direction streams.ReadReq_Options_ReadDirection
+		count     uint64
+		want      []uuid.UUID
+	}{
+		{"forwards", streams.ReadReq_Options_Forwards, 3, idsOf(evs[:3])},
+		{"backwards", streams.ReadReq_Options_Backwards, 2, reversed(idsOf(evs))[:2]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := &streams.ReadReq_Options_AllOptions{AllOption: &streams.ReadReq_Options_AllOptions_Start{Start: &shared.Empty{}}}
+			if tt.direction == streams.ReadReq_Options_Backwards {
+				start.AllOption = &streams.ReadReq_Options_AllOptions_End{End: &shared.Empty{}}
+			}
+			call, err := raw.Read(ctxFor(t), &streams.ReadReq{Options: &streams.ReadReq_Options{
+				StreamOption:  &streams.ReadReq_Options_All{All: start},
+				ReadDirection: tt.direction,
+				CountOption:   &streams.ReadReq_Options_Count{Count: tt.count},
+				UuidOption:    &streams.ReadReq_Options_UUIDOption{Content: &streams.ReadReq_Options_UUIDOption_Structured{Structured: &shared.Empty{}}},
+				FilterOption: &streams.ReadReq_Options_Filter{Filter: &streams.ReadReq_Options_FilterOptions{
+					Filter: &streams.ReadReq_Options_FilterOptions_StreamIdentifier{StreamIdentifier: &streams.ReadReq_Options_FilterOptions_Expression{Prefix: []string{"fund-"}}},
+					Window: &streams.ReadReq_Options_FilterOptions_Count{Count: &shared.Empty{}},
+				}},
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []uuid.UUID
+			for {
+				resp, err := call.Recv()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				id, err := uuidOf(resp.GetEvent().GetEvent().GetId())
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, id)
+			}
+			if !equalIDs(got, tt.want) {
+				t.Errorf("filtered read = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
