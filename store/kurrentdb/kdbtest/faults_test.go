@@ -254,3 +254,41 @@ func TestFailHang(t *testing.T) {
 	// The fault is spent: the next append goes through.
 	appendOK(t, client, "fund-1", esdb.NoStream{}, events(1, "DonationReceived")...)
 }
+
+// TestDropSubscriptionsDuringCatchUp: a drop stops a long catch-up too.
+func TestDropSubscriptionsDuringCatchUp(t *testing.T) {
+	s := startServer(t, Options{})
+	client := newClient(t, s.URI())
+	const n = 20 * readBatchSize
+	for i := range n / 100 {
+		appendOK(t, client, fmt.Sprintf("fund-%d", i), esdb.NoStream{}, events(100, "DonationReceived")...)
+	}
+	sub := subscribeAll(t, client, esdb.SubscribeToAllOptions{From: esdb.Start{}, Filter: fundPrefix})
+	// Read a few events so that the subscription is mid catch-up, then
+	// drop it; the client's flow-control window holds up the server.
+	for got := 0; got < 10; {
+		if msg := sub.Recv(); msg.EventAppeared != nil {
+			got++
+		}
+	}
+	s.DropSubscriptions()
+	received := 10
+	for {
+		msg := sub.Recv()
+		if msg.SubscriptionDropped != nil {
+			if status.Code(msg.SubscriptionDropped.Error) != codes.Unavailable {
+				t.Fatalf("dropped with %v, want Unavailable", msg.SubscriptionDropped.Error)
+			}
+			break
+		}
+		if msg.CaughtUp != nil {
+			t.Fatal("caught up: the drop did not stop the catch-up")
+		}
+		if msg.EventAppeared != nil {
+			received++
+		}
+	}
+	if received >= n {
+		t.Errorf("received all %d events before the drop, want it to stop the catch-up", received)
+	}
+}

@@ -72,6 +72,9 @@ func (svc *streamsService) subscribeToAll(options *streams.ReadReq_Options_AllOp
 	caughtUp := false
 	var considered uint64
 	for {
+		if dropped(sub) {
+			return errDropped
+		}
 		batch, changed := svc.allSubscriptionBatch(&c, caughtUpAt, caughtUp)
 		for _, r := range batch {
 			considered++
@@ -168,6 +171,9 @@ func (svc *streamsService) subscribeToStream(options *streams.ReadReq_Options_St
 	}
 	caughtUp := false
 	for {
+		if dropped(sub) {
+			return errDropped
+		}
 		batch, changed := svc.streamSubscriptionBatch(name, &next, caughtUpAt, caughtUp)
 		for _, r := range batch {
 			if err := call.Send(eventResponse(r)); err != nil {
@@ -214,6 +220,17 @@ func (svc *streamsService) streamSubscriptionBatch(name string, next *uint64, li
 		*next++
 	}
 	return batch, l.changed
+}
+
+// dropped reports whether DropSubscriptions has dropped sub, so that a
+// long catch-up stops between two batches, not only once caught up.
+func dropped(sub *subscription) bool {
+	select {
+	case <-sub.dropped:
+		return true
+	default:
+		return false
+	}
 }
 
 func confirm(call streams.Streams_ReadServer) error {
