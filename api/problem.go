@@ -24,6 +24,7 @@ const (
 	codeUnauthorized         domain.Code = "unauthorized"
 	codeForbidden            domain.Code = "forbidden"
 	codeRateLimited          domain.Code = "rate_limited"
+	codeStoreUnavailable     domain.Code = "store_unavailable"
 )
 
 // problemKind is what the table knows of a code.
@@ -56,6 +57,7 @@ var problems = map[domain.Code]problemKind{
 	codeRateLimited:                   {http.StatusTooManyRequests, "Too many requests"},
 	codeVerifyInProgress:              {http.StatusConflict, "A verification is already running"},
 	codeNotReady:                      {http.StatusServiceUnavailable, "Not ready"},
+	codeStoreUnavailable:              {http.StatusServiceUnavailable, "The event store is unavailable"},
 	codeInternal:                      {http.StatusInternalServerError, "Internal error"},
 }
 
@@ -142,6 +144,12 @@ func (s *Server) problemFor(err error, c echo.Context) problem {
 		case http.StatusMethodNotAllowed:
 			return newProblem(codeMethodNotAllowed, "the route does not accept method "+c.Request().Method)
 		}
+	case errors.Is(err, domain.ErrStoreUnavailable):
+		// The store did not answer or could not write: whether the write
+		// happened may be unknown, and the same request with the same ids
+		// is the safe way to find out (recorded once, or a replay).
+		s.log.WarnContext(c.Request().Context(), "store unavailable", "request_id", requestID(c), "error", err)
+		return newProblem(codeStoreUnavailable, "the event store cannot be reached now; repeat the same request (with the same ids) in a moment: it is recorded once")
 	case errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() == nil:
 		// Only the server's own deadlines get here (the read-your-writes
 		// wait): the write, if any, is durable, so a retry of the same

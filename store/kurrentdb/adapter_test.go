@@ -117,18 +117,32 @@ func TestAlreadyWritten(t *testing.T) {
 }
 
 // TestAppendFaults: a connection that drops before or after the server
-// writes makes Append fail with ErrStoreUnavailable; a retry with the same
-// ids writes the events exactly once either way.
+// writes is retried once at once (the client reconnects on the next call);
+// when it drops again Append fails with ErrStoreUnavailable, and a later
+// retry with the same ids writes the events exactly once either way.
 func TestAppendFaults(t *testing.T) {
 	for _, mode := range []kdbtest.FailMode{kdbtest.FailBeforeWrite, kdbtest.FailAfterWrite} {
-		t.Run(mode.String(), func(t *testing.T) {
+		t.Run(mode.String()+"/once", func(t *testing.T) {
+			srv := startServer(t, kdbtest.Options{SystemEvents: true})
+			s := open(t, srv.URI())
+			events := []domain.NewEvent{event(t, `{"n":1}`), event(t, `{"n":2}`)}
+			srv.FailAppends(mode, 1)
+			if _, err := s.Append(context.Background(), fundStream(), domain.ExpectNoStream, events); err != nil {
+				t.Fatalf("Append through one dropped connection: %v, want it retried", err)
+			}
+			if got := ledgerEvents(t, s); len(got) != 2 || got[0].ID != events[0].ID || got[1].ID != events[1].ID {
+				t.Fatalf("log has %d events, want the 2 appended once", len(got))
+			}
+		})
+		t.Run(mode.String()+"/again", func(t *testing.T) {
 			srv := startServer(t, kdbtest.Options{SystemEvents: true})
 			s := open(t, srv.URI())
 			stream := fundStream()
 			events := []domain.NewEvent{event(t, `{"n":1}`), event(t, `{"n":2}`)}
-			// The first faults hit the claims, the last one the append.
+			// Each call meets two drops (its try and its retry): the first
+			// calls meet them on the claims, the last on the append.
 			for range len(events) + 1 {
-				srv.FailAppends(mode, 1)
+				srv.FailAppends(mode, 2)
 				_, err := s.Append(context.Background(), stream, domain.ExpectNoStream, events)
 				if !errors.Is(err, domain.ErrStoreUnavailable) {
 					t.Fatalf("Append with a dropped connection: %v, want %v", err, domain.ErrStoreUnavailable)
@@ -235,4 +249,30 @@ func TestOpenErrors(t *testing.T) {
 // passwords of TestOpenErrors.
 func containsPassword(s string) bool {
 	return strings.Contains(s, "changeit") || strings.Contains(s, ":wrong@")
+}
+
+// TestAppendDeadline: a node that accepts an append and never answers
+// makes it fail with ErrStoreUnavailable once the call deadline has passed,
+// having written nothing; the same append then succeeds.
+func TestAppendDeadline(t *testing.T) {
+	srv := startServer(t, kdbtest.Options{})
+	const timeout = 500 * time.Millisecond
+	s, err := kurrentdb.Open(context.Background(), srv.URI(), kurrentdb.Options{CallTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	stream, events := fundStream(), []domain.NewEvent{event(t, `{}`)}
+	srv.FailAppends(kdbtest.FailHang, 1)
+	start := time.Now()
+	_, err = s.Append(context.Background(), stream, domain.ExpectNoStream, events)
+	if took := time.Since(start); !errors.Is(err, domain.ErrStoreUnavailable) || took > 4*timeout {
+		t.Fatalf("Append to a node that never answers = %v after %s; want %v within %s", err, took, domain.ErrStoreUnavailable, 4*timeout)
+	}
+	if n := len(ledgerEvents(t, s)); n != 0 {
+		t.Fatalf("log has %d events after the unanswered append, want 0", n)
+	}
+	if _, err := s.Append(context.Background(), stream, domain.ExpectNoStream, events); err != nil {
+		t.Fatalf("the same append afterwards: %v", err)
+	}
 }

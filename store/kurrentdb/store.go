@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
@@ -225,7 +226,21 @@ func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc) 
 // closes itself once a discovery fails (a node down for longer than its
 // few discovery attempts), and the ledger must reconnect when the node is
 // back without a restart of the program.
+//
+// An operation that fails because the connection dropped is tried once
+// more at once: the library reconnects only on the call after the one that
+// saw the drop, and every operation of this adapter may be repeated (reads;
+// appends with an exact expected revision, whose repeat the server answers
+// idempotently and Append checks by reading back).
 func (s *Store) do(ctx context.Context, op func(c *esdb.Client) error) error {
+	err := s.doOnce(ctx, op)
+	if err != nil && ctx.Err() == nil && !s.closed.Load() && isStatus(err, codes.Unavailable) {
+		err = s.doOnce(ctx, op)
+	}
+	return err
+}
+
+func (s *Store) doOnce(ctx context.Context, op func(c *esdb.Client) error) error {
 	c := s.client.Load()
 	done := make(chan error, 1)
 	go func() {
