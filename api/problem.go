@@ -151,10 +151,9 @@ func (s *Server) problemFor(err error, c echo.Context) problem {
 		s.log.WarnContext(c.Request().Context(), "store unavailable", "request_id", requestID(c), "error", err)
 		return newProblem(codeStoreUnavailable, "the event store cannot be reached now; repeat the same request (with the same ids) in a moment: it is recorded once")
 	case errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() == nil:
-		// Only the server's own deadlines get here (the read-your-writes
-		// wait): the write, if any, is durable, so a retry of the same
-		// request is answered as a replay.
-		return newProblem(codeNotReady, "the ledger did not catch up in time; repeat the same request to get its result")
+		// Only the server's own deadline before a request is served gets
+		// here (awaitAnswered): nothing of the request was done.
+		return newProblem(codeNotReady, "the ledger did not catch up in time; nothing was done: repeat the request")
 	}
 	level := slog.LevelError
 	if c.Request().Context().Err() != nil {

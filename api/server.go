@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -15,9 +16,10 @@ import (
 )
 
 // DefaultReadYourWritesTimeout bounds how long a write waits for the
-// projections to apply it before answering. Projections apply an event in
-// microseconds; seconds only pass when the process is starved, and then a
-// 503 the client retries (idempotently) beats a hung connection.
+// projections to apply it before answering, and how long a later request
+// waits for the projections to reach every answered write. Projections
+// apply an event in microseconds; seconds only pass when the process is
+// starved.
 const DefaultReadYourWritesTimeout = 5 * time.Second
 
 // Config is what a Server needs. Ledger, Projections and Store are
@@ -61,6 +63,9 @@ type Server struct {
 	limits  *limiters
 	// verifying is held by the one GET /v1/audit/verify running.
 	verifying sync.Mutex
+	// answered is the highest position a write was answered with before the
+	// projections had applied it (see waitFor): requests wait for it.
+	answered atomic.Uint64
 }
 
 // New returns a Server with every route of API.md, GET /v1/audit/verify
@@ -127,16 +132,50 @@ type Route struct {
 	Path   string
 }
 
-// waitFor blocks until the projections have applied pos (read-your-writes),
-// at most the configured time.
+// waitFor blocks until the projections have applied pos, the position of
+// a write about to be answered (read-your-writes), at most the configured
+// time. The write is durable whatever happens here, so its answer must
+// tell that outcome: when the projections are slower than the bound, the
+// write is answered all the same and pos is noted, and every later request
+// waits for it before it is served (awaitAnswered), which keeps
+// read-your-writes without ever answering a recorded write with an error.
 //
-// Errors: context.DeadlineExceeded (answered 503 not_ready) or the
-// request's context error.
+// Errors: only the request's own context error (the client went away).
 func (s *Server) waitFor(c echo.Context, pos domain.Position) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.rywWait)
 	defer cancel()
+	err := s.proj.WaitFor(ctx, pos)
+	if err == nil {
+		return nil
+	}
+	if cerr := c.Request().Context().Err(); cerr != nil {
+		return fmt.Errorf("wait for position %d: %w", pos, cerr)
+	}
+	s.log.Warn("answering a recorded write before the projections applied it; later requests wait for it",
+		"position", uint64(pos), "projections_position", uint64(s.proj.Position()), "waited", s.rywWait)
+	for {
+		cur := s.answered.Load()
+		if cur >= uint64(pos) || s.answered.CompareAndSwap(cur, uint64(pos)) {
+			return nil
+		}
+	}
+}
+
+// awaitAnswered blocks until the projections have applied every write
+// answered before they had (see waitFor), at most the configured time; it
+// costs one atomic load when they have.
+//
+// Errors: context.DeadlineExceeded (answered 503 not_ready: nothing of
+// this request was done yet) or the request's context error.
+func (s *Server) awaitAnswered(c echo.Context) error {
+	pos := domain.Position(s.answered.Load())
+	if pos == 0 || s.proj.Position() >= pos {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.rywWait)
+	defer cancel()
 	if err := s.proj.WaitFor(ctx, pos); err != nil {
-		return fmt.Errorf("wait for position %d: %w", pos, err)
+		return fmt.Errorf("wait for answered position %d: %w", pos, err)
 	}
 	return nil
 }

@@ -40,11 +40,19 @@ func (s *Server) readyz(c echo.Context) error {
 // requireReady answers every /v1 request but the OpenAPI document with 503
 // not_ready until the projections have caught up with the log: during a
 // start-up replay a read would answer a balance from half the history, or
-// 404 for a fund that exists.
+// 404 for a fund that exists. Once ready, a request first waits for every
+// write already answered (awaitAnswered): a read sees them, and a token
+// revocation answered is in force.
 func (s *Server) requireReady(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if !s.proj.Ready() && c.Path() != "/v1/openapi.yaml" && strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+		if c.Path() == "/v1/openapi.yaml" || !strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+			return next(c)
+		}
+		if !s.proj.Ready() {
 			return apiErr(codeNotReady, "the projections are catching up with the log; try again shortly")
+		}
+		if err := s.awaitAnswered(c); err != nil {
+			return err
 		}
 		return next(c)
 	}

@@ -87,8 +87,11 @@ func jsonRequest(method, path, body string) *http.Request {
 }
 
 // TestReadYourWritesTimeout: when the projections do not apply a write in
-// time the client gets 503 not_ready; the write is durable, and repeating
-// it returns its result as a replay.
+// time, the write is still answered with its real outcome (201: it is
+// durable), and every later request to that instance waits for it, so that
+// none is served from projections without it: a read then gets 503
+// not_ready, which records nothing. Repeating the write returns its result
+// as a replay.
 func TestReadYourWritesTimeout(t *testing.T) {
 	e := newEnv(t)
 	e.units()
@@ -131,12 +134,19 @@ func TestReadYourWritesTimeout(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+e.token)
 	stalled.Handler().ServeHTTP(rec, req)
 	r := resp{method: "POST", path: sDonations, status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	mustStatus(t, r, http.StatusCreated)
+
+	rec = httptest.NewRecorder()
+	req = httptest.NewRequest(http.MethodGet, "/v1/funds/"+socialFund, nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	stalled.Handler().ServeHTTP(rec, req)
+	r = resp{method: "GET", path: req.URL.Path, status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 	mustProblem(t, r, http.StatusServiceUnavailable, "not_ready")
 
 	again := e.post(sDonations, body)
 	mustStatus(t, again, http.StatusOK)
 	if again.header.Get("Idempotent-Replay") != "true" {
-		t.Errorf("repeat after 503: Idempotent-Replay = %q, want true", again.header.Get("Idempotent-Replay"))
+		t.Errorf("repeat: Idempotent-Replay = %q, want true", again.header.Get("Idempotent-Replay"))
 	}
 	if got := e.fund(socialFund, "").Balance; got != "900000" {
 		t.Errorf("balance = %s, want 900000 (recorded once)", got)

@@ -1,9 +1,6 @@
 package domain
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"strings"
 	"unicode/utf8"
 
@@ -17,27 +14,14 @@ const (
 	MaxNoteLen = 2000 // notes and reversal reasons
 )
 
-// Command is a request to change the ledger. Its JSON form, with the fields
-// the client sent and nothing the server filled in, is its canonical payload:
-// its SHA-256 (PayloadHash) tells an idempotent retry from a conflicting
-// reuse of an id.
+// Command is a request to change the ledger. Its canonical form (see
+// canonical.go), with the fields the client sent and nothing the server
+// filled in, is what its payload hash is taken over: the hash tells an
+// idempotent retry from a conflicting reuse of an id.
 type Command interface {
 	commandName() string
-}
-
-// PayloadHash returns the hex SHA-256 of the command's canonical form.
-func PayloadHash(c Command) string {
-	b, err := json.Marshal(c)
-	if err != nil {
-		// Commands are plain structs of strings, ids, dates and amounts,
-		// all of which marshal.
-		panic("domain: marshal command: " + err.Error())
-	}
-	h := sha256.New()
-	h.Write([]byte(c.commandName()))
-	h.Write([]byte{'\n'})
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
+	// canonical writes the command's members in their canonical order.
+	canonical(w *canonicalWriter)
 }
 
 // RegisterUnit adds a unit to the hierarchy.

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"io/fs"
 	"math/big"
 	"net"
 	"net/http"
@@ -134,6 +135,54 @@ func TestAdminTokenBootstrap(t *testing.T) {
 	}
 	if got := get(t, http.DefaultClient, base+"/v1/units", printed[0]); got != http.StatusOK {
 		t.Errorf("the first admin token after a restart: GET /v1/units = %d, want 200", got)
+	}
+}
+
+// A start that fails creates no token: with the port taken (or a bad TLS
+// certificate), the first start on an empty directory prints no token and
+// writes no admin.token, and the ledger holds no token, so that the first
+// start that serves is the one that makes, prints and writes it.
+func TestFailedStartCreatesNoToken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	badCert := filepath.Join(t.TempDir(), "bad.pem")
+	if err := os.WriteFile(badCert, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		extra []string
+	}{
+		{"port taken", []string{"--addr", taken.Addr().String()}},
+		{"bad certificate", []string{"--addr", "127.0.0.1:0", "--tls-cert", badCert, "--tls-key", badCert}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			var stdout, stderr syncBuffer
+			args := append([]string{"serve", "--data", dir}, tc.extra...)
+			if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err == nil {
+				t.Fatalf("serve %v = nil, want an error", args)
+			}
+			if tokenPattern.MatchString(stdout.String()) {
+				t.Errorf("a failed start printed a token:\n%s", stdout.String())
+			}
+			if _, err := os.Stat(filepath.Join(dir, adminTokenFile)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a failed start left %s (stat: %v)", adminTokenFile, err)
+			}
+			base, out, stop := serveInProcess(t, dir, http.DefaultClient, "http")
+			defer stop()
+			printed := tokenPattern.FindAllString(out.String(), -1)
+			if len(printed) != 1 {
+				t.Fatalf("the first start that serves printed %d tokens, want 1:\n%s", len(printed), out.String())
+			}
+			if got := get(t, http.DefaultClient, base+"/v1/tokens", printed[0]); got != http.StatusOK {
+				t.Errorf("GET /v1/tokens with the printed token = %d, want 200", got)
+			}
+		})
 	}
 }
 

@@ -82,6 +82,8 @@ type write struct {
 	reverses    string
 
 	outcome writeState
+	// status is the HTTP status of the first answer, 0 if none came.
+	status int
 }
 
 // crashHarness remembers every write of the test and drives the server.
@@ -189,8 +191,11 @@ func tail(log []byte) string {
 	return string(log)
 }
 
-func newCrashClient() *http.Client {
-	return &http.Client{Timeout: crashClientTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: crashWorkers}}
+func newCrashClient() *http.Client { return newClientFor(crashWorkers) }
+
+// newClientFor returns a client that keeps a connection per worker.
+func newClientFor(workers int) *http.Client {
+	return &http.Client{Timeout: crashClientTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 }
 
 // exchange is one finished HTTP request.
@@ -390,6 +395,9 @@ func (h *crashHarness) work(client *http.Client, base string, rng *rand.Rand, st
 func (h *crashHarness) record(w *write, x exchange, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if err == nil {
+		w.status = x.status
+	}
 	switch {
 	case err != nil || x.status >= 500:
 		w.outcome = inDoubt

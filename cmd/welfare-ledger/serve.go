@@ -119,9 +119,6 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return err
 	}
 	ledger := domain.NewLedger(store, time.Now)
-	if err := bootstrapAdmin(ctx, ledger, cfg.dataDir, stdout); err != nil {
-		return err
-	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
 		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize})
 
@@ -139,13 +136,6 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	projDone := make(chan error, 1)
-	go func() { projDone <- projections.Run(runCtx, store, proj, log) }()
-	ckpt := projections.NewCheckpointer(proj, ckptPath, checkpointEvents, log)
-	ckptDone := make(chan struct{})
-	go func() { ckpt.Run(runCtx, checkpointInterval); close(ckptDone) }()
 	scheme := "http"
 	if cfg.tlsCert != "" {
 		scheme = "https"
@@ -157,6 +147,25 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
 	}
+	// The first admin token is made only now that nothing can stop the
+	// start any more (a port taken, a bad certificate): a start that fails
+	// must not print a "shown once" token nobody can use.
+	if err := bootstrapAdmin(ctx, ledger, cfg.dataDir, stdout); err != nil {
+		ln.Close()
+		return err
+	}
+
+	// The projections and the checkpointer stop only after the HTTP
+	// server has finished every in-flight request, not at the stop signal:
+	// a write in flight waits for the projections to apply it, and must be
+	// answered with its real outcome.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	projDone := make(chan error, 1)
+	go func() { projDone <- projections.Run(runCtx, store, proj, log) }()
+	ckpt := projections.NewCheckpointer(proj, ckptPath, checkpointEvents, log)
+	ckptDone := make(chan struct{})
+	go func() { ckpt.Run(runCtx, checkpointInterval); close(ckptDone) }()
 	httpDone := make(chan error, 1)
 	go func() {
 		if scheme == "https" {
@@ -175,13 +184,8 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight requests")
 	case err := <-projDone:
-		if ctx.Err() != nil {
-			// The stop signal cancelled runCtx too, and the runner saw it
-			// first: this is the shutdown, not a failure.
-			log.Info("shutting down: finishing in-flight requests")
-			break
-		}
-		// Reads would be wrong without projections: stop serving.
+		// runCtx outlives the stop signal, so this is a failure: reads
+		// would be wrong without projections, so stop serving.
 		runErr = fmt.Errorf("projections stopped: %w", err)
 		log.Error("projections stopped", "err", err)
 	case err := <-httpDone:
@@ -195,8 +199,8 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	cancel()
 	<-ckptDone
 	if runErr == nil {
-		// Every acknowledged write has been applied (it waited for its
-		// position), so this checkpoint holds all of them.
+		// The projections stopped where they were; whatever of the log
+		// comes after the checkpoint is replayed at the next start.
 		if err := ckpt.Save(); err != nil {
 			log.Error("projections checkpoint failed", "err", err)
 		}
