@@ -7,6 +7,16 @@
 // this package and, whenever KURRENTDB_URL is set, against a real node.
 // Only tests import it; it never enters the shipped binary.
 //
+// A test starts one server per test (it costs a port and a few
+// goroutines) and connects the real client to it:
+//
+//	srv, err := kdbtest.Start(kdbtest.Options{SystemEvents: true})
+//	if err != nil {
+//		t.Fatal(err)
+//	}
+//	t.Cleanup(srv.Close)
+//	conf, err := esdb.ParseConnectionString(srv.URI())
+//
 // Its rules were read from the server's source (kurrent-io/KurrentDB,
 // src/KurrentDB.Core: Services/Transport/Grpc/Streams.Append.cs and
 // Streams.Read.cs, Services/Storage/ReaderIndex/IndexWriter.cs CheckCommit
