@@ -16,7 +16,17 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 )
+
+// minClientPingInterval is the shortest interval between the client's
+// keepalive pings the server tolerates. Client v4.2.0 pings every 10 s
+// (KeepAliveInterval), even without a call in flight, and KurrentDB
+// (Kestrel) accepts that; gRPC-Go's default policy (at most one ping per
+// 5 minutes, none without a call) would answer with GOAWAY
+// "too_many_pings" after about 30 s and cut every connection, so that
+// long tests would see drops no real node causes.
+const minClientPingInterval = 10 * time.Millisecond
 
 // maxMessageSize matches the client's receive limit (17 MiB), so that an
 // event KurrentDB would accept (its largest log record is 16 MiB) passes.
@@ -108,6 +118,10 @@ func (s *Server) listen(address string) error {
 	serverOpts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxMessageSize),
 		grpc.MaxSendMsgSize(maxMessageSize),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+			MinTime:             minClientPingInterval,
+			PermitWithoutStream: true,
+		}),
 		grpc.ChainUnaryInterceptor(s.authUnary),
 		grpc.ChainStreamInterceptor(s.authStream),
 	}
