@@ -108,7 +108,8 @@
 // multiplier × search-window considered events, and one just before its
 // caught-up message (none when it starts from End); resuming from a
 // checkpoint's position, exclusive, loses nothing. A start position past
-// the end of the log is accepted and skips every event up to it. $all carries system events ($-prefixed streams and types): with
+// the end of the log is accepted and skips every event up to it. $all
+// carries system events ($-prefixed streams and types): with
 // Options.SystemEvents three at start and one after every append; any time
 // with AppendSystemEvent.
 //
@@ -130,8 +131,11 @@
 // Stop, Restart, DropConnections, DropSubscriptions, DropSubscriptionAfter
 // and FailAppends inject the failures a distributed store has: a node that
 // goes away and comes back with its data, a cut network, a subscription
-// dropped (at once, or after exactly n more events), and an append whose
-// connection drops before or after the write.
+// dropped (at once, or after exactly n more events), an append whose
+// connection drops before or after the write, and one that never gets an
+// answer (FailHang). Nothing else drops a connection: the client's
+// keepalive pings (every 10 s, also when idle) are accepted, as KurrentDB
+// accepts them.
 //
 // # What it does not reproduce
 //
@@ -152,5 +156,8 @@
 // the client rediscovers on its next call; if the server cannot be reached
 // for MaxDiscoverAttempts (default 10) × DiscoveryInterval (default 100 ms)
 // the client closes itself for good (esdb.ErrorCodeConnectionClosed on
-// every later call), so an adapter must make a new client then.
+// every later call), so an adapter must make a new client then. With
+// tls=false the client sends no credentials at all, whatever the URI says.
+// Its ReadStream.Recv panics on any read message other than an event or
+// stream_not_found.
 package kdbtest
