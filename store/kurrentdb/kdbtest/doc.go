@@ -79,7 +79,9 @@
 // A stream read of a stream without events answers stream_not_found (the
 // client's ReadStream.Recv gives esdb.ErrorCodeResourceNotFound); otherwise
 // the events from the start revision in the read's direction, the start
-// included, at most count, none past either end. A $all read forwards from
+// included, at most count, none past either end (Start is revision 0, so
+// backwards from Start is event 0 alone; forwards from End, which a real
+// node fails, is empty here). A $all read forwards from
 // a position includes the event at that position; backwards from a
 // position starts with the event before it; from an offset that is not the
 // start of a record it fails with InvalidArgument "Trying to read from an

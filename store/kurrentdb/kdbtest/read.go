@@ -74,11 +74,12 @@ func (svc *streamsService) readStream(options *streams.ReadReq_Options_StreamOpt
 	var next int64
 	switch option := options.GetRevisionOption().(type) {
 	case *streams.ReadReq_Options_StreamOptions_Start:
+		// Start is revision 0, so backwards from it is event 0 alone.
 		next = 0
-		if !forwards {
-			return nil
-		}
 	case *streams.ReadReq_Options_StreamOptions_End:
+		// End is revision -1: the last event backwards. Forwards, a real
+		// node fails the read (IndexReader refuses a negative revision);
+		// here it is empty.
 		next = last
 		if forwards {
 			return nil

@@ -35,7 +35,7 @@ func TestReadStreamShapes(t *testing.T) {
 		{"backwards from end", esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.End{}}, 100, reversed(id)},
 		{"backwards from end, count 2", esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.End{}}, 2, reversed(id)[:2]},
 		{"backwards from revision 1", esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.Revision(1)}, 100, reversed(id[:2])},
-		{"backwards from start", esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.Start{}}, 100, nil},
+		{"backwards from start is event 0", esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.Start{}}, 100, id[:1]},
 		{"count 0", esdb.ReadStreamOptions{From: esdb.Start{}}, 0, nil},
 	}
 	for _, tt := range tests {
