@@ -73,7 +73,9 @@ type Server struct {
 	dropAfter atomic.Int64
 }
 
-// Start listens on 127.0.0.1 on a free port and serves until Close.
+// Start listens on 127.0.0.1 on a free port and serves until Close. It
+// fails when only one of Username and Password is set, when the TLS
+// certificate cannot be made or written, or when it cannot listen.
 func Start(opts Options) (*Server, error) {
 	if (opts.Username == "") != (opts.Password == "") {
 		return nil, errors.New("kdbtest: set both Username and Password, or neither")
