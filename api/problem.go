@@ -57,7 +57,7 @@ var problems = map[domain.Code]problemKind{
 	codeRateLimited:                   {http.StatusTooManyRequests, "Too many requests"},
 	codeVerifyInProgress:              {http.StatusConflict, "A verification is already running"},
 	codeNotReady:                      {http.StatusServiceUnavailable, "Not ready"},
-	codeStoreUnavailable:              {http.StatusServiceUnavailable, "The event store is unavailable"},
+	codeStoreUnavailable:              {http.StatusServiceUnavailable, "The event store cannot write now"},
 	codeInternal:                      {http.StatusInternalServerError, "Internal error"},
 }
 
@@ -145,11 +145,15 @@ func (s *Server) problemFor(err error, c echo.Context) problem {
 			return newProblem(codeMethodNotAllowed, "the route does not accept method "+c.Request().Method)
 		}
 	case errors.Is(err, domain.ErrStoreUnavailable):
-		// The store did not answer or could not write: whether the write
-		// happened may be unknown, and the same request with the same ids
-		// is the safe way to find out (recorded once, or a replay).
-		s.log.WarnContext(c.Request().Context(), "store unavailable", "request_id", requestID(c), "error", err)
-		return newProblem(codeStoreUnavailable, "the event store cannot be reached now; repeat the same request (with the same ids) in a moment: it is recorded once")
+		s.log.WarnContext(c.Request().Context(), "store unavailable",
+			"request_id", requestID(c), "route", c.Path(), "error", err)
+		if errors.Is(err, domain.ErrOutcomeUnknown) {
+			return newProblem(codeStoreUnavailable, "the event store failed while making this write durable, so it may or may not "+
+				"have been recorded; repeat the same request (the same ids) once the service is ready: it is recorded once, "+
+				"or answered as the replay of the first")
+		}
+		return newProblem(codeStoreUnavailable, "the event store cannot write now (e.g. its disk is full or read-only); "+
+			"nothing was recorded; repeat the same request once the service is ready")
 	case errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() == nil:
 		// Only the server's own deadline before a request is served gets
 		// here (awaitAnswered): nothing of the request was done.

@@ -49,6 +49,10 @@ type Config struct {
 	// StoreSize returns the bytes the store takes on disk; nil leaves the
 	// gauge out.
 	StoreSize func() (int64, error)
+	// StoreHealth returns nil while the store can write, else why not
+	// (wrapping domain.ErrStoreUnavailable); GET /readyz is not 200
+	// meanwhile. nil: the store's health is not watched.
+	StoreHealth func() error
 }
 
 // Server is the HTTP API. Create it with New; serve Handler.
@@ -61,6 +65,8 @@ type Server struct {
 	echo    *echo.Echo
 	metrics *Metrics
 	limits  *limiters
+	// storeHealth is Config.StoreHealth, never nil.
+	storeHealth func() error
 	// verifying is held by the one GET /v1/audit/verify running.
 	verifying sync.Mutex
 	// answered is the highest position a write was answered with before the
@@ -83,6 +89,11 @@ func New(cfg Config) *Server {
 		log:     cfg.Logger,
 		rywWait: cfg.ReadYourWritesTimeout,
 		metrics: cfg.Metrics,
+
+		storeHealth: cfg.StoreHealth,
+	}
+	if s.storeHealth == nil {
+		s.storeHealth = func() error { return nil }
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

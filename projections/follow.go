@@ -16,7 +16,7 @@ import (
 // is not hammered and is found again within seconds of its return.
 const (
 	resubscribeFirstWait = 50 * time.Millisecond
-	resubscribeMaxWait   = 5 * time.Second
+	resubscribeMaxWait   = time.Second
 )
 
 // follow applies the store's subscription from the projections' position

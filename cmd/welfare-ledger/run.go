@@ -6,10 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-
-	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 )
 
 const usage = `welfare-ledger: an event-sourced ledger for trade-union welfare funds.
@@ -77,18 +73,4 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
-}
-
-// openExistingStore opens <dataDir>/ledger.db for a command that works on a
-// ledger: never one created by accident in a mistyped directory.
-func openExistingStore(dataDir string) (*embedded.Store, error) {
-	dbPath := filepath.Join(dataDir, "ledger.db")
-	if _, err := os.Stat(dbPath); err != nil {
-		return nil, fmt.Errorf("no ledger at %s: %w", dbPath, err)
-	}
-	store, err := embedded.Open(dbPath)
-	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	return store, nil
 }

@@ -151,6 +151,9 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 	s.client.Store(client)
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
+		if errors.Is(err, domain.ErrStoreUnavailable) && !errors.Is(err, ErrUnauthenticated) {
+			return nil, fmt.Errorf("open store %q: the KurrentDB server cannot be reached (is it running, and are the host, port and tls setting right?): %w", Redact(uri), err)
+		}
 		return nil, fmt.Errorf("open store %q: %w", Redact(uri), err)
 	}
 	return s, nil

@@ -84,12 +84,16 @@ func (s *Store) Subscribe(ctx context.Context, after domain.Position) (domain.Su
 	select {
 	case r = <-opened:
 	case <-s.afterTimeout(ctx):
+		// The library may never return (its connection loop can end with
+		// callers still queued on it): do not wait for it, and close what
+		// it opens if it ever does.
 		cancel()
-		r = <-opened
-		if r.err == nil {
-			r.sub.Close()
-			r.err = context.DeadlineExceeded
-		}
+		go func() {
+			if late := <-opened; late.err == nil {
+				late.sub.Close()
+			}
+		}()
+		r.err = context.DeadlineExceeded
 	}
 	close(confirmed)
 	if r.err != nil {
