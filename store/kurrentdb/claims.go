@@ -93,12 +93,14 @@ type heldClaim struct {
 // nothing. It returns the claims it wrote, also on error (the caller
 // releases them).
 func (s *Store) claimAll(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent) ([]heldClaim, error) {
+	found := make([]claimLookup, len(events))
 	for i, e := range events {
 		want := claim{Stream: stream, Expected: int64(expected), Index: i}
-		last, _, exists, err := s.lastClaim(ctx, e.ID)
+		last, rev, exists, err := s.lastClaim(ctx, e.ID)
 		if err != nil {
 			return nil, err
 		}
+		found[i] = claimLookup{last: last, revision: rev, exists: exists}
 		if exists && last != nil && *last != want {
 			state, err := s.slotState(ctx, e.ID, *last)
 			if err != nil {
@@ -107,11 +109,12 @@ func (s *Store) claimAll(ctx context.Context, stream string, expected domain.Exp
 			if state == slotLanded {
 				return nil, fmt.Errorf("event id %s is already in %s: %w", e.ID, last.Stream, domain.ErrDuplicateEventID)
 			}
+			found[i].state, found[i].checked = state, true
 		}
 	}
 	var held []heldClaim
 	for i, e := range events {
-		h, wrote, err := s.claim(ctx, e.ID, claim{Stream: stream, Expected: int64(expected), Index: i})
+		h, wrote, err := s.claim(ctx, e.ID, claim{Stream: stream, Expected: int64(expected), Index: i}, &found[i])
 		if err != nil {
 			return held, err
 		}
@@ -122,14 +125,32 @@ func (s *Store) claimAll(ctx context.Context, stream string, expected domain.Exp
 	return held, nil
 }
 
+// claimLookup is what a read of a claim stream found, so that claim's first
+// attempt need not read it again.
+type claimLookup struct {
+	last     *claim
+	revision uint64
+	exists   bool
+	state    slotState // of last's slot, when checked
+	checked  bool
+}
+
 // claim makes want the live claim of id. It reports whether it wrote a
-// claim event (a same-append claim found in place is left as it is).
-func (s *Store) claim(ctx context.Context, id uuid.UUID, want claim) (heldClaim, bool, error) {
+// claim event (a same-append claim found in place is left as it is). known,
+// if not nil, is a lookup of the claim stream made just before.
+func (s *Store) claim(ctx context.Context, id uuid.UUID, want claim, known *claimLookup) (heldClaim, bool, error) {
 	for range maxClaimAttempts {
-		last, rev, exists, err := s.lastClaim(ctx, id)
-		if err != nil {
-			return heldClaim{}, false, err
+		var look claimLookup
+		if known != nil {
+			look, known = *known, nil
+		} else {
+			last, rev, exists, err := s.lastClaim(ctx, id)
+			if err != nil {
+				return heldClaim{}, false, err
+			}
+			look = claimLookup{last: last, revision: rev, exists: exists}
 		}
+		last, rev, exists := look.last, look.revision, look.exists
 		var expected esdb.ExpectedRevision = esdb.NoStream{}
 		eventID := uuid.NewSHA1(claimNamespace, fmt.Appendf(nil, "%s|%s|%d|%d", id, want.Stream, want.Expected, want.Index))
 		if exists {
@@ -139,9 +160,12 @@ func (s *Store) claim(ctx context.Context, id uuid.UUID, want claim) (heldClaim,
 			if *last == want {
 				return heldClaim{}, false, nil
 			}
-			state, err := s.slotState(ctx, id, *last)
-			if err != nil {
-				return heldClaim{}, false, err
+			state := look.state
+			if !look.checked {
+				var err error
+				if state, err = s.slotState(ctx, id, *last); err != nil {
+					return heldClaim{}, false, err
+				}
 			}
 			switch state {
 			case slotLanded:
