@@ -22,6 +22,14 @@ import (
 // subscription resumes after an event from (p, p). Positions are not
 // contiguous: no code may compute position ± 1.
 //
+// Stream reads are expected to carry the same positions (the test server
+// does; KurrentDB fills an event's position from its own log record). This
+// has not been checked against a live node here — no KurrentDB server can
+// run on these machines — and TestContractLive checks it first thing when
+// KURRENTDB_URL is set: a server that answers stream reads without
+// positions makes every Append fail with errPositionOrder rather than hand
+// the ledger a wrong position.
+//
 // Only the legacy explicit transactions of the old TCP protocol share one
 // commit position between several events; this adapter never writes them,
 // and if $all ever shows the ledger two events whose commit and prepare

@@ -151,6 +151,7 @@ func (sub *subscription) receive() {
 		select {
 		case sub.items <- item{err: err}:
 		case <-sub.done:
+		case <-sub.store.closing:
 		}
 	}
 	for {
@@ -184,6 +185,8 @@ func (sub *subscription) receive() {
 			select {
 			case sub.items <- item{event: stored(e)}:
 			case <-sub.done:
+				return
+			case <-sub.store.closing:
 				return
 			}
 		}
