@@ -11,18 +11,19 @@ import (
 const usage = `welfare-ledger: an event-sourced ledger for trade-union welfare funds.
 
 Usage:
-  welfare-ledger serve [--addr 127.0.0.1:8080] [--data ./data] [--tls-cert F --tls-key F]
-  welfare-ledger token issue --data DIR --role ROLE [--unit UNIT] --name NAME
-  welfare-ledger token list --data DIR
-  welfare-ledger token revoke --data DIR TOKEN_ID
-  welfare-ledger verify --data DIR
+  welfare-ledger serve [--addr 127.0.0.1:8080] [--data ./data] [--store URI] [--tls-cert F --tls-key F]
+  welfare-ledger token issue [--data DIR] [--store URI] --role ROLE [--unit UNIT] --name NAME
+  welfare-ledger token list [--data DIR] [--store URI]
+  welfare-ledger token revoke [--data DIR] [--store URI] TOKEN_ID
+  welfare-ledger verify [--data DIR] [--store URI]
   welfare-ledger bench [--url http://127.0.0.1:8080] [--clients 64] [--duration 30s]
 
 Commands:
-  serve   run the HTTP API on the embedded store (<data>/ledger.db); the first
-          start on an empty ledger creates the admin token, prints it once
-          and writes it to <data>/admin.token
-  token   issue, list and revoke bearer tokens on the ledger file directly
+  serve   run the HTTP API on the embedded store (<data>/ledger.db) or on
+          KurrentDB (--store esdb://…, env WL_STORE); the first start on an
+          empty ledger creates the admin token, prints it once and writes it
+          to <data>/admin.token
+  token   issue, list and revoke bearer tokens on the store directly
   verify  recompute every hash chain and rebuild every projection from the
           log, as GET /v1/audit/verify does; exits non-zero on a mismatch
   bench   load a server over HTTP (or one started in-process) and verify its figures
