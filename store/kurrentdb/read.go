@@ -22,6 +22,11 @@ const maxPosition = math.MaxInt64
 // page must come back within one deadline anyway.
 const readAllScanLimit = 8 * domain.MaxReadBatch
 
+// readChunk bounds the records one gRPC read asks for, so that each read,
+// with its own deadline, stays short on a loaded machine; ReadStream and
+// ReadAll make as many as a page needs.
+const readChunk = 1024
+
 // ReadStream returns up to max (at most domain.MaxReadBatch) events of
 // stream from revision from, in revision order. An unknown stream reads as
 // empty.
@@ -38,13 +43,19 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, max 
 	if max <= 0 || from > maxPosition {
 		return nil, nil
 	}
-	events, err := s.readStreamRaw(ctx, stream, esdb.Revision(from), esdb.Forwards, uint64(max))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.StoredEvent, 0, len(events))
-	for _, e := range events {
-		out = append(out, stored(e))
+	var out []domain.StoredEvent
+	for len(out) < max {
+		want := min(max-len(out), readChunk)
+		events, err := s.readStreamRaw(ctx, stream, esdb.Revision(from+uint64(len(out))), esdb.Forwards, uint64(want))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			out = append(out, stored(e))
+		}
+		if len(events) < want {
+			break
+		}
 	}
 	return out, nil
 }
@@ -112,7 +123,7 @@ func (s *Store) ReadAll(ctx context.Context, after domain.Position, max int) ([]
 	for scanned := 0; len(out) < max && scanned < readAllScanLimit; {
 		// A read from a position includes the record at that position:
 		// ask one more and drop what is not after `after`.
-		want := uint64(max - len(out) + 1)
+		want := uint64(min(max-len(out)+1, readChunk))
 		events, err := s.readAllRaw(ctx, from, esdb.Forwards, want)
 		if err != nil {
 			return nil, err
