@@ -51,6 +51,7 @@ var problems = map[domain.Code]problemKind{
 	domain.CodePeriodClosed:           {http.StatusConflict, "The period is closed"},
 	domain.CodeIdempotencyConflict:    {http.StatusConflict, "Id reused with a different payload"},
 	domain.CodeConcurrentModification: {http.StatusConflict, "Concurrent modification"},
+	domain.CodeChainBroken:            {http.StatusConflict, "The fund's stored history does not verify"},
 	codePayloadTooLarge:               {http.StatusRequestEntityTooLarge, "Payload too large"},
 	codeUnsupportedMediaType:          {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	codeMethodNotAllowed:              {http.StatusMethodNotAllowed, "Method not allowed"},
@@ -129,6 +130,12 @@ func (s *Server) problemFor(err error, c echo.Context) problem {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &de):
+		if de.Code == domain.CodeChainBroken {
+			// An edit outside the ledger: the operator must act, and the
+			// message says where (stream and revision).
+			s.log.ErrorContext(c.Request().Context(), "hash chain broken: write refused",
+				"request_id", requestID(c), "route", c.Path(), "error", err)
+		}
 		if k, ok := problems[de.Code]; ok {
 			p := problem{Type: "/problems/" + string(de.Code), Title: k.title, Status: k.status,
 				Code: de.Code, Detail: de.Message, Errors: de.Fields}
@@ -144,6 +151,13 @@ func (s *Server) problemFor(err error, c echo.Context) problem {
 		case http.StatusMethodNotAllowed:
 			return newProblem(codeMethodNotAllowed, "the route does not accept method "+c.Request().Method)
 		}
+	case errors.Is(err, domain.ErrChainBroken), errors.Is(err, domain.ErrHashMismatch):
+		// A stream other than a fund's (the tokens' access stream):
+		// the same refusal, with the location in the log only.
+		s.log.ErrorContext(c.Request().Context(), "hash chain broken: write refused",
+			"request_id", requestID(c), "route", c.Path(), "error", err)
+		return newProblem(domain.CodeChainBroken, fmt.Sprintf("the stored history this request writes to does not verify; nothing was recorded; "+
+			"an operator must restore the ledger (logged with request id %s)", requestID(c)))
 	case errors.Is(err, domain.ErrStoreUnavailable):
 		s.log.WarnContext(c.Request().Context(), "store unavailable",
 			"request_id", requestID(c), "route", c.Path(), "error", err)

@@ -57,6 +57,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tlsKey := fs.String("tls-key", getenv("WL_TLS_KEY"), "the PEM private key of --tls-cert (env WL_TLS_KEY)")
 	rateLimit := fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second each token may send; 0 turns the limit off")
 	rateBurst := fs.Int("rate-burst", api.DefaultRateBurst, "requests a token may send at once above --rate-limit")
+	demoFlag := fs.Bool("demo", false, "on an empty --data directory, load the demo (a synthetic history) and print a token per role; on the demo's directory, serve it")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -86,7 +87,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return errUsage
 	}
 	return serveData(ctx, serveConfig{addr: *addr, dataDir: *dataDir, storeURI: *storeURI, tlsCert: *tlsCert, tlsKey: *tlsKey,
-		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}}, handler, stdout, nil)
+		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}, demo: *demoFlag}, handler, stdout, nil)
 }
 
 // serveConfig is what serveData needs from the command line.
@@ -95,6 +96,9 @@ type serveConfig struct {
 	storeURI        string // --store: embedded or a KurrentDB URI
 	tlsCert, tlsKey string // both or neither
 	rateLimit       api.RateLimit
+	// demo loads the demo into an empty ledger, serves the demo's, and
+	// refuses any other.
+	demo bool
 }
 
 // serveData runs the HTTP API on the store of cfg (by default the embedded
@@ -114,6 +118,9 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return err
 	}
 	defer store.Close()
+	if err := checkWritable(ctx, store.embedded, cfg.dataDir); err != nil {
+		return err
+	}
 
 	ckptPath := filepath.Join(cfg.dataDir, checkpointFile)
 	proj, err := projections.Load(ctx, store, ckptPath, log)
@@ -121,8 +128,15 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return err
 	}
 	ledger := domain.NewLedger(store, time.Now)
+	loadTheDemo := false
+	if cfg.demo {
+		if loadTheDemo, err = demoNeedsLoad(ctx, store, ledger, cfg.dataDir); err != nil {
+			return err
+		}
+	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
-		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.head(), StoreSize: store.size(), StoreHealth: store.health()})
+		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.head(), StoreSize: store.size(),
+		StoreHealth: store.health()})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -149,9 +163,16 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
 	}
-	// The first admin token is made only now that nothing can stop the
-	// start any more (a port taken, a bad certificate): a start that fails
-	// must not print a "shown once" token nobody can use.
+	// The first admin token (or the demo and its tokens) is made only now
+	// that nothing can stop the start any more (a port taken, a bad
+	// certificate): a start that fails must not print a "shown once"
+	// token nobody can use.
+	if loadTheDemo {
+		if err := loadDemo(ctx, store, cfg.dataDir, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	if err := bootstrapAdmin(ctx, ledger, cfg.dataDir, stdout); err != nil {
 		ln.Close()
 		return err
@@ -212,4 +233,36 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// writableTimeout bounds the start's check that the ledger can be written;
+// the store's own busy timeout (another process holding the file's write
+// lock) is well below it.
+const writableTimeout = 15 * time.Second
+
+// checkWritable refuses to serve a ledger that cannot be written (a
+// read-only data directory or file, a full disk): every write would fail,
+// so the start fails instead, saying why, before any token is made or any
+// port is opened. The directory is tried with a file of its own: with the
+// ledger's files left writable in a read-only directory (as after a kill
+// -9 and a chmod), SQLite still writes, but the checkpoint, the first
+// admin token and SQLite's own journal files could not be made.
+func checkWritable(ctx context.Context, store *embedded.Store, dataDir string) error {
+	f, err := os.CreateTemp(dataDir, ".write-check-*")
+	if err == nil {
+		err = errors.Join(f.Close(), os.Remove(f.Name()))
+	}
+	if err != nil {
+		return fmt.Errorf("the data directory %s cannot be written (make it writable and start again): %w", dataDir, err)
+	}
+	if store == nil {
+		return nil // a remote store (KurrentDB): Open has checked that it answers
+	}
+	ctx, cancel := context.WithTimeout(ctx, writableTimeout)
+	defer cancel()
+	if err := store.CheckWritable(ctx); err != nil {
+		return fmt.Errorf("the ledger in %s cannot be written (make the directory and its files writable, "+
+			"with free space, and start again): %w", dataDir, err)
+	}
+	return nil
 }

@@ -105,8 +105,12 @@ func (s *ledgerStore) size() func() (int64, error) {
 // healthTimeout bounds the reachability check behind GET /readyz.
 const healthTimeout = 2 * time.Second
 
-// health is the store's reachability for GET /readyz, when it is remote.
+// health is what GET /readyz asks of the store: whether the embedded one
+// can write (its disk), whether a remote one answers.
 func (s *ledgerStore) health() func() error {
+	if s.embedded != nil {
+		return s.embedded.WriteHealth
+	}
 	if s.ping == nil {
 		return nil
 	}

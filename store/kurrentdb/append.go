@@ -38,8 +38,12 @@ const maxStreamNameBytes = 512
 // (ErrWrongExpectedVersion), so that the ledger never answers 201 twice
 // for one id.
 //
+// The hash chain is checked against the stream's stored tail first
+// (checkLink).
+//
 // Errors: domain.ErrWrongExpectedVersion, domain.ErrDuplicateEventID,
-// domain.ErrAppendTooLarge, domain.ErrStoreClosed, ErrInvalidAppend,
+// domain.ErrChainBroken, domain.ErrAppendTooLarge, domain.ErrStoreClosed,
+// ErrInvalidAppend,
 // domain.ErrStoreUnavailable (the outcome may be unknown: a retry with the
 // same ids finds its own events or is refused), ctx errors.
 func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent) (domain.AppendResult, error) {
@@ -50,6 +54,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
 	}
 	if err := ctx.Err(); err != nil {
+		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	if err := s.checkLink(ctx, stream, expected, events[0]); err != nil {
 		return domain.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
 	}
 	held, err := s.claimAll(ctx, stream, expected, events)
@@ -164,4 +171,31 @@ func validateAppend(stream string, expected domain.ExpectedRevision, events []do
 		}
 	}
 	return nil
+}
+
+// checkLink applies the chain rule (domain.CheckAppendLink) to the stream's
+// last stored event. It is atomic with the append that follows in the
+// sense the rule needs: that append carries the exact revision of the tail
+// checked here, and KurrentDB never changes a written event, so the append
+// lands on this very tail or not at all. A stream that is not at expected
+// is left to the server, so that a stale writer is told to catch up
+// (ErrWrongExpectedVersion) rather than that the chain is broken.
+func (s *Store) checkLink(ctx context.Context, stream string, expected domain.ExpectedRevision, first domain.NewEvent) error {
+	tails, err := s.readStreamRaw(ctx, stream, esdb.End{}, esdb.Backwards, 1)
+	if err != nil {
+		return fmt.Errorf("read the tail: %w", err)
+	}
+	var tail *domain.StoredEvent
+	switch {
+	case len(tails) == 0 && expected == domain.ExpectNoStream:
+	case len(tails) == 0, expected == domain.ExpectNoStream, tails[0].EventNumber != uint64(expected):
+		// The stream is not at expected: the server refuses the append
+		// (ErrWrongExpectedVersion), or finds it already written — a
+		// retry, whose link was checked on its first attempt.
+		return nil
+	default:
+		t := stored(tails[0])
+		tail = &t
+	}
+	return domain.CheckAppendLink(stream, tail, first)
 }
