@@ -28,6 +28,11 @@
 // again and answers 200 (a replay) or 409 (idempotency_conflict), never 201
 // twice.
 //
+// Before it is claimed, an append's first event is checked against the
+// stream's stored tail (domain.CheckAppendLink, the hash chain); the exact
+// expected revision makes the check hold for the write, since KurrentDB
+// never changes a written event.
+//
 // KurrentDB does not refuse an event id already used in another stream,
 // which the port requires (ErrDuplicateEventID: one transaction id in two
 // funds). The adapter keeps a claim per event id in the store itself, in
