@@ -394,3 +394,38 @@ func TestStoreFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestKurrentDBRestart: a graceful stop leaves a projections checkpoint in
+// --data; the next start on the same KurrentDB loads it, checks it against
+// the log and serves the same figures.
+func TestKurrentDBRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs servers")
+	}
+	srv := startKurrentDB(t)
+	dir := t.TempDir()
+	base, _, stop := serveInProcess(t, dir, http.DefaultClient, "http", "--store", srv.URI())
+	tok, err := os.ReadFile(filepath.Join(dir, adminTokenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &instance{t: t, base: base, token: strings.TrimSpace(string(tok))}
+	a.must(201, "POST", "/v1/units", map[string]any{"unit_id": "lang-son", "name": "LĐLĐ tỉnh Lạng Sơn"})
+	fund := uuid.Must(uuid.NewV7()).String()
+	a.must(201, "POST", "/v1/funds", map[string]any{"fund_id": fund, "unit_id": "lang-son", "name": "Quỹ Xã hội", "kind": "social", "opened_on": "2024-01-01"})
+	a.must(201, "POST", "/v1/funds/"+fund+"/donations", map[string]any{"amount": "4200000", "occurred_on": "2024-01-02", "donor": map[string]any{"kind": "member"}})
+	stop()
+	if _, err := os.Stat(filepath.Join(dir, checkpointFile)); err != nil {
+		t.Fatalf("no checkpoint after a graceful stop: %v", err)
+	}
+	logs := &syncBuffer{}
+	base, _, stop = serveWithLogs(t, dir, http.DefaultClient, "http", logs, "--store", srv.URI())
+	defer stop()
+	a.base = base
+	if got := lookup(a.must(200, "GET", "/v1/funds/"+fund, nil), "balance"); got != "4200000" {
+		t.Fatalf("balance after the restart = %s, want 4200000", got)
+	}
+	if !strings.Contains(logs.String(), "loaded checkpoint") {
+		t.Fatalf("the restart did not load the checkpoint; logs:\n%s", logs.String())
+	}
+}

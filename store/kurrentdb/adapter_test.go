@@ -276,3 +276,29 @@ func TestAppendDeadline(t *testing.T) {
 		t.Fatalf("the same append afterwards: %v", err)
 	}
 }
+
+// TestReadAllInsideARecord: a ReadAll after an offset where no record
+// starts (KurrentDB refuses to read from there) returns the events after
+// it, as from the position of the event it falls in — what the projections'
+// checkpoint check asks when it reads after position-1.
+func TestReadAllInsideARecord(t *testing.T) {
+	srv := startServer(t, kdbtest.Options{SystemEvents: true})
+	s := open(t, srv.URI())
+	stream := fundStream()
+	if _, err := s.Append(context.Background(), stream, domain.ExpectNoStream, []domain.NewEvent{event(t, `{"n":1}`), event(t, `{"n":2}`), event(t, `{"n":3}`)}); err != nil {
+		t.Fatal(err)
+	}
+	all := ledgerEvents(t, s)
+	for i, e := range all {
+		got, err := s.ReadAll(context.Background(), e.Position-1, 10)
+		if err != nil {
+			t.Fatalf("ReadAll(%d - 1) error: %v", e.Position, err)
+		}
+		if len(got) != len(all)-i || got[0].ID != e.ID {
+			t.Fatalf("ReadAll(%d - 1) = %d events, want the %d from event %d on", e.Position, len(got), len(all)-i, i)
+		}
+	}
+	if got, err := s.ReadAll(context.Background(), all[len(all)-1].Position+1, 10); err != nil || len(got) != 0 {
+		t.Fatalf("ReadAll(after the last + 1) = %d events, %v; want none", len(got), err)
+	}
+}

@@ -15,6 +15,10 @@ import (
 // errNotFound: the stream of a read does not exist (a read of it is empty).
 var errNotFound = errors.New("stream not found")
 
+// errInvalidPosition: a read of $all started at an offset where no record
+// starts; KurrentDB refuses it ("Trying to read from an invalid position").
+var errInvalidPosition = errors.New("not the position of a record in $all")
+
 // mapErr turns an error of the client library into the port's: a refused
 // expected revision into domain.ErrWrongExpectedVersion, a missing stream
 // into errNotFound, a closed store into domain.ErrStoreClosed, the caller's

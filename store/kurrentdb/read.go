@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
@@ -125,6 +126,16 @@ func (s *Store) ReadAll(ctx context.Context, after domain.Position, max int) ([]
 		// ask one more and drop what is not after `after`.
 		want := uint64(min(max-len(out)+1, readChunk))
 		events, err := s.readAllRaw(ctx, from, esdb.Forwards, want)
+		if errors.Is(err, errInvalidPosition) && scanned == 0 && len(out) == 0 {
+			// after is not where a record starts (a position computed
+			// rather than read): start from the first record after it.
+			next, found, ferr := s.recordAfter(ctx, after)
+			if ferr != nil || !found {
+				return nil, ferr
+			}
+			from, skip = esdb.Position{Commit: uint64(next), Prepare: uint64(next)}, after
+			events, err = s.readAllRaw(ctx, from, esdb.Forwards, want)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -179,6 +190,11 @@ func (s *Store) readAllRaw(ctx context.Context, from esdb.AllPosition, dir esdb.
 			out = append(out, e.Event)
 		}
 	})
+	if err != nil && isStatus(err, codes.InvalidArgument) {
+		// The one argument of a $all read the server can find invalid is
+		// its start: an offset inside a record.
+		return nil, fmt.Errorf("read $all: %v: %w", err, errInvalidPosition)
+	}
 	if err != nil {
 		return nil, s.mapErr(ctx, "read $all", err)
 	}
@@ -197,4 +213,37 @@ func stored(e *esdb.RecordedEvent) domain.StoredEvent {
 		Data:     e.Data,
 		Metadata: e.UserMetadata,
 	}
+}
+
+// maxBackwardScan bounds recordAfter's walk back from the end of $all.
+const maxBackwardScan = 64 * readChunk
+
+// recordAfter finds the position of the first record of $all after a
+// position that is not itself the start of a record, walking back from the
+// end of $all (where such a position is in practice: the tail check of a
+// projections checkpoint asks for the record before the checkpoint's
+// last). It reports false when no record is after it, and fails with
+// errInvalidPosition when it is more than maxBackwardScan records back.
+func (s *Store) recordAfter(ctx context.Context, after domain.Position) (domain.Position, bool, error) {
+	var from esdb.AllPosition = esdb.End{}
+	var first domain.Position // the earliest record after `after` seen so far
+	for scanned := 0; scanned < maxBackwardScan; {
+		events, err := s.readAllRaw(ctx, from, esdb.Backwards, readChunk)
+		if err != nil {
+			return 0, false, err
+		}
+		for _, e := range events {
+			pos := domain.Position(e.Position.Commit)
+			if pos <= after {
+				return first, first != 0, nil
+			}
+			first = pos
+		}
+		if len(events) < readChunk {
+			return first, first != 0, nil // the start of $all
+		}
+		scanned += len(events)
+		from = esdb.Position{Commit: uint64(first), Prepare: uint64(first)}
+	}
+	return 0, false, fmt.Errorf("read $all after %d: more than %d records back from the end: %w", after, maxBackwardScan, errInvalidPosition)
 }
