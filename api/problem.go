@@ -24,6 +24,9 @@ const (
 	codeUnauthorized         domain.Code = "unauthorized"
 	codeForbidden            domain.Code = "forbidden"
 	codeRateLimited          domain.Code = "rate_limited"
+	codeRequestTimeout       domain.Code = "request_timeout"
+	codeURITooLong           domain.Code = "uri_too_long"
+	codeHeadersTooLarge      domain.Code = "headers_too_large"
 	codeStoreUnavailable     domain.Code = "store_unavailable"
 )
 
@@ -53,6 +56,9 @@ var problems = map[domain.Code]problemKind{
 	domain.CodeConcurrentModification: {http.StatusConflict, "Concurrent modification"},
 	domain.CodeChainBroken:            {http.StatusConflict, "The fund's stored history does not verify"},
 	codePayloadTooLarge:               {http.StatusRequestEntityTooLarge, "Payload too large"},
+	codeRequestTimeout:                {http.StatusRequestTimeout, "The body did not arrive in time"},
+	codeURITooLong:                    {http.StatusRequestURITooLong, "Request target too long"},
+	codeHeadersTooLarge:               {http.StatusRequestHeaderFieldsTooLarge, "Header fields too large"},
 	codeUnsupportedMediaType:          {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	codeMethodNotAllowed:              {http.StatusMethodNotAllowed, "Method not allowed"},
 	codeRateLimited:                   {http.StatusTooManyRequests, "Too many requests"},

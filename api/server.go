@@ -117,7 +117,10 @@ func New(cfg Config) *Server {
 	// Echo binder is used anywhere, so no second decoding path exists.
 	// Readiness comes before authentication: during a start-up replay the
 	// tokens themselves may not be loaded yet.
-	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders, s.requireReady, s.authenticate, s.rateLimit)
+	// Bodies are drained before any answer (drain.go), and an oversized
+	// request head is refused before anything reads it.
+	e.Use(drainBeforeAnswer, s.requestID, s.accessLog, s.recoverPanic, securityHeaders, refuseOversizedHead,
+		s.requireReady, s.authenticate, s.rateLimit)
 	s.routes(e)
 	s.echo = e
 	return s

@@ -92,7 +92,7 @@ func (s *Server) fundStatement(c echo.Context) error {
 		return errs.err()
 	}
 	s.liftDeadlines(c, time.Now().Add(MaxStatementDuration))
-	withheld := withholdsBeneficiaries(c)
+	withheld := withholdsPersonalData(c)
 	res := c.Response()
 	name := fmt.Sprintf("so-quy-%s-%s-%s", st.FundID.String()[:8], st.From, st.To)
 	switch format {

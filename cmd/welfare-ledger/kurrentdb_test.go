@@ -429,3 +429,41 @@ func TestKurrentDBRestart(t *testing.T) {
 		t.Fatalf("the restart did not load the checkpoint; logs:\n%s", logs.String())
 	}
 }
+
+// TestKurrentDBExportToEmbedded: a ledger on KurrentDB moves to the
+// embedded store: export --store, import into a fresh data directory,
+// verify there, and the figures read the same.
+func TestKurrentDBExportToEmbedded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a server")
+	}
+	srv := startKurrentDB(t)
+	a := serveOn(t, srv.URI())
+	a.must(201, "POST", "/v1/units", map[string]any{"unit_id": "lang-son", "name": "LĐLĐ tỉnh Lạng Sơn"})
+	fund := uuid.Must(uuid.NewV7()).String()
+	a.must(201, "POST", "/v1/funds", map[string]any{"fund_id": fund, "unit_id": "lang-son", "name": "Quỹ Xã hội", "kind": "social", "opened_on": "2024-01-01"})
+	for i := range 5 {
+		a.must(201, "POST", "/v1/funds/"+fund+"/donations", map[string]any{"amount": fmt.Sprint(100000 * (i + 1)), "occurred_on": "2024-01-02", "donor": map[string]any{"kind": "member"}})
+	}
+	ctx := context.Background()
+	getenv := func(string) string { return "" }
+	file := filepath.Join(t.TempDir(), "ledger.jsonl")
+	var out, errOut syncBuffer
+	if err := run(ctx, []string{"export", "--store", srv.URI(), "-o", file}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("export --store: %v\n%s", err, errOut.String())
+	}
+	dir := t.TempDir()
+	if err := run(ctx, []string{"import", "--data", dir, file}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut.String())
+	}
+	if err := run(ctx, []string{"verify", "--data", dir}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("verify of the imported ledger: %v\n%s", err, errOut.String())
+	}
+	var replayed syncBuffer
+	if err := run(ctx, []string{"replay", "--data", dir, "--json"}, getenv, &replayed, &errOut); err != nil {
+		t.Fatalf("replay: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(replayed.String(), "1500000") {
+		t.Fatalf("the imported ledger's figures lack the balance 1500000:\n%s", replayed.String())
+	}
+}

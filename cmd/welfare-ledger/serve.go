@@ -27,7 +27,10 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
+	// maxHeaderBytes is what net/http reads of a request's head before it
+	// answers a plain-text 431 itself: room enough for the API to refuse
+	// a long target or large header fields in problem+json.
+	maxHeaderBytes = api.ServerMaxHeaderBytes
 	// shutdownTimeout bounds the wait for in-flight requests (writes
 	// included) on SIGINT/SIGTERM.
 	shutdownTimeout = 30 * time.Second
