@@ -108,6 +108,7 @@ func New(cfg Config) *Server {
 	// tokens themselves may not be loaded yet.
 	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders, s.requireReady, s.authenticate, s.rateLimit)
 	s.routes(e)
+	s.mountPages(e)
 	s.echo = e
 	return s
 }
@@ -116,11 +117,15 @@ func New(cfg Config) *Server {
 // an http.Server with its timeouts).
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Routes lists the registered routes as "METHOD /path/{param}", for tests
-// and documentation checks.
+// Routes lists the registered routes of the API as "METHOD /path/{param}",
+// for tests and documentation checks; the officials' pages mounted beside
+// it (web.Routes) are not among them.
 func (s *Server) Routes() []Route {
 	var out []Route
 	for _, r := range s.echo.Routes() {
+		if isPageRoute(r.Method, r.Path) {
+			continue // a page, not part of the API's contract
+		}
 		out = append(out, Route{Method: r.Method, Path: openAPIPath(r.Path)})
 	}
 	return out
