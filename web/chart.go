@@ -23,18 +23,19 @@ const maxChartMonths = 120
 // maxChartBuckets bounds the bars of a chart drawn year by year.
 const maxChartBuckets = 120
 
-// Chart geometry, in SVG user units (the chart scales to the page width).
+// Chart geometry, in SVG user units: the chart is chartWidth wide
+// whatever the number of buckets (it scales to the page), so its labels
+// keep their size; bars get narrower as buckets get more.
 const (
+	chartWidth  = 960
 	chartHeight = 200 // the bars' area
-	chartTop    = 16  // room above the tallest bar
+	chartTop    = 20  // room above the tallest bar for its amount
 	chartBottom = 24  // room for the labels
 	chartLeft   = 8
 	// chartLabelDescent keeps the labels' descenders inside the chart.
 	chartLabelDescent = 6
-	barWidth          = 8
-	barGap            = 2  // between a bucket's two bars
-	bucketGap         = 10 // between buckets
-	bucketWidth       = 2*barWidth + barGap + bucketGap
+	// maxBarWidth keeps a chart of a few buckets from drawing slabs.
+	maxBarWidth = 28
 )
 
 // bucket is one month's (or year's) money in and out.
@@ -44,6 +45,7 @@ type bucket struct {
 	From, To   domain.Date
 	In, Out    domain.VND
 	X          int // of the "in" bar
+	OutX       int // of the "out" bar
 	InY, InH   int
 	OutY, OutH int
 	LabelX     int
@@ -51,14 +53,14 @@ type bucket struct {
 
 // chartView is what the templates draw.
 type chartView struct {
-	ByYear  bool
-	Buckets []bucket
-	Width   int
-	Height  int
-	Base    int        // the y of the zero line
-	Max     domain.VND // the tallest bar's amount
-	MaxY    int
-	LabelY  int // the baseline of the labels under the bars
+	ByYear   bool
+	BarWidth int
+	Buckets  []bucket
+	Width    int
+	Height   int
+	Base     int        // the y of the zero line
+	Max      domain.VND // the tallest bar's amount
+	LabelY   int        // the baseline of the labels under the bars
 }
 
 // inOut splits totals into money in (donations, repayments) and money out
@@ -102,13 +104,16 @@ func nextDay(d domain.Date) domain.Date { return domain.DateOf(timeOf(d).AddDate
 // must return the totals of every movement dated on or before d.
 func newChart(from, to domain.Date, at func(domain.Date) projections.Totals) chartView {
 	ends, byYear := bucketEnds(from, to)
-	v := chartView{ByYear: byYear, Height: chartTop + chartHeight + chartBottom, Base: chartTop + chartHeight}
+	v := chartView{ByYear: byYear, Width: chartWidth, Height: chartTop + chartHeight + chartBottom, Base: chartTop + chartHeight}
+	bucketWidth := (chartWidth - 2*chartLeft) / max(len(ends), 1)
+	v.BarWidth = min(max(bucketWidth*2/5, 1), maxBarWidth)
 	prevIn, prevOut := inOut(at(dayBefore(from)))
 	start := from
 	for i, end := range ends {
 		in, out := inOut(at(end))
 		b := bucket{From: start, To: end, In: in.Sub(prevIn), Out: out.Sub(prevOut), X: chartLeft + i*bucketWidth}
-		b.LabelX = b.X + barWidth
+		b.OutX = b.X + v.BarWidth
+		b.LabelX = b.X
 		if byYear {
 			b.Label = fmt.Sprint(end.Year())
 			if start.Year() != end.Year() {
@@ -131,8 +136,6 @@ func newChart(from, to domain.Date, at func(domain.Date) projections.Totals) cha
 			v.Max = b.Out
 		}
 	}
-	v.Width = chartLeft*2 + len(ends)*bucketWidth
-	v.MaxY = chartTop
 	v.LabelY = v.Height - chartLabelDescent
 	for i := range v.Buckets {
 		b := &v.Buckets[i]
