@@ -69,6 +69,7 @@ var routeTable = []route{
 	{"POST", "/v1/funds/:fund_id/loans/:loan_id/repayments", (*Server).repayLoan, writers, fundResource},
 	{"POST", "/v1/funds/:fund_id/reversals", (*Server).reverse, writers, fundResource},
 	{"GET", "/v1/funds/:fund_id/transactions", (*Server).listTransactions, anyRole, fundResource},
+	{"GET", "/v1/funds/:fund_id/statement", (*Server).fundStatement, anyRole, fundResource},
 
 	{"GET", "/v1/beneficiaries/:beneficiary_id", (*Server).getBeneficiary, namedPeople, noResource},
 	{"GET", "/v1/events", (*Server).listEvents, auditors, noResource},

@@ -117,6 +117,8 @@ var matrix = []mxRow{
 	{"POST", "/v1/funds/{fund_id}/reversals", writeRole, 201, 403, reversal(mxSocialIn), reversal(mxSocialOut)},
 	{"GET", "/v1/funds/{fund_id}/transactions", everyRole, 200, 403,
 		fixed("/v1/funds/"+mxSocialIn+"/transactions", ""), fixed("/v1/funds/"+mxSocialOut+"/transactions", "")},
+	{"GET", "/v1/funds/{fund_id}/statement", everyRole, 200, 403,
+		fixed("/v1/funds/"+mxSocialIn+"/statement", ""), fixed("/v1/funds/"+mxSocialOut+"/statement", "")},
 
 	{"GET", "/v1/beneficiaries/{beneficiary_id}", namedRole, 200, 404, fixed("/v1/beneficiaries/MX-IN", ""), fixed("/v1/beneficiaries/MX-OUT", "")},
 	{"GET", "/v1/events", auditRole, 200, 0, fixed("/v1/events", ""), nil},

@@ -266,8 +266,9 @@ func CategoryOf(t EventType) Category {
 	return CatNone
 }
 
-// inflow reports whether a category adds to the balance.
-func (c Category) inflow() bool { return c == CatDonations || c == CatRepayments }
+// Inflow reports whether a category adds to the balance (money in: thu)
+// rather than taking from it (money out: chi).
+func (c Category) Inflow() bool { return c == CatDonations || c == CatRepayments }
 
 // EffectOf returns the money effect of an event's payload. A reversal has the
 // opposite effect of its original, in the original's category (API.md,
@@ -287,7 +288,7 @@ func EffectOf(d EventData) MoneyEffect {
 	case *TransactionReversed:
 		c := CategoryOf(e.OriginalType)
 		eff := MoneyEffect{Category: c, LoanID: e.LoanID}
-		if c.inflow() {
+		if c.Inflow() {
 			eff.Delta = e.Amount.Neg()
 		} else {
 			eff.Delta = e.Amount

@@ -1,0 +1,218 @@
+package api
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/projections"
+)
+
+// Statement formats (API.md, "Fund statement"): JSON by default, CSV or
+// XLSX by ?format= or by Accept.
+const (
+	csvContentType  = "text/csv; charset=utf-8"
+	xlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	// MaxStatementDuration bounds the writing of one statement: a cash
+	// book of a million lines takes seconds to write here and longer to a
+	// slow client, past the server's 30 s write timeout.
+	MaxStatementDuration = 30 * time.Minute
+	// statementFlushLines is how many lines are written between flushes,
+	// so that a client sees the statement arrive as it is written.
+	statementFlushLines = 4096
+)
+
+type statementFormat int
+
+const (
+	formatJSON statementFormat = iota
+	formatCSV
+	formatXLSX
+)
+
+// statementFormatOf reads ?format= (json, csv or xlsx), or else the Accept
+// header; anything else in Accept gets JSON.
+func statementFormatOf(c echo.Context, q *query) statementFormat {
+	if v, ok := q.get("format"); ok {
+		switch v {
+		case "json":
+			return formatJSON
+		case "csv":
+			return formatCSV
+		case "xlsx":
+			return formatXLSX
+		}
+		q.errs.add("format", "must be one of json, csv, xlsx")
+		return formatJSON
+	}
+	accept := c.Request().Header.Get(echo.HeaderAccept)
+	switch {
+	case strings.Contains(accept, "text/csv"):
+		return formatCSV
+	case strings.Contains(accept, xlsxContentType):
+		return formatXLSX
+	}
+	return formatJSON
+}
+
+// fundStatement: GET /v1/funds/{fund_id}/statement?from=&to=&format=, the
+// fund's cash book (sổ quỹ). It streams: what it holds while writing is a
+// pointer per line (projections.Statement), not the lines.
+func (s *Server) fundStatement(c echo.Context) error {
+	errs := &fieldErrors{}
+	fund := pathUUID(c, errs, "fund_id")
+	q := newQuery(c, errs, "from", "to", "format")
+	from, to := q.date("from"), q.date("to")
+	if to.IsZero() && !errs.has("to") {
+		to = s.ledger.Today()
+	}
+	if !from.IsZero() && !to.IsZero() && from > to {
+		errs.add("from", fmt.Sprintf("must not be later than to (%s)", to))
+	}
+	format := statementFormatOf(c, q)
+	if err := errs.err(); err != nil {
+		return err
+	}
+	st, ok := s.proj.Statement(fund, from, to)
+	if !ok {
+		return errFundNotFound(fund)
+	}
+	if st.From > st.To {
+		// from defaulted to the opening day, which is after to.
+		errs.add("to", fmt.Sprintf("must not be before the fund's opening day %s", st.From))
+		return errs.err()
+	}
+	if format == formatXLSX && st.Len()+statementExtraRows > maxXLSXRows {
+		errs.add("format", fmt.Sprintf("the statement has %d lines, more than a spreadsheet's %d rows hold: ask for CSV or a shorter period", st.Len(), maxXLSXRows-statementExtraRows))
+		return errs.err()
+	}
+	s.liftDeadlines(c, time.Now().Add(MaxStatementDuration))
+	withheld := withholdsBeneficiaries(c)
+	res := c.Response()
+	name := fmt.Sprintf("so-quy-%s-%s-%s", st.FundID.String()[:8], st.From, st.To)
+	switch format {
+	case formatCSV:
+		res.Header().Set(echo.HeaderContentType, csvContentType)
+		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+		res.WriteHeader(http.StatusOK)
+		return writeStatementCSV(res, st, withheld)
+	case formatXLSX:
+		res.Header().Set(echo.HeaderContentType, xlsxContentType)
+		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
+		return writeStatementXLSX(res, st, withheld)
+	}
+	res.Header().Set(echo.HeaderContentType, jsonContentType)
+	res.WriteHeader(http.StatusOK)
+	return writeStatementJSON(res, st, withheld)
+}
+
+// writeStatementJSON streams the JSON form: the header fields, then the
+// lines, flushed every statementFlushLines. Officials (withheld) get no
+// beneficiary_id, loan_id, reverses, reference or description.
+func writeStatementJSON(w http.ResponseWriter, st *projections.Statement, withheld bool) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	b := make([]byte, 0, 1024)
+	b = append(b, `{"fund_id":`...)
+	b = appendJSONUUID(b, st.FundID)
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, st.Name)
+	b = append(b, `,"unit_id":`...)
+	b = appendJSONString(b, string(st.UnitID))
+	b = append(b, `,"from":`...)
+	b = st.From.AppendJSON(b)
+	b = append(b, `,"to":`...)
+	b = st.To.AppendJSON(b)
+	b = append(b, `,"opening_balance":`...)
+	b = st.OpeningBalance.AppendJSON(b)
+	b = append(b, `,"total_in":`...)
+	b = st.TotalIn.AppendJSON(b)
+	b = append(b, `,"total_out":`...)
+	b = st.TotalOut.AppendJSON(b)
+	b = append(b, `,"closing_balance":`...)
+	b = st.ClosingBalance.AppendJSON(b)
+	b = append(b, `,"lines":[`...)
+	n := 0
+	var err error
+	st.Lines(func(l *projections.StatementLine) bool {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = appendStatementLine(b, l, withheld)
+		n++
+		if len(b) > 32<<10 {
+			if _, err = bw.Write(b); err != nil {
+				return false
+			}
+			b = b[:0]
+		}
+		if n%statementFlushLines == 0 {
+			if err = bw.Flush(); err != nil {
+				return false
+			}
+			http.NewResponseController(w).Flush()
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	b = append(b, "]}\n"...)
+	if _, err := bw.Write(b); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	return nil
+}
+
+// appendStatementLine appends one line of the JSON form; the optional
+// members are left out where the line has none.
+func appendStatementLine(b []byte, l *projections.StatementLine, withheld bool) []byte {
+	b = append(b, `{"occurred_on":`...)
+	b = l.OccurredOn.AppendJSON(b)
+	b = append(b, `,"position":`...)
+	b = strconv.AppendUint(b, uint64(l.Position), 10)
+	b = append(b, `,"transaction_id":`...)
+	b = appendJSONUUID(b, l.TransactionID)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, string(l.Type))
+	if l.In {
+		b = append(b, `,"direction":"in"`...)
+	} else {
+		b = append(b, `,"direction":"out"`...)
+	}
+	b = append(b, `,"amount":`...)
+	b = l.Amount.AppendJSON(b)
+	b = append(b, `,"balance":`...)
+	b = l.Balance.AppendJSON(b)
+	if withheld {
+		return append(b, '}')
+	}
+	if l.Reference != "" {
+		b = append(b, `,"reference":`...)
+		b = appendJSONString(b, l.Reference)
+	}
+	if l.Description != "" {
+		b = append(b, `,"description":`...)
+		b = appendJSONString(b, l.Description)
+	}
+	if l.BeneficiaryID != "" {
+		b = append(b, `,"beneficiary_id":`...)
+		b = appendJSONString(b, string(l.BeneficiaryID))
+	}
+	if l.LoanID != nil {
+		b = append(b, `,"loan_id":`...)
+		b = appendJSONUUID(b, *l.LoanID)
+	}
+	if l.Reverses != nil {
+		b = append(b, `,"reverses":`...)
+		b = appendJSONUUID(b, *l.Reverses)
+	}
+	return append(b, '}')
+}

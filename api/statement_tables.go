@@ -1,0 +1,216 @@
+package api
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/projections"
+)
+
+// The statement as a table, the cash book's columns (sổ quỹ, form S11-H):
+// the same rows in CSV and in XLSX. API.md fixes the header and the first
+// and last rows, so that the file opens in a spreadsheet with Vietnamese
+// text and sums that add up.
+var statementHeader = []string{"Ngày", "Số chứng từ", "Loại", "Diễn giải", "Thu", "Chi", "Tồn", "Mã giao dịch", "Vị trí"}
+
+const (
+	openingRow = "Số dư đầu kỳ"
+	closingRow = "Số dư cuối kỳ"
+	// statementExtraRows are the rows of a table besides the lines: the
+	// header, the opening and the closing row.
+	statementExtraRows = 3
+)
+
+// maxXLSXRows is the most rows a worksheet holds (Excel's limit, and the
+// format's as every spreadsheet reads it). A variable only so that a test
+// can lower it.
+var maxXLSXRows = 1 << 20
+
+// statementTypeNames are the words of the Loại column.
+var statementTypeNames = map[domain.EventType]string{
+	domain.TypeDonationReceived:    "Thu ủng hộ",
+	domain.TypeShelterGrantPaid:    "Chi hỗ trợ Mái ấm Công đoàn",
+	domain.TypeAssistanceGranted:   "Chi trợ cấp",
+	domain.TypeLoanDisbursed:       "Chi cho vay",
+	domain.TypeLoanRepaid:          "Thu hồi vốn vay",
+	domain.TypeTransactionReversed: "Bút toán đảo",
+}
+
+// statementRow is one row of the table: the cells as text, and the amount
+// columns (Thu, Chi, Tồn) as amounts, "" and nil where empty.
+type statementRow struct {
+	date, voucher, kind, description string
+	in, out, balance                 *domain.VND
+	txID, position                   string
+}
+
+// statementRows calls row with the opening row, every line and the
+// closing row, until it returns false. Officials (withheld) get the
+// voucher and description cells empty.
+func statementRows(st *projections.Statement, withheld bool, row func(*statementRow) bool) {
+	opening := st.OpeningBalance
+	if !row(&statementRow{description: openingRow, balance: &opening}) {
+		return
+	}
+	stopped := false
+	st.Lines(func(l *projections.StatementLine) bool {
+		r := statementRow{date: ddmmyyyy(l.OccurredOn), kind: statementTypeNames[l.Type],
+			txID: l.TransactionID.String(), position: strconv.FormatUint(uint64(l.Position), 10)}
+		amount, balance := l.Amount, l.Balance
+		if l.In {
+			r.in = &amount
+		} else {
+			r.out = &amount
+		}
+		r.balance = &balance
+		if !withheld {
+			r.voucher, r.description = l.Reference, l.Description
+		}
+		stopped = !row(&r)
+		return !stopped
+	})
+	if stopped {
+		return
+	}
+	in, out, closing := st.TotalIn, st.TotalOut, st.ClosingBalance
+	row(&statementRow{description: closingRow, in: &in, out: &out, balance: &closing})
+}
+
+// ddmmyyyy writes a date the Vietnamese way, DD/MM/YYYY.
+func ddmmyyyy(d domain.Date) string {
+	s := d.String() // YYYY-MM-DD
+	return s[8:10] + "/" + s[5:7] + "/" + s[0:4]
+}
+
+// utf8BOM starts the CSV, so that a spreadsheet reads it as UTF-8.
+const utf8BOM = "\uFEFF"
+
+// writeStatementCSV streams the CSV form: UTF-8 with a byte-order mark,
+// comma-separated, amounts as plain digits so that a spreadsheet can add
+// them.
+func writeStatementCSV(w http.ResponseWriter, st *projections.Statement, withheld bool) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.WriteString(utf8BOM); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	cw := csv.NewWriter(bw)
+	if err := cw.Write(statementHeader); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	cell := func(v *domain.VND) string {
+		if v == nil {
+			return ""
+		}
+		return v.String()
+	}
+	record := make([]string, len(statementHeader))
+	var err error
+	n := 0
+	statementRows(st, withheld, func(r *statementRow) bool {
+		record[0], record[1], record[2], record[3] = r.date, r.voucher, r.kind, r.description
+		record[4], record[5], record[6] = cell(r.in), cell(r.out), cell(r.balance)
+		record[7], record[8] = r.txID, r.position
+		if err = cw.Write(record); err != nil {
+			return false
+		}
+		if n++; n%statementFlushLines == 0 {
+			if cw.Flush(); cw.Error() != nil {
+				err = cw.Error()
+				return false
+			}
+			if err = bw.Flush(); err != nil {
+				return false
+			}
+			http.NewResponseController(w).Flush()
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	return nil
+}
+
+// maxExactSpreadsheetNumber is 2^53: a spreadsheet number (an IEEE double)
+// holds every whole number up to it exactly, and not every one above.
+var maxExactSpreadsheetNumber = new(big.Int).Lsh(big.NewInt(1), 53)
+
+// xlsxAmount is an amount cell: a number, or text beyond 2^53, where a
+// number would change the amount.
+func xlsxAmount(v *domain.VND) any {
+	if v == nil {
+		return nil
+	}
+	if n, ok := v.Int64(); ok && n <= 1<<53 && n >= -(1<<53) {
+		return n
+	}
+	return v.String()
+}
+
+// writeStatementXLSX writes the XLSX form: the same table, amounts as
+// number cells. The rows stream to a temporary file (excelize's stream
+// writer); the workbook is then zipped into memory and sent, so what it
+// holds is the compressed workbook, not the rows.
+func writeStatementXLSX(w http.ResponseWriter, st *projections.Statement, withheld bool) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	const sheet = "Sổ quỹ"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	header := make([]any, len(statementHeader))
+	for i, h := range statementHeader {
+		header[i] = h
+	}
+	if err := sw.SetRow("A1", header); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	rowNo := 1
+	values := make([]any, len(statementHeader))
+	statementRows(st, withheld, func(r *statementRow) bool {
+		rowNo++
+		values[0], values[1], values[2], values[3] = r.date, r.voucher, r.kind, r.description
+		values[4], values[5], values[6] = xlsxAmount(r.in), xlsxAmount(r.out), xlsxAmount(r.balance)
+		values[7] = r.txID
+		values[8] = nil
+		if r.position != "" {
+			p, _ := strconv.ParseUint(r.position, 10, 64)
+			values[8] = p
+		}
+		var cell string
+		if cell, err = excelize.CoordinatesToCellName(1, rowNo); err != nil {
+			return false
+		}
+		err = sw.SetRow(cell, values)
+		return err == nil
+	})
+	if err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	w.WriteHeader(http.StatusOK)
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("write statement: %w", err)
+	}
+	return nil
+}
