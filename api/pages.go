@@ -1,10 +1,15 @@
 package api
 
 import (
+	"errors"
+	"fmt"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/welfare-ledger/welfare-ledger/projections"
 	"github.com/welfare-ledger/welfare-ledger/web"
 )
 
@@ -16,7 +21,7 @@ import (
 // API's (a page needs its stylesheet and its forms; the API's policy
 // forbids both).
 func (s *Server) mountPages(e *echo.Echo) {
-	pages := web.New(web.Config{Projections: s.proj, Today: s.ledger.Today, Logger: s.log})
+	pages := web.New(web.Config{Projections: s.proj, Today: s.ledger.Today, Logger: s.log, Download: s.downloadStatement})
 	handler := echo.WrapHandler(pages)
 	for _, r := range web.Routes {
 		e.Add(r.Method, echoPath(r.Path), handler)
@@ -43,4 +48,26 @@ func isPageRoute(method, path string) bool {
 		}
 	}
 	return false
+}
+
+// downloadStatement writes the statement page's files: the same CSV and
+// XLSX as GET /v1/funds/{fund_id}/statement, with everything withheld
+// from officials left out whoever is signed in (pages show no personal
+// data), under the same time bound.
+func (s *Server) downloadStatement(w http.ResponseWriter, r *http.Request, st *projections.Statement, format web.DownloadFormat) error {
+	f := formatCSV
+	if format == web.XLSX {
+		f = formatXLSX
+	}
+	if err := statementFits(st, f); err != nil {
+		return fmt.Errorf("%w: %w", web.ErrDoesNotFit, err)
+	}
+	rc := http.NewResponseController(w)
+	until := time.Now().Add(MaxStatementDuration)
+	for _, set := range []func(time.Time) error{rc.SetReadDeadline, rc.SetWriteDeadline} {
+		if err := set(until); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			s.log.WarnContext(r.Context(), "statement download: lift the connection's deadline", "error", err)
+		}
+	}
+	return sendStatement(w, st, f, true)
 }

@@ -19,7 +19,7 @@ func TestPagesStructure(t *testing.T) {
 	b := e.signedIn(e.token(domain.RoleOfficial, "vgcl"))
 	input := regexp.MustCompile(`<input [^>]*>`)
 	idAttr := regexp.MustCompile(`id="([^"]+)"`)
-	for _, path := range []string{"/", "/units/lang-son", "/units/lang-son?from=2020-01-01&to=2020-12-31", "/funds/" + socialFund, "/units/nowhere", "/login"} {
+	for _, path := range []string{"/", "/units/lang-son", "/units/lang-son?from=2020-01-01&to=2020-12-31", "/funds/" + socialFund, "/funds/" + socialFund + "/statement", "/units/nowhere", "/login"} {
 		for _, lang := range []string{"vi", "en"} {
 			full := path
 			if lang == "en" {

@@ -18,6 +18,8 @@ type fundView struct {
 	AsOf     domain.Date
 	Today    domain.Date
 	Chart    chartView
+	// StatementHref is the fund's cash book up to the page's date.
+	StatementHref string
 }
 
 // fund: GET /funds/{fund_id}?as_of=&lang=, the figures of
@@ -73,5 +75,6 @@ func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
 		sum, _ := p.proj.FundSummary(id, d)
 		return sum.Totals
 	})
+	v.StatementHref = v.Link("/funds/" + id.String() + "/statement?to=" + asOf.String())
 	p.render(w, r, http.StatusOK, "fund", v)
 }

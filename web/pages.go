@@ -28,6 +28,13 @@ type Config struct {
 	Today func() domain.Date
 	// Logger receives internal errors; nil discards them.
 	Logger *slog.Logger
+	// Download writes a statement as the file the API writes for the
+	// format, with everything the API withholds from officials left out
+	// (for every role: pages show no personal data), and its status and
+	// headers. It returns ErrDoesNotFit, wrapped and before writing
+	// anything, for a statement the format cannot hold. Nil leaves the
+	// statement page without its files.
+	Download func(w http.ResponseWriter, r *http.Request, st *projections.Statement, format DownloadFormat) error
 }
 
 // Pages serves the officials' pages. Create it with New.
@@ -37,6 +44,7 @@ type Pages struct {
 	log       *slog.Logger
 	templates map[string]*template.Template
 	mux       *http.ServeMux
+	download  func(http.ResponseWriter, *http.Request, *projections.Statement, DownloadFormat) error
 	// crossOrigin refuses a POST a browser sent from another site (see
 	// doc.go, "Forms and CSRF").
 	crossOrigin *http.CrossOriginProtection
@@ -56,11 +64,12 @@ var Routes = []Route{
 	{http.MethodPost, "/logout"},
 	{http.MethodGet, "/units/{unit_id}"},
 	{http.MethodGet, "/funds/{fund_id}"},
+	{http.MethodGet, "/funds/{fund_id}/statement"},
 	{http.MethodGet, "/assets/style.css"},
 }
 
 // pageNames are the templates, each parsed with the layout.
-var pageNames = []string{"home", "login", "unit", "fund", "error"}
+var pageNames = []string{"home", "login", "unit", "fund", "statement", "error"}
 
 var parsed struct {
 	once      sync.Once
@@ -87,7 +96,7 @@ func New(cfg Config) *Pages {
 		panic("web: New needs Projections and Today")
 	}
 	p := &Pages{proj: cfg.Projections, today: cfg.Today, log: cfg.Logger, templates: parseTemplates(),
-		crossOrigin: http.NewCrossOriginProtection()}
+		crossOrigin: http.NewCrossOriginProtection(), download: cfg.Download}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -105,6 +114,7 @@ func New(cfg Config) *Pages {
 	mux.Handle("POST /logout", p.crossOrigin.Handler(http.HandlerFunc(p.logout)))
 	mux.HandleFunc("GET /units/{unit_id}", p.unit)
 	mux.HandleFunc("GET /funds/{fund_id}", p.fund)
+	mux.HandleFunc("GET /funds/{fund_id}/statement", p.statement)
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(assets)))
 	p.mux = mux
 	return p

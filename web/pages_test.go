@@ -200,7 +200,8 @@ func TestPagesWithholdPersonalData(t *testing.T) {
 		pages = append(pages, "/units/"+u, "/units/"+u+"?from=2018-01-01&to=2023-12-31", "/units/"+u+"?from=2020-12-01&to=2020-12-01")
 	}
 	for _, f := range []string{socialFund, loanFund, bacLieuFund} {
-		pages = append(pages, "/funds/"+f, "/funds/"+f+"?as_of=2020-12-01", "/funds/"+f+"?as_of=2019-04-01")
+		pages = append(pages, "/funds/"+f, "/funds/"+f+"?as_of=2020-12-01", "/funds/"+f+"?as_of=2019-04-01",
+			"/funds/"+f+"/statement", "/funds/"+f+"/statement?from=2020-12-01&to=2020-12-31", "/funds/"+f+"/statement?format=csv")
 	}
 	for _, role := range []domain.Role{domain.RoleOfficial, domain.RoleAuditor, domain.RoleManager, domain.RoleAdmin} {
 		scope := domain.UnitID("vgcl")
@@ -219,9 +220,18 @@ func TestPagesWithholdPersonalData(t *testing.T) {
 					t.Errorf("%s GET %s = %d", role, full, p.status)
 					continue
 				}
+				if p.header.Get("Content-Type") != "text/html; charset=utf-8" && !strings.HasPrefix(p.header.Get("Content-Type"), "text/csv") {
+					t.Errorf("%s GET %s: Content-Type %q", role, full, p.header.Get("Content-Type"))
+				}
 				if i := strings.Index(p.body, marker); i >= 0 {
 					t.Errorf("%s GET %s shows personal data: …%s…", role, full, p.body[max(0, i-80):min(len(p.body), i+40)])
 				}
+			}
+		}
+		for _, f := range []string{socialFund, loanFund, bacLieuFund} {
+			x := b.get("/funds/" + f + "/statement?format=xlsx")
+			if text := unzipped(t, x.body); x.status != http.StatusOK || strings.Contains(text, marker) || !strings.Contains(text, "Số dư cuối kỳ") {
+				t.Errorf("%s: the XLSX statement of %s = %d, shows personal data %v", role, f, x.status, strings.Contains(text, marker))
 			}
 		}
 	}
@@ -258,6 +268,12 @@ func TestPageErrors(t *testing.T) {
 		{"unknown parameter", "/units/lang-son?as_of=2020-01-01&lang=en", 400, "This page takes no parameter &#34;as_of&#34;."},
 		{"parameter twice", "/funds/" + socialFund + "?as_of=2020-01-01&as_of=2021-01-01", 400, "chỉ được cho một lần"},
 		{"malformed query", "/units/lang-son?from=%zz", 400, "không hợp lệ"},
+		{"statement of an unknown fund", "/funds/0190a0b4-7c3e-7d2f-9b1a-ffffffffffff/statement", 404, "Không có quỹ"},
+		{"statement outside the scope", "/funds/" + bacLieuFund + "/statement?format=csv", 403, "nằm ngoài phạm vi"},
+		{"statement from after to", "/funds/" + socialFund + "/statement?from=2020-02-01&to=2020-01-01&lang=en", 400, "The start date (01/02/2020) is after the end date (01/01/2020)."},
+		{"statement to before the opening", "/funds/" + socialFund + "/statement?to=2017-05-01", 400, "Ngày kết thúc (01/05/2017) trước ngày thành lập quỹ (01/01/2018)."},
+		{"statement in an unknown format", "/funds/" + socialFund + "/statement?format=pdf&lang=en", 400, "There is no format &#34;pdf&#34;"},
+		{"statement with a malformed date", "/funds/" + socialFund + "/statement?from=2020-13-01", 400, "Tham số from"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := b.get(c.path)
