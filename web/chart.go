@@ -49,6 +49,9 @@ type bucket struct {
 	InY, InH   int
 	OutY, OutH int
 	LabelX     int
+	// The figures written out (see fundLine on why).
+	InText, OutText   string
+	InTitle, OutTitle string // the bars' tooltips
 }
 
 // chartView is what the templates draw.
@@ -102,7 +105,8 @@ func nextDay(d domain.Date) domain.Date { return domain.DateOf(timeOf(d).AddDate
 
 // newChart builds the chart over [from, to] from cumulative totals: at(d)
 // must return the totals of every movement dated on or before d.
-func newChart(from, to domain.Date, at func(domain.Date) projections.Totals) chartView {
+func newChart(l Lang, from, to domain.Date, at func(domain.Date) projections.Totals) chartView {
+	inWord, outWord := mustMessage(l, "money.in"), mustMessage(l, "money.out")
 	ends, byYear := bucketEnds(from, to)
 	v := chartView{ByYear: byYear, Width: chartWidth, Height: chartTop + chartHeight + chartBottom, Base: chartTop + chartHeight}
 	bucketWidth := (chartWidth - 2*chartLeft) / max(len(ends), 1)
@@ -126,6 +130,9 @@ func newChart(from, to domain.Date, at func(domain.Date) projections.Totals) cha
 				b.Axis = fmt.Sprint(end.Year())
 			}
 		}
+		b.InText, b.OutText = domain.FormatVND(b.In), domain.FormatVND(b.Out)
+		b.InTitle = b.Label + " · " + inWord + ": " + b.InText
+		b.OutTitle = b.Label + " · " + outWord + ": " + b.OutText
 		prevIn, prevOut = in, out
 		start = nextDay(end)
 		v.Buckets = append(v.Buckets, b)

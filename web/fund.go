@@ -71,7 +71,7 @@ func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
 		v.UnitHref = v.Link("/units/" + string(u.ID))
 		v.Crumbs = p.crumbs(s, u.Path, v.frame)
 	}
-	v.Chart = newChart(v.Sum.OpenedOn, min(asOf, today), func(d domain.Date) projections.Totals {
+	v.Chart = newChart(q.lang, v.Sum.OpenedOn, min(asOf, today), func(d domain.Date) projections.Totals {
 		sum, _ := p.proj.FundSummary(id, d)
 		return sum.Totals
 	})

@@ -32,11 +32,23 @@ type homeView struct {
 	MoreFunds bool
 }
 
-// fundCard is one fund on the dashboard.
+// fundCard is one fund on the dashboard, its figures written out (see
+// fundLine on why).
 type fundCard struct {
-	projections.FundSummary
-	Href     string
-	UnitName string
+	Name, Href, Sub                 string
+	BalanceHeadline, Balance        string
+	CapitalHeadline, Capital        string
+	LoansHeadline, LoansOutstanding string
+}
+
+func newFundCard(f frame, s *projections.FundSummary, unitName string) fundCard {
+	return fundCard{
+		Name: s.Name, Href: f.Link("/funds/" + s.FundID.String()),
+		Sub:             mustMessage(f.Lang, "kind."+string(s.Kind)) + " · " + unitName,
+		BalanceHeadline: headlineIn(f.Lang, s.Balance), Balance: domain.FormatVND(s.Balance),
+		CapitalHeadline: headlineIn(f.Lang, s.Capital), Capital: domain.FormatVND(s.Capital),
+		LoansHeadline: headlineIn(f.Lang, s.LoansOutstanding), LoansOutstanding: domain.FormatVND(s.LoansOutstanding),
+	}
 }
 
 // home: GET /, the unit tree of the token's scope and a card per fund with
@@ -63,14 +75,16 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 	for _, u := range units {
 		names[u.ID] = u.Name
 	}
-	for _, f := range funds {
-		card := fundCard{FundSummary: f, Href: v.Link("/funds/" + f.FundID.String()), UnitName: names[f.UnitID]}
-		if card.UnitName == "" {
+	v.Funds = make([]fundCard, 0, len(funds))
+	for i := range funds {
+		f := &funds[i]
+		unitName, ok := names[f.UnitID]
+		if !ok {
 			if u, found := p.proj.Unit(f.UnitID); found {
-				card.UnitName = u.Name
+				unitName = u.Name
 			}
 		}
-		v.Funds = append(v.Funds, card)
+		v.Funds = append(v.Funds, newFundCard(v.frame, f, unitName))
 	}
 	p.render(w, r, http.StatusOK, "home", v)
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -148,6 +149,45 @@ func TestPagesShowTheAPIFigures(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestDashboardShowsTheAPIFunds: the dashboard's cards carry the figures
+// of GET /v1/funds for the same token, and its tree every unit of the
+// scope.
+func TestDashboardShowsTheAPIFunds(t *testing.T) {
+	e := newEnv(t)
+	e.fixture()
+	official := e.token(domain.RoleOfficial, "lang-son")
+	var list struct{ Items []map[string]any }
+	if err := json.Unmarshal(e.apiAs(official, "GET", "/v1/funds", "", http.StatusOK), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 2 {
+		t.Fatalf("GET /v1/funds as the official lists %d funds, want Lạng Sơn's 2", len(list.Items))
+	}
+	for _, lang := range []string{"", "?lang=en"} {
+		p := e.signedIn(official).get("/" + lang)
+		cards := strings.Split(p.body, `<li class="card">`)[1:]
+		if len(cards) != len(list.Items) {
+			t.Fatalf("GET /%s shows %d fund cards, want %d", lang, len(cards), len(list.Items))
+		}
+		for i, f := range list.Items {
+			for _, key := range []string{"balance", "capital", "loans_outstanding"} {
+				want := `<span class="exact">` + vnd(t, f[key]) + `</span>`
+				if !strings.Contains(cards[i], want) || !strings.Contains(cards[i], f["fund_id"].(string)) {
+					t.Errorf("GET /%s: card %d lacks %s %s of fund %s", lang, i, key, want, f["fund_id"])
+				}
+			}
+		}
+		for _, u := range []string{`href="/units/lang-son`, `href="/units/lang-son-cao-loc`} {
+			if !strings.Contains(p.body, u) {
+				t.Errorf("GET /%s: the tree lacks %s", lang, u)
+			}
+		}
+		if strings.Contains(p.body, `href="/units/vgcl`) || strings.Contains(p.body, `href="/units/bac-lieu`) {
+			t.Errorf("GET /%s: the tree shows units outside the scope", lang)
 		}
 	}
 }
