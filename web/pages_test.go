@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/projections"
+	"github.com/welfare-ledger/welfare-ledger/web"
 )
 
 // shown returns the text of the element with the given id on a page.
@@ -459,5 +462,23 @@ func TestPageHeaders(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+e.admin)
 	if csp := b.do(req).header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'none'") {
 		t.Errorf("GET /v1/units: CSP %q, want the API's strict policy", csp)
+	}
+}
+
+// TestPagesWhileCatchingUp: until the projections have caught up with the
+// log, every page is a 503 that says so, as the API answers not_ready, so
+// nobody reads a balance computed from half the history.
+func TestPagesWhileCatchingUp(t *testing.T) {
+	pages := web.New(web.Config{Projections: projections.New(), Today: func() domain.Date { return domain.MustDate("2024-06-30") }})
+	for _, c := range []struct{ path, want string }{
+		{"/", "Hệ thống đang nạp lại sổ cái"},
+		{"/units/lang-son?lang=en", "The ledger is being loaded"},
+		{"/login", "Hệ thống đang nạp lại sổ cái"},
+	} {
+		w := httptest.NewRecorder()
+		pages.ServeHTTP(w, httptest.NewRequest(http.MethodGet, c.path, nil))
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), c.want) {
+			t.Errorf("GET %s while catching up = %d (Retry-After %q), want 503 saying %q:\n%s", c.path, w.Code, w.Header().Get("Retry-After"), c.want, w.Body)
+		}
 	}
 }
