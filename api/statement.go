@@ -127,10 +127,10 @@ func sendStatement(w http.ResponseWriter, st *projections.Statement, format stat
 }
 
 // writeStatementJSON streams the JSON form: the header fields, then the
-// lines, flushed every statementFlushLines. Officials (withheld) get no
-// beneficiary_id, loan_id, reverses, reference or description.
+// lines. Officials (withheld) get no beneficiary_id, loan_id, reverses,
+// reference or description.
 func writeStatementJSON(w http.ResponseWriter, st *projections.Statement, withheld bool) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+	out := newLineWriter(w)
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"fund_id":`...)
 	b = appendJSONUUID(b, st.FundID)
@@ -151,37 +151,60 @@ func writeStatementJSON(w http.ResponseWriter, st *projections.Statement, withhe
 	b = append(b, `,"closing_balance":`...)
 	b = st.ClosingBalance.AppendJSON(b)
 	b = append(b, `,"lines":[`...)
-	n := 0
-	var err error
+	out.write(b)
+	first := true
 	st.Lines(func(l *projections.StatementLine) bool {
-		if n > 0 {
+		b = b[:0]
+		if !first {
 			b = append(b, ',')
 		}
-		b = appendStatementLine(b, l, withheld)
-		n++
-		if len(b) > 32<<10 {
-			if _, err = bw.Write(b); err != nil {
-				return false
-			}
-			b = b[:0]
-		}
-		if n%statementFlushLines == 0 {
-			if err = bw.Flush(); err != nil {
-				return false
-			}
-			http.NewResponseController(w).Flush()
-		}
-		return true
+		first = false
+		out.write(appendStatementLine(b, l, withheld))
+		return out.lineDone()
 	})
-	if err != nil {
-		return fmt.Errorf("write statement: %w", err)
+	out.write([]byte("]}\n"))
+	return out.close()
+}
+
+// lineWriter buffers a streamed answer and sends it to the client every
+// statementFlushLines lines, so that a client sees a long statement arrive
+// as it is written. It keeps its first error and does nothing after it.
+type lineWriter struct {
+	w     http.ResponseWriter
+	bw    *bufio.Writer
+	lines int
+	err   error
+}
+
+func newLineWriter(w http.ResponseWriter) *lineWriter {
+	return &lineWriter{w: w, bw: bufio.NewWriterSize(w, 64<<10)}
+}
+
+func (o *lineWriter) write(p []byte) {
+	if o.err == nil {
+		_, o.err = o.bw.Write(p)
 	}
-	b = append(b, "]}\n"...)
-	if _, err := bw.Write(b); err != nil {
-		return fmt.Errorf("write statement: %w", err)
+}
+
+// lineDone counts a line, flushes every statementFlushLines, and reports
+// whether writing may go on.
+func (o *lineWriter) lineDone() bool {
+	if o.lines++; o.err == nil && o.lines%statementFlushLines == 0 {
+		if o.err = o.bw.Flush(); o.err == nil {
+			// A writer that cannot flush (none here) sends at the end.
+			_ = http.NewResponseController(o.w).Flush()
+		}
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write statement: %w", err)
+	return o.err == nil
+}
+
+// close flushes what is left and returns the first error.
+func (o *lineWriter) close() error {
+	if o.err == nil {
+		o.err = o.bw.Flush()
+	}
+	if o.err != nil {
+		return fmt.Errorf("write statement: %w", o.err)
 	}
 	return nil
 }

@@ -1,11 +1,11 @@
 package api
 
 import (
-	"bufio"
 	"encoding/csv"
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
@@ -96,54 +96,42 @@ const utf8BOM = "\uFEFF"
 // comma-separated, amounts as plain digits so that a spreadsheet can add
 // them.
 func writeStatementCSV(w http.ResponseWriter, st *projections.Statement, withheld bool) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if _, err := bw.WriteString(utf8BOM); err != nil {
-		return fmt.Errorf("write statement: %w", err)
-	}
-	cw := csv.NewWriter(bw)
-	if err := cw.Write(statementHeader); err != nil {
-		return fmt.Errorf("write statement: %w", err)
-	}
+	out := newLineWriter(w)
+	out.write([]byte(utf8BOM))
+	// csv.Writer buffers into out, which counts the lines and flushes.
+	cw := csv.NewWriter(writerFunc(func(p []byte) (int, error) { out.write(p); return len(p), out.err }))
 	cell := func(v *domain.VND) string {
 		if v == nil {
 			return ""
 		}
 		return v.String()
 	}
-	record := make([]string, len(statementHeader))
-	var err error
-	n := 0
-	statementRows(st, withheld, func(r *statementRow) bool {
+	record := slices.Clone(statementHeader)
+	row := func(r *statementRow) bool {
 		record[0], record[1], record[2], record[3] = r.date, r.voucher, r.kind, r.description
 		record[4], record[5], record[6] = cell(r.in), cell(r.out), cell(r.balance)
 		record[7], record[8] = r.txID, r.position
-		if err = cw.Write(record); err != nil {
+		if err := cw.Write(record); err != nil {
 			return false
 		}
-		if n++; n%statementFlushLines == 0 {
-			if cw.Flush(); cw.Error() != nil {
-				err = cw.Error()
-				return false
-			}
-			if err = bw.Flush(); err != nil {
-				return false
-			}
-			http.NewResponseController(w).Flush()
-		}
-		return true
-	})
-	if err != nil {
+		cw.Flush()
+		return out.lineDone()
+	}
+	if err := cw.Write(statementHeader); err != nil {
 		return fmt.Errorf("write statement: %w", err)
 	}
+	statementRows(st, withheld, row)
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write statement: %w", err)
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write statement: %w", err)
-	}
-	return nil
+	return out.close()
 }
+
+// writerFunc is an io.Writer made of a function.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // maxExactSpreadsheetNumber is 2^53: a spreadsheet number (an IEEE double)
 // holds every whole number up to it exactly, and not every one above.

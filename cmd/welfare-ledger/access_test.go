@@ -43,6 +43,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// serveReadyWait bounds a start in the tests: a demo's load included, on a
+// loaded machine.
+const serveReadyWait = 2 * time.Minute
+
 // serveInProcess runs `serve` on dir until the returned stop is called, and
 // returns what it printed on stdout.
 func serveInProcess(t *testing.T, dir string, client *http.Client, scheme string, extra ...string) (base string, stdout *syncBuffer, stop func()) {
@@ -60,7 +64,7 @@ func serveWithLogs(t *testing.T, dir string, client *http.Client, scheme string,
 	args := append([]string{"serve", "--addr", addr, "--data", dir}, extra...)
 	go func() { done <- run(ctx, args, func(string) string { return "" }, stdout, logs) }()
 	base = scheme + "://" + addr
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(serveReadyWait)
 	for {
 		resp, err := client.Get(base + "/readyz")
 		if err == nil {

@@ -113,22 +113,7 @@ func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	rounds := defaultCrashRounds
-	if v := os.Getenv("WL_CRASH_ROUNDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("WL_CRASH_ROUNDS=%q: want a positive integer", v)
-		}
-		rounds = n
-	}
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("WL_CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("WL_CRASH_SEED=%q: want an unsigned integer", v)
-		}
-		seed = n
-	}
+	rounds, seed := runSettings(t, "WL_CRASH_ROUNDS", defaultCrashRounds)
 	t.Logf("crash test: %d rounds, WL_CRASH_SEED=%d", rounds, seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 
@@ -178,6 +163,29 @@ func TestCrash(t *testing.T) {
 	}
 	t.Logf("crash test: %d kills in %v: %d writes, %d acknowledged, %d refused by the rules; %d were left in doubt by a kill (%d of them in the log) and re-sent; %d events in the log",
 		rounds, time.Since(start).Round(time.Millisecond), len(h.writes), by[acked], by[refused], doubts, h.doubtsFound, len(h.lastLog))
+}
+
+// runSettings reads the number of rounds of a kill-and-check test from
+// roundsVar (default rounds) and its seed from WL_CRASH_SEED (by default
+// the clock), so that a failing run can be replayed.
+func runSettings(t *testing.T, roundsVar string, rounds int) (int, uint64) {
+	t.Helper()
+	if v := os.Getenv(roundsVar); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a positive integer", roundsVar, v)
+		}
+		rounds = n
+	}
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("WL_CRASH_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("WL_CRASH_SEED=%q: want an unsigned integer", v)
+		}
+		seed = n
+	}
+	return rounds, seed
 }
 
 // logTail is how much of a server's log a failure shows.

@@ -56,6 +56,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tlsKey := fs.String("tls-key", getenv("WL_TLS_KEY"), "the PEM private key of --tls-cert (env WL_TLS_KEY)")
 	rateLimit := fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second each token may send; 0 turns the limit off")
 	rateBurst := fs.Int("rate-burst", api.DefaultRateBurst, "requests a token may send at once above --rate-limit")
+	demoFlag := fs.Bool("demo", false, "on an empty --data directory, load the demo (a synthetic history) and print a token per role; on the demo's directory, serve it")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -85,7 +86,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return errUsage
 	}
 	return serveData(ctx, serveConfig{addr: *addr, dataDir: *dataDir, tlsCert: *tlsCert, tlsKey: *tlsKey,
-		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}}, handler, stdout, nil)
+		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}, demo: *demoFlag}, handler, stdout, nil)
 }
 
 // serveConfig is what serveData needs from the command line.
@@ -93,6 +94,9 @@ type serveConfig struct {
 	addr, dataDir   string
 	tlsCert, tlsKey string // both or neither
 	rateLimit       api.RateLimit
+	// demo loads the demo into an empty ledger, serves the demo's, and
+	// refuses any other.
+	demo bool
 }
 
 // serveData runs the HTTP API on the embedded store in cfg.dataDir until
@@ -119,6 +123,12 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return err
 	}
 	ledger := domain.NewLedger(store, time.Now)
+	loadTheDemo := false
+	if cfg.demo {
+		if loadTheDemo, err = demoNeedsLoad(ctx, store, ledger, cfg.dataDir); err != nil {
+			return err
+		}
+	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
 		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize})
 
@@ -147,9 +157,16 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
 	}
-	// The first admin token is made only now that nothing can stop the
-	// start any more (a port taken, a bad certificate): a start that fails
-	// must not print a "shown once" token nobody can use.
+	// The first admin token (or the demo and its tokens) is made only now
+	// that nothing can stop the start any more (a port taken, a bad
+	// certificate): a start that fails must not print a "shown once"
+	// token nobody can use.
+	if loadTheDemo {
+		if err := loadDemo(ctx, store, cfg.dataDir, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	if err := bootstrapAdmin(ctx, ledger, cfg.dataDir, stdout); err != nil {
 		ln.Close()
 		return err

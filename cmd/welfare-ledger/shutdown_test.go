@@ -3,8 +3,6 @@ package main
 import (
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -34,22 +32,7 @@ func TestGracefulStop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	rounds := defaultStopRounds
-	if v := os.Getenv("WL_STOP_ROUNDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("WL_STOP_ROUNDS=%q: want a positive integer", v)
-		}
-		rounds = n
-	}
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("WL_CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("WL_CRASH_SEED=%q: want an unsigned integer", v)
-		}
-		seed = n
-	}
+	rounds, seed := runSettings(t, "WL_STOP_ROUNDS", defaultStopRounds)
 	t.Logf("graceful stop test: %d rounds, WL_CRASH_SEED=%d", rounds, seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 
