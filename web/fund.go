@@ -75,6 +75,8 @@ func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
 		sum, _ := p.proj.FundSummary(id, d)
 		return sum.Totals
 	})
-	v.StatementHref = v.Link("/funds/" + id.String() + "/statement?to=" + asOf.String())
+	if asOf >= v.Sum.OpenedOn { // before it the fund had no cash book
+		v.StatementHref = v.Link("/funds/" + id.String() + "/statement?to=" + asOf.String())
+	}
 	p.render(w, r, http.StatusOK, "fund", v)
 }

@@ -76,6 +76,15 @@ func (q pageQuery) date(name string) (domain.Date, *pageError) {
 	return d, nil
 }
 
+// period reads the from and to parameters; absent ones are zero.
+func (q pageQuery) period() (from, to domain.Date, perr *pageError) {
+	if from, perr = q.date("from"); perr != nil {
+		return 0, 0, perr
+	}
+	to, perr = q.date("to")
+	return from, to, perr
+}
+
 // langOf is the language of r's query for pages that must answer before
 // (or without) checking it: an error about something else, the redirect
 // after signing out. Anything but lang=en is Vietnamese.

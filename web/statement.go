@@ -79,11 +79,7 @@ func (p *Pages) statement(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, l, pageError{status: http.StatusForbidden, key: "err.fund.scope", args: []any{id.String()}})
 		return
 	}
-	from, perr := q.date("from")
-	var to domain.Date
-	if perr == nil {
-		to, perr = q.date("to")
-	}
+	from, to, perr := q.period()
 	if perr != nil {
 		p.fail(w, r, l, *perr)
 		return

@@ -76,15 +76,12 @@ func (p *Pages) unit(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, q.lang, pageError{status: http.StatusForbidden, key: "err.unit.scope", args: []any{string(id)}})
 		return
 	}
-	from, perr := q.date("from")
-	if perr == nil {
-		var to domain.Date
-		if to, perr = q.date("to"); perr == nil {
-			p.unitPage(w, r, s, q.lang, u, from, to)
-			return
-		}
+	from, to, perr := q.period()
+	if perr != nil {
+		p.fail(w, r, q.lang, *perr)
+		return
 	}
-	p.fail(w, r, q.lang, *perr)
+	p.unitPage(w, r, s, q.lang, u, from, to)
 }
 
 func (p *Pages) unitPage(w http.ResponseWriter, r *http.Request, s session, l Lang, u projections.Unit, from, to domain.Date) {
