@@ -20,8 +20,9 @@ import (
 // projections catch up. They set their own security headers over the
 // API's (a page needs its stylesheet and its forms; the API's policy
 // forbids both).
-func (s *Server) mountPages(e *echo.Echo) {
-	pages := web.New(web.Config{Projections: s.proj, Today: s.ledger.Today, Logger: s.log, Download: s.downloadStatement})
+func (s *Server) mountPages(e *echo.Echo, synthetic bool) {
+	pages := web.New(web.Config{Projections: s.proj, Today: s.ledger.Today, Logger: s.log, Download: s.downloadStatement,
+		Synthetic: synthetic})
 	handler := echo.WrapHandler(pages)
 	for _, r := range web.Routes {
 		e.Add(r.Method, echoPath(r.Path), handler)

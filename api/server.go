@@ -49,6 +49,9 @@ type Config struct {
 	// StoreSize returns the bytes the store takes on disk; nil leaves the
 	// gauge out.
 	StoreSize func() (int64, error)
+	// Synthetic says the ledger holds the demo's synthetic history: every
+	// page says so (web.Config.Synthetic).
+	Synthetic bool
 }
 
 // Server is the HTTP API. Create it with New; serve Handler.
@@ -108,7 +111,7 @@ func New(cfg Config) *Server {
 	// tokens themselves may not be loaded yet.
 	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders, s.requireReady, s.authenticate, s.rateLimit)
 	s.routes(e)
-	s.mountPages(e)
+	s.mountPages(e, cfg.Synthetic)
 	s.echo = e
 	return s
 }

@@ -53,6 +53,7 @@ var catalogue = map[string]text{
 	"lang.switch":   {"English", "Tiếng Việt"},
 	"logout":        {"Đăng xuất", "Sign out"},
 	"footer":        {"Số liệu tính từ sổ cái sự kiện, chính xác đến từng đồng. Trang này không hiển thị dữ liệu cá nhân của người được hỗ trợ.", "Figures are computed from the event ledger, exact to the đồng. This page shows no personal data of the people helped."},
+	"synthetic":     {"Dữ liệu mô phỏng: mọi con số trên trang này là số liệu giả lập để trình diễn, không phải số liệu thật của tổ chức Công đoàn nào.", "Synthetic data: every figure on this page is made up for a demonstration, not the real figures of any trade union."},
 	"position":      {"Vị trí sổ cái", "Ledger position"},
 	"breadcrumb":    {"Vị trí trong hệ thống Công đoàn", "Place in the union hierarchy"},
 	"signed.in.as":  {"Đăng nhập với vai trò", "Signed in as"},

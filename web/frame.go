@@ -17,6 +17,8 @@ type frame struct {
 	Session *sessionView
 	// Problem is a message shown above a form (a wrong token).
 	Problem string
+	// Synthetic shows the synthetic-data notice (Config.Synthetic).
+	Synthetic bool
 }
 
 // sessionView is the signed-in token as the header shows it.
@@ -27,7 +29,7 @@ type sessionView struct {
 
 // frame returns the frame of a page titled by the catalogue's key.
 func (p *Pages) frame(r *http.Request, l Lang, titleKey string, s *session) frame {
-	f := frame{Lang: l, Title: mustMessage(l, titleKey), Other: otherLang(r, l)}
+	f := frame{Lang: l, Title: mustMessage(l, titleKey), Other: otherLang(r, l), Synthetic: p.synthetic}
 	if s != nil {
 		f.Session = &sessionView{Role: s.role, Scope: s.scope}
 	}

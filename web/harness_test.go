@@ -39,7 +39,8 @@ type env struct {
 	admin  string
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the server; opts adjust its configuration.
+func newEnv(t *testing.T, opts ...func(*api.Config)) *env {
 	t.Helper()
 	st, err := embedded.Open(filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
@@ -51,7 +52,11 @@ func newEnv(t *testing.T) *env {
 	runDone := make(chan error, 1)
 	go func() { runDone <- projections.Run(ctx, st, proj, logger) }()
 	ledger := domain.NewLedger(st, func() time.Time { return fixedNow })
-	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger, RateLimit: &api.RateLimit{}})
+	cfg := api.Config{Ledger: ledger, Projections: proj, Store: st, Logger: logger, RateLimit: &api.RateLimit{}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := api.New(cfg)
 	hs := httptest.NewServer(srv.Handler())
 	e := &env{t: t, store: st, proj: proj, ledger: ledger, http: hs}
 	t.Cleanup(func() {

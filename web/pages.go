@@ -35,6 +35,10 @@ type Config struct {
 	// anything, for a statement the format cannot hold. Nil leaves the
 	// statement page without its files.
 	Download func(w http.ResponseWriter, r *http.Request, st *projections.Statement, format DownloadFormat) error
+	// Synthetic says the ledger holds a synthetic history (serve --demo):
+	// every page, the sign-in form and the errors included, says so at
+	// its top, so that no figure of the demo is ever taken for a union's.
+	Synthetic bool
 }
 
 // Pages serves the officials' pages. Create it with New.
@@ -45,6 +49,7 @@ type Pages struct {
 	templates map[string]*template.Template
 	mux       *http.ServeMux
 	download  func(http.ResponseWriter, *http.Request, *projections.Statement, DownloadFormat) error
+	synthetic bool
 	// crossOrigin refuses a POST a browser sent from another site (see
 	// doc.go, "Forms and CSRF").
 	crossOrigin *http.CrossOriginProtection
@@ -96,7 +101,7 @@ func New(cfg Config) *Pages {
 		panic("web: New needs Projections and Today")
 	}
 	p := &Pages{proj: cfg.Projections, today: cfg.Today, log: cfg.Logger, templates: parseTemplates(),
-		crossOrigin: http.NewCrossOriginProtection(), download: cfg.Download}
+		crossOrigin: http.NewCrossOriginProtection(), download: cfg.Download, synthetic: cfg.Synthetic}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/welfare-ledger/welfare-ledger/api"
 	"github.com/welfare-ledger/welfare-ledger/domain"
 	"github.com/welfare-ledger/welfare-ledger/projections"
 	"github.com/welfare-ledger/welfare-ledger/web"
@@ -479,6 +480,38 @@ func TestPagesWhileCatchingUp(t *testing.T) {
 		pages.ServeHTTP(w, httptest.NewRequest(http.MethodGet, c.path, nil))
 		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), c.want) {
 			t.Errorf("GET %s while catching up = %d (Retry-After %q), want 503 saying %q:\n%s", c.path, w.Code, w.Header().Get("Retry-After"), c.want, w.Body)
+		}
+	}
+}
+
+// TestSyntheticNotice: on the demo's ledger every page — the sign-in
+// form, the figures and the errors — says the data is synthetic, in the
+// page's language; on any other ledger none does.
+func TestSyntheticNotice(t *testing.T) {
+	for _, synthetic := range []bool{true, false} {
+		e := newEnv(t, func(c *api.Config) { c.Synthetic = synthetic })
+		e.fixture()
+		b := e.signedIn(e.token(domain.RoleOfficial, "lang-son"))
+		for _, c := range []struct {
+			path, want string
+			anon       bool
+		}{
+			{"/login", "Dữ liệu mô phỏng", true},
+			{"/?lang=en", "Synthetic data", false},
+			{"/units/lang-son", "Dữ liệu mô phỏng", false},
+			{"/funds/" + socialFund + "?lang=en", "Synthetic data", false},
+			{"/funds/" + socialFund + "/statement", "Dữ liệu mô phỏng", false},
+			{"/units/bac-lieu", "Dữ liệu mô phỏng", false}, // a 403
+			{"/units/nowhere?lang=en", "Synthetic data", false},
+		} {
+			client := b
+			if c.anon {
+				client = e.browser()
+			}
+			p := client.get(c.path)
+			if got := strings.Contains(p.body, `<p class="synthetic" role="note" id="synthetic">`+c.want); got != synthetic {
+				t.Errorf("synthetic %v: GET %s (%d) shows the notice: %v", synthetic, c.path, p.status, got)
+			}
 		}
 	}
 }

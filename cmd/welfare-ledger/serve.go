@@ -130,7 +130,8 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		}
 	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
-		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize})
+		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize,
+		Synthetic: cfg.demo})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
