@@ -1,8 +1,10 @@
 // Package web serves the officials' pages (API.md, "Pages for officials"):
-// the dashboard at /, the sign-in form, a unit's roll-up over a period and
-// a fund's figures at a date, server-rendered with html/template from
-// embedded templates and one embedded stylesheet, in Vietnamese by default
-// and in English with lang=en. The API mounts them beside /v1.
+// the dashboard at /, the sign-in form, a unit's roll-up over a period, a
+// fund's figures at a date and its statement (sổ quỹ) with the statement's
+// CSV and XLSX files, server-rendered with html/template from embedded
+// templates and one embedded stylesheet, in Vietnamese by default and in
+// English with lang=en. The API mounts them beside /v1. On the demo's
+// ledger (Config.Synthetic) every page says its data is synthetic.
 //
 // # The same figures as the API
 //
@@ -10,7 +12,9 @@
 // call for the same request — UnitSummaryInto for /units/{id}?from=&to=
 // as GET /v1/units/{id}/summary, FundSummary for /funds/{id}?as_of= as GET
 // /v1/funds/{id}, Funds and Units for the dashboard as GET /v1/funds and
-// GET /v1/units — with the API's defaults (to and as_of: today). Amounts
+// GET /v1/units, Statement for /funds/{id}/statement as GET
+// /v1/funds/{id}/statement — with the API's defaults (to and as_of: today).
+// The statement's files are the API's own writer (Config.Download). Amounts
 // are written by domain.FormatVND ("1.027.000.000 ₫") in both languages,
 // headline figures by domain.Headline ("1,03 tỷ ₫"; in Vietnamese with
 // "hơn"/"gần" when rounded, HeadlineHedged), counts by domain.FormatCount.
