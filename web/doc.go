@@ -26,11 +26,13 @@
 //
 // # No personal data
 //
-// No page shows a beneficiary_id, a note, a reason, a description, a
-// reference or a donor's name, for any role: the pages show summaries
-// (totals, counts, balances, unit and fund names), never a transaction.
-// TestPagesWithholdPersonalData walks every page over a history whose
-// every such field holds a marker.
+// No page or file shows a beneficiary_id, a note, a reason, a
+// description, a reference or a donor's name, for any role: the pages
+// show summaries (totals, counts, balances, unit and fund names), and the
+// statement's lines only their date, type, amount, running balance and
+// position; its files leave out what the API withholds from officials.
+// TestPagesWithholdPersonalData walks every page and file, as every role,
+// over a history whose every such field holds a marker.
 //
 // # Signing in
 //
