@@ -170,10 +170,3 @@ func (s *Server) visible(p *principal, unit domain.UnitID) bool {
 	}
 	return unit != "" && s.proj.InSubtree(p.scope, unit)
 }
-
-// withholdsBeneficiaries reports whether a caller must not see who was
-// helped (API.md: officials get every beneficiary_id withheld).
-func withholdsBeneficiaries(c echo.Context) bool {
-	p := caller(c)
-	return p != nil && p.role == domain.RoleOfficial
-}

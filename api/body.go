@@ -1,10 +1,14 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net/http"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,8 +30,8 @@ const (
 // MaxBodyBytes, valid UTF-8 JSON, one object without duplicate keys at any
 // depth and without anything after it. It returns the object's members.
 //
-// Errors: unsupported_media_type, payload_too_large, invalid_json, or the
-// connection's read error.
+// Errors: unsupported_media_type, payload_too_large, invalid_json,
+// request_timeout (see bodyReadError).
 func readObject(c echo.Context) (*form, error) {
 	req := c.Request()
 	if err := checkContentType(req.Header.Values(echo.HeaderContentType)); err != nil {
@@ -43,7 +47,7 @@ func readObject(c echo.Context) (*form, error) {
 	// has no length, and a client may lie about it.
 	body, err := io.ReadAll(io.LimitReader(req.Body, MaxBodyBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read request body: %w", err)
+		return nil, bodyReadError(c, err)
 	}
 	if len(body) > MaxBodyBytes {
 		return nil, tooLarge()
@@ -58,6 +62,30 @@ func readObject(c echo.Context) (*form, error) {
 	// client that believes otherwise must learn it before money moves.
 	newQuery(c, errs)
 	return &form{members: members, errs: errs}, nil
+}
+
+// answerGrace is the time a 408 is given to be written. The server's
+// read deadline, which a stalled body runs into, falls within moments of
+// its write deadline (both count from the request's start); without more
+// time the answer would be cut off with the connection.
+const answerGrace = 5 * time.Second
+
+// bodyReadError is the answer to a body that could not be read to its end.
+// None is the server's fault, so none is a 500: a body that stalled until
+// the server's read deadline is 408 request_timeout, after which the
+// connection is closed (RFC 9110 15.5.9); a body cut short or in broken
+// chunked framing is 400 invalid_json. Nothing was recorded either way.
+func bodyReadError(c echo.Context, err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.Response().Header().Set(echo.HeaderConnection, "close")
+		// Past the read deadline; the write deadline follows it. An
+		// error means the connection cannot take a deadline (a test's
+		// recorder): the answer is written without one.
+		_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(answerGrace))
+		return apiErr(codeRequestTimeout, "the body did not arrive within the server's read timeout; nothing was recorded")
+	}
+	// The read error stays behind the answer for errors.Is.
+	return fmt.Errorf("%w: %w", apiErr(codeInvalidJSON, "the body could not be read to its end (it was cut short, or its chunked framing is broken); nothing was recorded"), err)
 }
 
 func tooLarge() error {

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -218,13 +219,23 @@ func TestWriteJSONFundSummary(t *testing.T) {
 		{"summary", domain.RoleAdmin, sum, string(encodingJSON(t, sum))},
 		{"summary to an official", domain.RoleOfficial, sum, string(encodingJSON(t, sum))},
 		{"other response", domain.RoleAdmin, tx, string(encodingJSON(t, tx))},
-		{"other response to an official", domain.RoleOfficial, tx, `{"fund_id":"` + sum.FundID.String() + `"}` + "\n"},
+		// A type without an official view is refused, and nothing is
+		// written: it fails closed.
+		{"other response to an official", domain.RoleOfficial, tx, ""},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
 		c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), rec)
 		c.Set(principalKey, &principal{role: tt.role})
-		if err := writeJSON(c, http.StatusOK, jsonContentType, tt.v); err != nil {
+		err := writeJSON(c, http.StatusOK, jsonContentType, tt.v)
+		if tt.want == "" {
+			var unknown errNoOfficialView
+			if !errors.As(err, &unknown) || rec.Body.Len() != 0 {
+				t.Errorf("%s: writeJSON() = %v, body %q; want errNoOfficialView and no body", tt.name, err, rec.Body)
+			}
+			continue
+		}
+		if err != nil {
 			t.Fatalf("%s: writeJSON() = %v", tt.name, err)
 		}
 		if got := rec.Body.String(); got != tt.want {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -21,7 +22,8 @@ func FuzzCheckJSON(f *testing.F) {
 		`{}`, `{"a":1}`, `{"a":1,"a":2}`, `{"a":{"b":[1,{"c":2,"c":3}]}}`, `[]`, `{"a":1} {}`,
 		`{"a":"\u0061","\u0061":1}`, `{"a":1,}`, "{\"a\":\"\xff\"}", ` {"a" : [ ] } `, `{"a":1e400}`,
 		`{"a":` + strings.Repeat("[", 20) + strings.Repeat("]", 20) + `}`,
-		`{"\ud800":1,"\udbff":2}`, `{"a":-0.5E+3,"b":[true,false,null],"c":"\"\\\/\b\f\n\r\t"}`,
+		`{"\ud800":1,"\udbff":2}`, `{"a":"a\ud800b"}`, `{"a":"\udc00"}`, `{"a":"x\ud800"}`, `{"a":"\ud83d\ude00"}`,
+		`{"a":"\ud83d\u0041"}`, `{"a":"\ud83d\ud83d\ude00"}`, `{"\ud83d\ude00":"\\ud800"}`, `{"a":-0.5E+3,"b":[true,false,null],"c":"\"\\\/\b\f\n\r\t"}`,
 		`{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`, `{"a":tru}`, `{"a":"\x"}`, `{"a":"\u12"}`, "{\"a\":\"\t\"}",
 		`{"a" 1}`, `{"a":1 "b":2}`, `{,}`, `{"a":[1,]}`, `{"a":[1 2]}`, "\t{\"a\":1}\r\n", ``, ` `, `"a"`,
 	} {
@@ -82,7 +84,59 @@ func checkJSONReference(body []byte) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("data after the object")
 	}
+	if loneSurrogateReference(body) {
+		return errors.New("a lone surrogate escape")
+	}
 	return nil
+}
+
+// loneSurrogateReference reports whether a body that encoding/json's
+// grammar accepts holds a \u escape of a surrogate that is not half of a
+// high-then-low pair: encoding/json decodes one to U+FFFD, and the API
+// refuses it. It walks the body's strings in one pass, apart from
+// parseObject's scanner.
+func loneSurrogateReference(body []byte) bool {
+	inString, pendingHigh := false, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if !inString {
+			inString = c == '"'
+			continue
+		}
+		if c != '\\' || body[i+1] != 'u' {
+			if pendingHigh {
+				return true // a high surrogate followed by anything but an escape
+			}
+			if c == '\\' {
+				i++ // the escaped character, '"' and '\\' included
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		}
+		v, err := strconv.ParseUint(string(body[i+2:i+6]), 16, 16)
+		if err != nil {
+			panic("the grammar accepted a bad \\u escape") // the walk has checked it
+		}
+		i += 5
+		switch {
+		case v >= 0xd800 && v <= 0xdbff:
+			if pendingHigh {
+				return true
+			}
+			pendingHigh = true
+		case v >= 0xdc00 && v <= 0xdfff:
+			if !pendingHigh {
+				return true
+			}
+			pendingHigh = false
+		default:
+			if pendingHigh {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // walkReference consumes the members of an object (open '{') or the

@@ -107,8 +107,11 @@ func TestHostileQueries(t *testing.T) {
 			status: 422, code: "validation_failed", fields: []string{"cursor"}},
 		{name: "cursor beyond the length bound", method: "GET", path: "/v1/units?cursor=" + long(129),
 			status: 422, code: "validation_failed", fields: []string{"cursor"}, detail: "cursor"},
-		{name: "huge value", method: "GET", path: "/v1/funds/" + socialFund + "?as_of=" + long(100_000),
+		{name: "huge value", method: "GET", path: "/v1/funds/" + socialFund + "?as_of=" + long(5_000),
 			status: 422, code: "validation_failed", fields: []string{"as_of"}},
+		// A request target over 8 KiB is refused before it is parsed.
+		{name: "value beyond the request target's bound", method: "GET", path: "/v1/funds/" + socialFund + "?as_of=" + long(100_000),
+			status: 414, code: "uri_too_long"},
 		{name: "huge limit", method: "GET", path: "/v1/units?limit=" + strings.Repeat("9", 5000),
 			status: 422, code: "validation_failed", fields: []string{"limit"}},
 		{name: "limit at the maximum", method: "GET", path: "/v1/units?limit=1000", status: 200},
@@ -139,8 +142,10 @@ func TestHostileQueries(t *testing.T) {
 			status: 422, code: "validation_failed"},
 		{name: "17 parameters", method: "GET", path: "/v1/units?" + manyParams(17),
 			status: 422, code: "validation_failed", fields: []string{"query"}},
-		{name: "thousands of parameters", method: "GET", path: "/v1/units?" + strings.Repeat("a=1&", 5000),
+		{name: "thousands of parameters", method: "GET", path: "/v1/units?" + strings.Repeat("a=1&", 1500),
 			status: 422, code: "validation_failed", fields: []string{"query"}},
+		{name: "parameters beyond the request target's bound", method: "GET", path: "/v1/units?" + strings.Repeat("a=1&", 5000),
+			status: 414, code: "uri_too_long"},
 		// A write takes no query parameters.
 		{name: "query on a write", path: sDonations + "?dry_run=true", body: donation(`"1"`),
 			status: 422, code: "validation_failed", fields: []string{"dry_run"}},
@@ -161,7 +166,7 @@ func TestHostileQueries(t *testing.T) {
 		}
 	})
 	t.Run("a long unknown name is clipped", func(t *testing.T) {
-		p := mustProblem(t, e.get("/v1/units?"+strings.Repeat("ă", 10_000)+"=1"), 422, "validation_failed")
+		p := mustProblem(t, e.get("/v1/units?"+strings.Repeat("ă", 1_000)+"=1"), 422, "validation_failed")
 		if len(p.Errors) != 1 || len(p.Errors[0].Field) > 64+len("…") || !utf8.ValidString(p.Errors[0].Field) {
 			t.Errorf("errors = %.200q, want one field of at most 64 bytes of valid UTF-8", p.Errors)
 		}
@@ -189,7 +194,9 @@ func TestHostileHeaders(t *testing.T) {
 		{name: "charset twice, the same", header: []string{"Content-Type", "application/json; charset=utf-8; charset=utf-8"}, status: 201},
 		{name: "charset twice, differing", header: []string{"Content-Type", "application/json; charset=utf-8; charset=utf-16"}, status: 415, code: "unsupported_media_type"},
 		{name: "garbage", header: []string{"Content-Type", "application/json;;;=="}, status: 415, code: "unsupported_media_type"},
-		{name: "huge", header: []string{"Content-Type", "application/" + strings.Repeat("x", 100_000)}, status: 415, code: "unsupported_media_type"},
+		{name: "huge", header: []string{"Content-Type", "application/" + strings.Repeat("x", 10_000)}, status: 415, code: "unsupported_media_type"},
+		{name: "beyond the header fields' bound", header: []string{"Content-Type", "application/" + strings.Repeat("x", 100_000)},
+			status: 431, code: "headers_too_large"},
 	}
 	for _, tc := range cases {
 		tc.path, tc.body = sDonations, body
@@ -266,7 +273,8 @@ func TestHostileBodies(t *testing.T) {
 			status: 422, code: "validation_failed", fields: []string{"transaction_id"}},
 		{name: "huge beneficiary id", path: sAssist, body: `{"beneficiary_id":"` + strings.Repeat("M", 100_000) + `","amount":"1","category":"death"}`,
 			status: 422, code: "validation_failed", fields: []string{"beneficiary_id"}},
-		{name: "lone surrogate escape", body: `{"amount":"1","donor":{"kind":"member","name":"\ud800"}}`, status: 201},
+		{name: "lone surrogate escape", body: `{"amount":"1","donor":{"kind":"member","name":"\ud800"}}`,
+			status: 400, code: "invalid_json", detail: "surrogate"},
 		{name: "BOM before the body", body: "\ufeff" + donation(`"1"`), status: 400, code: "invalid_json"},
 		{name: "NUL after the body", body: donation(`"1"`) + "\x00", status: 400, code: "invalid_json"},
 		{name: "null donor kind", body: `{"amount":"1","donor":{"kind":null}}`, status: 422, code: "validation_failed", fields: []string{"donor.kind"}},
@@ -310,7 +318,9 @@ func TestHostilePaths(t *testing.T) {
 			status: 422, code: "validation_failed", fields: []string{"beneficiary_id"}},
 		{name: "beneficiary with a space", method: "GET", path: "/v1/beneficiaries/M%20001",
 			status: 422, code: "validation_failed", fields: []string{"beneficiary_id"}},
-		{name: "huge fund id", method: "GET", path: "/v1/funds/" + strings.Repeat("f", 100_000),
+		{name: "fund id beyond the request target's bound", method: "GET", path: "/v1/funds/" + strings.Repeat("f", 100_000),
+			status: 414, code: "uri_too_long"},
+		{name: "huge fund id", method: "GET", path: "/v1/funds/" + strings.Repeat("f", 5_000),
 			status: 422, code: "validation_failed", fields: []string{"fund_id"}},
 		{name: "fund id without dashes", method: "GET", path: "/v1/funds/" + strings.ReplaceAll(socialFund, "-", ""),
 			status: 422, code: "validation_failed", fields: []string{"fund_id"}},

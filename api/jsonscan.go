@@ -12,7 +12,9 @@ import (
 // nested at most maxJSONDepth deep, and without a key repeated in any of
 // its objects: encoding/json alone would silently keep the last of
 // duplicate keys, and a payload that means two things must not reach a
-// ledger. Keys are compared as decoded ("a\u0062" repeats "ab").
+// ledger. Keys are compared as decoded ("a\u0062" repeats "ab"). A
+// \u escape of half a surrogate pair without its other half is refused
+// too (see unicodeEscape).
 //
 // It is one pass over the body that checks and splits at once; every
 // member's value is the exact bytes of the body (json.RawMessage), for the
@@ -186,9 +188,9 @@ func (s *jsonScanner) next(closing byte) (done bool, err error) {
 }
 
 // key reads an object's key and returns it decoded. Only a key with an
-// escape is decoded by encoding/json (after this scan has checked it), so
-// that a key means exactly what encoding/json will make of it — a lone
-// surrogate becomes U+FFFD in both.
+// escape is decoded by encoding/json (after this scan has checked it, lone
+// surrogates refused), so that a key means exactly what encoding/json will
+// make of it.
 func (s *jsonScanner) key() (string, error) {
 	raw, escaped, err := s.str()
 	if err != nil {
@@ -228,12 +230,8 @@ func (s *jsonScanner) str() (raw []byte, escaped bool, err error) {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.i++
 			case 'u':
-				s.i++
-				for range 4 {
-					if s.i >= len(s.b) || !isHex(s.b[s.i]) {
-						return nil, false, s.syntax("a hexadecimal digit")
-					}
-					s.i++
+				if err := s.unicodeEscape(); err != nil {
+					return nil, false, err
 				}
 			default:
 				return nil, false, s.syntax("an escape")
@@ -243,6 +241,74 @@ func (s *jsonScanner) str() (raw []byte, escaped bool, err error) {
 		}
 	}
 	return nil, false, s.syntax(`'"'`)
+}
+
+// Surrogate code units (RFC 8259 section 7): a character beyond U+FFFF is
+// escaped as a high surrogate followed at once by a low one.
+const (
+	highSurrogateFirst, highSurrogateLast = 0xd800, 0xdbff
+	lowSurrogateFirst, lowSurrogateLast   = 0xdc00, 0xdfff
+)
+
+// unicodeEscape reads the \uXXXX escape whose 'u' is at s.i, and the low
+// half that must follow a high surrogate. A surrogate without its other
+// half is no character at all (RFC 8259 section 8.2): encoding/json would
+// turn it into U+FFFD, so that "a\ud800b" and "a\udbffb" would be stored
+// as the same text and a retry of the one would replay the other. It is
+// refused instead.
+func (s *jsonScanner) unicodeEscape() error {
+	start := s.i - 1 // the backslash
+	v, err := s.hex4()
+	if err != nil {
+		return err
+	}
+	switch {
+	case lowSurrogateFirst <= v && v <= lowSurrogateLast:
+		return s.loneSurrogate(start)
+	case v < highSurrogateFirst || v > highSurrogateLast:
+		return nil
+	}
+	if s.i+1 >= len(s.b) || s.b[s.i] != '\\' || s.b[s.i+1] != 'u' {
+		return s.loneSurrogate(start)
+	}
+	s.i++ // the backslash; hex4 reads the 'u'
+	low, err := s.hex4()
+	if err != nil {
+		return err
+	}
+	if low < lowSurrogateFirst || low > lowSurrogateLast {
+		return s.loneSurrogate(start)
+	}
+	return nil
+}
+
+// hex4 reads the four hexadecimal digits after "\u" and returns their value.
+func (s *jsonScanner) hex4() (rune, error) {
+	s.i++ // 'u'
+	var v rune
+	for range 4 {
+		if s.i >= len(s.b) || !isHex(s.b[s.i]) {
+			return 0, s.syntax("a hexadecimal digit")
+		}
+		v = v<<4 | rune(hexValue(s.b[s.i]))
+		s.i++
+	}
+	return v, nil
+}
+
+// loneSurrogate is the answer to half a surrogate pair at offset at.
+func (s *jsonScanner) loneSurrogate(at int) error {
+	return apiErr(codeInvalidJSON, "the body is not valid JSON text: the escape %s at offset %d is half of a surrogate pair without its other half, which is no character", s.b[at:at+6], at)
+}
+
+func hexValue(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 func isHex(c byte) bool {

@@ -193,6 +193,15 @@ func (m *Metrics) bind(s *Server, head func() domain.Position, size func() (int6
 			return 0
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "welfare_ledger_store_writable",
+			Help: "Whether the event store can write (1) or its last write or probe failed, e.g. on a full disk (0).",
+		}, func() float64 {
+			if s.storeHealth() == nil {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "welfare_ledger_projections_position",
 			Help: "Position in the log of the last event the projections applied.",
 		}, func() float64 { return float64(s.proj.Position()) }),

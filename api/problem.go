@@ -24,6 +24,10 @@ const (
 	codeUnauthorized         domain.Code = "unauthorized"
 	codeForbidden            domain.Code = "forbidden"
 	codeRateLimited          domain.Code = "rate_limited"
+	codeRequestTimeout       domain.Code = "request_timeout"
+	codeURITooLong           domain.Code = "uri_too_long"
+	codeHeadersTooLarge      domain.Code = "headers_too_large"
+	codeStoreUnavailable     domain.Code = "store_unavailable"
 )
 
 // problemKind is what the table knows of a code.
@@ -50,12 +54,17 @@ var problems = map[domain.Code]problemKind{
 	domain.CodePeriodClosed:           {http.StatusConflict, "The period is closed"},
 	domain.CodeIdempotencyConflict:    {http.StatusConflict, "Id reused with a different payload"},
 	domain.CodeConcurrentModification: {http.StatusConflict, "Concurrent modification"},
+	domain.CodeChainBroken:            {http.StatusConflict, "The fund's stored history does not verify"},
 	codePayloadTooLarge:               {http.StatusRequestEntityTooLarge, "Payload too large"},
+	codeRequestTimeout:                {http.StatusRequestTimeout, "The body did not arrive in time"},
+	codeURITooLong:                    {http.StatusRequestURITooLong, "Request target too long"},
+	codeHeadersTooLarge:               {http.StatusRequestHeaderFieldsTooLarge, "Header fields too large"},
 	codeUnsupportedMediaType:          {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	codeMethodNotAllowed:              {http.StatusMethodNotAllowed, "Method not allowed"},
 	codeRateLimited:                   {http.StatusTooManyRequests, "Too many requests"},
 	codeVerifyInProgress:              {http.StatusConflict, "A verification is already running"},
 	codeNotReady:                      {http.StatusServiceUnavailable, "Not ready"},
+	codeStoreUnavailable:              {http.StatusServiceUnavailable, "The event store cannot write now"},
 	codeInternal:                      {http.StatusInternalServerError, "Internal error"},
 }
 
@@ -127,6 +136,12 @@ func (s *Server) problemFor(err error, c echo.Context) problem {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &de):
+		if de.Code == domain.CodeChainBroken {
+			// An edit outside the ledger: the operator must act, and the
+			// message says where (stream and revision).
+			s.log.ErrorContext(c.Request().Context(), "hash chain broken: write refused",
+				"request_id", requestID(c), "route", c.Path(), "error", err)
+		}
 		if k, ok := problems[de.Code]; ok {
 			p := problem{Type: "/problems/" + string(de.Code), Title: k.title, Status: k.status,
 				Code: de.Code, Detail: de.Message, Errors: de.Fields}
@@ -142,6 +157,23 @@ func (s *Server) problemFor(err error, c echo.Context) problem {
 		case http.StatusMethodNotAllowed:
 			return newProblem(codeMethodNotAllowed, "the route does not accept method "+c.Request().Method)
 		}
+	case errors.Is(err, domain.ErrChainBroken), errors.Is(err, domain.ErrHashMismatch):
+		// A stream other than a fund's (the tokens' access stream):
+		// the same refusal, with the location in the log only.
+		s.log.ErrorContext(c.Request().Context(), "hash chain broken: write refused",
+			"request_id", requestID(c), "route", c.Path(), "error", err)
+		return newProblem(domain.CodeChainBroken, fmt.Sprintf("the stored history this request writes to does not verify; nothing was recorded; "+
+			"an operator must restore the ledger (logged with request id %s)", requestID(c)))
+	case errors.Is(err, domain.ErrStoreUnavailable):
+		s.log.WarnContext(c.Request().Context(), "store unavailable",
+			"request_id", requestID(c), "route", c.Path(), "error", err)
+		if errors.Is(err, domain.ErrOutcomeUnknown) {
+			return newProblem(codeStoreUnavailable, "the event store failed while making this write durable, so it may or may not "+
+				"have been recorded; repeat the same request (the same ids) once the service is ready: it is recorded once, "+
+				"or answered as the replay of the first")
+		}
+		return newProblem(codeStoreUnavailable, "the event store cannot write now (e.g. its disk is full or read-only); "+
+			"nothing was recorded; repeat the same request once the service is ready")
 	case errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() == nil:
 		// Only the server's own deadline before a request is served gets
 		// here (awaitAnswered): nothing of the request was done.

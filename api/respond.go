@@ -32,11 +32,21 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b
 // HTML escaping is off: event data is served byte for byte as stored (an
 // auditor recomputes hashes over it), and JSON responses are never HTML.
 //
-// Every JSON response goes out through here, so every one passes the
-// beneficiary-id withholding below; a fund summary, the most read
-// response, and a unit's roll-up, the largest, are encoded by hand into
-// the same bytes encoding/json would write.
+// Every JSON response goes out through here, so every one an official
+// receives is first replaced by its official view (withhold.go), and then
+// encoded like any other: a fund summary, the most read response, and a
+// unit's roll-up, the largest, are encoded by hand into the same bytes
+// encoding/json would write.
 func writeJSON(c echo.Context, status int, contentType string, v any) error {
+	if withholdsPersonalData(c) {
+		// Here, on the way out, rather than in each handler: a response
+		// type that officialView does not know is refused, not sent.
+		view, err := officialView(v)
+		if err != nil {
+			return err
+		}
+		v = view
+	}
 	bp := bodyPool.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= maxPooledBody {
@@ -59,15 +69,6 @@ func writeJSON(c echo.Context, status int, contentType string, v any) error {
 		body = buf.Bytes()
 	}
 	*bp = body[:0] // a grown buffer is the one kept
-	if withholdsBeneficiaries(c) {
-		// Here, on the way out, rather than in each view: a field added
-		// to any response tomorrow is withheld without anyone
-		// remembering to.
-		var err error
-		if body, err = withhold(body, "beneficiary_id"); err != nil {
-			return fmt.Errorf("withhold beneficiary ids: %w", err)
-		}
-	}
 	// Blob copies body into the connection's buffer before it returns
 	// (a Writer must not retain what it is given), so the buffer can
 	// serve the next response.

@@ -49,6 +49,10 @@ type Config struct {
 	// StoreSize returns the bytes the store takes on disk; nil leaves the
 	// gauge out.
 	StoreSize func() (int64, error)
+	// StoreHealth returns nil while the store can write, else why not
+	// (wrapping domain.ErrStoreUnavailable); GET /readyz is not 200
+	// meanwhile. nil: the store's health is not watched.
+	StoreHealth func() error
 	// Synthetic says the ledger holds the demo's synthetic history: every
 	// page says so (web.Config.Synthetic).
 	Synthetic bool
@@ -64,6 +68,8 @@ type Server struct {
 	echo    *echo.Echo
 	metrics *Metrics
 	limits  *limiters
+	// storeHealth is Config.StoreHealth, never nil.
+	storeHealth func() error
 	// verifying is held by the one GET /v1/audit/verify running.
 	verifying sync.Mutex
 	// answered is the highest position a write was answered with before the
@@ -86,6 +92,11 @@ func New(cfg Config) *Server {
 		log:     cfg.Logger,
 		rywWait: cfg.ReadYourWritesTimeout,
 		metrics: cfg.Metrics,
+
+		storeHealth: cfg.StoreHealth,
+	}
+	if s.storeHealth == nil {
+		s.storeHealth = func() error { return nil }
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -109,7 +120,10 @@ func New(cfg Config) *Server {
 	// Echo binder is used anywhere, so no second decoding path exists.
 	// Readiness comes before authentication: during a start-up replay the
 	// tokens themselves may not be loaded yet.
-	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders, s.requireReady, s.authenticate, s.rateLimit)
+	// Bodies are drained before any answer (drain.go), and an oversized
+	// request head is refused before anything reads it.
+	e.Use(drainBeforeAnswer, s.requestID, s.accessLog, s.recoverPanic, securityHeaders, refuseOversizedHead,
+		s.requireReady, s.authenticate, s.rateLimit)
 	s.routes(e)
 	s.mountPages(e, cfg.Synthetic)
 	s.echo = e

@@ -29,10 +29,17 @@ func (s *Server) healthz(c echo.Context) error {
 
 // readyz: GET /readyz, 200 once the projections have caught up with the
 // log, 503 not_ready before (a load balancer sends no reads to an instance
-// that would answer them from half a log).
+// that would answer them from half a log), and 503 store_unavailable
+// while the store cannot write (a full disk): ready again by itself once a
+// write or the store's own probe succeeds.
 func (s *Server) readyz(c echo.Context) error {
 	if !s.proj.Ready() {
 		return apiErr(codeNotReady, "the projections are catching up with the log")
+	}
+	if s.storeHealth() != nil {
+		// The reason (a path, an OS error) goes to the log with the
+		// write that met it, not to an unauthenticated probe.
+		return apiErr(codeStoreUnavailable, "the event store cannot write now (e.g. its disk is full or read-only)")
 	}
 	return respondOK(c, status{Status: "ready"})
 }

@@ -92,7 +92,7 @@ func (s *Server) fundStatement(c echo.Context) error {
 		return errs.err()
 	}
 	s.liftDeadlines(c, time.Now().Add(MaxStatementDuration))
-	return sendStatement(c.Response(), st, format, withholdsBeneficiaries(c))
+	return sendStatement(c.Response(), st, format, withholdsPersonalData(c))
 }
 
 // statementFits refuses a statement that the format cannot hold: an XLSX

@@ -1,105 +1,103 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/projections"
 )
 
-// withhold returns the JSON document doc without every object member named
-// key, at any depth, keeping everything else byte for byte in meaning and
-// members in their order. Numbers are kept as written.
-func withhold(doc []byte, key string) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var out bytes.Buffer
-	if err := copyValue(dec, &out, key); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("trailing data after the document")
-	}
-	out.WriteByte('\n')
-	return out.Bytes(), nil
+// Officials read figures, never who (API.md, "Access"): on every route and
+// page they get no beneficiary_id, note, reason, description or reference,
+// and no donor.name of a member, individual or anonymous donor — the member
+// is left out, not blanked. decision_no, project, campaign, unit and fund
+// names, and the names of enterprises and organisations, stay: they are
+// public acts, not persons (Decree 13/2023 protects natural persons' data).
+//
+// Each response type an official may receive is listed in officialView with
+// what it withholds, and is then encoded like any other response: no
+// second pass over the bytes. The one answer that does not go through
+// writeJSON, the streamed fund statement (statement.go), leaves out the
+// same fields itself when withholdsPersonalData says so. A type that is not listed is refused (a 500,
+// logged), never sent: a route added tomorrow fails closed until someone
+// decides what an official may read of it, and
+// TestOfficialsReadNoPersonalData walks every route of the table as an
+// official to catch it.
+
+// withholdsPersonalData reports whether a caller must not read personal
+// data: an official.
+func withholdsPersonalData(c echo.Context) bool {
+	p := caller(c)
+	return p != nil && p.role == domain.RoleOfficial
 }
 
-// copyValue copies the next value of dec to out, dropping members named key.
-func copyValue(dec *json.Decoder, out *bytes.Buffer, key string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			out.WriteByte('{')
-			first := true
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				name, _ := k.(string)
-				if name == key {
-					var skip json.RawMessage
-					if err := dec.Decode(&skip); err != nil {
-						return err
-					}
-					continue
-				}
-				if !first {
-					out.WriteByte(',')
-				}
-				first = false
-				writeString(out, name)
-				out.WriteByte(':')
-				if err := copyValue(dec, out, key); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil { // '}'
-				return err
-			}
-			out.WriteByte('}')
-		case '[':
-			out.WriteByte('[')
-			for i := 0; dec.More(); i++ {
-				if i > 0 {
-					out.WriteByte(',')
-				}
-				if err := copyValue(dec, out, key); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil { // ']'
-				return err
-			}
-			out.WriteByte(']')
-		}
-	case string:
-		writeString(out, t)
-	case json.Number:
-		out.WriteString(t.String())
-	case bool:
-		if t {
-			out.WriteString("true")
-		} else {
-			out.WriteString("false")
-		}
-	case nil:
-		out.WriteString("null")
-	}
-	return nil
+// errNoOfficialView is the failure of a response type that officialView
+// does not know.
+type errNoOfficialView struct{ typ string }
+
+func (e errNoOfficialView) Error() string {
+	return fmt.Sprintf("no official view of a %s response: list it in officialView with what it withholds", e.typ)
 }
 
-// writeString writes s as a JSON string, without HTML escaping (like every
-// response of this API).
-func writeString(out *bytes.Buffer, s string) {
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)           // a string always encodes
-	out.Truncate(out.Len() - 1) // Encode's newline
+// officialView returns what an official may read of the response v.
+//
+// Errors: errNoOfficialView for a type it does not list.
+func officialView(v any) (any, error) {
+	switch v := v.(type) {
+	case projections.FundSummary, *projections.UnitSummary, page[projections.FundSummary],
+		unitDTO, page[unitDTO], problem:
+		// Figures, counts, and the names of units and funds: nothing
+		// personal. The two summaries keep their hand-written encoders,
+		// so an official's roll-up costs what an admin's does.
+		return v, nil
+	case page[projections.Transaction]:
+		items := make([]projections.Transaction, len(v.Items))
+		for i := range v.Items {
+			items[i] = withheldTransaction(v.Items[i])
+		}
+		return page[projections.Transaction]{Items: items, NextCursor: v.NextCursor}, nil
+	case projections.Loan:
+		return officialLoan{Loan: v}, nil
+	}
+	return nil, errNoOfficialView{typ: fmt.Sprintf("%T", v)}
+}
+
+// withheldTransaction is t without its personal fields. Each one it clears
+// is tagged omitempty in projections.Transaction, so it is left out of the
+// JSON, not written empty (TestOfficialsReadNoPersonalData checks the keys).
+func withheldTransaction(t projections.Transaction) projections.Transaction {
+	t.BeneficiaryID = ""
+	t.Note = ""
+	t.Reason = ""
+	t.Reference = ""
+	if t.Donor != nil && personalDonor(t.Donor.Kind) {
+		d := *t.Donor // t.Donor is the projections' own: never written through
+		d.Name = ""
+		t.Donor = &d
+	}
+	return t
+}
+
+// personalDonor reports whether a donor of kind k is a natural person,
+// whose name officials do not read.
+func personalDonor(k domain.DonorKind) bool {
+	switch k {
+	case domain.DonorEnterprise, domain.DonorOrganization:
+		return false
+	}
+	// member, individual, anonymous — and a kind added tomorrow, until
+	// someone decides otherwise.
+	return true
+}
+
+// officialLoan is a loan as an official reads it: without the borrower.
+// Its BeneficiaryID is shallower than the embedded Loan's, so encoding/json
+// writes it in that one's place, and, always nil, leaves the member out;
+// every other member of Loan, one added tomorrow included, is written as
+// for anyone else.
+type officialLoan struct {
+	projections.Loan
+	BeneficiaryID *struct{} `json:"beneficiary_id,omitempty"`
 }

@@ -1,32 +1,77 @@
 package api
 
-import "testing"
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
 
-func TestWithhold(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{`{"a":1,"beneficiary_id":"M1","b":"x"}`, `{"a":1,"b":"x"}`},
-		{`{"beneficiary_id":"M1"}`, `{}`},
-		{`{"items":[{"beneficiary_id":"M1","amount":"5"},{"amount":"6","beneficiary_id":null}],"next_cursor":null}`,
-			`{"items":[{"amount":"5"},{"amount":"6"}],"next_cursor":null}`},
-		{`{"nested":{"beneficiary_id":{"deep":[1,2]},"keep":true}}`, `{"nested":{"keep":true}}`},
-		// Strings keep their content, escapes and all, and HTML is not escaped.
-		{`{"note":"a \"q\" <b> & \u0001 đồng","n":12345678901234567890}`, `{"note":"a \"q\" <b> & \u0001 đồng","n":12345678901234567890}`},
-		{`[]`, `[]`},
-		{`{"x":"beneficiary_id"}`, `{"x":"beneficiary_id"}`},
-	}
-	for _, tc := range tests {
-		got, err := withhold([]byte(tc.in), "beneficiary_id")
-		if err != nil {
-			t.Errorf("withhold(%s) = %v", tc.in, err)
-			continue
+	"github.com/google/uuid"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/projections"
+)
+
+// A response type officialView does not list is refused, not sent: a
+// route added without deciding what officials read of it fails closed.
+func TestOfficialViewRefusesUnknownTypes(t *testing.T) {
+	for _, v := range []any{
+		projections.Beneficiary{BeneficiaryID: "M1"},
+		txDTO{},
+		page[projections.Beneficiary]{},
+		map[string]string{"note": "x"},
+	} {
+		got, err := officialView(v)
+		var unknown errNoOfficialView
+		if !errors.As(err, &unknown) {
+			t.Errorf("officialView(%T) = %v, %v; want errNoOfficialView", v, got, err)
 		}
-		if string(got) != tc.want+"\n" {
-			t.Errorf("withhold(%s) = %s, want %s", tc.in, got, tc.want)
-		}
 	}
-	for _, bad := range []string{`{"a":`, `{} {}`, ``} {
-		if _, err := withhold([]byte(bad), "beneficiary_id"); err == nil {
-			t.Errorf("withhold(%q) = nil error, want one", bad)
+}
+
+// The loan an official reads is the loan without its borrower, every
+// other member as written for anyone else.
+func TestOfficialLoan(t *testing.T) {
+	l := projections.Loan{LoanID: uuid.MustParse("0190a0b4-0000-7000-8000-000000000001"), BeneficiaryID: "M1",
+		Principal: domain.MustVND("100"), Repaid: domain.MustVND("0"), Outstanding: domain.MustVND("100"),
+		Status: projections.LoanActive, DisbursedOn: domain.MustDate("2024-01-01"), Project: "Nuôi bò"}
+	full, err := json.Marshal(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, err := officialView(l)
+	if err != nil {
+		t.Fatalf("officialView(Loan) = %v", err)
+	}
+	got, err := json.Marshal(view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Replace(string(full), `"beneficiary_id":"M1",`, "", 1); string(got) != want {
+		t.Errorf("official loan = %s, want %s", got, want)
+	}
+}
+
+// A transaction an official reads has none of the withheld fields; the
+// projections' own donor is not written through.
+func TestWithheldTransaction(t *testing.T) {
+	for _, kind := range domain.DonorKinds {
+		donor := &domain.Donor{Name: "Nguyễn Văn A", Kind: kind}
+		tx := projections.Transaction{BeneficiaryID: "M1", Note: "n", Reason: "r", Reference: "ref",
+			DecisionNo: "QĐ-1", Project: "p", Campaign: "c", Donor: donor}
+		got := withheldTransaction(tx)
+		if got.BeneficiaryID != "" || got.Note != "" || got.Reason != "" || got.Reference != "" {
+			t.Errorf("withheldTransaction(%+v) = %+v, want no beneficiary, note, reason or reference", tx, got)
+		}
+		if got.DecisionNo != "QĐ-1" || got.Project != "p" || got.Campaign != "c" {
+			t.Errorf("withheldTransaction(%+v) = %+v, want decision_no, project and campaign kept", tx, got)
+		}
+		company := kind == domain.DonorEnterprise || kind == domain.DonorOrganization
+		if wantName := map[bool]string{true: "Nguyễn Văn A", false: ""}[company]; got.Donor.Name != wantName || got.Donor.Kind != kind {
+			t.Errorf("withheldTransaction(donor %s).Donor = %+v, want name %q", kind, got.Donor, wantName)
+		}
+		if donor.Name != "Nguyễn Văn A" {
+			t.Errorf("withheldTransaction(donor %s) changed the projections' donor to %+v", kind, donor)
 		}
 	}
 }

@@ -89,3 +89,63 @@ func TestChainChecker(t *testing.T) {
 		})
 	}
 }
+
+// asNew turns a stored event back into the NewEvent that wrote it.
+func asNew(se domain.StoredEvent) domain.NewEvent {
+	return domain.NewEvent{ID: se.ID, Type: se.Type, Data: se.Data, Metadata: se.Metadata}
+}
+
+func TestCheckAppendLink(t *testing.T) {
+	chain := fiveEventChain(t)
+	stream := chain[0].Stream
+	tail := chain[3]
+	next := asNew(chain[4]) // sealed on tail's hash
+	other := fiveEventChain(t)
+	unsealed := domain.NewEvent{ID: domain.NewID(), Type: "DonationReceived", Data: []byte(`{"n":1}`), Metadata: []byte(`{"schema":1}`)}
+	unsealedTail := domain.StoredEvent{Stream: stream, Revision: 0, Type: "DonationReceived", Data: []byte(`{"n":0}`), Metadata: []byte(`{"schema":1}`)}
+	edited := func(change func(se *domain.StoredEvent)) *domain.StoredEvent {
+		se := cloneChain([]domain.StoredEvent{tail})[0]
+		change(&se)
+		return &se
+	}
+	tests := []struct {
+		name  string
+		tail  *domain.StoredEvent
+		first domain.NewEvent
+		ok    bool
+	}{
+		{"the next link of an untouched tail", &tail, next, true},
+		{"the first event of an empty stream", nil, asNew(chain[0]), true},
+		{"unchained events on an unchained tail", &unsealedTail, unsealed, true},
+		{"unchained events on an empty stream", nil, unsealed, true},
+		{"an empty stream, the append links elsewhere", nil, next, false},
+		{"the tail's amount edited", edited(func(se *domain.StoredEvent) {
+			se.Data = bytes.Replace(se.Data, []byte(`"100000"`), []byte(`"900000"`), 1)
+		}), next, false},
+		{"the tail's business date edited", edited(func(se *domain.StoredEvent) {
+			se.Metadata = bytes.Replace(se.Metadata, []byte(`"occurred_on":"2024-01-10"`), []byte(`"occurred_on":"2024-01-09"`), 1)
+		}), next, false},
+		{"the tail's type edited", edited(func(se *domain.StoredEvent) { se.Type = "DonationReceived" }), next, false},
+		{"the tail's hash removed", edited(func(se *domain.StoredEvent) { se.Metadata = []byte(`{"schema":1}`) }), next, false},
+		{"the append was decided on another tail", &tail, asNew(other[4]), false},
+		{"the append skips the tail", &tail, asNew(chain[3]), false},
+		{"an unchained append on a chained tail", &tail, unsealed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := domain.CheckAppendLink(stream, tt.tail, tt.first)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("CheckAppendLink = %v, want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, domain.ErrChainBroken) {
+				t.Fatalf("CheckAppendLink = %v, want ErrChainBroken", err)
+			}
+			if tt.tail != nil && !strings.Contains(err.Error(), fmt.Sprintf("%s@%d", stream, tt.tail.Revision)) {
+				t.Errorf("CheckAppendLink = %q, want it to name %s@%d", err, stream, tt.tail.Revision)
+			}
+		})
+	}
+}

@@ -26,6 +26,10 @@ const (
 	CodePeriodClosed           Code = "period_closed"
 	CodeIdempotencyConflict    Code = "idempotency_conflict"
 	CodeConcurrentModification Code = "concurrent_modification"
+	// CodeChainBroken: the fund's stored hash chain does not verify (an
+	// edit outside the ledger); nothing is written to it until an operator
+	// restores it. Not retryable.
+	CodeChainBroken Code = "chain_broken"
 )
 
 // FieldError names one bad field of a request and says what is wrong with it.
@@ -40,7 +44,13 @@ type Error struct {
 	Code    Code
 	Message string
 	Fields  []FieldError
+	// cause, when set, is the error the refusal was found from (a broken
+	// hash chain's location), for errors.Is and errors.As.
+	cause error
 }
+
+// Unwrap returns the error the refusal was found from, if any.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Error implements error.
 func (e *Error) Error() string {

@@ -88,6 +88,56 @@ func TestParseBeneficiaryID(t *testing.T) {
 		if !errors.Is(err, domain.ErrBeneficiaryIDSyntax) {
 			t.Errorf("ParseBeneficiaryID(%q) = %q, %v; want ErrBeneficiaryIDSyntax", tt.in, got, err)
 		}
+		if errors.Is(err, domain.ErrBeneficiaryIDCitizenNumber) {
+			t.Errorf("ParseBeneficiaryID(%q) = %v; want a syntax error, not the citizen-number one", tt.in, err)
+		}
+	}
+}
+
+// TestParseBeneficiaryIDRefusesCitizenNumbers: an id of only digits with
+// the length of an identity card (9) or a citizen ID (12) is refused with
+// its own reason; every other length, and the same lengths with anything
+// but digits, stay member codes.
+func TestParseBeneficiaryIDRefusesCitizenNumbers(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     string
+		refuse bool
+	}{
+		{"8 digits", "12345678", false},
+		{"9 digits: identity card", "123456789", true},
+		{"10 digits", "1234567890", false},
+		{"11 digits", "12345678901", false},
+		{"12 digits: citizen ID", "001234567890", true},
+		{"13 digits", "0012345678901", false},
+		{"9 digits, all zeros", "000000000", true},
+		{"12 digits, leading zeros", "000000000001", true},
+		{"9 digits, leading zero", "012345678", true},
+		{"8 digits, leading zeros", "00000001", false},
+		{"9 characters, a letter first", "A12345678", false},
+		{"9 characters, a letter last", "12345678X", false},
+		{"12 characters, a letter inside", "00123456x890", false},
+		{"12 characters, a dot inside", "001234.67890", false},
+		{"12 characters, a dash inside", "001-34567890", false},
+		{"9 characters, an underscore inside", "1234_6789", false},
+		{"a 12-digit number inside a longer code", "LS-001234567890", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := domain.ParseBeneficiaryID(tt.in)
+			if !tt.refuse {
+				if err != nil || string(got) != tt.in {
+					t.Errorf("ParseBeneficiaryID(%q) = %q, %v; want %q", tt.in, got, err, tt.in)
+				}
+				return
+			}
+			if !errors.Is(err, domain.ErrBeneficiaryIDCitizenNumber) {
+				t.Errorf("ParseBeneficiaryID(%q) = %q, %v; want ErrBeneficiaryIDCitizenNumber", tt.in, got, err)
+			}
+			if !errors.Is(err, domain.ErrBeneficiaryIDSyntax) {
+				t.Errorf("ParseBeneficiaryID(%q) = %v; want it to wrap ErrBeneficiaryIDSyntax", tt.in, err)
+			}
+		})
 	}
 }
 

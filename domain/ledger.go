@@ -163,8 +163,9 @@ func (l *Ledger) UnitExists(ctx context.Context, id UnitID) (bool, error) {
 
 // OpenFund opens a fund; repeating the same command is an idempotent replay.
 //
-// Errors: validation_failed, not_found (unit), idempotency_conflict, or a
-// store error.
+// Errors: validation_failed, not_found (unit), idempotency_conflict,
+// chain_broken (the fund's stored history does not verify), or a store
+// error (ErrStoreUnavailable among them).
 func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundResult, error) {
 	var v Validation
 	c.Validate(&v)
@@ -192,7 +193,10 @@ func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundRe
 // Record decides and records a money command; repeating the same command is
 // an idempotent replay.
 //
-// Errors: every code of Decide, or a store error.
+// Errors: every code of Decide, chain_broken (the fund's stored history
+// does not verify, or its last event changed since it was loaded), or a
+// store error (ErrStoreUnavailable among them, with ErrOutcomeUnknown when
+// the commit itself failed: a retry with the same id is then safe).
 func (l *Ledger) Record(ctx context.Context, c MoneyCommand, actor string) (TxResult, error) {
 	var out TxResult
 	err := l.withFund(ctx, c.Fund(), func(f *Fund) ([]Pending, error) {
@@ -355,6 +359,7 @@ func (l *Ledger) decideBatch(ctx context.Context, id uuid.UUID, slot *fundSlot, 
 	if slot.stale {
 		if err := l.catchUp(ctx, slot); err != nil {
 			l.reset(slot)
+			err = chainBroken(id, err)
 			for _, c := range batch {
 				c.finish(err)
 			}
@@ -514,6 +519,14 @@ func (l *Ledger) afterFailure(id uuid.UUID, fl *flight, err error) []*fundCmd {
 			}
 		}
 		return again
+	case errors.Is(err, ErrChainBroken):
+		// The stored tail is not the one the batch was decided against:
+		// nothing was written, and deciding again cannot help.
+		err = chainBroken(id, err)
+		for _, c := range again {
+			c.finish(err)
+		}
+		return nil
 	default:
 		// The outcome is unknown (the commit may have happened): report
 		// it; a client's idempotent retry finds out.
@@ -522,6 +535,20 @@ func (l *Ledger) afterFailure(id uuid.UUID, fl *flight, err error) []*fundCmd {
 		}
 		return nil
 	}
+}
+
+// chainBroken turns a broken hash chain met while loading or writing a
+// fund (ErrHashMismatch, ErrChainBroken) into the chain_broken refusal,
+// whose message keeps the stream and revision where the chain breaks; any
+// other error is returned as it is.
+func chainBroken(id uuid.UUID, err error) error {
+	if !errors.Is(err, ErrHashMismatch) && !errors.Is(err, ErrChainBroken) {
+		return err
+	}
+	e := Errf(CodeChainBroken, "the stored history of fund %s does not verify (%v); nothing was recorded, and nothing "+
+		"will be until an operator restores the ledger: `welfare-ledger verify` locates the change", id, err)
+	e.cause = err
+	return e
 }
 
 // finishAll makes the outcomes of a batch final, in order.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -600,8 +601,8 @@ func TestLedgerDetectsTamperedEvent(t *testing.T) {
 			env.l = domain.NewLedger(env.store, clockAt(ledgerNow))
 			before := len(env.stream(env.fund))
 			_, err = env.l.Record(t.Context(), donate(env.fund, 5), testActor)
-			if !errors.Is(err, domain.ErrHashMismatch) {
-				t.Fatalf("Record on a fund with a tampered event = %v, want ErrHashMismatch", err)
+			if !errors.Is(err, domain.ErrHashMismatch) || domain.CodeOf(err) != domain.CodeChainBroken {
+				t.Fatalf("Record on a fund with a tampered event = %v, want chain_broken wrapping ErrHashMismatch", err)
 			}
 			if after := len(env.stream(env.fund)); after != before {
 				t.Errorf("the fund stream grew from %d to %d events on a broken chain", before, after)
@@ -738,4 +739,46 @@ func TestLedgerConcurrentCommandsOneFund(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLedgerRefusesEditOfLastEventWhileRunning: the ledger has the fund in
+// its cache, decided against the last event as it wrote it; an edit of
+// that event in the file (with sqlite3, beside the running service) is
+// caught by the store inside the next write, not only at the next start.
+func TestLedgerRefusesEditOfLastEventWhileRunning(t *testing.T) {
+	env := newLedgerEnv(t, domain.FundSocial)
+	other := env.openFund(env.l, domain.FundSocial)
+	mustRecord(t, env.l, donate(env.fund, 100))
+	last := mustRecord(t, env.l, donate(env.fund, 7))
+	mustRecord(t, env.l, donate(other, 3))
+
+	db, err := sql.Open("sqlite", env.path)
+	if err != nil {
+		t.Fatalf("sql.Open: %v", err)
+	}
+	defer db.Close()
+	r, err := db.Exec(`UPDATE events SET data = replace(data, '"amount":"7"', '"amount":"7000000"') WHERE event_id = ?`, last.Tx.ID.String())
+	if err != nil {
+		t.Fatalf("tamper: %v", err)
+	}
+	if n, _ := r.RowsAffected(); n != 1 {
+		t.Fatalf("tamper changed %d rows, want 1", n)
+	}
+
+	before := len(env.stream(env.fund))
+	for attempt := range 2 { // the first meets the store's check, the second the reload's
+		_, err = env.l.Record(t.Context(), donate(env.fund, 5), testActor)
+		if domain.CodeOf(err) != domain.CodeChainBroken {
+			t.Fatalf("attempt %d: Record on a fund whose last event was edited = %v, want chain_broken", attempt, err)
+		}
+		at := fmt.Sprintf("%s@%d", domain.FundStream(env.fund), before-1)
+		if !strings.Contains(err.Error(), at) {
+			t.Errorf("attempt %d: Record = %q, want it to name %s", attempt, err, at)
+		}
+	}
+	if after := len(env.stream(env.fund)); after != before {
+		t.Errorf("the fund stream grew from %d to %d events on a broken chain", before, after)
+	}
+	// The other fund is unaffected.
+	mustRecord(t, env.l, donate(other, 4))
 }

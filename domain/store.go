@@ -88,12 +88,16 @@ type EventStore interface {
 	// expected. It returns only after the events are durable. Errors:
 	// ErrWrongExpectedVersion (also for an expected revision below
 	// ExpectNoStream: there is no "any"), ErrDuplicateEventID (an id
-	// already in the log, or twice in this call), ErrAppendTooLarge,
-	// ErrStoreClosed, ctx errors, or a backend error. On those errors
+	// already in the log, or twice in this call), ErrChainBroken (the
+	// append does not link to the stream's stored tail, checked with
+	// CheckAppendLink in the same atomic step as the revision),
+	// ErrAppendTooLarge, ErrStoreClosed, ErrStoreUnavailable (the store
+	// cannot write now), ctx errors, or a backend error. On those errors
 	// nothing was written — except when the durable commit itself fails,
-	// where the backend cannot know: a retry with the same event ids then
-	// sees ErrDuplicateEventID or its own events, which is why every
-	// write of the ledger is idempotent by id.
+	// where the backend cannot know (ErrStoreUnavailable with
+	// ErrOutcomeUnknown): a retry with the same event ids then sees
+	// ErrDuplicateEventID or its own events, which is why every write of
+	// the ledger is idempotent by id.
 	Append(ctx context.Context, stream string, expected ExpectedRevision, events []NewEvent) (AppendResult, error)
 
 	// ReadStream returns up to max (at most MaxReadBatch) events of stream

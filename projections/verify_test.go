@@ -3,6 +3,7 @@ package projections
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -87,10 +88,20 @@ func TestVerify(t *testing.T) {
 	short := logStore(t, "short.db")
 	appendEvents(t, short, h.events[:n-1])
 	// A log in which the first donation no longer decodes.
+	// Edited in the file, as sqlite3 would: the store itself takes no
+	// append on top of an event that no longer hashes to its hash.
 	broken := logStore(t, "broken.db")
-	undecodable := append([]domain.StoredEvent(nil), h.events...)
-	undecodable[donationAt-1].Data = []byte(`{"amount":"a lot"}`)
-	appendEvents(t, broken, undecodable)
+	appendEvents(t, broken, h.events)
+	db, err := sql.Open("sqlite", broken.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if res, err := db.Exec(`UPDATE events SET data = '{"amount":"a lot"}' WHERE position = ?`, int64(donationAt)); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("edit changed %d rows, want 1", n)
+	}
 	const rebuildVoid = "the log could not be rebuilt into projections past this event, so the projections were not compared"
 	rebuildFailed := fmt.Sprintf("rebuild_failed %s %d %s", donationFund, donationAt, rebuildVoid)
 

@@ -27,7 +27,10 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
+	// maxHeaderBytes is what net/http reads of a request's head before it
+	// answers a plain-text 431 itself: room enough for the API to refuse
+	// a long target or large header fields in problem+json.
+	maxHeaderBytes = api.ServerMaxHeaderBytes
 	// shutdownTimeout bounds the wait for in-flight requests (writes
 	// included) on SIGINT/SIGTERM.
 	shutdownTimeout = 30 * time.Second
@@ -116,6 +119,9 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer store.Close()
+	if err := checkWritable(ctx, store, cfg.dataDir); err != nil {
+		return err
+	}
 
 	ckptPath := filepath.Join(cfg.dataDir, checkpointFile)
 	proj, err := projections.Load(ctx, store, ckptPath, log)
@@ -131,7 +137,7 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
 		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize,
-		Synthetic: cfg.demo})
+		StoreHealth: store.WriteHealth, Synthetic: cfg.demo})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -228,4 +234,33 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// writableTimeout bounds the start's check that the ledger can be written;
+// the store's own busy timeout (another process holding the file's write
+// lock) is well below it.
+const writableTimeout = 15 * time.Second
+
+// checkWritable refuses to serve a ledger that cannot be written (a
+// read-only data directory or file, a full disk): every write would fail,
+// so the start fails instead, saying why, before any token is made or any
+// port is opened. The directory is tried with a file of its own: with the
+// ledger's files left writable in a read-only directory (as after a kill
+// -9 and a chmod), SQLite still writes, but the checkpoint, the first
+// admin token and SQLite's own journal files could not be made.
+func checkWritable(ctx context.Context, store *embedded.Store, dataDir string) error {
+	f, err := os.CreateTemp(dataDir, ".write-check-*")
+	if err == nil {
+		err = errors.Join(f.Close(), os.Remove(f.Name()))
+	}
+	if err != nil {
+		return fmt.Errorf("the data directory %s cannot be written (make it writable and start again): %w", dataDir, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, writableTimeout)
+	defer cancel()
+	if err := store.CheckWritable(ctx); err != nil {
+		return fmt.Errorf("the ledger in %s cannot be written (make the directory and its files writable, "+
+			"with free space, and start again): %w", dataDir, err)
+	}
+	return nil
 }

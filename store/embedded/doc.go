@@ -53,6 +53,28 @@
 // the batches grow by themselves: the longer a flush takes, the more
 // requests queue behind it and share the next one.
 //
+// Each request is also checked against its stream's hash chain in the same
+// transaction (domain.CheckAppendLink): the revision check reads the
+// stream's last event whole, recomputes its hash from its stored bytes and
+// compares it with its stored hash and with the new first event's
+// prev_hash. So an event edited in the file while the service runs (with
+// sqlite3, say) takes no append on top of it: the request fails with
+// domain.ErrChainBroken and the rest of the batch goes on.
+//
+// # Faults
+//
+// A failure that is not a request's own — SQLite's "database or disk is
+// full", a read-only file or directory, an I/O error, a lock held beyond
+// the busy timeout — fails the whole batch and is domain.ErrStoreUnavailable.
+// The batch is rolled back as a whole: SQLite may already have rolled the
+// transaction back by itself, so no later request of the batch may run
+// outside it. A failure of the COMMIT itself adds domain.ErrOutcomeUnknown:
+// the commit may have reached the disk. WriteHealth reports the last such
+// failure until a write commits again; meanwhile the writer probes once a
+// second with a commit of its own (the schema version rewritten with the
+// same value), so the store becomes healthy again by itself once space is
+// freed. CheckWritable runs the same probe on demand.
+//
 // Subscriptions read pages of the log from their position and, once caught
 // up, wait for the writer's broadcast after its next commit. They take the
 // broadcast channel before reading, so an event committed between a read and

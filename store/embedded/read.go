@@ -49,7 +49,8 @@ func (r *readStatements) close() error {
 // ReadStream returns up to max (at most domain.MaxReadBatch) events of
 // stream with revision >= from, in revision order. An unknown stream, a max
 // of zero or less, or a from beyond the stream read as empty. Errors:
-// domain.ErrStoreClosed, ctx errors, SQLite errors.
+// domain.ErrStoreClosed, domain.ErrStoreUnavailable, ctx errors, SQLite
+// errors.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, max int) ([]domain.StoredEvent, error) {
 	events, err := s.read(ctx, s.reads.stream, max, from > math.MaxInt64, stream, int64(from))
 	if err != nil {
@@ -60,7 +61,8 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, max 
 
 // ReadAll returns up to max (at most domain.MaxReadBatch) events with
 // position > after, in log order. A max of zero or less reads as empty.
-// Errors: domain.ErrStoreClosed, ctx errors, SQLite errors.
+// Errors: domain.ErrStoreClosed, domain.ErrStoreUnavailable, ctx errors,
+// SQLite errors.
 //
 // The events' Data and Metadata share buffers with neighbouring events of
 // the same read (capped slices, so appending to one never overwrites
@@ -97,12 +99,15 @@ func (s *Store) read(ctx context.Context, stmt *sql.Stmt, max int, beyond bool, 
 	return events, nil
 }
 
-// readError reports a failure caused by Close as domain.ErrStoreClosed.
+// readError reports a failure caused by Close as domain.ErrStoreClosed,
+// and one that says the file cannot be read now (an I/O error, a lock held
+// beyond the busy timeout) as domain.ErrStoreUnavailable: a write that
+// loads its fund first answers it 503, not 500.
 func (s *Store) readError(err error) error {
 	if s.isClosing() {
 		return fmt.Errorf("%w: %w", domain.ErrStoreClosed, err)
 	}
-	return err
+	return classify(err)
 }
 
 // scanEvents reads up to limit rows of eventColumns and closes rows.

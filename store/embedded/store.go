@@ -67,6 +67,12 @@ type Store struct {
 	head atomic.Uint64
 
 	onCommit func(events, appends int, took time.Duration) // nil: none
+
+	// probes carries CheckWritable's requests to the writer goroutine.
+	probes chan chan error
+	// fault is the last write failure that said the store cannot write,
+	// nil once a write or probe has committed since (WriteHealth).
+	fault atomic.Pointer[error]
 }
 
 // Stats are counters of the writer since Open, for metrics. Each field is
@@ -198,6 +204,7 @@ func open(path string, o options) (_ *Store, err error) {
 		writerDone: make(chan struct{}),
 		committed:  make(chan struct{}),
 		onCommit:   o.onCommit,
+		probes:     make(chan chan error),
 	}
 	s.head.Store(uint64(head))
 	go s.runWriter()

@@ -8,9 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
@@ -128,11 +125,16 @@ func (s *Store) AppendAfter(ctx context.Context, stream string, expected domain.
 // at once and the request is never written. Once the writer has taken the
 // request into a batch, Append waits for that batch's commit even if ctx ends
 // meanwhile (a bounded wait: one transaction), so that an error always means
-// nothing was written, as the port promises.
+// nothing was written, as the port promises — but for a failed commit
+// (domain.ErrOutcomeUnknown).
 //
 // Errors: domain.ErrAppendTooLarge, domain.ErrWrongExpectedVersion,
-// domain.ErrDuplicateEventID, domain.ErrStoreClosed, ErrInvalidAppend, ctx
-// errors, and SQLite errors if the transaction fails.
+// domain.ErrDuplicateEventID, domain.ErrChainBroken (domain.CheckAppendLink
+// refused the link to the stream's last event), domain.ErrStoreClosed,
+// ErrInvalidAppend, ctx errors, domain.ErrStoreUnavailable (with
+// domain.ErrOutcomeUnknown when the commit itself failed) when the file
+// cannot be written — the whole batch then fails, and WriteHealth reports
+// it — and other SQLite errors if the transaction fails.
 func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent) (domain.AppendResult, error) {
 	ids, err := validateAppend(stream, expected, events)
 	if err != nil {
@@ -195,8 +197,21 @@ func (s *Store) runWriter() {
 		first := carry
 		carry = nil
 		if first == nil {
+			// While the last write failed because the store cannot
+			// write, a probe every probeInterval finds out when it can
+			// again.
+			var probeDue <-chan time.Time
+			if s.WriteHealth() != nil {
+				probeDue = time.After(probeInterval)
+			}
 			select {
 			case first = <-s.requests:
+			case reply := <-s.probes:
+				reply <- s.probe()
+				continue
+			case <-probeDue:
+				_ = s.probe() // its outcome is kept for WriteHealth
+				continue
 			case <-s.closing:
 				s.refuseQueued(nil)
 				return
@@ -273,6 +288,7 @@ func (s *Store) commitBatch(batch []*request) {
 	err := s.w.write(live, results, errs)
 	took := time.Since(start)
 	if err != nil {
+		s.noteWrite(err)
 		for _, r := range live {
 			r.failed = true
 			r.finish(domain.AppendResult{}, err)
@@ -290,6 +306,8 @@ func (s *Store) commitBatch(batch []*request) {
 		}
 	}
 	if appends > 0 {
+		// Only a commit that wrote something shows the disk takes writes.
+		s.noteWrite(nil)
 		s.appendsCommitted.Add(appends)
 		s.eventsCommitted.Add(events)
 		s.batchesCommitted.Add(1)
@@ -316,7 +334,7 @@ type writer struct {
 
 	begin, commit, rollback        *sql.Stmt
 	savepoint, release, rollbackTo *sql.Stmt
-	lastRevision, insert, idExists *sql.Stmt
+	lastEvent, insert, idExists    *sql.Stmt
 }
 
 // newWriter prepares the writer's statements on conn.
@@ -335,7 +353,10 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 		{&w.savepoint, "SAVEPOINT append_request"},
 		{&w.release, "RELEASE append_request"},
 		{&w.rollbackTo, "ROLLBACK TO append_request"},
-		{&w.lastRevision, "SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1"},
+		// The stream's last event, whole: its revision for the expected
+		// revision, its bytes for the hash chain (domain.CheckAppendLink).
+		// One lookup in the (stream, revision) index and one in the table.
+		{&w.lastEvent, "SELECT revision, type, data, metadata FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1"},
 		{&w.insert, "INSERT INTO events (stream, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)"},
 		{&w.idExists, "SELECT EXISTS (SELECT 1 FROM events WHERE event_id = ?)"},
 	} {
@@ -352,7 +373,7 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 // closeStatements closes the prepared statements that exist.
 func (w *writer) closeStatements() error {
 	var errs []error
-	for _, stmt := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.savepoint, w.release, w.rollbackTo, w.lastRevision, w.insert, w.idExists} {
+	for _, stmt := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.savepoint, w.release, w.rollbackTo, w.lastEvent, w.insert, w.idExists} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
@@ -369,7 +390,7 @@ func (w *writer) write(reqs []*request, results []domain.AppendResult, errs []er
 	// events.
 	ctx := context.Background()
 	if _, err := w.begin.ExecContext(ctx); err != nil {
-		return fmt.Errorf("begin batch: %w", err)
+		return fmt.Errorf("begin batch: %w", classify(err))
 	}
 	for i, r := range reqs {
 		if r.after != nil {
@@ -385,15 +406,21 @@ func (w *writer) write(reqs []*request, results []domain.AppendResult, errs []er
 		}
 		res, err, fatal := w.apply(ctx, r)
 		if fatal != nil {
+			// Nothing of the batch is written: SQLite may already have
+			// rolled the whole transaction back by itself (it does so on
+			// a full disk or an I/O error), and the requests after this
+			// one must not run outside it.
 			w.abort(ctx)
-			return fmt.Errorf("batch of %d appends: %w", len(reqs), fatal)
+			return fmt.Errorf("batch of %d appends: %w", len(reqs), classify(fatal))
 		}
 		results[i], errs[i] = res, err
 		r.failed = err != nil
 	}
 	if _, err := w.commit.ExecContext(ctx); err != nil {
 		w.abort(ctx)
-		return fmt.Errorf("commit batch of %d appends: %w", len(reqs), err)
+		// The commit writes and flushes the log: a failure there may
+		// come after the batch reached the disk.
+		return fmt.Errorf("commit batch of %d appends: %w: %w", len(reqs), domain.ErrOutcomeUnknown, classify(err))
 	}
 	return nil
 }
@@ -406,11 +433,20 @@ func (w *writer) abort(ctx context.Context) {
 }
 
 // apply checks and inserts one request inside the batch transaction. err is
-// the request's own failure, after which the transaction continues without
-// any of its events; fatal means the transaction is unusable.
+// the request's own failure (a wrong revision, a duplicate id, a broken
+// chain link), after which the transaction continues without any of its
+// events; fatal means the transaction is unusable (any other failure: SQLite
+// may have rolled it back already).
 func (w *writer) apply(ctx context.Context, r *request) (res domain.AppendResult, err, fatal error) {
-	next, err := w.nextRevision(ctx, r.stream, r.expected)
+	tail, err := w.tail(ctx, r.stream)
 	if err != nil {
+		return res, nil, err
+	}
+	next, err := nextRevision(tail, r.expected)
+	if err != nil {
+		return res, err, nil
+	}
+	if err := domain.CheckAppendLink(r.stream, tail, r.events[0]); err != nil {
 		return res, err, nil
 	}
 	// A single INSERT is atomic by itself; only several need a savepoint to
@@ -434,12 +470,22 @@ func (w *writer) apply(ctx context.Context, r *request) (res domain.AppendResult
 			res.LastPosition = domain.Position(pos)
 		}
 		if err != nil {
+			if !isConstraint(err) {
+				// Not the request's fault (a full disk, an I/O error):
+				// SQLite may have rolled the whole transaction back, so
+				// neither the savepoint nor the batch is left to go on.
+				return domain.AppendResult{}, nil, fmt.Errorf("insert: %w", err)
+			}
 			if multi {
 				if fatal := w.undo(ctx); fatal != nil {
 					return domain.AppendResult{}, nil, fatal
 				}
 			}
-			return domain.AppendResult{}, w.explainInsertError(ctx, r, err), nil
+			err = w.explainInsertError(ctx, r, err)
+			if !isRequestError(err) {
+				return domain.AppendResult{}, nil, err
+			}
+			return domain.AppendResult{}, err, nil
 		}
 	}
 	if multi {
@@ -462,38 +508,47 @@ func (w *writer) undo(ctx context.Context) error {
 	return nil
 }
 
-// nextRevision returns the revision the request's first event gets, or
-// ErrWrongExpectedVersion. It runs inside the batch transaction, so it sees
-// the requests before this one in the same batch.
-func (w *writer) nextRevision(ctx context.Context, stream string, expected domain.ExpectedRevision) (uint64, error) {
-	var last int64
-	err := w.lastRevision.QueryRowContext(ctx, stream).Scan(&last)
+// tail returns the stream's last stored event, or nil for an empty stream.
+// It runs inside the batch transaction, so it sees the requests before this
+// one in the same batch.
+func (w *writer) tail(ctx context.Context, stream string) (*domain.StoredEvent, error) {
+	var (
+		revision       int64
+		typ            string
+		data, metadata []byte
+	)
+	err := w.lastEvent.QueryRowContext(ctx, stream).Scan(&revision, &typ, &data, &metadata)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if expected != domain.ExpectNoStream {
-			return 0, fmt.Errorf("stream does not exist, expected revision %d: %w", expected, domain.ErrWrongExpectedVersion)
-		}
-		return 0, nil
+		return nil, nil
 	case err != nil:
-		return 0, fmt.Errorf("read stream revision: %w", err)
-	case expected == domain.ExpectNoStream:
-		return 0, fmt.Errorf("stream exists at revision %d, expected no stream: %w", last, domain.ErrWrongExpectedVersion)
-	case int64(expected) != last:
-		return 0, fmt.Errorf("stream is at revision %d, expected %d: %w", last, expected, domain.ErrWrongExpectedVersion)
+		return nil, fmt.Errorf("read the stream's last event: %w", err)
 	}
-	return uint64(last) + 1, nil
+	return &domain.StoredEvent{Stream: stream, Revision: uint64(revision), Type: typ, Data: data, Metadata: metadata}, nil
 }
 
-// explainInsertError turns a failed insert into the port's error. A unique
-// constraint failure is either a reused event id or, if another process
+// nextRevision returns the revision the request's first event gets after
+// tail (nil: an empty stream), or ErrWrongExpectedVersion.
+func nextRevision(tail *domain.StoredEvent, expected domain.ExpectedRevision) (uint64, error) {
+	switch {
+	case tail == nil && expected != domain.ExpectNoStream:
+		return 0, fmt.Errorf("stream does not exist, expected revision %d: %w", expected, domain.ErrWrongExpectedVersion)
+	case tail == nil:
+		return 0, nil
+	case expected == domain.ExpectNoStream:
+		return 0, fmt.Errorf("stream exists at revision %d, expected no stream: %w", tail.Revision, domain.ErrWrongExpectedVersion)
+	case uint64(expected) != tail.Revision:
+		return 0, fmt.Errorf("stream is at revision %d, expected %d: %w", tail.Revision, expected, domain.ErrWrongExpectedVersion)
+	}
+	return tail.Revision + 1, nil
+}
+
+// explainInsertError turns an insert refused by a constraint into the
+// port's error. A unique constraint failure is either a reused event id or, if another process
 // wrote to the stream, a taken (stream, revision); which one is asked of
 // the data, now that the request's own rows are rolled back, rather than
 // read from the error text.
 func (w *writer) explainInsertError(ctx context.Context, r *request, err error) error {
-	var se *sqlite.Error
-	if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_CONSTRAINT {
-		return fmt.Errorf("insert: %w", err)
-	}
 	for _, id := range r.ids {
 		var exists bool
 		if qerr := w.idExists.QueryRowContext(ctx, id).Scan(&exists); qerr != nil {

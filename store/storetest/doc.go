@@ -19,6 +19,11 @@
 // named limits and the behaviour after Close. Each sub-test opens its own
 // store, so the sub-tests are independent and may be run alone with -run.
 //
+// A backend under construction may declare capabilities it lacks yet
+// (Run's last arguments, e.g. storetest.ChainLinkOnAppend): the clauses
+// that test them are skipped by that name, visibly, and the rest runs.
+// Every backend the service ships declares none.
+//
 // Event data and metadata in the suite are always JSON objects, because the
 // port says so and the embedded store keeps them as JSON text.
 package storetest

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -24,10 +25,30 @@ type contractTest struct {
 	run  func(t *testing.T, s domain.EventStore)
 }
 
+// capabilityTest is a clause of the contract that tests a Capability: a
+// backend that declares it lacks it (Run's lacks) skips the clause, by
+// that name.
+type capabilityTest struct {
+	contractTest
+	needs Capability
+}
+
+// Capability names a clause of the contract that a backend under
+// construction may declare it does not keep yet, so that the rest of the
+// suite runs meanwhile. Every backend the service ships lacks none.
+type Capability string
+
+// ChainLinkOnAppend: Append refuses with domain.ErrChainBroken, writing
+// nothing, an append that does not link to the stream's stored tail
+// (domain.CheckAppendLink), checked atomically with the expected revision.
+const ChainLinkOnAppend Capability = "chain-link-on-append"
+
 // Run runs the contract suite. open must return a fresh, empty store each
 // time it is called; the suite closes every store it opens (Close must be
-// idempotent, so open may register its own cleanup too).
-func Run(t *testing.T, open func(t *testing.T) domain.EventStore) {
+// idempotent, so open may register its own cleanup too). lacks lists the
+// capabilities the backend declares it does not have yet: their clauses
+// are skipped, and say so.
+func Run(t *testing.T, open func(t *testing.T) domain.EventStore, lacks ...Capability) {
 	t.Helper()
 	var tests []contractTest
 	tests = append(tests, appendTests...)
@@ -37,6 +58,14 @@ func Run(t *testing.T, open func(t *testing.T) domain.EventStore) {
 	tests = append(tests, limitTests...)
 	tests = append(tests, lifecycleTests...)
 	tests = append(tests, pipelineTests...)
+	for _, tc := range chainTests {
+		tests = append(tests, contractTest{tc.name, func(t *testing.T, s domain.EventStore) {
+			if slices.Contains(lacks, tc.needs) {
+				t.Skipf("the backend declares it lacks the capability %q", tc.needs)
+			}
+			tc.run(t, s)
+		}})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
