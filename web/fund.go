@@ -16,7 +16,6 @@ type fundView struct {
 	Crumbs   []crumb
 	In, Out  domain.VND
 	AsOf     domain.Date
-	Today    domain.Date
 	Chart    chartView
 	// StatementHref is the fund's cash book up to the page's date.
 	StatementHref string
@@ -58,7 +57,7 @@ func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
 	if asOf.IsZero() {
 		asOf = today // the API's default
 	}
-	v := fundView{frame: p.frame(r, q.lang, "fund.title", &s), AsOf: asOf, Today: today}
+	v := fundView{frame: p.frame(r, q.lang, "fund.title", &s), AsOf: asOf}
 	// The same query as GET /v1/funds/{fund_id}?as_of=.
 	if v.Sum, found = p.proj.FundSummary(id, asOf); !found {
 		p.fail(w, r, q.lang, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{id.String()}})
