@@ -43,6 +43,29 @@ type eventsPage struct {
 	NextAfter  *domain.Position `json:"next_after"`
 }
 
+// eventItem is a stored event as GET /v1/events lists it. Errors: Decode's.
+func eventItem(se domain.StoredEvent) (eventDTO, error) {
+	e, err := domain.Decode(se)
+	if err != nil {
+		return eventDTO{}, err
+	}
+	return eventDTO{
+		Position:    e.Position,
+		Stream:      e.Stream,
+		Revision:    e.Revision,
+		EventID:     e.Meta.EventID,
+		Type:        e.Type,
+		Schema:      e.Meta.Schema,
+		OccurredOn:  e.Meta.OccurredOn,
+		RecordedAt:  e.Meta.RecordedAt.UTC().Format(time.RFC3339Nano),
+		Actor:       e.Meta.Actor,
+		Data:        json.RawMessage(se.Data),
+		PayloadHash: e.Meta.PayloadHash,
+		PrevHash:    e.Meta.PrevHash,
+		Hash:        e.Meta.Hash,
+	}, nil
+}
+
 // eventsScope is the cursor scope of GET /v1/events.
 const eventsScope = "events"
 
@@ -77,25 +100,11 @@ func (s *Server) listEvents(c echo.Context) error {
 	}
 	out := eventsPage{Items: make([]eventDTO, 0, len(stored))}
 	for _, se := range stored {
-		e, err := domain.Decode(se)
+		item, err := eventItem(se)
 		if err != nil {
 			return fmt.Errorf("serve the log: %w", err)
 		}
-		out.Items = append(out.Items, eventDTO{
-			Position:    e.Position,
-			Stream:      e.Stream,
-			Revision:    e.Revision,
-			EventID:     e.Meta.EventID,
-			Type:        e.Type,
-			Schema:      e.Meta.Schema,
-			OccurredOn:  e.Meta.OccurredOn,
-			RecordedAt:  e.Meta.RecordedAt.UTC().Format(time.RFC3339Nano),
-			Actor:       e.Meta.Actor,
-			Data:        json.RawMessage(se.Data),
-			PayloadHash: e.Meta.PayloadHash,
-			PrevHash:    e.Meta.PrevHash,
-			Hash:        e.Meta.Hash,
-		})
+		out.Items = append(out.Items, item)
 	}
 	if next != 0 {
 		out.NextAfter = &next

@@ -53,26 +53,32 @@ func writeJSON(c echo.Context, status int, contentType string, v any) error {
 			bodyPool.Put(bp)
 		}
 	}()
-	var body []byte
-	switch v := v.(type) {
-	case projections.FundSummary:
-		body = appendFundSummary((*bp)[:0], v)
-	case *projections.UnitSummary:
-		body = appendUnitSummary((*bp)[:0], v)
-	default:
-		buf := bytes.NewBuffer((*bp)[:0])
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			return fmt.Errorf("encode response: %w", err)
-		}
-		body = buf.Bytes()
+	body, err := appendBody((*bp)[:0], v)
+	if err != nil {
+		return err
 	}
 	*bp = body[:0] // a grown buffer is the one kept
 	// Blob copies body into the connection's buffer before it returns
 	// (a Writer must not retain what it is given), so the buffer can
 	// serve the next response.
 	return c.Blob(status, contentType, body)
+}
+
+// appendBody appends v's JSON encoding, as every response carries it, to b.
+func appendBody(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case projections.FundSummary:
+		return appendFundSummary(b, v), nil
+	case *projections.UnitSummary:
+		return appendUnitSummary(b, v), nil
+	}
+	buf := bytes.NewBuffer(b)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // respondOK writes a 200 JSON response.

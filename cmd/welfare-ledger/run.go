@@ -20,6 +20,9 @@ Usage:
   welfare-ledger token list --data DIR
   welfare-ledger token revoke --data DIR TOKEN_ID
   welfare-ledger verify --data DIR
+  welfare-ledger export --data DIR [-o FILE]
+  welfare-ledger import --data DIR FILE
+  welfare-ledger replay --data DIR [--as-of YYYY-MM-DD] [--unit UNIT] [--json]
   welfare-ledger bench [--url http://127.0.0.1:8080] [--clients 64] [--duration 30s]
 
 Commands:
@@ -29,6 +32,11 @@ Commands:
   token   issue, list and revoke bearer tokens on the ledger file directly
   verify  recompute every hash chain and rebuild every projection from the
           log, as GET /v1/audit/verify does; exits non-zero on a mismatch
+  export  write the whole log as JSON Lines, each line as GET /v1/events
+          lists the event
+  import  load an exported log into a new ledger, checking every line and
+          hash chain; all or nothing
+  replay  rebuild the projections from the log and print the funds' figures
   bench   load a server over HTTP (or one started in-process) and verify its figures
 
 Run 'welfare-ledger COMMAND --help' for a command's flags.
@@ -56,6 +64,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, args[1:], getenv, stdout, stderr)
 	case "verify":
 		return verifyCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "export":
+		return exportCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return importCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "replay":
+		return replayCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
