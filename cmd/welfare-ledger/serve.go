@@ -139,7 +139,7 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
 		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.head(), StoreSize: store.size(),
-		StoreHealth: store.health()})
+		StoreHealth: store.health(), Synthetic: cfg.demo})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
