@@ -88,28 +88,50 @@ func (s *Server) fundStatement(c echo.Context) error {
 		errs.add("to", fmt.Sprintf("must not be before the fund's opening day %s", st.From))
 		return errs.err()
 	}
-	if format == formatXLSX && st.Len()+statementExtraRows > maxXLSXRows {
-		errs.add("format", fmt.Sprintf("the statement has %d lines, more than a spreadsheet's %d rows hold: ask for CSV or a shorter period", st.Len(), maxXLSXRows-statementExtraRows))
+	if err := statementFits(st, format); err != nil {
+		errs.add("format", err.Error())
 		return errs.err()
 	}
 	s.liftDeadlines(c, time.Now().Add(MaxStatementDuration))
-	withheld := withholdsPersonalData(c)
-	res := c.Response()
+	return sendStatementAt(c.Response(), st, format, withholdsPersonalData(c), knownAt)
+}
+
+// statementFits refuses a statement that the format cannot hold: an XLSX
+// worksheet has at most maxXLSXRows rows.
+func statementFits(st *projections.Statement, format statementFormat) error {
+	if format == formatXLSX && st.Len()+statementExtraRows > maxXLSXRows {
+		return fmt.Errorf("the statement has %d lines, more than a spreadsheet's %d rows hold: ask for CSV or a shorter period", st.Len(), maxXLSXRows-statementExtraRows)
+	}
+	return nil
+}
+
+// sendStatement writes st in format, with its content type (and, for a
+// file, its name), as GET /v1/funds/{fund_id}/statement and the
+// statement page's downloads send it. withheld leaves out what officials
+// may not see.
+func sendStatement(w http.ResponseWriter, st *projections.Statement, format statementFormat, withheld bool) error {
+	return sendStatementAt(w, st, format, withheld, nil)
+}
+
+// sendStatementAt is sendStatement echoing knownAt in the JSON form when
+// it is not nil (the statement was asked with known_at; CSV and XLSX have
+// no place for it).
+func sendStatementAt(w http.ResponseWriter, st *projections.Statement, format statementFormat, withheld bool, knownAt *time.Time) error {
 	name := fmt.Sprintf("so-quy-%s-%s-%s", st.FundID.String()[:8], st.From, st.To)
 	switch format {
 	case formatCSV:
-		res.Header().Set(echo.HeaderContentType, csvContentType)
-		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
-		res.WriteHeader(http.StatusOK)
-		return writeStatementCSV(res, st, withheld)
+		w.Header().Set(echo.HeaderContentType, csvContentType)
+		w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+		w.WriteHeader(http.StatusOK)
+		return writeStatementCSV(w, st, withheld)
 	case formatXLSX:
-		res.Header().Set(echo.HeaderContentType, xlsxContentType)
-		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
-		return writeStatementXLSX(res, st, withheld)
+		w.Header().Set(echo.HeaderContentType, xlsxContentType)
+		w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
+		return writeStatementXLSX(w, st, withheld)
 	}
-	res.Header().Set(echo.HeaderContentType, jsonContentType)
-	res.WriteHeader(http.StatusOK)
-	return writeStatementJSONAt(res, st, withheld, knownAt)
+	w.Header().Set(echo.HeaderContentType, jsonContentType)
+	w.WriteHeader(http.StatusOK)
+	return writeStatementJSONAt(w, st, withheld, knownAt)
 }
 
 // writeStatementJSON streams the JSON form: the header fields, then the

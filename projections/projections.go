@@ -52,6 +52,9 @@ type Projections struct {
 	spanBuf  []span
 
 	ready atomic.Bool
+	// resubscribes counts the subscriptions Run has opened again after
+	// the store dropped one (follow.go).
+	resubscribes atomic.Uint64
 
 	notifyMu sync.Mutex
 	notify   chan struct{} // closed and replaced whenever pos advances
@@ -453,8 +456,9 @@ func fundOf(d domain.EventData) (uuid.UUID, bool) {
 }
 
 // Run catches the projections up with the store's log, marks them ready, and
-// then follows the store's subscription until ctx is done. It returns the
-// first error that stops it (ctx's error on shutdown).
+// then follows the store's subscription until ctx is done, subscribing again
+// when the store drops it (follow). It returns the first error that stops it
+// (ctx's error on shutdown).
 func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog.Logger) error {
 	if err := p.catchUp(ctx, store); err != nil {
 		return err
@@ -469,20 +473,7 @@ func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog
 	}
 	p.ready.Store(true)
 	log.Info("projections caught up", "position", uint64(p.Position()))
-	sub, err := store.Subscribe(ctx, p.Position())
-	if err != nil {
-		return fmt.Errorf("projections subscribe: %w", err)
-	}
-	defer sub.Close()
-	for {
-		batch, err := sub.Next(ctx)
-		if err != nil {
-			return fmt.Errorf("projections follow: %w", err)
-		}
-		if err := p.applyStored(batch); err != nil {
-			return err
-		}
-	}
+	return p.follow(ctx, store, log)
 }
 
 // catchUpReadAhead is how many batches each stage of the catch-up may run

@@ -14,13 +14,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/welfare-ledger/welfare-ledger/domain"
 	"github.com/welfare-ledger/welfare-ledger/projections"
-	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 )
 
-const verifyUsage = `Usage: welfare-ledger verify --data DIR
+const verifyUsage = `Usage: welfare-ledger verify [--data DIR] [--store URI]
 
-Recomputes every stream's hash chain of <data>/ledger.db and rebuilds every
+Recomputes every stream's hash chain of the store (<data>/ledger.db, or the
+KurrentDB of --store / WL_STORE) and rebuilds every
 projection from the log, as GET /v1/audit/verify does. Without a server,
 the projections compared with the rebuild are those a start of serve would
 build: <data>/projections.ckpt, if there is one, caught up with the log
@@ -35,7 +36,8 @@ var errNotVerified = errors.New("the ledger did not verify")
 func verifyCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("verify", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage) }
-	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db (env WL_DATA)")
+	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db and the projections' checkpoint (env WL_DATA)")
+	storeURI := fs.String("store", envDefault(getenv, "WL_STORE", embeddedStore), storeFlagUsage)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -46,7 +48,7 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintf(stderr, "verify: unexpected arguments %q\n\n%s", fs.Args(), verifyUsage)
 		return errUsage
 	}
-	store, err := openExistingStore(*dataDir)
+	store, err := openLedgerStore(ctx, *storeURI, *dataDir, storeOptions{mustExist: true})
 	if err != nil {
 		return err
 	}
@@ -82,7 +84,7 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 // projections.Load it never removes a temporary checkpoint file (a running
 // server may be writing one) and does not fall back to a replay: a
 // checkpoint that does not fit the log is what verify is there to report.
-func startupProjections(ctx context.Context, store *embedded.Store, path string, log *slog.Logger) (*projections.Projections, error) {
+func startupProjections(ctx context.Context, store domain.EventStore, path string, log *slog.Logger) (*projections.Projections, error) {
 	live := projections.New()
 	f, err := os.Open(path)
 	switch {
