@@ -207,6 +207,12 @@ func (sub *subscription) Next(ctx context.Context) ([]domain.StoredEvent, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// The subscription lives as long as Subscribe's ctx: once that is
+	// done, Next ends it, even with events still buffered (the receiving
+	// goroutine may have queued more than one call takes).
+	if sub.ctx.Err() != nil {
+		return nil, sub.ended()
+	}
 	var batch []domain.StoredEvent
 	take := func(it item) bool {
 		if it.err != nil {
@@ -226,6 +232,8 @@ func (sub *subscription) Next(ctx context.Context) ([]domain.StoredEvent, error)
 	case <-sub.store.closing:
 		sub.failed = fmt.Errorf("subscription: %w", domain.ErrStoreClosed)
 		return nil, sub.failed
+	case <-sub.ctx.Done():
+		return nil, sub.ended()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -243,6 +251,22 @@ func (sub *subscription) Next(ctx context.Context) ([]domain.StoredEvent, error)
 			return batch, nil
 		}
 	}
+}
+
+// ended is the error of a subscription whose ctx is done: Close cancels it
+// too, and then, as when the store closes, the error is ErrStoreClosed.
+func (sub *subscription) ended() error {
+	select {
+	case <-sub.done:
+		return fmt.Errorf("subscription closed: %w", domain.ErrStoreClosed)
+	default:
+	}
+	if sub.store.closed.Load() {
+		sub.failed = fmt.Errorf("subscription: %w", domain.ErrStoreClosed)
+	} else {
+		sub.failed = fmt.Errorf("subscription: %w", sub.ctx.Err())
+	}
+	return sub.failed
 }
 
 // Close ends the subscription; a Next blocked on it returns
