@@ -70,7 +70,8 @@ func (s *Server) notFuture(errs *fieldErrors, field string, d domain.Date) {
 // order the funds were opened; unit_id includes the unit's descendants.
 func (s *Server) listFunds(c echo.Context) error {
 	errs := &fieldErrors{}
-	q := newQuery(c, errs, "unit_id", "kind", "limit", "cursor")
+	q := newQuery(c, errs, "unit_id", "kind", "limit", "cursor", "known_at")
+	known, knownAt := q.knownAt(s.ledger.Now())
 	var filter projections.FundFilter
 	if v, given := q.get("unit_id"); given {
 		u, err := domain.ParseUnitID(v)
@@ -91,7 +92,7 @@ func (s *Server) listFunds(c echo.Context) error {
 	// An unknown unit is an error, not an empty list: an official who
 	// mistypes a unit must not read "no funds".
 	if filter.Unit != "" {
-		if _, found := s.proj.Unit(filter.Unit); !found {
+		if _, found := s.proj.UnitKnown(filter.Unit, known); !found {
 			return errUnitNotFound(filter.Unit)
 		}
 		if err := s.mayUse(c, filter.Unit); err != nil {
@@ -100,28 +101,30 @@ func (s *Server) listFunds(c echo.Context) error {
 	} else {
 		filter.Unit = caller(c).scope
 	}
-	items, next := s.proj.Funds(filter, s.ledger.Today(), int(after), limit)
-	return respondOK(c, newPage(items, nextCursor(scope, uint64(next), next > 0)))
+	items, next := s.proj.FundsKnown(filter, s.ledger.Today(), int(after), limit, known)
+	return respondOK(c, withKnownAt(newPage(items, nextCursor(scope, uint64(next), next > 0)), knownAt))
 }
 
-// getFund: GET /v1/funds/{fund_id}?as_of=, the fund's figures at the end of
-// as_of (default today; the response's as_of is the date used).
+// getFund: GET /v1/funds/{fund_id}?as_of=&known_at=, the fund's figures at
+// the end of as_of (default today; the response's as_of is the date used),
+// as the ledger knew them at known_at (default now).
 func (s *Server) getFund(c echo.Context) error {
 	errs := &fieldErrors{}
 	id := pathUUID(c, errs, "fund_id")
-	q := newQuery(c, errs, "as_of")
+	q := newQuery(c, errs, "as_of", "known_at")
 	asOf := q.date("as_of")
+	known, knownAt := q.knownAt(s.ledger.Now())
 	if err := errs.err(); err != nil {
 		return err
 	}
 	if asOf.IsZero() {
 		asOf = s.ledger.Today()
 	}
-	sum, found := s.proj.FundSummary(id, asOf)
+	sum, found := s.proj.FundSummaryKnown(id, asOf, known)
 	if !found {
 		return errFundNotFound(id)
 	}
-	return respondOK(c, sum)
+	return respondOK(c, withKnownAt(sum, knownAt))
 }
 
 func errFundNotFound(id uuid.UUID) error {

@@ -54,6 +54,9 @@ type env struct {
 	// httpServer, if set, configures the http.Server before it starts
 	// (its timeouts, as cmd/welfare-ledger sets them).
 	httpServer func(*http.Server)
+	// clock, if set, is the ledger's clock instead of fixedNow (recorded_at
+	// of the writes, and now for known_at).
+	clock func() time.Time
 }
 
 // newEnv starts a server on a fresh ledger file.
@@ -83,7 +86,11 @@ func (e *env) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	runDone := make(chan error, 1)
 	go func() { runDone <- projections.Run(ctx, st, proj, logger) }()
-	ledger := domain.NewLedger(st, func() time.Time { return fixedNow })
+	clock := func() time.Time { return fixedNow }
+	if e.clock != nil {
+		clock = e.clock
+	}
+	ledger := domain.NewLedger(st, clock)
 	limit := e.rateLimit
 	var served domain.EventStore = st
 	if e.apiStore != nil {

@@ -205,6 +205,10 @@ func (m *Metrics) bind(s *Server, head func() domain.Position, size func() (int6
 			Name: "welfare_ledger_projections_position",
 			Help: "Position in the log of the last event the projections applied.",
 		}, func() float64 { return float64(s.proj.Position()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "welfare_ledger_projections_resubscribes_total",
+			Help: "Times the projections subscribed to the log again after the store dropped their subscription (routine on KurrentDB).",
+		}, func() float64 { return float64(s.proj.Resubscribes()) }),
 	)
 	if head != nil {
 		m.reg.MustRegister(

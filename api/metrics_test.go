@@ -171,6 +171,10 @@ func TestMetrics(t *testing.T) {
 	if got := gauge(t, fams, "welfare_ledger_projections_ready"); got != 1 {
 		t.Errorf("welfare_ledger_projections_ready = %v, want 1", got)
 	}
+	// The embedded store never drops the subscription.
+	if m := sample(fams, "welfare_ledger_projections_resubscribes_total"); m == nil || m.GetCounter() == nil || m.GetCounter().GetValue() != 0 {
+		t.Errorf("welfare_ledger_projections_resubscribes_total = %v, want a counter at 0", m)
+	}
 	fi, err := os.Stat(filepath.Join(e.dir, "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -215,6 +219,10 @@ func TestMetricsStoreSizeFails(t *testing.T) {
 	}
 	if got := gauge(t, fams, "welfare_ledger_projections_ready"); got != 1 {
 		t.Errorf("welfare_ledger_projections_ready = %v, want 1", got)
+	}
+	// The embedded store never drops the subscription.
+	if m := sample(fams, "welfare_ledger_projections_resubscribes_total"); m == nil || m.GetCounter() == nil || m.GetCounter().GetValue() != 0 {
+		t.Errorf("welfare_ledger_projections_resubscribes_total = %v, want a counter at 0", m)
 	}
 	// Without LogHead there is no lag to report.
 	if fams["welfare_ledger_projections_lag_events"] != nil {

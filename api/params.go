@@ -6,12 +6,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/projections"
 )
 
 // Page sizes of every list (API.md, "Lists").
@@ -121,6 +123,33 @@ func (q *query) date(name string) domain.Date {
 		return 0
 	}
 	return d
+}
+
+// knownAt reads known_at, an RFC 3339 instant (API.md, "Time travel for
+// auditors"): the answer is computed from the events recorded at or
+// before it. It returns the Known to query with — the zero Known, which is
+// the ordinary answer, when known_at is absent or later than now ("a
+// known_at later than now answers as now") — and the instant to echo at
+// the top level of the response (nil when absent).
+func (q *query) knownAt(now time.Time) (projections.Known, *time.Time) {
+	s, ok := q.get("known_at")
+	if !ok {
+		return projections.Known{}, nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		msg := "must be an RFC 3339 instant with a time and an offset, e.g. 2024-03-31T17:00:00Z"
+		if strings.Contains(s, " ") {
+			msg += " (in a URL a '+' reads as a space: write the offset's + as %2B)"
+		}
+		q.errs.add("known_at", msg)
+		return projections.Known{}, nil
+	}
+	at = at.UTC()
+	if at.After(now) {
+		return projections.Known{}, &at
+	}
+	return projections.KnownAt(at), &at
 }
 
 // limit reads the page size: 1..MaxPageSize, DefaultPageSize when absent.

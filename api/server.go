@@ -53,6 +53,9 @@ type Config struct {
 	// (wrapping domain.ErrStoreUnavailable); GET /readyz is not 200
 	// meanwhile. nil: the store's health is not watched.
 	StoreHealth func() error
+	// Synthetic says the ledger holds the demo's synthetic history: every
+	// page says so (web.Config.Synthetic).
+	Synthetic bool
 }
 
 // Server is the HTTP API. Create it with New; serve Handler.
@@ -122,6 +125,7 @@ func New(cfg Config) *Server {
 	e.Use(drainBeforeAnswer, s.requestID, s.accessLog, s.recoverPanic, securityHeaders, refuseOversizedHead,
 		s.requireReady, s.authenticate, s.rateLimit)
 	s.routes(e)
+	s.mountPages(e, cfg.Synthetic)
 	s.echo = e
 	return s
 }
@@ -130,11 +134,15 @@ func New(cfg Config) *Server {
 // an http.Server with its timeouts).
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Routes lists the registered routes as "METHOD /path/{param}", for tests
-// and documentation checks.
+// Routes lists the registered routes of the API as "METHOD /path/{param}",
+// for tests and documentation checks; the officials' pages mounted beside
+// it (web.Routes) are not among them.
 func (s *Server) Routes() []Route {
 	var out []Route
 	for _, r := range s.echo.Routes() {
+		if isPageRoute(r.Method, r.Path) {
+			continue // a page, not part of the API's contract
+		}
 		out = append(out, Route{Method: r.Method, Path: openAPIPath(r.Path)})
 	}
 	return out

@@ -66,8 +66,9 @@ func statementFormatOf(c echo.Context, q *query) statementFormat {
 func (s *Server) fundStatement(c echo.Context) error {
 	errs := &fieldErrors{}
 	fund := pathUUID(c, errs, "fund_id")
-	q := newQuery(c, errs, "from", "to", "format")
+	q := newQuery(c, errs, "from", "to", "format", "known_at")
 	from, to := q.date("from"), q.date("to")
+	known, knownAt := q.knownAt(s.ledger.Now())
 	if to.IsZero() && !errs.has("to") {
 		to = s.ledger.Today()
 	}
@@ -78,7 +79,7 @@ func (s *Server) fundStatement(c echo.Context) error {
 	if err := errs.err(); err != nil {
 		return err
 	}
-	st, ok := s.proj.Statement(fund, from, to)
+	st, ok := s.proj.StatementKnown(fund, from, to, known)
 	if !ok {
 		return errFundNotFound(fund)
 	}
@@ -87,34 +88,63 @@ func (s *Server) fundStatement(c echo.Context) error {
 		errs.add("to", fmt.Sprintf("must not be before the fund's opening day %s", st.From))
 		return errs.err()
 	}
-	if format == formatXLSX && st.Len()+statementExtraRows > maxXLSXRows {
-		errs.add("format", fmt.Sprintf("the statement has %d lines, more than a spreadsheet's %d rows hold: ask for CSV or a shorter period", st.Len(), maxXLSXRows-statementExtraRows))
+	if err := statementFits(st, format); err != nil {
+		errs.add("format", err.Error())
 		return errs.err()
 	}
 	s.liftDeadlines(c, time.Now().Add(MaxStatementDuration))
-	withheld := withholdsPersonalData(c)
-	res := c.Response()
+	return sendStatementAt(c.Response(), st, format, withholdsPersonalData(c), knownAt)
+}
+
+// statementFits refuses a statement that the format cannot hold: an XLSX
+// worksheet has at most maxXLSXRows rows.
+func statementFits(st *projections.Statement, format statementFormat) error {
+	if format == formatXLSX && st.Len()+statementExtraRows > maxXLSXRows {
+		return fmt.Errorf("the statement has %d lines, more than a spreadsheet's %d rows hold: ask for CSV or a shorter period", st.Len(), maxXLSXRows-statementExtraRows)
+	}
+	return nil
+}
+
+// sendStatement writes st in format, with its content type (and, for a
+// file, its name), as GET /v1/funds/{fund_id}/statement and the
+// statement page's downloads send it. withheld leaves out what officials
+// may not see.
+func sendStatement(w http.ResponseWriter, st *projections.Statement, format statementFormat, withheld bool) error {
+	return sendStatementAt(w, st, format, withheld, nil)
+}
+
+// sendStatementAt is sendStatement echoing knownAt in the JSON form when
+// it is not nil (the statement was asked with known_at; CSV and XLSX have
+// no place for it).
+func sendStatementAt(w http.ResponseWriter, st *projections.Statement, format statementFormat, withheld bool, knownAt *time.Time) error {
 	name := fmt.Sprintf("so-quy-%s-%s-%s", st.FundID.String()[:8], st.From, st.To)
 	switch format {
 	case formatCSV:
-		res.Header().Set(echo.HeaderContentType, csvContentType)
-		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
-		res.WriteHeader(http.StatusOK)
-		return writeStatementCSV(res, st, withheld)
+		w.Header().Set(echo.HeaderContentType, csvContentType)
+		w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+		w.WriteHeader(http.StatusOK)
+		return writeStatementCSV(w, st, withheld)
 	case formatXLSX:
-		res.Header().Set(echo.HeaderContentType, xlsxContentType)
-		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
-		return writeStatementXLSX(res, st, withheld)
+		w.Header().Set(echo.HeaderContentType, xlsxContentType)
+		w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
+		return writeStatementXLSX(w, st, withheld)
 	}
-	res.Header().Set(echo.HeaderContentType, jsonContentType)
-	res.WriteHeader(http.StatusOK)
-	return writeStatementJSON(res, st, withheld)
+	w.Header().Set(echo.HeaderContentType, jsonContentType)
+	w.WriteHeader(http.StatusOK)
+	return writeStatementJSONAt(w, st, withheld, knownAt)
 }
 
 // writeStatementJSON streams the JSON form: the header fields, then the
 // lines. Officials (withheld) get no beneficiary_id, loan_id, reverses,
 // reference or description.
 func writeStatementJSON(w http.ResponseWriter, st *projections.Statement, withheld bool) error {
+	return writeStatementJSONAt(w, st, withheld, nil)
+}
+
+// writeStatementJSONAt is writeStatementJSON with known_at echoed after
+// the fund's identity when knownAt is not nil (the statement was asked
+// with known_at).
+func writeStatementJSONAt(w http.ResponseWriter, st *projections.Statement, withheld bool, knownAt *time.Time) error {
 	out := newLineWriter(w)
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"fund_id":`...)
@@ -123,6 +153,11 @@ func writeStatementJSON(w http.ResponseWriter, st *projections.Statement, withhe
 	b = appendJSONString(b, st.Name)
 	b = append(b, `,"unit_id":`...)
 	b = appendJSONString(b, string(st.UnitID))
+	if knownAt != nil {
+		b = append(b, `,"known_at":"`...)
+		b = knownAt.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
 	b = append(b, `,"from":`...)
 	b = st.From.AppendJSON(b)
 	b = append(b, `,"to":`...)

@@ -80,44 +80,48 @@ const unitsScope = "units"
 // listUnits: GET /v1/units, in registration order.
 func (s *Server) listUnits(c echo.Context) error {
 	errs := &fieldErrors{}
-	q := newQuery(c, errs, "limit", "cursor")
+	q := newQuery(c, errs, "limit", "cursor", "known_at")
 	limit := q.limit()
+	known, knownAt := q.knownAt(s.ledger.Now())
 	root := caller(c).scope
 	scope := unitsScope + "\x00" + string(root)
 	after := q.cursor(scope)
 	if err := errs.err(); err != nil {
 		return err
 	}
-	units, next := s.proj.Units(root, int(after), limit)
+	units, next := s.proj.UnitsKnown(root, int(after), limit, known)
 	items := make([]unitDTO, len(units))
 	for i, u := range units {
 		items[i] = newUnitDTO(u)
 	}
-	return respondOK(c, newPage(items, nextCursor(scope, uint64(next), next > 0)))
+	return respondOK(c, withKnownAt(newPage(items, nextCursor(scope, uint64(next), next > 0)), knownAt))
 }
 
-// getUnit: GET /v1/units/{unit_id}.
+// getUnit: GET /v1/units/{unit_id}?known_at=.
 func (s *Server) getUnit(c echo.Context) error {
 	errs := &fieldErrors{}
-	newQuery(c, errs)
+	q := newQuery(c, errs, "known_at")
 	id := pathUnit(c, errs, "unit_id")
+	known, knownAt := q.knownAt(s.ledger.Now())
 	if err := errs.err(); err != nil {
 		return err
 	}
-	u, found := s.proj.Unit(id)
+	u, found := s.proj.UnitKnown(id, known)
 	if !found {
 		return errUnitNotFound(id)
 	}
-	return respondOK(c, newUnitDTO(u))
+	return respondOK(c, withKnownAt(newUnitDTO(u), knownAt))
 }
 
-// unitSummary: GET /v1/units/{unit_id}/summary?from=&to=, the roll-up of
-// the unit and its descendants over [from, to] (API.md, "Reading").
+// unitSummary: GET /v1/units/{unit_id}/summary?from=&to=&known_at=, the
+// roll-up of the unit and its descendants over [from, to] (API.md,
+// "Reading").
 func (s *Server) unitSummary(c echo.Context) error {
 	errs := &fieldErrors{}
 	id := pathUnit(c, errs, "unit_id")
-	q := newQuery(c, errs, "from", "to")
+	q := newQuery(c, errs, "from", "to", "known_at")
 	from, to := q.date("from"), q.date("to")
+	known, knownAt := q.knownAt(s.ledger.Now())
 	if to.IsZero() && !errs.has("to") {
 		to = s.ledger.Today()
 	}
@@ -129,13 +133,13 @@ func (s *Server) unitSummary(c echo.Context) error {
 	}
 	sum := summaryPool.Get().(*projections.UnitSummary)
 	defer summaryPool.Put(sum)
-	if !s.proj.UnitSummaryInto(sum, id, from, to) {
+	if !s.proj.UnitSummaryKnownInto(sum, id, from, to, known) {
 		return errUnitNotFound(id)
 	}
 	if sum.Funds == nil {
 		sum.Funds = []projections.FundLine{}
 	}
-	return respondOK(c, sum)
+	return respondOK(c, withKnownAt(sum, knownAt))
 }
 
 // summaryPool keeps unit summaries, and the storage of their fund lines,

@@ -60,6 +60,9 @@ func officialView(v any) (any, error) {
 		return page[projections.Transaction]{Items: items, NextCursor: v.NextCursor}, nil
 	case projections.Loan:
 		return officialLoan{Loan: v}, nil
+	case knownAtAnswer:
+		inner, err := officialView(v.answer)
+		return knownAtAnswer{answer: inner, knownAt: v.knownAt}, err
 	}
 	return nil, errNoOfficialView{typ: fmt.Sprintf("%T", v)}
 }

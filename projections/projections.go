@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -58,6 +59,9 @@ type Projections struct {
 	spanBuf  []span
 
 	ready atomic.Bool
+	// resubscribes counts the subscriptions Run has opened again after
+	// the store dropped one (follow.go).
+	resubscribes atomic.Uint64
 
 	notifyMu sync.Mutex
 	notify   chan struct{} // closed and replaced whenever pos advances
@@ -74,6 +78,9 @@ type unitNode struct {
 	// persons counts distinct beneficiaries across every fund of the
 	// unit's subtree.
 	persons *personIndex
+	// registered is the recorded_at of the unit's registration, for
+	// known_at (see Known).
+	registered time.Time
 }
 
 // addFund attaches f to u.
@@ -123,6 +130,16 @@ type fundNode struct {
 	revs    []reversalRec
 	persons *personIndex
 	loans   map[uuid.UUID]*loanState
+
+	// opened and openPos are the recorded_at and position of the fund's
+	// opening; lastRec is the latest recorded_at of its transactions, in
+	// nanoseconds (see noteRecorded): with them a known_at query answers
+	// from the indexes for a fund none of whose events it leaves out.
+	opened  time.Time
+	openPos domain.Position
+	lastRec int64
+	// recs finds the transactions a known_at query leaves out.
+	recs recIndex
 }
 
 type reversalRec struct {
@@ -198,7 +215,7 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 	}
 	switch d := e.Data.(type) {
 	case *domain.UnitRegistered:
-		p.applyUnit(d)
+		p.applyUnit(d, e.Meta.RecordedAt)
 	case *domain.FundOpened:
 		u, ok := p.units[d.UnitID]
 		if !ok {
@@ -207,6 +224,7 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 		f := &fundNode{
 			info: FundSummary{FundID: d.FundID, UnitID: d.UnitID, Name: d.Name, Kind: d.Kind, OpenedOn: d.OpenedOn},
 			unit: u, lastPos: e.Position, loans: map[uuid.UUID]*loanState{},
+			opened: e.Meta.RecordedAt.UTC(), openPos: e.Position,
 		}
 		f.persons = newPersonIndex(f, nil)
 		p.funds[d.FundID] = f
@@ -226,8 +244,8 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 	return nil
 }
 
-func (p *Projections) applyUnit(d *domain.UnitRegistered) {
-	n := &unitNode{view: Unit{ID: d.UnitID, Name: d.Name, ParentID: d.ParentID}}
+func (p *Projections) applyUnit(d *domain.UnitRegistered, recorded time.Time) {
+	n := &unitNode{view: Unit{ID: d.UnitID, Name: d.Name, ParentID: d.ParentID}, registered: recorded.UTC()}
 	n.persons = newPersonIndex(nil, n)
 	if parent, ok := p.units[d.ParentID]; ok {
 		n.parent = parent
@@ -330,6 +348,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	}
 	f.txs = append(f.txs, t)
 	f.lastPos = e.Position
+	f.noteRecorded(t)
 	p.txs[t.id] = t
 	if bt != nil && t.typ != typReversal {
 		bt.txs = append(bt.txs, t)
@@ -446,8 +465,9 @@ func fundOf(d domain.EventData) (uuid.UUID, bool) {
 }
 
 // Run catches the projections up with the store's log, marks them ready, and
-// then follows the store's subscription until ctx is done. It returns the
-// first error that stops it (ctx's error on shutdown).
+// then follows the store's subscription until ctx is done, subscribing again
+// when the store drops it (follow). It returns the first error that stops it
+// (ctx's error on shutdown).
 func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog.Logger) error {
 	if err := p.catchUp(ctx, store); err != nil {
 		return err
@@ -462,20 +482,7 @@ func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog
 	}
 	p.ready.Store(true)
 	log.Info("projections caught up", "position", uint64(p.Position()))
-	sub, err := store.Subscribe(ctx, p.Position())
-	if err != nil {
-		return fmt.Errorf("projections subscribe: %w", err)
-	}
-	defer sub.Close()
-	for {
-		batch, err := sub.Next(ctx)
-		if err != nil {
-			return fmt.Errorf("projections follow: %w", err)
-		}
-		if err := p.applyStored(batch); err != nil {
-			return err
-		}
-	}
+	return p.follow(ctx, store, log)
 }
 
 // catchUpReadAhead is how many batches each stage of the catch-up may run

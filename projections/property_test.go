@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -18,13 +19,16 @@ import (
 // real codec, so the property test exercises Decide, Seal, Decode and the
 // projections together without a store (stores have their own contract).
 type fakeLog struct {
-	t      *testing.T
-	now    time.Time
-	events []domain.StoredEvent
-	funds  map[uuid.UUID]*domain.Fund
-	units  map[domain.UnitID]bool
-	proj   *Projections
-	ref    refLog
+	t   *testing.T
+	now time.Time
+	// recorded, when set, gives each appended event its recorded_at
+	// (the decisions still use now); otherwise it is now.
+	recorded func() time.Time
+	events   []domain.StoredEvent
+	funds    map[uuid.UUID]*domain.Fund
+	units    map[domain.UnitID]bool
+	proj     *Projections
+	ref      refLog
 	// reused is the one summary every roll-up is also written into, as
 	// the API reuses its summaries' storage.
 	reused UnitSummary
@@ -36,7 +40,11 @@ func newFakeLog(t *testing.T, now time.Time) *fakeLog {
 
 func (l *fakeLog) append(stream string, rev uint64, prev string, p domain.Pending) domain.Event {
 	l.t.Helper()
-	meta := domain.Metadata{EventID: p.EventID, OccurredOn: p.OccurredOn, RecordedAt: l.now, Actor: domain.SystemActor, PayloadHash: p.PayloadHash}
+	rec := l.now
+	if l.recorded != nil {
+		rec = l.recorded()
+	}
+	meta := domain.Metadata{EventID: p.EventID, OccurredOn: p.OccurredOn, RecordedAt: rec, Actor: domain.SystemActor, PayloadHash: p.PayloadHash}
 	ne, _, err := domain.Seal(prev, p.Data, meta)
 	if err != nil {
 		l.t.Fatalf("Seal: %v", err)
@@ -94,6 +102,8 @@ type refTx struct {
 	date     domain.Date
 	reversal bool
 	revDate  domain.Date // of the reversal of this tx, 0 if none
+	rev      *refTx      // the reversal of this tx, nil if none
+	orig     *refTx      // of a reversal, the original
 }
 
 // refLog is the reference's view of the log: the money events in log
@@ -101,11 +111,23 @@ type refTx struct {
 type refLog struct {
 	txs  []*refTx
 	byID map[uuid.UUID]*refTx
+	// opened and registered are the funds' openings and the units'
+	// registrations.
+	opened     map[uuid.UUID]domain.Event
+	registered map[domain.UnitID]domain.Event
 }
 
 func (l *refLog) add(e domain.Event) {
 	if l.byID == nil {
 		l.byID = map[uuid.UUID]*refTx{}
+		l.opened = map[uuid.UUID]domain.Event{}
+		l.registered = map[domain.UnitID]domain.Event{}
+	}
+	switch d := e.Data.(type) {
+	case *domain.FundOpened:
+		l.opened[d.FundID] = e
+	case *domain.UnitRegistered:
+		l.registered[d.UnitID] = e
 	}
 	fundID, ok := fundOf(e.Data)
 	if !ok {
@@ -126,7 +148,7 @@ func (l *refLog) add(e domain.Event) {
 	case *domain.TransactionReversed:
 		orig := l.byID[d.Reverses]
 		r.cat, r.amount, r.reversal, r.shelter = orig.cat, orig.amount, true, orig.shelter
-		orig.revDate = r.date
+		orig.revDate, orig.rev, r.orig = r.date, r, orig
 	}
 	l.byID[e.Meta.EventID] = r
 	l.txs = append(l.txs, r)
@@ -240,6 +262,22 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 	rng := rand.New(rand.NewPCG(seed, 42))
 	now := time.Date(2020, 12, 31, 12, 0, 0, 0, domain.VietnamZone)
 	l := newFakeLog(t, now)
+	// The recording clock runs a minute a step, and now and then steps
+	// back by up to half an hour: recorded_at is not in log order.
+	firstRec := now.AddDate(0, 0, -200)
+	lastRec := firstRec
+	clock := firstRec
+	l.recorded = func() time.Time {
+		clock = clock.Add(time.Minute)
+		at := clock
+		if rng.IntN(5) == 0 {
+			at = at.Add(-time.Duration(1+rng.IntN(30)) * time.Minute)
+		}
+		if at.After(lastRec) {
+			lastRec = at
+		}
+		return at
+	}
 	l.unit("vgcl", "")
 	l.unit("lang-son", "vgcl")
 	l.unit("cao-loc", "lang-son")
@@ -384,6 +422,7 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 			}
 		}
 		checkUnit(t, l, txs, unitsOf[unit], funds2map(funds, func(f fundInfo) (uuid.UUID, domain.UnitID) { return f.id, f.unit }), unit, from, to, step)
+		checkKnown(t, l, rng, funds2map(funds, func(f fundInfo) (uuid.UUID, domain.UnitID) { return f.id, f.unit }), unitsOf, firstRec, lastRec, randDate, step)
 		if step%500 == 499 {
 			for _, fi := range funds {
 				for m := 1; m <= 12; m++ {
@@ -407,6 +446,27 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 					t.Fatalf("fund %s on %s: balance %s outstanding %s", fi.id, date, w.Balance, w.Outstanding)
 				}
 			}
+		}
+	}
+
+	// The known_at index rebuilt from the transactions, as after a
+	// checkpoint load, is the one kept while applying.
+	type recState struct {
+		recs    recIndex
+		lastRec int64
+	}
+	var live []recState
+	for _, f := range l.proj.fundOrder {
+		live = append(live, recState{recIndex{slices.Clone(f.recs.dates), slices.Clone(f.recs.dateMax), slices.Clone(f.recs.dateLast),
+			slices.Clone(f.recs.prevSame), slices.Clone(f.recs.logMin)}, f.lastRec})
+		if !f.recs.built(f) || len(f.txs) == 0 {
+			t.Fatalf("fund %s: known_at index not built over its %d transactions", f.info.FundID, len(f.txs))
+		}
+	}
+	l.proj.rebuildRecIndexes()
+	for i, f := range l.proj.fundOrder {
+		if got := (recState{f.recs, f.lastRec}); !reflect.DeepEqual(got, live[i]) {
+			t.Fatalf("fund %s known_at index rebuilt:\n got %+v\nwant %+v", f.info.FundID, got, live[i])
 		}
 	}
 
@@ -590,4 +650,267 @@ func checkRebuild(t *testing.T, l *fakeLog, step int) {
 		b, _ := rebuilt.UnitSummary(id, 0, domain.MaxDate)
 		jsonEq(t, fmt.Sprintf("step %d rebuilt unit summary", step), b, a)
 	}
+}
+
+// --- known_at: the same figures from the events recorded by an instant ----
+
+// knownRef returns the reference's transactions as known at k: those
+// recorded at or before it, each original reversed only when its reversal
+// was recorded by then too.
+func knownRef(txs []*refTx, k time.Time) []*refTx {
+	var out []*refTx
+	for _, r := range txs {
+		if r.e.Meta.RecordedAt.After(k) {
+			continue
+		}
+		c := *r
+		if c.rev != nil && c.rev.e.Meta.RecordedAt.After(k) {
+			c.revDate, c.rev = 0, nil
+		}
+		out = append(out, &c)
+	}
+	return out
+}
+
+// checkKnown checks a random known_at between just before first and just
+// after last (the recording clock's range so far) against the reference
+// over the events known then: a fund's summary as of a random date, a
+// unit's roll-up over a random period, a fund's transactions and
+// statement, and a loan.
+func checkKnown(t *testing.T, l *fakeLog, rng *rand.Rand, fundUnit map[uuid.UUID]domain.UnitID,
+	unitsOf map[domain.UnitID][]domain.UnitID, first, last time.Time, randDate func() domain.Date, step int) {
+	t.Helper()
+	span := last.Sub(first) + 20*time.Minute
+	at := first.Add(-10*time.Minute + time.Duration(rng.Int64N(int64(span))))
+	if len(l.ref.txs) > 0 && rng.IntN(3) == 0 {
+		// Exactly an event's recorded_at, which is known then.
+		at = l.ref.txs[rng.IntN(len(l.ref.txs))].e.Meta.RecordedAt
+	}
+	k := KnownAt(at)
+	txs := knownRef(l.ref.txs, at)
+	knows := func(e domain.Event) bool { return !e.Meta.RecordedAt.After(at) }
+	fundIDs := make([]uuid.UUID, 0, len(fundUnit))
+	for id := range fundUnit {
+		fundIDs = append(fundIDs, id)
+	}
+	slices.SortFunc(fundIDs, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	fid := fundIDs[rng.IntN(len(fundIDs))]
+	inFund := func(id uuid.UUID) bool { return id == fid }
+	what := fmt.Sprintf("step %d known_at %s fund %s", step, at.Format(time.RFC3339), fid)
+
+	// The fund's summary.
+	asOf := randDate()
+	got, ok := l.proj.FundSummaryKnown(fid, asOf, k)
+	if opened := knows(l.ref.opened[fid]); ok != opened {
+		t.Fatalf("%s: FundSummaryKnown found = %v, want %v (opened by then)", what, ok, opened)
+	}
+	if ok {
+		want := refCompute(txs, inFund, 0, asOf)
+		wantPos := l.ref.opened[fid].Position
+		for _, r := range txs {
+			if r.fund == fid {
+				wantPos = max(wantPos, r.e.Position)
+			}
+		}
+		w := what + " as_of " + asOf.String()
+		jsonEq(t, w+" balance", got.Balance, want.Balance)
+		jsonEq(t, w+" outstanding", got.LoansOutstanding, want.Outstanding)
+		jsonEq(t, w+" capital", got.Capital, want.Balance.Add(want.Outstanding))
+		jsonEq(t, w+" totals", got.Totals, want.Totals)
+		jsonEq(t, w+" counts", got.Counts, want.Counts)
+		if got.Beneficiaries.Persons != want.Persons || got.Beneficiaries.Times != want.Counts.times() {
+			t.Fatalf("%s beneficiaries = %+v, want persons %d times %d", w, got.Beneficiaries, want.Persons, want.Counts.times())
+		}
+		if got.Position != wantPos || got.AsOf != asOf {
+			t.Fatalf("%s position %d as_of %s, want %d and %s", w, got.Position, got.AsOf, wantPos, asOf)
+		}
+		// The fold, which answers for funds loaded from a checkpoint.
+		jsonEq(t, w+" by a fold", l.proj.funds[fid].foldSummary(asOf, asOf, k), got)
+	}
+
+	// A unit's roll-up over a period.
+	unit := []domain.UnitID{"vgcl", "lang-son", "cao-loc", "ha-noi"}[rng.IntN(4)]
+	from, to := domain.Date(0), randDate()
+	if rng.IntN(2) == 0 {
+		from = randDate()
+		if from > to {
+			from, to = to, from
+		}
+	}
+	var sum, folded UnitSummary
+	ok = l.proj.UnitSummaryKnownInto(&sum, unit, from, to, k)
+	if ok {
+		// The fold, which answers when a fund of the subtree was loaded
+		// from a checkpoint.
+		l.proj.foldUnitSummary(&folded, l.proj.units[unit], from, to, k)
+		jsonEq(t, fmt.Sprintf("step %d known_at %s unit %s [%s, %s] by a fold", step, at.Format(time.RFC3339), unit, from, to), folded, sum)
+	}
+	if registered := knows(l.ref.registered[unit]); ok != registered {
+		t.Fatalf("%s: UnitSummaryKnownInto(%s) found = %v, want %v (registered by then)", what, unit, ok, registered)
+	}
+	if ok {
+		in := map[uuid.UUID]bool{}
+		for id, u := range fundUnit {
+			if slices.Contains(unitsOf[unit], u) && knows(l.ref.opened[id]) {
+				in[id] = true
+			}
+		}
+		scope := func(id uuid.UUID) bool { return in[id] }
+		want := refCompute(txs, scope, from, to)
+		opening := domain.VND{}
+		if !from.IsZero() {
+			opening = refCompute(txs, scope, 0, from-1).Balance
+		}
+		w := fmt.Sprintf("step %d known_at %s unit %s [%s, %s]", step, at.Format(time.RFC3339), unit, from, to)
+		jsonEq(t, w+" closing", sum.ClosingBalance, want.Balance)
+		jsonEq(t, w+" opening", sum.OpeningBalance, opening)
+		jsonEq(t, w+" totals", sum.Totals, want.Totals)
+		jsonEq(t, w+" counts", sum.Counts, want.Counts)
+		if sum.Beneficiaries.Persons != want.Persons || sum.Beneficiaries.Times != want.Counts.times() {
+			t.Fatalf("%s beneficiaries = %+v, want persons %d times %d", w, sum.Beneficiaries, want.Persons, want.Counts.times())
+		}
+		if len(sum.Funds) != len(in) {
+			t.Fatalf("%s lists %d funds, want the %d opened by then", w, len(sum.Funds), len(in))
+		}
+		for _, line := range sum.Funds {
+			id := line.FundID
+			if !in[id] {
+				t.Fatalf("%s lists fund %s, not opened by then", w, id)
+			}
+			one := func(f uuid.UUID) bool { return f == id }
+			wl := refCompute(txs, one, from, to)
+			lineOpening := domain.VND{}
+			if !from.IsZero() {
+				lineOpening = refCompute(txs, one, 0, from-1).Balance
+			}
+			lw := fmt.Sprintf("%s fund line %s", w, id)
+			jsonEq(t, lw+" closing", line.ClosingBalance, wl.Balance)
+			jsonEq(t, lw+" opening", line.OpeningBalance, lineOpening)
+			jsonEq(t, lw+" totals", line.Totals, wl.Totals)
+			jsonEq(t, lw+" counts", line.Counts, wl.Counts)
+			if line.Beneficiaries.Persons != wl.Persons || line.Beneficiaries.Times != wl.Counts.times() {
+				t.Fatalf("%s beneficiaries = %+v, want persons %d times %d", lw, line.Beneficiaries, wl.Persons, wl.Counts.times())
+			}
+		}
+	}
+
+	// The fund's transactions, each reversed_by only by a known reversal.
+	list, _, ok := l.proj.TransactionsKnown(fid, TxFilter{}, 0, 1<<30, k)
+	if ok != knows(l.ref.opened[fid]) {
+		t.Fatalf("%s: TransactionsKnown found = %v", what, ok)
+	}
+	var wantIDs, gotIDs []string
+	for _, r := range txs {
+		if r.fund == fid && ok {
+			id := r.e.Meta.EventID.String()
+			if r.rev != nil {
+				id += " reversed by " + r.rev.e.Meta.EventID.String()
+			}
+			wantIDs = append(wantIDs, id)
+		}
+	}
+	for _, tx := range list {
+		id := tx.TransactionID.String()
+		if tx.ReversedBy != nil {
+			id += " reversed by " + tx.ReversedBy.String()
+		}
+		gotIDs = append(gotIDs, id)
+	}
+	jsonEq(t, what+" transactions", gotIDs, wantIDs)
+
+	// The fund's statement over a period.
+	if st, ok := l.proj.StatementKnown(fid, from, to, k); ok {
+		w := fmt.Sprintf("%s statement [%s, %s]", what, from, to)
+		opening := domain.VND{}
+		if !from.IsZero() {
+			opening = refCompute(txs, inFund, 0, from-1).Balance
+		}
+		jsonEq(t, w+" opening", st.OpeningBalance, opening)
+		jsonEq(t, w+" closing", st.ClosingBalance, refCompute(txs, inFund, 0, to).Balance)
+		lines := 0
+		for _, r := range txs {
+			if r.fund == fid && r.date >= st.From && r.date <= to {
+				lines++
+			}
+		}
+		if st.Len() != lines {
+			t.Fatalf("%s has %d lines, want %d", w, st.Len(), lines)
+		}
+	} else if knows(l.ref.opened[fid]) {
+		t.Fatalf("%s: StatementKnown not found", what)
+	}
+
+	// A loan of the fund: its repayments and reversal as known then.
+	for _, r := range l.ref.txs {
+		if r.fund != fid || r.cat != domain.CatLoansDisbursed || r.reversal || !knows(l.ref.opened[fid]) {
+			continue
+		}
+		loan := r.e.Meta.EventID
+		got, ok := l.proj.LoanKnown(fid, loan, k)
+		if ok != knows(r.e) {
+			t.Fatalf("%s loan %s: found = %v, want %v", what, loan, ok, knows(r.e))
+		}
+		if !ok {
+			break
+		}
+		var repaid domain.VND
+		for _, x := range txs {
+			if d, isRepay := x.e.Data.(*domain.LoanRepaid); isRepay && d.LoanID == loan {
+				repaid = repaid.Add(x.amount)
+			}
+			if x.reversal && x.orig != nil && x.cat == domain.CatRepayments {
+				if d := x.orig.e.Data.(*domain.LoanRepaid); d.LoanID == loan {
+					repaid = repaid.Sub(x.amount)
+				}
+			}
+		}
+		status := LoanActive
+		reversed := r.rev != nil && knows(r.rev.e)
+		switch {
+		case reversed:
+			status = LoanReversed
+		case r.amount.Equal(repaid):
+			status = LoanRepaid
+		}
+		if !got.Repaid.Equal(repaid) || got.Status != status {
+			t.Fatalf("%s loan %s: repaid %s status %s, want %s and %s", what, loan, got.Repaid, got.Status, repaid, status)
+		}
+		break
+	}
+
+	// A beneficiary: the grants, loans and repayments recorded by then in
+	// funds opened by then, the totals leaving out those reversed by then.
+	benefID := domain.BeneficiaryID(fmt.Sprintf("M%03d", rng.IntN(25)))
+	var wantItems int
+	var wantGrants, wantLoans, wantRepaid domain.VND
+	for _, r := range txs {
+		if r.benef != benefID || r.reversal || !knows(l.ref.opened[r.fund]) {
+			continue
+		}
+		wantItems++
+		if r.rev != nil {
+			continue
+		}
+		switch r.cat {
+		case domain.CatShelterGrants, domain.CatAssistanceGrants:
+			wantGrants = wantGrants.Add(r.amount)
+		case domain.CatLoansDisbursed:
+			wantLoans = wantLoans.Add(r.amount)
+		case domain.CatRepayments:
+			wantRepaid = wantRepaid.Add(r.amount)
+		}
+	}
+	bene, ok := l.proj.BeneficiaryKnown(benefID, "", k)
+	gotGrants := bene.Totals.ShelterGrants.Add(bene.Totals.AssistanceGrants)
+	if ok != (wantItems > 0) || len(bene.Items) != wantItems || !gotGrants.Equal(wantGrants) ||
+		!bene.Totals.LoansDisbursed.Equal(wantLoans) || !bene.Totals.Repayments.Equal(wantRepaid) {
+		t.Fatalf("%s beneficiary %s: found %v, %d items, grants %s loans %s repaid %s; want %d items, %s, %s, %s",
+			what, benefID, ok, len(bene.Items), gotGrants, bene.Totals.LoansDisbursed, bene.Totals.Repayments, wantItems, wantGrants, wantLoans, wantRepaid)
+	}
+
+	// Past every recording, known_at answers as now.
+	late := KnownAt(last.Add(time.Hour))
+	a, _ := l.proj.FundSummary(fid, asOf)
+	b, _ := l.proj.FundSummaryKnown(fid, asOf, late)
+	jsonEq(t, what+" known_at after every recording", b, a)
 }

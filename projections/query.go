@@ -188,6 +188,13 @@ func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to
 	if !ok {
 		return false
 	}
+	p.unitSummaryLocked(s, u, from, to)
+	return true
+}
+
+// unitSummaryLocked is UnitSummaryInto of unit u, under the read lock.
+func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to domain.Date) {
+	id := u.view.ID
 	*s = UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: slices.Grow(s.Funds[:0], u.subtreeFunds)}
 	s.addLines(u, from, to)
 	s.Beneficiaries.Times = s.Counts.times()
@@ -196,7 +203,6 @@ func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to
 	} else {
 		s.Beneficiaries.Persons = u.persons.between(from, to)
 	}
-	return true
 }
 
 // addLines appends the line of every fund of u's subtree, u's own first and

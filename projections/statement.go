@@ -83,8 +83,15 @@ func (p *Projections) Statement(fund uuid.UUID, from, to domain.Date) (st *State
 			st.lines = append(st.lines, t)
 		}
 	}
-	// f.txs is in log order, so a stable sort by date orders by (date,
-	// position).
+	st.finish()
+	return st, true
+}
+
+// finish orders the lines, taken from a fund's transactions in log order,
+// and sums them into the totals and the closing balance.
+func (st *Statement) finish() {
+	// The lines are in log order, so a stable sort by date orders by
+	// (date, position).
 	slices.SortStableFunc(st.lines, func(a, b *txNode) int { return int(a.date) - int(b.date) })
 	for _, t := range st.lines {
 		if t.inflow() {
@@ -94,7 +101,6 @@ func (p *Projections) Statement(fund uuid.UUID, from, to domain.Date) (st *State
 		}
 	}
 	st.ClosingBalance = st.OpeningBalance.Add(st.TotalIn).Sub(st.TotalOut)
-	return st, true
 }
 
 // Len returns the number of lines.

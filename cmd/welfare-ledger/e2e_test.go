@@ -190,15 +190,22 @@ func (s *server) post(path string, body any) error {
 
 // TestEndToEnd records the published Lạng Sơn figures through HTTP against
 // the real binary, kills it with SIGKILL, restarts it and reads the same
-// figures back.
+// figures back: once on the embedded store, once on KurrentDB (the test
+// server, started in this process; the binary gets its URI).
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	t.Run("embedded", func(t *testing.T) { endToEnd(t) })
+	t.Run("kurrentdb", func(t *testing.T) { endToEnd(t, "--store", startKurrentDB(t).URI()) })
+}
+
+func endToEnd(t *testing.T, storeFlags ...string) {
 	dataDir := t.TempDir()
 	addr := freeAddr(t)
 	// A bulk import of years of vouchers: no per-token rate limit.
-	s := startServer(t, dataDir, addr, "--rate-limit", "0")
+	flags := append([]string{"--rate-limit", "0"}, storeFlags...)
+	s := startServer(t, dataDir, addr, flags...)
 
 	s.must(201, "POST", "/v1/units", map[string]any{"unit_id": "vgcl", "name": "Tổng Liên đoàn Lao động Việt Nam"})
 	s.must(201, "POST", "/v1/units", map[string]any{"unit_id": "lang-son", "name": "Liên đoàn Lao động tỉnh Lạng Sơn", "parent_id": "vgcl"})
@@ -285,7 +292,7 @@ func TestEndToEnd(t *testing.T) {
 	check(s)
 
 	s.kill()
-	s2 := startServer(t, dataDir, addr, "--rate-limit", "0")
+	s2 := startServer(t, dataDir, addr, flags...)
 	check(s2)
 	status, again, hdr := s2.do("POST", "/v1/funds/"+fundID+"/donations", retry)
 	if status != 200 || hdr.Get("Idempotent-Replay") != "true" {

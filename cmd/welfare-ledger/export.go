@@ -14,7 +14,7 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
-const exportUsage = `Usage: welfare-ledger export --data DIR [-o FILE]
+const exportUsage = `Usage: welfare-ledger export [--data DIR | --store URI] [-o FILE]
 
 Writes the whole log of <data>/ledger.db as JSON Lines: one event a line,
 in log order, each line byte for byte the item GET /v1/events lists for it
@@ -36,6 +36,7 @@ func exportCommand(ctx context.Context, args []string, getenv func(string) strin
 	fs := newFlagSet("export", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, exportUsage) }
 	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db (env WL_DATA)")
+	storeURI := fs.String("store", envDefault(getenv, "WL_STORE", embeddedStore), storeFlagUsage)
 	out := fs.String("o", "", "write to this file instead of stdout")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -47,11 +48,12 @@ func exportCommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintf(stderr, "export: unexpected arguments %q\n\n%s", fs.Args(), exportUsage)
 		return errUsage
 	}
-	store, err := openExistingStore(*dataDir)
+	opened, err := openLedgerStore(ctx, *storeURI, *dataDir, storeOptions{mustExist: true})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer opened.Close()
+	store := opened.EventStore
 	if *out == "" {
 		_, err := exportLog(ctx, store, stdout, newProgress(stderr, "export"))
 		return err

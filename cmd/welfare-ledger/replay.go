@@ -15,7 +15,7 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/projections"
 )
 
-const replayUsage = `Usage: welfare-ledger replay --data DIR [--as-of YYYY-MM-DD] [--unit UNIT] [--json]
+const replayUsage = `Usage: welfare-ledger replay [--data DIR | --store URI] [--as-of YYYY-MM-DD] [--unit UNIT] [--json]
 
 Rebuilds every projection from the log of <data>/ledger.db, from its first
 event (no checkpoint is read), and prints the funds opened by --as-of
@@ -38,6 +38,7 @@ func replayCommand(ctx context.Context, args []string, getenv func(string) strin
 	flags := newFlagSet("replay", stderr)
 	flags.Usage = func() { fmt.Fprint(stderr, replayUsage) }
 	dataDir := flags.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db (env WL_DATA)")
+	storeURI := flags.String("store", envDefault(getenv, "WL_STORE", embeddedStore), storeFlagUsage)
 	asOfText := flags.String("as-of", "", "business date YYYY-MM-DD: the figures at the end of it (default today)")
 	unitText := flags.String("unit", "", "only the funds of this unit and the units under it")
 	asJSON := flags.Bool("json", false, "print the fund summaries as the API's JSON")
@@ -69,11 +70,12 @@ func replayCommand(ctx context.Context, args []string, getenv func(string) strin
 		}
 		unit = u
 	}
-	store, err := openExistingStore(*dataDir)
+	opened, err := openLedgerStore(ctx, *storeURI, *dataDir, storeOptions{mustExist: true})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer opened.Close()
+	store := opened.EventStore
 
 	proj, err := replayLog(ctx, store, newProgress(stderr, "replay"))
 	if err != nil {

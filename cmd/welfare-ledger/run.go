@@ -6,30 +6,27 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-
-	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 )
 
 const usage = `welfare-ledger: an event-sourced ledger for trade-union welfare funds.
 
 Usage:
-  welfare-ledger serve [--addr 127.0.0.1:8080] [--data ./data] [--tls-cert F --tls-key F]
-  welfare-ledger token issue --data DIR --role ROLE [--unit UNIT] --name NAME
-  welfare-ledger token list --data DIR
-  welfare-ledger token revoke --data DIR TOKEN_ID
-  welfare-ledger verify --data DIR
-  welfare-ledger export --data DIR [-o FILE]
+  welfare-ledger serve [--addr 127.0.0.1:8080] [--data ./data] [--store URI] [--tls-cert F --tls-key F]
+  welfare-ledger token issue [--data DIR] [--store URI] --role ROLE [--unit UNIT] --name NAME
+  welfare-ledger token list [--data DIR] [--store URI]
+  welfare-ledger token revoke [--data DIR] [--store URI] TOKEN_ID
+  welfare-ledger verify [--data DIR] [--store URI]
+  welfare-ledger export [--data DIR] [--store URI] [-o FILE]
   welfare-ledger import --data DIR FILE
-  welfare-ledger replay --data DIR [--as-of YYYY-MM-DD] [--unit UNIT] [--json]
+  welfare-ledger replay [--data DIR] [--store URI] [--as-of YYYY-MM-DD] [--unit UNIT] [--json]
   welfare-ledger bench [--url http://127.0.0.1:8080] [--clients 64] [--duration 30s]
 
 Commands:
-  serve   run the HTTP API on the embedded store (<data>/ledger.db); the first
-          start on an empty ledger creates the admin token, prints it once
-          and writes it to <data>/admin.token
-  token   issue, list and revoke bearer tokens on the ledger file directly
+  serve   run the HTTP API on the embedded store (<data>/ledger.db) or on
+          KurrentDB (--store esdb://…, env WL_STORE); the first start on an
+          empty ledger creates the admin token, prints it once and writes it
+          to <data>/admin.token
+  token   issue, list and revoke bearer tokens on the store directly
   verify  recompute every hash chain and rebuild every projection from the
           log, as GET /v1/audit/verify does; exits non-zero on a mismatch
   export  write the whole log as JSON Lines, each line as GET /v1/events
@@ -91,18 +88,4 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
-}
-
-// openExistingStore opens <dataDir>/ledger.db for a command that works on a
-// ledger: never one created by accident in a mistyped directory.
-func openExistingStore(dataDir string) (*embedded.Store, error) {
-	dbPath := filepath.Join(dataDir, "ledger.db")
-	if _, err := os.Stat(dbPath); err != nil {
-		return nil, fmt.Errorf("no ledger at %s: %w", dbPath, err)
-	}
-	store, err := embedded.Open(dbPath)
-	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	return store, nil
 }

@@ -53,7 +53,8 @@ const (
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", envDefault(getenv, "WL_ADDR", "127.0.0.1:8080"), "listen address (env WL_ADDR)")
-	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db (env WL_DATA)")
+	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db, the projections' checkpoint and the first admin token (env WL_DATA)")
+	storeURI := fs.String("store", envDefault(getenv, "WL_STORE", embeddedStore), storeFlagUsage)
 	logFormat := fs.String("log-format", envDefault(getenv, "WL_LOG_FORMAT", "text"), "log format: text or json (env WL_LOG_FORMAT)")
 	tlsCert := fs.String("tls-cert", getenv("WL_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (env WL_TLS_CERT)")
 	tlsKey := fs.String("tls-key", getenv("WL_TLS_KEY"), "the PEM private key of --tls-cert (env WL_TLS_KEY)")
@@ -89,13 +90,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stderr, "serve: --log-format must be text or json, not %q\n", *logFormat)
 		return errUsage
 	}
-	return serveData(ctx, serveConfig{addr: *addr, dataDir: *dataDir, tlsCert: *tlsCert, tlsKey: *tlsKey,
+	return serveData(ctx, serveConfig{addr: *addr, dataDir: *dataDir, storeURI: *storeURI, tlsCert: *tlsCert, tlsKey: *tlsKey,
 		rateLimit: api.RateLimit{PerSecond: *rateLimit, Burst: *rateBurst}, demo: *demoFlag, acceptShortenedLog: *acceptShortened}, handler, stdout, nil)
 }
 
 // serveConfig is what serveData needs from the command line.
 type serveConfig struct {
 	addr, dataDir   string
+	storeURI        string // --store: embedded or a KurrentDB URI
 	tlsCert, tlsKey string // both or neither
 	rateLimit       api.RateLimit
 	// acceptShortenedLog is the operator's decision to serve a log that
@@ -106,24 +108,24 @@ type serveConfig struct {
 	demo bool
 }
 
-// serveData runs the HTTP API on the embedded store in cfg.dataDir until
+// serveData runs the HTTP API on the store of cfg (by default the embedded
+// one in cfg.dataDir) until
 // ctx is cancelled. It is serve without the command line, so that bench can
 // start the same server in-process. stdout receives the admin token of a
 // first start; started, when not nil, is called with the bound address and
-// the store once the server accepts connections.
+// the embedded store (nil on KurrentDB) once the server accepts connections.
 func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdout io.Writer, started func(addr string, store *embedded.Store)) error {
 	log := slog.New(handler)
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	dbPath := filepath.Join(cfg.dataDir, "ledger.db")
 	metrics := api.NewMetrics()
-	store, err := embedded.Open(dbPath, embedded.OnCommit(metrics.ObserveCommit))
+	store, err := openLedgerStore(ctx, cfg.storeURI, cfg.dataDir, storeOptions{onCommit: metrics.ObserveCommit, log: log})
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	defer store.Close()
-	if err := checkWritable(ctx, store, cfg.dataDir); err != nil {
+	if err := checkWritable(ctx, store.embedded, cfg.dataDir); err != nil {
 		return err
 	}
 
@@ -140,8 +142,8 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		}
 	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
-		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.Head, StoreSize: store.DiskSize,
-		StoreHealth: store.WriteHealth})
+		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.head(), StoreSize: store.size(),
+		StoreHealth: store.health(), Synthetic: cfg.demo})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -202,9 +204,9 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		}
 		httpDone <- httpSrv.Serve(ln)
 	}()
-	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "data", cfg.dataDir, "store", dbPath)
+	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "data", cfg.dataDir, "store", store.name)
 	if started != nil {
-		started(ln.Addr().String(), store)
+		started(ln.Addr().String(), store.embedded)
 	}
 
 	var runErr error
@@ -259,6 +261,9 @@ func checkWritable(ctx context.Context, store *embedded.Store, dataDir string) e
 	}
 	if err != nil {
 		return fmt.Errorf("the data directory %s cannot be written (make it writable and start again): %w", dataDir, err)
+	}
+	if store == nil {
+		return nil // a remote store (KurrentDB): Open has checked that it answers
 	}
 	ctx, cancel := context.WithTimeout(ctx, writableTimeout)
 	defer cancel()

@@ -27,16 +27,14 @@ const adminTokenFile = "admin.token"
 // leaves a ledger whose admin token nobody has; `welfare-ledger token issue
 // --role admin` on the file makes another.
 func bootstrapAdmin(ctx context.Context, l *domain.Ledger, dataDir string, stdout io.Writer) error {
-	has, err := l.HasTokens(ctx)
-	if err != nil {
-		return fmt.Errorf("look for tokens: %w", err)
-	}
-	if has {
-		return nil
-	}
-	res, err := l.IssueToken(ctx, domain.IssueToken{TokenID: domain.NewID(), Name: "first admin", Role: domain.RoleAdmin}, domain.SystemActor)
+	// Decided against the access stream's revision, so that of several
+	// instances starting at once on one empty store only one makes it.
+	res, issued, err := l.IssueFirstAdmin(ctx, "first admin", domain.SystemActor)
 	if err != nil {
 		return fmt.Errorf("create the admin token: %w", err)
+	}
+	if !issued {
+		return nil
 	}
 	path := filepath.Join(dataDir, adminTokenFile)
 	if err := writeSecretFile(path, res.Token+"\n"); err != nil {
@@ -69,12 +67,14 @@ func writeSecretFile(path, content string) error {
 }
 
 const tokenUsage = `Usage:
-  welfare-ledger token issue --data DIR --role admin|manager|auditor|official [--unit UNIT] --name NAME
-  welfare-ledger token list --data DIR
-  welfare-ledger token revoke --data DIR TOKEN_ID
+  welfare-ledger token issue [--data DIR | --store URI] --role admin|manager|auditor|official [--unit UNIT] --name NAME
+  welfare-ledger token list [--data DIR | --store URI]
+  welfare-ledger token revoke [--data DIR | --store URI] TOKEN_ID
 
-Works on <DIR>/ledger.db directly; a running server sees the change within
-0.2 s. issue prints the token on stdout: it is shown this once.
+Works on the store directly: <DIR>/ledger.db, or the KurrentDB of --store
+(env WL_STORE); a running server sees the change within 0.2 s (on
+KurrentDB, once its subscription delivers it). issue prints the token on
+stdout: it is shown this once.
 `
 
 // tokenCommand is `welfare-ledger token`.
@@ -85,6 +85,7 @@ func tokenCommand(ctx context.Context, args []string, getenv func(string) string
 	}
 	fs := newFlagSet("token "+args[0], stderr)
 	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db (env WL_DATA)")
+	storeURI := fs.String("store", envDefault(getenv, "WL_STORE", embeddedStore), storeFlagUsage)
 	var role, unit, name *string
 	if args[0] == "issue" {
 		role = fs.String("role", "", "admin, manager, auditor or official")
@@ -115,7 +116,7 @@ func tokenCommand(ctx context.Context, args []string, getenv func(string) string
 		return errUsage
 	}
 
-	store, err := openExistingStore(*dataDir)
+	store, err := openLedgerStore(ctx, *storeURI, *dataDir, storeOptions{mustExist: true})
 	if err != nil {
 		return err
 	}

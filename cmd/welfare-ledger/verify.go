@@ -14,19 +14,18 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/welfare-ledger/welfare-ledger/domain"
 	"github.com/welfare-ledger/welfare-ledger/projections"
-	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 )
 
-const verifyUsage = `Usage: welfare-ledger verify --data DIR
+const verifyUsage = `Usage: welfare-ledger verify [--data DIR] [--store URI]
 
-Checks the ledger file <data>/ledger.db (SQLite's quick_check), decodes and
-checks every stored event, recomputes every stream's hash chain and rebuilds
-every projection from the log, as GET /v1/audit/verify does. Without a
-server, the projections compared with the rebuild are those a start of serve
-would build: <data>/projections.ckpt, if there is one, caught up with the
-log after it; a log that lacks events that checkpoint was built from is a
-"history" mismatch. Prints the report (JSON, as the API answers it) and exits
+Recomputes every stream's hash chain of the store (<data>/ledger.db, or the
+KurrentDB of --store / WL_STORE) and rebuilds every
+projection from the log, as GET /v1/audit/verify does. Without a server,
+the projections compared with the rebuild are those a start of serve would
+build: <data>/projections.ckpt, if there is one, caught up with the log
+after it. Prints the report (JSON, as the API answers it) and exits
 non-zero when it is not ok. Safe to run while serve runs.
 `
 
@@ -41,7 +40,8 @@ var errNotVerified = errors.New("the ledger did not verify")
 func verifyCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("verify", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage) }
-	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db (env WL_DATA)")
+	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db and the projections' checkpoint (env WL_DATA)")
+	storeURI := fs.String("store", envDefault(getenv, "WL_STORE", embeddedStore), storeFlagUsage)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -52,7 +52,7 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintf(stderr, "verify: unexpected arguments %q\n\n%s", fs.Args(), verifyUsage)
 		return errUsage
 	}
-	store, err := openExistingStore(*dataDir)
+	store, err := openLedgerStore(ctx, *storeURI, *dataDir, storeOptions{mustExist: true})
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 // server may be writing one) and does not fall back to a replay: a
 // checkpoint that does not fit the log is what verify is there to report
 // (a history mismatch when the log lacks events it was built from).
-func startupProjections(ctx context.Context, store *embedded.Store, path string, log *slog.Logger) (*projections.Projections, error) {
+func startupProjections(ctx context.Context, store domain.EventStore, path string, log *slog.Logger) (*projections.Projections, error) {
 	live := projections.New()
 	f, err := os.Open(path)
 	switch {

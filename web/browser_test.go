@@ -1,0 +1,228 @@
+package web_test
+
+// The end-to-end test in a real browser (API.md, "Pages for officials";
+// issue 15, "How it is proven"). It is the only file that imports
+// chromedp, which drives Debian's chromium through the DevTools protocol.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// envScreenshot, set to 1, makes TestBrowser save the Vietnamese unit
+// page as docs/dashboard.png (the README's screenshot).
+const envScreenshot = "WL_SCREENSHOT"
+
+// browserLimit bounds the whole browser session: the browser is stopped
+// when it runs out.
+const browserLimit = 2 * time.Minute
+
+// chromiumPath finds the browser. Outside CI a machine without one skips
+// the test, saying how to install it; in CI (CI=true, where .ci/run
+// installs chromium) a missing browser fails it.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true but no chromium on PATH: .ci/run installs it with apt-get install chromium")
+	}
+	t.Skip("no chromium on PATH: the browser test needs Debian's chromium (apt-get install chromium)")
+	return ""
+}
+
+// history adds a month-by-month history to the fixture's Social Fund of
+// Lạng Sơn, so the chart and the screenshot have something to show.
+func (e *env) history() {
+	e.t.Helper()
+	n := 1000
+	for y := 2018; y <= 2023; y++ {
+		for m := 1; m <= 12; m++ {
+			n++
+			date := fmt.Sprintf("%d-%02d-%02d", y, m, 10)
+			amount := fmt.Sprint(180_000_000 + (y-2018)*21_000_000 + (m*37%12)*15_100_000)
+			e.api("POST", "/v1/funds/"+socialFund+"/donations", `{"transaction_id":"`+txID(n)+`","amount":"`+amount+`","occurred_on":"`+date+`","donor":{"kind":"enterprise","name":"Công ty TNHH số `+fmt.Sprint(n)+`"}}`, http.StatusCreated)
+			if m%3 == 0 {
+				n++
+				kind := map[bool]string{true: "new_build", false: "repair"}[m%2 == 0]
+				e.api("POST", "/v1/funds/"+socialFund+"/shelter-grants", `{"transaction_id":"`+txID(n)+`","beneficiary_id":"LS-`+fmt.Sprint(n)+`","amount":"`+fmt.Sprint(90_000_000+m*7_000_000)+`","shelter":"`+kind+`","occurred_on":"`+fmt.Sprintf("%d-%02d-20", y, m)+`"}`, http.StatusCreated)
+			}
+			if m%2 == 1 {
+				n++
+				e.api("POST", "/v1/funds/"+socialFund+"/assistance-grants", `{"transaction_id":"`+txID(n)+`","beneficiary_id":"LS-`+fmt.Sprint(n)+`","amount":"`+fmt.Sprint(12_000_000+m*2_500_000)+`","category":"serious_illness","occurred_on":"`+fmt.Sprintf("%d-%02d-25", y, m)+`"}`, http.StatusCreated)
+			}
+		}
+	}
+}
+
+// TestBrowser signs in as an official in headless chromium, opens a unit
+// page and a fund page in both languages, and checks that the figures
+// shown equal the API's for the same query, written the Vietnamese way.
+// That the browser submits the sign-in form and applies the stylesheet
+// shows the pages' security policy lets both through.
+func TestBrowser(t *testing.T) {
+	chromium := chromiumPath(t)
+	e := newEnv(t)
+	e.fixture()
+	e.history()
+	official := e.token(domain.RoleOfficial, "vgcl")
+
+	dir, err := os.MkdirTemp("", "wl-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Chromium's helpers may still write there for a moment after it
+		// stops; the directory is in the temp dir either way.
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox, // CI runs as root, where chromium's sandbox cannot start
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(dir),
+		chromedp.WindowSize(1280, 1500),
+	)
+	limit, cancelLimit := context.WithTimeout(context.Background(), browserLimit)
+	defer cancelLimit()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(limit, opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+
+	// Sign in: a page without a session sends the browser to the form.
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.http.URL+"/units/lang-son")); err != nil {
+		t.Fatalf("navigate: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.HasSuffix(loc, "/login") {
+		t.Fatalf("without a session: at %q (%v), want the sign-in form", loc, err)
+	}
+	res, err := chromedp.RunResponse(ctx,
+		chromedp.SendKeys(chromedp.ID("token"), official),
+		chromedp.Click(chromedp.CSS("form.login button")),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); res.Status != http.StatusOK || loc != e.http.URL+"/" {
+		t.Fatalf("after signing in: %d at %q, want the dashboard", res.Status, loc)
+	}
+	if h1, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1"))); err != nil || h1 != "Tổng quan các quỹ" {
+		t.Errorf("dashboard heading = %q (%v)", h1, err)
+	}
+	// The stylesheet applied: the header's background is the one it sets.
+	bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("header.site")).backgroundColor`))
+	if err != nil || bg != "rgb(11, 61, 102)" {
+		t.Errorf("header background = %q (%v): the stylesheet did not load", bg, err)
+	}
+
+	read := func(t *testing.T, ids ...string) map[string]string {
+		t.Helper()
+		got := map[string]string{}
+		for _, id := range ids {
+			txt, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
+			if err != nil {
+				t.Fatalf("text of #%s: %v", id, err)
+			}
+			got[id] = strings.TrimSpace(txt)
+		}
+		return got
+	}
+	open := func(t *testing.T, path string) {
+		t.Helper()
+		res, err := chromedp.RunResponse(ctx, chromedp.Navigate(e.http.URL+path))
+		if err != nil || res.Status != http.StatusOK {
+			t.Fatalf("open %s: %v %v", path, res, err)
+		}
+	}
+	figureIDs := []string{"total-donations", "total-shelter-grants", "total-assistance-grants", "total-loans-disbursed",
+		"total-repayments", "count-donations", "count-shelter-new-build", "count-shelter-repair",
+		"count-assistance-grants", "count-loans", "count-repayments", "count-reversals", "persons", "times"}
+	wantFigures := func(t *testing.T, sum map[string]any) map[string]string {
+		return map[string]string{
+			"total-donations":         vnd(t, field(sum, "totals", "donations")),
+			"total-shelter-grants":    vnd(t, field(sum, "totals", "shelter_grants")),
+			"total-assistance-grants": vnd(t, field(sum, "totals", "assistance_grants")),
+			"total-loans-disbursed":   vnd(t, field(sum, "totals", "loans_disbursed")),
+			"total-repayments":        vnd(t, field(sum, "totals", "repayments")),
+			"count-donations":         count(t, field(sum, "counts", "donations")),
+			"count-shelter-new-build": count(t, field(sum, "counts", "shelter_grants", "new_build")),
+			"count-shelter-repair":    count(t, field(sum, "counts", "shelter_grants", "repair")),
+			"count-assistance-grants": count(t, field(sum, "counts", "assistance_grants")),
+			"count-loans":             count(t, field(sum, "counts", "loans")),
+			"count-repayments":        count(t, field(sum, "counts", "repayments")),
+			"count-reversals":         count(t, field(sum, "counts", "reversals")),
+			"persons":                 count(t, field(sum, "beneficiaries", "persons")),
+			"times":                   count(t, field(sum, "beneficiaries", "times")),
+		}
+	}
+	compare := func(t *testing.T, got, want map[string]string) {
+		t.Helper()
+		for id, w := range want {
+			if got[id] != w {
+				t.Errorf("#%s shows %q, the API says %q", id, got[id], w)
+			}
+		}
+	}
+
+	const period = "from=2018-01-01&to=2023-12-31"
+	unitSum := summary(t, e.apiAs(official, "GET", "/v1/units/lang-son/summary?"+period, "", http.StatusOK))
+	fundSum := summary(t, e.apiAs(official, "GET", "/v1/funds/"+socialFund+"?as_of=2023-12-31", "", http.StatusOK))
+	for _, lang := range []string{"vi", "en"} {
+		suffix := map[string]string{"vi": "", "en": "&lang=en"}[lang]
+		t.Run("unit "+lang, func(t *testing.T) {
+			open(t, "/units/lang-son?"+period+suffix)
+			got := read(t, append(figureIDs, "opening-balance", "closing-balance", "closing-headline")...)
+			want := wantFigures(t, unitSum)
+			want["opening-balance"] = vnd(t, unitSum["opening_balance"])
+			want["closing-balance"] = vnd(t, unitSum["closing_balance"])
+			closing := domain.MustVND(unitSum["closing_balance"].(string))
+			want["closing-headline"] = map[string]string{"vi": domain.HeadlineHedged(closing), "en": domain.Headline(closing)}[lang]
+			compare(t, got, want)
+			heading := map[string]string{"vi": "Thu và chi theo tháng", "en": "Money in and out by month"}[lang]
+			if h, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("chart-heading"))); err != nil || h != heading {
+				t.Errorf("chart heading = %q (%v), want %q", h, err, heading)
+			}
+			if lang == "vi" && os.Getenv(envScreenshot) == "1" {
+				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+				if err != nil {
+					t.Fatalf("screenshot: %v", err)
+				}
+				path := filepath.Join("..", "docs", "dashboard.png")
+				if err := os.WriteFile(path, png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("saved %s (%d bytes)", path, len(png))
+			}
+		})
+		t.Run("fund "+lang, func(t *testing.T) {
+			open(t, "/funds/"+socialFund+"?as_of=2023-12-31"+suffix)
+			got := read(t, append(figureIDs, "balance", "loans-outstanding", "capital")...)
+			want := wantFigures(t, fundSum)
+			for id, key := range map[string]string{"balance": "balance", "loans-outstanding": "loans_outstanding", "capital": "capital"} {
+				want[id] = vnd(t, fundSum[key])
+			}
+			compare(t, got, want)
+		})
+	}
+}

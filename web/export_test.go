@@ -1,0 +1,4 @@
+package web
+
+// MaxStatementLines lets the tests lower the statement page's bound.
+var MaxStatementLines = &maxStatementLines

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/projections"
+)
+
+// fundView is a fund's page: its figures at the end of a business date.
+type fundView struct {
+	frame
+	Sum      projections.FundSummary
+	Unit     projections.Unit
+	UnitHref string
+	Crumbs   []crumb
+	In, Out  domain.VND
+	AsOf     domain.Date
+	Chart    chartView
+	// StatementHref is the fund's cash book up to the page's date.
+	StatementHref string
+}
+
+// fund: GET /funds/{fund_id}?as_of=&lang=, the figures of
+// GET /v1/funds/{fund_id}?as_of= for the same date.
+func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
+	q, perr := readQuery(r, "lang", "as_of")
+	if perr != nil {
+		p.fail(w, r, q.lang, *perr)
+		return
+	}
+	s, ok := p.signedIn(w, r, q.lang)
+	if !ok {
+		return
+	}
+	raw := r.PathValue("fund_id")
+	id, err := domain.ParseUUID(raw)
+	if err != nil {
+		p.fail(w, r, q.lang, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{clip(raw)}})
+		return
+	}
+	unit, found := p.proj.FundUnit(id)
+	if !found {
+		p.fail(w, r, q.lang, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{id.String()}})
+		return
+	}
+	if !p.visible(s, unit) {
+		p.fail(w, r, q.lang, pageError{status: http.StatusForbidden, key: "err.fund.scope", args: []any{id.String()}})
+		return
+	}
+	asOf, perr := q.date("as_of")
+	if perr != nil {
+		p.fail(w, r, q.lang, *perr)
+		return
+	}
+	today := p.today()
+	if asOf.IsZero() {
+		asOf = today // the API's default
+	}
+	v := fundView{frame: p.frame(r, q.lang, "fund.title", &s), AsOf: asOf}
+	// The same query as GET /v1/funds/{fund_id}?as_of=.
+	if v.Sum, found = p.proj.FundSummary(id, asOf); !found {
+		p.fail(w, r, q.lang, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{id.String()}})
+		return
+	}
+	v.Title = v.Sum.Name
+	v.In, v.Out = inOut(v.Sum.Totals)
+	if u, ok := p.proj.Unit(v.Sum.UnitID); ok {
+		v.Unit = u
+		v.UnitHref = v.Link("/units/" + string(u.ID))
+		v.Crumbs = p.crumbs(s, u.Path, v.frame)
+	}
+	v.Chart = newChart(q.lang, v.Sum.OpenedOn, min(asOf, today), func(d domain.Date) projections.Totals {
+		sum, _ := p.proj.FundSummary(id, d)
+		return sum.Totals
+	})
+	if asOf >= v.Sum.OpenedOn { // before it the fund had no cash book
+		v.StatementHref = v.Link("/funds/" + id.String() + "/statement?to=" + asOf.String())
+	}
+	p.render(w, r, http.StatusOK, "fund", v)
+}
