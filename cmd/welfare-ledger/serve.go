@@ -130,7 +130,10 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 
 	ckptPath := filepath.Join(cfg.dataDir, checkpointFile)
-	proj, err := loadProjections(ctx, store, ckptPath, cfg.acceptShortenedLog, log)
+	// The store itself, not its wrapper: the projections and the API ask
+	// it for what only some stores can do (the log's head, a check of the
+	// embedded store's file).
+	proj, err := loadProjections(ctx, store.EventStore, ckptPath, cfg.acceptShortenedLog, log)
 	if err != nil {
 		return err
 	}
@@ -141,7 +144,7 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 			return err
 		}
 	}
-	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store, Logger: log,
+	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: store.EventStore, Logger: log,
 		RateLimit: &cfg.rateLimit, Metrics: metrics, LogHead: store.head(), StoreSize: store.size(),
 		StoreHealth: store.health(), Synthetic: cfg.demo})
 

@@ -61,14 +61,16 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 
 	start := time.Now()
 	var report projections.VerifyReport
-	live, err := startupProjections(ctx, store, filepath.Join(*dataDir, checkpointFile), log)
+	// The store itself, not its wrapper: Verify asks it for what only
+	// some stores can do (the embedded one checks its file).
+	live, err := startupProjections(ctx, store.EventStore, filepath.Join(*dataDir, checkpointFile), log)
 	switch {
 	case errors.Is(err, errNoStartup):
 		// A start would refuse; what can be checked of the log says why.
 		fmt.Fprintf(stderr, "a start would refuse: %v\n", err)
-		report, err = projections.VerifyLog(ctx, store, nil)
+		report, err = projections.VerifyLog(ctx, store.EventStore, nil)
 	case err == nil:
-		report, err = projections.Verify(ctx, store, live, nil)
+		report, err = projections.Verify(ctx, store.EventStore, live, nil)
 	}
 	if err != nil {
 		return err
