@@ -88,6 +88,12 @@ func CodeOf(err error) Code {
 // error, so that a client learns every bad field at once.
 type Validation struct {
 	fields []FieldError
+	// stored: the fields are those of an event already in the log, not of
+	// a request. A rule that refuses what the ledger once accepted (a
+	// policy added later, such as no citizen id numbers as beneficiary
+	// ids) applies to requests only: an event recorded before it stays a
+	// valid event, or a ledger could no longer start.
+	stored bool
 }
 
 // Add records that field is wrong because of err (nil errors are ignored).

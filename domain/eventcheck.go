@@ -26,7 +26,7 @@ var ErrInvalidEvent = errors.New("stored event breaks the rules of its type")
 // store keeps beside it (column). The error names the event and every
 // failure, and wraps ErrInvalidEvent.
 func checkStored(e *Event, column uuid.UUID) error {
-	var v Validation
+	v := Validation{stored: true}
 	if column != e.Meta.EventID {
 		v.Addf("event_id", "the store's event_id column is %s, the event's metadata says %s", column, e.Meta.EventID)
 	}

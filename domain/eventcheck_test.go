@@ -30,6 +30,29 @@ func goldenStored(t *testing.T, typ domain.EventType) domain.StoredEvent {
 // event_id column) does not decode, and the error names the event, its
 // position and the field, so that a start or a verification can say where
 // the log was altered.
+// A beneficiary id of 9 or 12 digits is refused in requests since the rule
+// against citizen id numbers; a grant recorded with one before it is still
+// a valid event, so that the ledger that holds it still starts.
+func TestDecodeKeepsCitizenShapedIDsRecordedBefore(t *testing.T) {
+	for _, typ := range []domain.EventType{domain.TypeShelterGrantPaid, domain.TypeTransactionReversed} {
+		se := goldenStored(t, typ)
+		old := `"LS-00123"`
+		if typ == domain.TypeTransactionReversed {
+			old = `"LS-00789"`
+		}
+		se.Data = []byte(strings.Replace(string(se.Data), old, `"001234567890"`, 1))
+		if !strings.Contains(string(se.Data), `"001234567890"`) {
+			t.Fatalf("golden %s data has no %s", typ, old)
+		}
+		if _, err := domain.Decode(se); err != nil {
+			t.Errorf("Decode(%s with a 12-digit beneficiary id) = %v, want the event", typ, err)
+		}
+	}
+	if _, err := domain.ParseBeneficiaryID("001234567890"); !errors.Is(err, domain.ErrBeneficiaryIDCitizenNumber) {
+		t.Errorf("ParseBeneficiaryID(12 digits) = %v, want the request rule to refuse it", err)
+	}
+}
+
 func TestDecodeRefusesInvalidEvents(t *testing.T) {
 	edit := func(typ domain.EventType, old, new string) func(*testing.T) domain.StoredEvent {
 		return func(t *testing.T) domain.StoredEvent {
