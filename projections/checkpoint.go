@@ -66,15 +66,18 @@ type ckptSnapshot struct {
 }
 
 type unitSnap struct {
-	view    Unit
-	parent  int // index in units + 1, 0 for none
-	persons personsSnap
+	view       Unit
+	registered time.Time
+	parent     int // index in units + 1, 0 for none
+	persons    personsSnap
 }
 
 type fundSnap struct {
 	info    FundSummary
 	unit    int
 	lastPos domain.Position
+	opened  time.Time
+	openPos domain.Position
 	// sums are copied under the lock, then split into the series
 	// below.
 	sums      []sumsEntry
@@ -196,7 +199,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	unitIdx := make(map[*unitNode]int, len(p.unitOrder))
 	for i, u := range p.unitOrder {
 		unitIdx[u] = i
-		s.units[i] = unitSnap{view: u.view, persons: snapPersons(u.persons)}
+		s.units[i] = unitSnap{view: u.view, registered: u.registered, persons: snapPersons(u.persons)}
 		if u.parent != nil {
 			s.units[i].parent = unitIdx[u.parent] + 1
 		}
@@ -204,6 +207,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, f := range p.fundOrder {
 		fs := &s.funds[i]
 		fs.info, fs.unit, fs.lastPos = f.info, unitIdx[f.unit], f.lastPos
+		fs.opened, fs.openPos = f.opened, f.openPos
 		fs.sums = entriesOf[lineSums](&f.sums)
 		fs.txs = f.txs[:len(f.txs):len(f.txs)]
 		s.n += len(f.txs)
@@ -229,6 +233,7 @@ func encodeHead(s *ckptSnapshot) []byte {
 		e.str(string(u.view.ID))
 		e.str(u.view.Name)
 		e.str(string(u.view.ParentID))
+		encodeTime(&e, u.registered)
 		e.u(uint64(u.parent))
 		encodePersons(&e, &u.persons)
 	}
@@ -240,6 +245,8 @@ func encodeHead(s *ckptSnapshot) []byte {
 		e.str(string(f.info.Kind))
 		e.i(int64(f.info.OpenedOn))
 		e.u(uint64(f.lastPos))
+		encodeTime(&e, f.opened)
+		e.u(uint64(f.openPos))
 		for c := range f.amounts {
 			encodeVNDSeries(&e, f.amounts[c])
 		}
@@ -473,7 +480,7 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 	nu := d.count(maxCkptItems)
 	for range nu {
 		id, name, parentID := domain.UnitID(d.str()), d.str(), domain.UnitID(d.str())
-		n := &unitNode{view: Unit{ID: id, Name: name, ParentID: parentID}}
+		n := &unitNode{view: Unit{ID: id, Name: name, ParentID: parentID}, registered: decodeTime(d)}
 		if pi := d.count(len(p.unitOrder)); pi > 0 {
 			n.parent = p.unitOrder[pi-1]
 			n.parent.children = append(n.parent.children, n)
@@ -504,6 +511,8 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		f.info.Kind = domain.FundKind(d.str())
 		f.info.OpenedOn = domain.Date(d.date())
 		f.lastPos = domain.Position(d.u())
+		f.opened = decodeTime(d)
+		f.openPos = domain.Position(d.u())
 		var amounts [numCats]domain.DailySeries
 		var originals, reversed [numKinds]countSeries
 		var reversals countSeries
@@ -567,6 +576,9 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	// The known_at index is not stored: it is rebuilt from the
+	// transactions, in one pass (p is not shared yet).
+	p.rebuildRecIndexes()
 	return p, nil
 }
 

@@ -28,9 +28,14 @@ import (
 // and the state of the history digest (see history.go), so that a start
 // checks the checkpoint against a log whose positions are not contiguous
 // and a verification checks the whole history it was built from.
+//
+// Format 5 (format 4 is refused, and the log replayed): each unit carries
+// the recorded_at of its registration, each fund the recorded_at and the
+// position of its opening, which known_at queries need (a unit or fund
+// recorded after the instant asked about did not exist yet).
 const (
 	ckptMagic   = "WLPROJ\x00\x00"
-	ckptVersion = 4
+	ckptVersion = 5
 	// ckptChunk is the size at which the writer cuts a chunk.
 	ckptChunk = 1 << 20
 	// maxCkptChunk is the largest chunk a reader accepts (a writer of

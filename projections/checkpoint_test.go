@@ -251,6 +251,40 @@ func sameAnswers(t *testing.T, what string, h *ckptHistory, got, want *Projectio
 		w, wok := want.Loan(l[0], l[1])
 		eq(fmt.Sprintf("Loan(%s)", l[1]), []any{g, gok}, []any{w, wok})
 	}
+	// As known at instants of the history (before it, at a third, at two
+	// thirds, at its end): what existed then, and its figures, are the
+	// same from a checkpoint as from a replay.
+	var instants []time.Time
+	if n := len(h.events); n > 0 {
+		for _, i := range []int{0, n / 3, 2 * n / 3, n - 1} {
+			e, err := domain.Decode(h.events[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			instants = append(instants, e.Meta.RecordedAt)
+		}
+		instants = append(instants, instants[0].Add(-time.Second))
+	}
+	for _, at := range instants {
+		k := KnownAt(at)
+		g, gn := got.UnitsKnown("", 0, 1000, k)
+		w, wn := want.UnitsKnown("", 0, 1000, k)
+		eq(fmt.Sprintf("UnitsKnown(%s)", at), []any{g, gn}, []any{w, wn})
+		gf, gfn := got.FundsKnown(FundFilter{}, 0, 0, 1000, k)
+		wf, wfn := want.FundsKnown(FundFilter{}, 0, 0, 1000, k)
+		eq(fmt.Sprintf("FundsKnown(%s)", at), []any{gf, gfn}, []any{wf, wfn})
+		for _, id := range h.fundIDs {
+			g, gok := got.FundSummaryKnown(id, 0, k)
+			w, wok := want.FundSummaryKnown(id, 0, k)
+			eq(fmt.Sprintf("FundSummaryKnown(%s, %s)", id, at), []any{g, gok}, []any{w, wok})
+		}
+		for _, u := range h.unitIDs {
+			var g, w UnitSummary
+			gok := got.UnitSummaryKnownInto(&g, u, 0, domain.MaxDate, k)
+			wok := want.UnitSummaryKnownInto(&w, u, 0, domain.MaxDate, k)
+			eq(fmt.Sprintf("UnitSummaryKnown(%s, %s)", u, at), []any{g, gok}, []any{w, wok})
+		}
+	}
 	all := func(Token) bool { return true }
 	eq("Tokens", got.Tokens(all), want.Tokens(all))
 	for _, id := range h.tokenIDs {
@@ -443,20 +477,18 @@ func TestLoadChecksTheLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A file of format 2 (before the chunks of transactions could be
-	// decoded on their own) or 3 (before the history digest) is refused
+	// A file of an earlier format — 2 (before the chunks of transactions
+	// could be decoded on their own), 3 (before the history digest), 4
+	// (before the registrations' and openings' recorded_at) — is refused
 	// before anything in it is read, and the log replayed.
-	oldFormat := filepath.Join(dir, "v2.ckpt")
-	v2 := bytes.Clone(b)
-	binary.BigEndian.PutUint32(v2[len(ckptMagic):], 2)
-	if err := os.WriteFile(oldFormat, v2, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	format3 := filepath.Join(dir, "v3.ckpt")
-	v3 := bytes.Clone(b)
-	binary.BigEndian.PutUint32(v3[len(ckptMagic):], 3)
-	if err := os.WriteFile(format3, v3, 0o600); err != nil {
-		t.Fatal(err)
+	older := map[uint32]string{}
+	for v := uint32(2); v < ckptVersion; v++ {
+		old := bytes.Clone(b)
+		binary.BigEndian.PutUint32(old[len(ckptMagic):], v)
+		older[v] = filepath.Join(dir, fmt.Sprintf("v%d.ckpt", v))
+		if err := os.WriteFile(older[v], old, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	b[len(b)/2] ^= 1
 	if err := os.WriteFile(corrupt, b, 0o600); err != nil {
@@ -471,9 +503,16 @@ func TestLoadChecksTheLog(t *testing.T) {
 	}{
 		{"same log", st, path, domain.Position(cut), fmt.Sprintf("loaded checkpoint at position %d", cut)},
 		{"damaged file", st, corrupt, 0, "checkpoint unusable"},
-		{"format 2", st, oldFormat, 0, "format version 2, this program reads 4"},
-		{"format 3", st, format3, 0, "format version 3, this program reads 4"},
 		{"no file", st, filepath.Join(dir, "none.ckpt"), 0, "no projections checkpoint"},
+	}
+	for v := uint32(2); v < ckptVersion; v++ {
+		cases = append(cases, struct {
+			name    string
+			store   *embedded.Store
+			path    string
+			wantPos domain.Position
+			wantLog string
+		}{fmt.Sprintf("format %d", v), st, older[v], 0, fmt.Sprintf("format version %d, this program reads %d", v, ckptVersion)})
 	}
 	stale := filepath.Join(dir, ".projections.ckpt.4242.tmp") // of a process killed while writing
 	if err := os.WriteFile(stale, []byte("half a checkpoint"), 0o600); err != nil {

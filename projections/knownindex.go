@@ -76,16 +76,15 @@ func (x *recIndex) add(f *fundNode, i int) {
 	}
 }
 
-// built reports whether the index covers every transaction of f. A fund
-// loaded from a checkpoint has none (the checkpoint does not keep it)
-// until rebuildRecIndexes runs: its known_at answers are folds, slower
-// but exact.
+// built reports whether the index covers every transaction of f: always,
+// once applied or loaded (ReadCheckpoint runs rebuildRecIndexes). A fund
+// without it would answer known_at by a fold, slower but exact.
 func (x *recIndex) built(f *fundNode) bool { return len(x.prevSame) == len(f.txs) }
 
 // rebuildRecIndexes builds every fund's recIndex and lastRec from its
-// transactions, for projections loaded from a checkpoint; it runs under
-// the write lock. (A checkpoint does not keep a fund's opening's or a
-// unit's registration's recorded_at either: those it must store.)
+// transactions, for projections loaded from a checkpoint (which stores
+// the openings' and registrations' recorded_at, but not this index); it
+// runs before the projections are shared, or under the write lock.
 func (p *Projections) rebuildRecIndexes() {
 	for _, f := range p.fundOrder {
 		f.recs, f.lastRec = recIndex{}, 0
