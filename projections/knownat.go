@@ -475,9 +475,6 @@ func (p *Projections) LoanKnown(fund, loan uuid.UUID, k Known) (Loan, bool) {
 // loans and repayments recorded by then, in funds opened by then, each
 // reversed only by a reversal recorded by then.
 func (p *Projections) BeneficiaryKnown(id domain.BeneficiaryID, root domain.UnitID, k Known) (Beneficiary, bool) {
-	if k.IsZero() {
-		return p.Beneficiary(id, root)
-	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	b := Beneficiary{BeneficiaryID: id, Items: []Transaction{}}

@@ -357,46 +357,6 @@ func (p *Projections) Loan(fund, loan uuid.UUID) (Loan, bool) {
 // reversed_by when reversed; the totals leave reversed ones out. ok is false
 // when there is none.
 func (p *Projections) Beneficiary(id domain.BeneficiaryID, root domain.UnitID) (Beneficiary, bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	b := Beneficiary{BeneficiaryID: id, Items: []Transaction{}}
-	persons := 0
-	var txs []*txNode
-	if bt, ok := p.benef[id]; ok {
-		txs = bt.txs
-	}
-	for _, t := range txs {
-		if root != "" && !inSubtree(t.fund.unit, root) {
-			continue
-		}
-		b.Items = append(b.Items, t.view(p.actorNames))
-		if _, reversed := t.reversedOn(); reversed {
-			continue
-		}
-		switch t.kind {
-		case kShelterNew, kShelterRepair:
-			b.Totals.ShelterGrants = b.Totals.ShelterGrants.Add(t.amount())
-		case kAssistance:
-			b.Totals.AssistanceGrants = b.Totals.AssistanceGrants.Add(t.amount())
-		case kLoan:
-			b.Totals.LoansDisbursed = b.Totals.LoansDisbursed.Add(t.amount())
-			b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Add(t.amount())
-		case kRepayment:
-			b.Totals.Repayments = b.Totals.Repayments.Add(t.amount())
-			if l, ok := t.fund.loans[*t.loanID()]; ok {
-				if _, reversed := l.loan.reversedOn(); !reversed {
-					b.Totals.LoansOutstanding = b.Totals.LoansOutstanding.Sub(t.amount())
-				}
-			}
-		}
-		if t.kind != kRepayment {
-			b.Counts.Times++
-			persons = 1
-		}
-	}
-	if len(b.Items) == 0 {
-		return Beneficiary{}, false
-	}
-	b.Counts.Persons = persons
-	return b, true
+	// The zero Known knows every event: one fold for both.
+	return p.BeneficiaryKnown(id, root, Known{})
 }
