@@ -74,6 +74,7 @@ var routeTable = []route{
 	{"GET", "/v1/beneficiaries/:beneficiary_id", (*Server).getBeneficiary, namedPeople, noResource},
 	{"GET", "/v1/events", (*Server).listEvents, auditors, noResource},
 	{"GET", "/v1/audit/verify", (*Server).verifyLedger, auditors, noResource},
+	{"GET", "/v1/audit/head", (*Server).auditHead, auditors, noResource},
 
 	{"POST", "/v1/tokens", (*Server).issueToken, adminOnly, noResource},
 	{"GET", "/v1/tokens", (*Server).listTokens, adminOnly, noResource},

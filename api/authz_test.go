@@ -123,6 +123,7 @@ var matrix = []mxRow{
 	{"GET", "/v1/beneficiaries/{beneficiary_id}", namedRole, 200, 404, fixed("/v1/beneficiaries/MX-IN", ""), fixed("/v1/beneficiaries/MX-OUT", "")},
 	{"GET", "/v1/events", auditRole, 200, 0, fixed("/v1/events", ""), nil},
 	{"GET", "/v1/audit/verify", auditRole, 200, 0, fixed("/v1/audit/verify", ""), nil},
+	{"GET", "/v1/audit/head", auditRole, 200, 0, fixed("/v1/audit/head", ""), nil},
 
 	{"POST", "/v1/tokens", adminRole, 201, 403,
 		fixed("/v1/tokens", `{"role":"manager","unit_id":"cao-loc","name":"Kế toán"}`),

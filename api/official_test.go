@@ -131,6 +131,7 @@ var officialWalk = map[string]struct {
 	"GET /v1/beneficiaries/{beneficiary_id}": {403, []owRequest{{path: "/v1/beneficiaries/" + hiddenMark + "-ben-loan"}}},
 	"GET /v1/events":                         {403, []owRequest{{path: "/v1/events"}}},
 	"GET /v1/audit/verify":                   {403, []owRequest{{path: "/v1/audit/verify"}}},
+	"GET /v1/audit/head":                     {403, []owRequest{{path: "/v1/audit/head"}}},
 	"POST /v1/tokens": {403, []owRequest{{"/v1/tokens",
 		`{"role":"official","unit_id":"cao-loc","name":"` + hiddenMark + `"}`}}},
 	"GET /v1/tokens":               {403, []owRequest{{path: "/v1/tokens"}}},

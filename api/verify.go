@@ -29,7 +29,13 @@ const codeVerifyInProgress domain.Code = "verify_in_progress"
 // whole log is still checked and rebuilt.
 func (s *Server) verifyLedger(c echo.Context) error {
 	errs := &fieldErrors{}
-	newQuery(c, errs)
+	q := newQuery(c, errs, "head")
+	var anchor *projections.Head
+	if v, given := q.get("head"); given {
+		h, err := projections.ParseHead(v)
+		errs.addErr("head", err)
+		anchor = &h
+	}
 	if err := errs.err(); err != nil {
 		return err
 	}
@@ -44,6 +50,9 @@ func (s *Server) verifyLedger(c echo.Context) error {
 	p := caller(c)
 	start := time.Now()
 	report, err := projections.Verify(ctx, s.store, s.proj, func(stream string) bool { return s.streamVisible(p, stream) })
+	if err == nil && anchor != nil {
+		err = report.CheckHead(ctx, s.store, *anchor)
+	}
 	took := time.Since(start)
 	if err != nil {
 		s.log.InfoContext(ctx, "audit verify stopped", "request_id", requestID(c), "took", took, "error", err)
@@ -71,4 +80,28 @@ func (s *Server) liftDeadlines(c echo.Context, until time.Time) {
 			s.log.WarnContext(c.Request().Context(), "audit verify: lift the connection's deadline", "request_id", requestID(c), "error", err)
 		}
 	}
+}
+
+// auditHead: GET /v1/audit/head (API.md, "Anchored head"): the head of the
+// log up to this instance's projections' position, for an auditor's
+// working papers; GET /v1/audit/verify?head= checks a head later. It reads
+// the whole log, so it takes the verification's turn (one at a time).
+func (s *Server) auditHead(c echo.Context) error {
+	errs := &fieldErrors{}
+	newQuery(c, errs)
+	if err := errs.err(); err != nil {
+		return err
+	}
+	if !s.verifying.TryLock() {
+		return apiErr(codeVerifyInProgress, "a verification of the ledger is already running on this server; repeat the request when it has finished")
+	}
+	defer s.verifying.Unlock()
+	ctx, cancel := context.WithTimeout(c.Request().Context(), MaxVerifyDuration)
+	defer cancel()
+	s.liftDeadlines(c, time.Now().Add(MaxVerifyDuration))
+	head, err := projections.LogHead(ctx, s.store, s.proj.Position())
+	if err != nil {
+		return fmt.Errorf("the log's head: %w", err)
+	}
+	return respondOK(c, head)
 }

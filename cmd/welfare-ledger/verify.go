@@ -18,7 +18,7 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/projections"
 )
 
-const verifyUsage = `Usage: welfare-ledger verify [--data DIR] [--store URI]
+const verifyUsage = `Usage: welfare-ledger verify [--data DIR] [--store URI] [--head POSITION:HEAD_HASH]
 
 Recomputes every stream's hash chain of the store (<data>/ledger.db, or the
 KurrentDB of --store / WL_STORE) and rebuilds every
@@ -27,6 +27,11 @@ the projections compared with the rebuild are those a start of serve would
 build: <data>/projections.ckpt, if there is one, caught up with the log
 after it. Prints the report (JSON, as the API answers it) and exits
 non-zero when it is not ok. Safe to run while serve runs.
+
+--head checks an anchored head (GET /v1/audit/head, written down earlier):
+the log up to its position must still yield it, or the report has a head
+mismatch — an event before it removed, added, reordered or altered, a
+stream's last event included, even without a checkpoint.
 `
 
 // errNoStartup: the log does not fold into the projections a start would
@@ -42,6 +47,7 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage) }
 	dataDir := fs.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory holding ledger.db and the projections' checkpoint (env WL_DATA)")
 	storeURI := fs.String("store", envDefault(getenv, "WL_STORE", embeddedStore), storeFlagUsage)
+	headFlag := fs.String("head", "", "an anchored head, POSITION:HEAD_HASH as GET /v1/audit/head answered it")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -51,6 +57,15 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "verify: unexpected arguments %q\n\n%s", fs.Args(), verifyUsage)
 		return errUsage
+	}
+	var anchor *projections.Head
+	if *headFlag != "" {
+		h, err := projections.ParseHead(*headFlag)
+		if err != nil {
+			fmt.Fprintf(stderr, "verify: --head %q: %v\n", *headFlag, err)
+			return errUsage
+		}
+		anchor = &h
 	}
 	store, err := openLedgerStore(ctx, *storeURI, *dataDir, storeOptions{mustExist: true})
 	if err != nil {
@@ -71,6 +86,9 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 		report, err = projections.VerifyLog(ctx, store.EventStore, nil)
 	case err == nil:
 		report, err = projections.Verify(ctx, store.EventStore, live, nil)
+	}
+	if err == nil && anchor != nil {
+		err = report.CheckHead(ctx, store.EventStore, *anchor)
 	}
 	if err != nil {
 		return err
