@@ -143,6 +143,8 @@ func ParseEventLine(line []byte) (domain.StoredEvent, error) {
 // items and which has no next page: `{"items":[…],"next_cursor":null}`, each
 // fund summary encoded as the API encodes it. `welfare-ledger replay
 // --json` prints it. Errors: encoding errors, which a summary never has.
-func AppendFundList(b []byte, items []projections.FundSummary) ([]byte, error) {
-	return appendBody(b, newPage(items, nil))
+//
+// knownAt, when not nil, is echoed as GET /v1/funds?known_at= echoes it.
+func AppendFundList(b []byte, items []projections.FundSummary, knownAt *time.Time) ([]byte, error) {
+	return appendBody(b, withKnownAt(newPage(items, nil), knownAt))
 }

@@ -109,7 +109,7 @@ func TestFundListIsGetFunds(t *testing.T) {
 	r := e.get("/v1/funds?limit=1000")
 	mustStatus(t, r, 200)
 	items, _ := e.proj.Funds(projections.FundFilter{}, domain.DateOf(fixedNow), 0, 1000)
-	got, err := api.AppendFundList(nil, items)
+	got, err := api.AppendFundList(nil, items, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

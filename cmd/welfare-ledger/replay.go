@@ -15,7 +15,7 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/projections"
 )
 
-const replayUsage = `Usage: welfare-ledger replay [--data DIR | --store URI] [--as-of YYYY-MM-DD] [--unit UNIT] [--json]
+const replayUsage = `Usage: welfare-ledger replay [--data DIR | --store URI] [--as-of YYYY-MM-DD] [--known-at RFC3339] [--unit UNIT] [--json]
 
 Rebuilds every projection from the log of <data>/ledger.db, from its first
 event (no checkpoint is read), and prints the funds opened by --as-of
@@ -25,8 +25,10 @@ outstanding, persons (người) and times (lượt), amounts written the
 Vietnamese way (1.027.000.000 ₫). --unit keeps the funds of that unit and
 the units under it. --json prints {"items": [...], "next_cursor": null}
 with each fund's summary exactly as GET /v1/funds/{fund_id}?as_of= answers
-it (without --as-of, exactly what GET /v1/funds answers today). Progress
-goes to stderr. Safe to run while serve runs.
+it (without --as-of, exactly what GET /v1/funds answers today).
+--known-at counts only the events recorded by that instant, as the API's
+known_at does (--json then echoes it): what the ledger said then about
+--as-of. Progress goes to stderr. Safe to run while serve runs.
 `
 
 // replayPoll is how often replay looks at the projections' progress while
@@ -41,6 +43,7 @@ func replayCommand(ctx context.Context, args []string, getenv func(string) strin
 	storeURI := flags.String("store", envDefault(getenv, "WL_STORE", embeddedStore), storeFlagUsage)
 	asOfText := flags.String("as-of", "", "business date YYYY-MM-DD: the figures at the end of it (default today)")
 	unitText := flags.String("unit", "", "only the funds of this unit and the units under it")
+	knownAtText := flags.String("known-at", "", "RFC 3339 instant: only the events recorded by then (default now)")
 	asJSON := flags.Bool("json", false, "print the fund summaries as the API's JSON")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -60,6 +63,21 @@ func replayCommand(ctx context.Context, args []string, getenv func(string) strin
 			return errUsage
 		}
 		asOf = d
+	}
+	var known projections.Known
+	var knownAt *time.Time
+	if *knownAtText != "" {
+		at, err := time.Parse(time.RFC3339Nano, *knownAtText)
+		if err != nil {
+			fmt.Fprintf(stderr, "replay: --known-at %q: must be an RFC 3339 instant with a time and an offset, e.g. 2024-03-31T17:00:00Z\n", *knownAtText)
+			return errUsage
+		}
+		at = at.UTC()
+		knownAt = &at
+		if !at.After(time.Now()) {
+			// A later instant answers as now, as the API's does.
+			known = projections.KnownAt(at)
+		}
 	}
 	var unit domain.UnitID
 	if *unitText != "" {
@@ -82,18 +100,21 @@ func replayCommand(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	if unit != "" {
-		if _, found := proj.Unit(unit); !found {
+		if _, found := proj.UnitKnown(unit, known); !found {
 			return fmt.Errorf("replay: unit %q is not in the ledger", unit)
 		}
 	}
-	funds := fundsOpenedBy(proj, unit, asOf)
+	funds := fundsOpenedBy(proj, unit, asOf, known)
 	if *asJSON {
-		b, err := api.AppendFundList(nil, funds)
+		b, err := api.AppendFundList(nil, funds, knownAt)
 		if err != nil {
 			return err
 		}
 		_, err = stdout.Write(b)
 		return err
+	}
+	if knownAt != nil {
+		fmt.Fprintf(stdout, "as the ledger knew it at %s: ", knownAt.Format(time.RFC3339Nano))
 	}
 	return writeFundTable(stdout, funds, asOf, proj.Position())
 }
@@ -101,9 +122,8 @@ func replayCommand(ctx context.Context, args []string, getenv func(string) strin
 // replayLog folds the whole log of store into new projections, showing
 // progress, and returns them once they have caught up with the log's end.
 // The figures are then asked of the projections (fundsOpenedBy), not of
-// the fold: a --known-at (issue 14: only the events recorded by then)
-// belongs in the query the API answers it with, once the projections
-// have one, and replay would pass it there as it passes --as-of.
+// the fold, so that --known-at (only the events recorded by then) is the
+// API's own known_at query, as --as-of is its as_of.
 func replayLog(ctx context.Context, store domain.EventStore, prog *progress) (*projections.Projections, error) {
 	end := domain.Position(0)
 	if h, ok := store.(logHead); ok {
@@ -138,9 +158,9 @@ func replayLog(ctx context.Context, store domain.EventStore, prog *progress) (*p
 
 // fundsOpenedBy returns the summaries at the end of asOf of the funds of
 // unit's subtree (all funds when unit is empty) opened on or before asOf,
-// in the order they were opened.
-func fundsOpenedBy(proj *projections.Projections, unit domain.UnitID, asOf domain.Date) []projections.FundSummary {
-	all, _ := proj.Funds(projections.FundFilter{Unit: unit}, asOf, 0, math.MaxInt)
+// in the order they were opened, as known at known (the zero Known: now).
+func fundsOpenedBy(proj *projections.Projections, unit domain.UnitID, asOf domain.Date, known projections.Known) []projections.FundSummary {
+	all, _ := proj.FundsKnown(projections.FundFilter{Unit: unit}, asOf, 0, math.MaxInt, known)
 	funds := all[:0]
 	for _, f := range all {
 		if f.OpenedOn <= asOf {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,6 +69,41 @@ func TestReplayJSONIsGetFunds(t *testing.T) {
 
 // TestReplayTable: the table lists the funds with their figures written the
 // Vietnamese way, its columns aligned.
+// replay --known-at is GET /v1/funds?known_at=, byte for byte, at every
+// instant of the history: the recording time of each event, and before
+// the first.
+func TestReplayKnownAtIsGetFunds(t *testing.T) {
+	dir, base, token := servedLedger(t)
+	status, body := call(t, http.MethodGet, base+"/v1/events?limit=1000", token, "")
+	var events struct {
+		Items []struct {
+			RecordedAt string `json:"recorded_at"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(body, &events); status != http.StatusOK || err != nil || len(events.Items) < 3 {
+		t.Fatalf("GET /v1/events = %d %v %s", status, err, body)
+	}
+	instants := []string{"2000-01-01T00:00:00Z"}
+	for _, i := range []int{0, len(events.Items) / 2, len(events.Items) - 1} {
+		instants = append(instants, events.Items[i].RecordedAt)
+	}
+	seen := map[string]bool{}
+	for _, at := range instants {
+		out, stderr, err := runCLI(t, "replay", "--data", dir, "--json", "--known-at", at)
+		if err != nil {
+			t.Fatalf("replay --known-at %s = %v; %s", at, err, stderr)
+		}
+		seen[out] = true
+		status, body := call(t, http.MethodGet, base+"/v1/funds?limit=1000&known_at="+url.QueryEscape(at), token, "")
+		if status != http.StatusOK || out != string(body) {
+			t.Errorf("replay --json --known-at %s:\n%s\nGET /v1/funds?known_at= = %d:\n%s", at, out, status, body)
+		}
+	}
+	if len(seen) < 3 {
+		t.Errorf("replay --known-at gave %d different answers at %d instants, want the history to show", len(seen), len(instants))
+	}
+}
+
 func TestReplayTable(t *testing.T) {
 	dir, _, _ := servedLedger(t)
 	out, stderr, err := runCLI(t, "replay", "--data", dir, "--as-of", "2021-12-31")
@@ -134,6 +170,7 @@ func TestReplayBadInput(t *testing.T) {
 		{"a date that does not exist", []string{"--data", dir, "--as-of", "2023-02-30"}, errUsage, `--as-of "2023-02-30"`},
 		{"no ledger", []string{"--data", filepath.Join(t.TempDir(), "empty")}, fs.ErrNotExist, "no ledger at"},
 		{"an argument", []string{"--data", dir, "extra"}, errUsage, "unexpected arguments"},
+		{"a known_at without a time", []string{"--data", dir, "--known-at", "2024-03-31"}, errUsage, `--known-at "2024-03-31": must be an RFC 3339 instant`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
