@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/google/uuid"
 	"net/http"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -21,6 +22,28 @@ type fundView struct {
 	StatementHref string
 }
 
+// pathFund reads the page's {fund_id}: a fund that exists and is in the
+// session's scope, or it answers the page's 404 (malformed or unknown) or
+// 403 (outside the scope, showing none of its figures) and ok is false.
+func (p *Pages) pathFund(w http.ResponseWriter, r *http.Request, s session, l Lang) (id uuid.UUID, ok bool) {
+	raw := r.PathValue("fund_id")
+	id, err := domain.ParseUUID(raw)
+	if err != nil {
+		p.fail(w, r, l, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{clip(raw)}})
+		return uuid.Nil, false
+	}
+	unit, found := p.proj.FundUnit(id)
+	if !found {
+		p.fail(w, r, l, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{id.String()}})
+		return uuid.Nil, false
+	}
+	if !p.visible(s, unit) {
+		p.fail(w, r, l, pageError{status: http.StatusForbidden, key: "err.fund.scope", args: []any{id.String()}})
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
 // fund: GET /funds/{fund_id}?as_of=&lang=, the figures of
 // GET /v1/funds/{fund_id}?as_of= for the same date.
 func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
@@ -33,19 +56,8 @@ func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	raw := r.PathValue("fund_id")
-	id, err := domain.ParseUUID(raw)
-	if err != nil {
-		p.fail(w, r, q.lang, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{clip(raw)}})
-		return
-	}
-	unit, found := p.proj.FundUnit(id)
-	if !found {
-		p.fail(w, r, q.lang, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{id.String()}})
-		return
-	}
-	if !p.visible(s, unit) {
-		p.fail(w, r, q.lang, pageError{status: http.StatusForbidden, key: "err.fund.scope", args: []any{id.String()}})
+	id, ok := p.pathFund(w, r, s, q.lang)
+	if !ok {
 		return
 	}
 	asOf, perr := q.date("as_of")
@@ -59,6 +71,7 @@ func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
 	}
 	v := fundView{frame: p.frame(r, q.lang, "fund.title", &s), AsOf: asOf}
 	// The same query as GET /v1/funds/{fund_id}?as_of=.
+	var found bool
 	if v.Sum, found = p.proj.FundSummary(id, asOf); !found {
 		p.fail(w, r, q.lang, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{id.String()}})
 		return

@@ -64,19 +64,8 @@ func (p *Pages) statement(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := q.lang
-	raw := r.PathValue("fund_id")
-	id, err := domain.ParseUUID(raw)
-	if err != nil {
-		p.fail(w, r, l, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{clip(raw)}})
-		return
-	}
-	unit, found := p.proj.FundUnit(id)
-	if !found {
-		p.fail(w, r, l, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{id.String()}})
-		return
-	}
-	if !p.visible(s, unit) {
-		p.fail(w, r, l, pageError{status: http.StatusForbidden, key: "err.fund.scope", args: []any{id.String()}})
+	id, ok := p.pathFund(w, r, s, l)
+	if !ok {
 		return
 	}
 	from, to, perr := q.period()
