@@ -118,6 +118,16 @@ func (s *server) do(method, path string, body any) (int, map[string]any, http.He
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
+	out, err := readAnswer(resp)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp.StatusCode, out, resp.Header
+}
+
+// readAnswer reads and closes a response's body and decodes it when it is
+// JSON (numbers as json.Number, so that amounts stay exact).
+func readAnswer(resp *http.Response) (map[string]any, error) {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	var out map[string]any
@@ -125,10 +135,10 @@ func (s *server) do(method, path string, body any) (int, map[string]any, http.He
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
 		if err := dec.Decode(&out); err != nil {
-			s.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+			return nil, fmt.Errorf("decode %q: %w", raw, err)
 		}
 	}
-	return resp.StatusCode, out, resp.Header
+	return out, nil
 }
 
 func (s *server) must(status int, method, path string, body any) map[string]any {

@@ -69,15 +69,9 @@ func (in *instance) call(method, path, token string, body any) (int, map[string]
 		in.t.Errorf("%s %s: %v", method, path, err)
 		return 0, nil, nil
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if len(raw) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		if err := dec.Decode(&out); err != nil {
-			in.t.Errorf("%s %s: decode %q: %v", method, path, raw, err)
-		}
+	out, err := readAnswer(resp)
+	if err != nil {
+		in.t.Errorf("%s %s: %v", method, path, err)
 	}
 	return resp.StatusCode, out, resp.Header
 }
