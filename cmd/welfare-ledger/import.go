@@ -235,9 +235,12 @@ func readLines(ctx context.Context, r io.Reader, batches chan<- checkedBatch, re
 		case err != nil:
 			err = fmt.Errorf("read line %d: %w", line, err)
 		default:
-			var se domain.StoredEvent
-			if se, err = api.ParseEventLine(text); err == nil {
-				err = check.Check(se)
+			var (
+				se domain.StoredEvent
+				e  domain.Event
+			)
+			if se, e, err = api.ParseDecodedEventLine(text); err == nil {
+				err = check.CheckDecoded(se, e)
 			}
 			if err != nil {
 				err = &lineError{line, err}
