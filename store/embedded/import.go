@@ -38,7 +38,8 @@ const importCacheKiB = 64 << 10
 // caller checks the log itself (domain.LogChecker).
 //
 // Errors: see domain.LogImporter; ErrInvalidAppend for an event Append
-// would refuse as malformed.
+// would refuse as malformed. An event the store refuses comes wrapped in
+// an *ImportEventError that gives its number in the import.
 func (s *Store) ImportLog(ctx context.Context, next func() (domain.StoredEvent, error)) (int, error) {
 	if s.isClosing() {
 		return 0, domain.ErrStoreClosed
