@@ -1,0 +1,142 @@
+package api_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/welfare-ledger/welfare-ledger/api"
+	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/store/kurrentdb"
+	"github.com/welfare-ledger/welfare-ledger/store/kurrentdb/kdbtest"
+)
+
+// kurrentAPITests are the API's behavioural tests that run a second time
+// on KurrentDB (TestAPIOnKurrentDB): every route's writes and reads,
+// idempotency, the overdraw race, the errors a write can meet, known_at,
+// statements, tokens and scope, and verification as far as it reads the
+// log through the port.
+//
+// Left out, and why:
+//   - TestVerifyTamperedEvent, TestVerifyProjectionDiffersFromLog,
+//     TestVerifyScope, TestVerifyMalformedEvent, TestVerifyLogShortenedWhileServing
+//     and TestAnchoredHead edit rows of ledger.db with SQL behind the
+//     server's back; nothing edits an event in KurrentDB (the adapter's
+//     read-back and the hash chains are tested in store/kurrentdb).
+//   - TestMetrics reads ledger.db's size and the embedded store's head;
+//     on KurrentDB the server is given neither (as cmd/welfare-ledger
+//     does not), and TestMetricsStoreSizeFails and TestMetricsOneServer
+//     build their own server without a ledger.
+//   - TestBadInputBattery and the hostile text/request tests check that
+//     refused input never reaches ledger.db; request parsing runs before
+//     any store and is the same on both.
+//   - TestReadYourWritesTimeout writes one donation through two ledgers
+//     with the same fixed clock: the second decides from a stale fund and
+//     sends byte-identical events at the revision the first took, which
+//     KurrentDB's idempotency and the adapter's read-back (append.go)
+//     rightly take for a retry of the same append (201), where the
+//     embedded store refuses the stale revision (then 200, a replay). In
+//     service recorded_at's nanoseconds tell two ledgers' writes apart;
+//     idempotency across instances is TestTwoInstances' (cmd/welfare-ledger).
+//   - The transport, middleware, encoder, OpenAPI, pages and fuzz tests
+//     never reach the store.
+var kurrentAPITests = map[string]func(*testing.T){
+	// Writes, idempotency, read-your-writes, restart on the same ledger.
+	"TestRegisterUnit":         TestRegisterUnit,
+	"TestOpenFund":             TestOpenFund,
+	"TestMoneyEvents":          TestMoneyEvents,
+	"TestIdempotentReplay":     TestIdempotentReplay,
+	"TestReadYourWrites":       TestReadYourWrites,
+	"TestConcurrentOverdraw":   TestConcurrentOverdraw,
+	"TestConcurrentDuplicates": TestConcurrentDuplicates,
+	// Errors.
+	"TestRejections":       TestRejections,
+	"TestAmountAtTheBound": TestAmountAtTheBound,
+	// Reads.
+	"TestFundSummaryAsOf":             TestFundSummaryAsOf,
+	"TestUnitSummary":                 TestUnitSummary,
+	"TestTransactions":                TestTransactions,
+	"TestUnitsAndFundsLists":          TestUnitsAndFundsLists,
+	"TestLoan":                        TestLoan,
+	"TestBeneficiary":                 TestBeneficiary,
+	"TestEvents":                      TestEvents,
+	"TestEventLinesAreTheEventsItems": TestEventLinesAreTheEventsItems,
+	"TestFundListIsGetFunds":          TestFundListIsGetFunds,
+	// known_at.
+	"TestKnownAtFundSummary":                    TestKnownAtFundSummary,
+	"TestKnownAtUnits":                          TestKnownAtUnits,
+	"TestKnownAtTransactionsLoansBeneficiaries": TestKnownAtTransactionsLoansBeneficiaries,
+	"TestKnownAtEdges":                          TestKnownAtEdges,
+	// Statements.
+	"TestStatement":             TestStatement,
+	"TestStatementCSVAndXLSX":   TestStatementCSVAndXLSX,
+	"TestStatementForOfficials": TestStatementForOfficials,
+	"TestStatementBadInput":     TestStatementBadInput,
+	// Tokens, scope, personal data.
+	"TestListsAreCutToScope":                 TestListsAreCutToScope,
+	"TestOfficialsGetBeneficiariesWithheld":  TestOfficialsGetBeneficiariesWithheld,
+	"TestActorIsTheToken":                    TestActorIsTheToken,
+	"TestRevocationTakesEffectOnNextRequest": TestRevocationTakesEffectOnNextRequest,
+	"TestIssueTokenRefusals":                 TestIssueTokenRefusals,
+	"TestAuthorizationMatrix":                TestAuthorizationMatrix,
+	"TestOfficialsReadNoPersonalData":        TestOfficialsReadNoPersonalData,
+	"TestCitizenNumberIsNotABeneficiaryID":   TestCitizenNumberIsNotABeneficiaryID,
+	// Health and readiness.
+	"TestHealthAndReadiness": TestHealthAndReadiness,
+	// Verification through the port.
+	"TestVerifyFreshLedger":               TestVerifyFreshLedger,
+	"TestVerifyBusyLedger":                TestVerifyBusyLedger,
+	"TestVerifyOneAtATime":                TestVerifyOneAtATime,
+	"TestVerifyStopsWhenTheClientLeaves":  TestVerifyStopsWhenTheClientLeaves,
+	"TestVerifyOutlastsTheServerTimeouts": TestVerifyOutlastsTheServerTimeouts,
+}
+
+// TestAPIOnKurrentDB runs kurrentAPITests with every env on a KurrentDB
+// test server of its own (kdbtest, with the server's system events in $all
+// and its non-contiguous positions) through the real adapter.
+func TestAPIOnKurrentDB(t *testing.T) {
+	runOnBackend(t, func(*testing.T) backend { return &kurrentBackend{} }, kurrentAPITests)
+}
+
+// kurrentBackend is one env's ledger on a kdbtest server, started at the
+// env's first start and kept across its restarts.
+type kurrentBackend struct {
+	once sync.Once
+	srv  *kdbtest.Server
+}
+
+func (b *kurrentBackend) open(t *testing.T, _ string, _ *api.Metrics) openedStore {
+	t.Helper()
+	b.once.Do(func() {
+		srv, err := kdbtest.Start(kdbtest.Options{SystemEvents: true})
+		if err != nil {
+			t.Fatalf("kdbtest.Start: %v", err)
+		}
+		t.Cleanup(srv.Close)
+		b.srv = srv
+	})
+	if b.srv == nil {
+		t.Fatal("the KurrentDB test server did not start")
+	}
+	st, err := kurrentdb.Open(context.Background(), b.srv.URI(), kurrentdb.Options{})
+	if err != nil {
+		t.Fatalf("kurrentdb.Open(%s) = %v", b.srv.URI(), err)
+	}
+	return openedStore{store: kurrentStore{st}}
+}
+
+// kurrentStore is a KurrentDB store with the head the tests ask of a
+// store: KurrentDB does not keep the ledger's last position apart from
+// its log, so it is found by reading the ledger's events to the end.
+type kurrentStore struct{ *kurrentdb.Store }
+
+func (s kurrentStore) Head() domain.Position {
+	var end domain.Position
+	for {
+		events, err := s.ReadAll(context.Background(), end, domain.MaxReadBatch)
+		if err != nil || len(events) == 0 {
+			return end
+		}
+		end = events[len(events)-1].Position
+	}
+}
