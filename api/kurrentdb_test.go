@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"testing"
 
@@ -140,3 +141,66 @@ func (s kurrentStore) Head() domain.Position {
 		end = events[len(events)-1].Position
 	}
 }
+
+// TestAPIOnKurrentDBDropsMidAppend: a server that drops the connection of
+// a write's appends — before writing them, or after writing them but
+// before answering — makes the write answer 503 store_unavailable with
+// Retry-After (or succeed, once the client library's own retry goes
+// through); the write repeated with its transaction id until it succeeds
+// is recorded exactly once, and a further repeat is a replay.
+func TestAPIOnKurrentDBDropsMidAppend(t *testing.T) {
+	tests := map[string]func(*testing.T){}
+	for _, mode := range []kdbtest.FailMode{kdbtest.FailBeforeWrite, kdbtest.FailAfterWrite} {
+		tests[mode.String()] = func(t *testing.T) {
+			e := newEnv(t)
+			srv := e.backend.(*kurrentBackend).srv
+			e.units()
+			e.openFund(socialFund, "cao-loc", "social")
+			before := e.eventCount()
+			const body = `{"transaction_id":"0190a0b4-0000-7000-8000-0000000000dd","amount":"700000","occurred_on":"2024-06-01","donor":{"kind":"member"}}`
+			// Each append meets two drops (its try and the client's
+			// retry); a write makes several appends (the claim, the
+			// events).
+			srv.FailAppends(mode, 6)
+			unavailable, done := 0, false
+			for range maxDropRetries {
+				r := e.post(sDonations, body)
+				if r.status == http.StatusServiceUnavailable {
+					mustProblem(t, r, http.StatusServiceUnavailable, "store_unavailable")
+					if r.header.Get("Retry-After") == "" {
+						t.Errorf("%v: no Retry-After", r)
+					}
+					unavailable++
+					continue
+				}
+				if r.status != http.StatusCreated && r.status != http.StatusOK {
+					t.Fatalf("%v, want 201, 200 or 503", r)
+				}
+				done = true
+				break
+			}
+			if !done {
+				t.Fatalf("the write never went through in %d tries", maxDropRetries)
+			}
+			if unavailable == 0 {
+				t.Errorf("no try answered 503: the faults were not met")
+			}
+			again := e.post(sDonations, body)
+			mustStatus(t, again, http.StatusOK)
+			if again.header.Get("Idempotent-Replay") != "true" {
+				t.Errorf("repeat: Idempotent-Replay = %q, want true", again.header.Get("Idempotent-Replay"))
+			}
+			if got := e.fund(socialFund, "").Balance; got != "700000" {
+				t.Errorf("balance = %s, want 700000 (recorded once)", got)
+			}
+			if got := e.eventCount(); got != before+1 {
+				t.Errorf("the log has %d events, want %d: one donation, nothing half-written", got, before+1)
+			}
+		}
+	}
+	runOnBackend(t, func(*testing.T) backend { return &kurrentBackend{} }, tests)
+}
+
+// maxDropRetries bounds the tries of a write while the test server drops
+// its appends.
+const maxDropRetries = 20
