@@ -80,6 +80,10 @@ type harnessStore interface {
 // openedStore is a store a backend opened for one start of an env, with
 // what the server is told about it, as cmd/welfare-ledger tells it.
 type openedStore struct {
+	// port is the store the server runs on, as cmd/welfare-ledger gives
+	// it (nothing the production store lacks: the projections look for
+	// optional methods); store is the same store for the tests.
+	port  domain.EventStore
 	store harnessStore
 	// embedded is the store when it is the embedded one, else nil.
 	embedded *embedded.Store
@@ -106,7 +110,7 @@ func (embeddedBackend) open(t *testing.T, dir string, metrics *api.Metrics) open
 	if err != nil {
 		t.Fatalf("embedded.Open() = %v", err)
 	}
-	return openedStore{store: st, embedded: st, logHead: st.Head, size: st.DiskSize}
+	return openedStore{port: st, store: st, embedded: st, logHead: st.Head, size: st.DiskSize}
 }
 
 // backends maps a top-level test's name to the backend its envs run on
@@ -162,7 +166,7 @@ func (e *env) start() {
 		e.backend = backendFor(t)
 	}
 	opened := e.backend.open(t, e.dir, metrics)
-	st := opened.store
+	st := opened.port
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -188,7 +192,7 @@ func (e *env) start() {
 		e.httpServer(hs.Config)
 	}
 	hs.Start()
-	e.store, e.embedded, e.proj, e.server, e.http = st, opened.embedded, proj, srv, hs
+	e.store, e.embedded, e.proj, e.server, e.http = opened.store, opened.embedded, proj, srv, hs
 	stopped := false
 	e.stop = func() {
 		if stopped {

@@ -123,13 +123,15 @@ func (b *kurrentBackend) open(t *testing.T, _ string, _ *api.Metrics) openedStor
 	if err != nil {
 		t.Fatalf("kurrentdb.Open(%s) = %v", b.srv.URI(), err)
 	}
-	return openedStore{store: kurrentStore{st}}
+	return openedStore{port: st, store: kurrentStore{st}}
 }
 
-// kurrentStore is a KurrentDB store with the head the tests ask of a
-// store: KurrentDB does not keep the ledger's last position apart from
-// its log, so it is found by reading the ledger's events to the end.
-type kurrentStore struct{ *kurrentdb.Store }
+// kurrentStore is a KurrentDB store as the tests see it, with the head
+// they ask of a store: KurrentDB does not keep the ledger's last position
+// apart from its log, so it is found by reading the ledger's events to the
+// end. The server is given the store without it, as in production (the
+// projections would use a Head method).
+type kurrentStore struct{ domain.EventStore }
 
 func (s kurrentStore) Head() domain.Position {
 	var end domain.Position
