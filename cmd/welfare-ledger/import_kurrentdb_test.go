@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/internal/benchdata"
+	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 	"github.com/welfare-ledger/welfare-ledger/store/kurrentdb"
 	"github.com/welfare-ledger/welfare-ledger/store/kurrentdb/kdbtest"
 )
@@ -376,4 +379,66 @@ func TestImportStoreErrors(t *testing.T) {
 	if n := ledgerEventCount(t, secured.URIWith("admin", "changeit")); n != 0 {
 		t.Errorf("the secured store holds %d events, want none", n)
 	}
+}
+
+// TestImportHistoryIntoKurrentDB: a generated history (every event type,
+// reversals, many streams; WL_IMPORT_KURRENTDB_EVENTS events, 2,000 by
+// default) moves to KurrentDB and exports the same but for positions. It
+// logs the pace of the import beside the embedded store's, the figures of
+// docs/performance.md.
+func TestImportHistoryIntoKurrentDB(t *testing.T) {
+	n := 2_000
+	if v := os.Getenv("WL_IMPORT_KURRENTDB_EVENTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			t.Fatalf("WL_IMPORT_KURRENTDB_EVENTS=%q: want a number of events", v)
+		}
+	}
+	src := mustMkdir(t, filepath.Join(t.TempDir(), "src"))
+	spec := benchdata.DefaultSpec(n)
+	spec.MembersPerProvince = 200
+	store, err := embedded.Open(filepath.Join(src, "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := benchdata.Generate(context.Background(), store, spec)
+	if cerr := store.Close(); err != nil || cerr != nil {
+		t.Fatalf("generate a history: %v, close: %v", err, cerr)
+	}
+	file, want := exportFile(t, src)
+	srv := startKurrentDB(t)
+	start := time.Now()
+	out, stderr, err := runCLI(t, "import", "--store", srv.URI(), file)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("import --store = %v; %s", err, stderr)
+	}
+	if w := "imported " + strconv.Itoa(sum.Events) + " events"; !strings.Contains(out, w) {
+		t.Errorf("import printed %q, want %q", out, w)
+	}
+	start = time.Now()
+	if _, stderr, err := runCLI(t, "import", "--data", filepath.Join(t.TempDir(), "copy"), file); err != nil {
+		t.Fatalf("import into the embedded store = %v; %s", err, stderr)
+	}
+	tookEmbedded := time.Since(start)
+	runs, last := 0, ""
+	for _, l := range strings.SplitAfter(want, "\n") {
+		var ev struct{ Stream string }
+		if l == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Stream != last {
+			runs, last = runs+1, ev.Stream
+		}
+	}
+	t.Logf("imported %d events (%d runs of one stream): into the test server in %v (%.0f events/s), into the embedded store in %v (%.0f events/s)",
+		sum.Events, runs, took, float64(sum.Events)/took.Seconds(), tookEmbedded, float64(sum.Events)/tookEmbedded.Seconds())
+	moved, stderr, err := runCLI(t, "export", "--store", srv.URI(), "--data", t.TempDir())
+	if err != nil {
+		t.Fatalf("export --store = %v; %s", err, stderr)
+	}
+	sameButPositions(t, moved, want)
 }
