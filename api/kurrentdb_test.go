@@ -15,22 +15,20 @@ import (
 // kurrentAPITests are the API's behavioural tests that run a second time
 // on KurrentDB (TestAPIOnKurrentDB): every route's writes and reads,
 // idempotency, the overdraw race, the errors a write can meet, known_at,
-// statements, tokens and scope, and verification as far as it reads the
-// log through the port.
+// statements, tokens and scope, hostile input refused with nothing
+// written, and verification as far as it reads the log through the port.
 //
 // Left out, and why:
 //   - TestVerifyTamperedEvent, TestVerifyProjectionDiffersFromLog,
 //     TestVerifyScope, TestVerifyMalformedEvent, TestVerifyLogShortenedWhileServing
 //     and TestAnchoredHead edit rows of ledger.db with SQL behind the
-//     server's back; nothing edits an event in KurrentDB (the adapter's
-//     read-back and the hash chains are tested in store/kurrentdb).
+//     server's back. KurrentDB offers no way to change a stored event in
+//     place: a hostile operator there could delete or add events, which
+//     no test of verify does on KurrentDB yet.
 //   - TestMetrics reads ledger.db's size and the embedded store's head;
 //     on KurrentDB the server is given neither (as cmd/welfare-ledger
 //     does not), and TestMetricsStoreSizeFails and TestMetricsOneServer
 //     build their own server without a ledger.
-//   - TestBadInputBattery and the hostile text/request tests check that
-//     refused input never reaches ledger.db; request parsing runs before
-//     any store and is the same on both.
 //   - TestReadYourWritesTimeout writes one donation through two ledgers
 //     with the same fixed clock: the second decides from a stale fund and
 //     sends byte-identical events at the revision the first took, which
@@ -82,6 +80,14 @@ var kurrentAPITests = map[string]func(*testing.T){
 	"TestAuthorizationMatrix":                TestAuthorizationMatrix,
 	"TestOfficialsReadNoPersonalData":        TestOfficialsReadNoPersonalData,
 	"TestCitizenNumberIsNotABeneficiaryID":   TestCitizenNumberIsNotABeneficiaryID,
+	// Hostile input, refused with nothing written to the log.
+	"TestBadInputBattery":         TestBadInputBattery,
+	"TestHostileQueries":          TestHostileQueries,
+	"TestHostileHeaders":          TestHostileHeaders,
+	"TestHostileBodies":           TestHostileBodies,
+	"TestHostilePaths":            TestHostilePaths,
+	"TestHostileTextFields":       TestHostileTextFields,
+	"TestHostileRawControlInJSON": TestHostileRawControlInJSON,
 	// Health and readiness.
 	"TestHealthAndReadiness": TestHealthAndReadiness,
 	// Verification through the port.
