@@ -32,6 +32,10 @@ import (
 //     the import resumes. A ledger holding anything else — another file's
 //     events, an event written by a server meanwhile — is refused, and
 //     nothing is written.
+//  4. At the end it counts the ledger's events after the import's start:
+//     each append was read back by the adapter, so an event another
+//     writer slipped in is the one way the store can differ from the file,
+//     and it fails the import (errImportStopped) instead of passing.
 //
 // Positions: the server gives each event its own (a commit position in
 // $all), so the positions of the file are not kept; the order of the log
@@ -45,6 +49,10 @@ import (
 // event is at most domain.MaxEventSize, well below it.
 const importAppendBytes = 512 << 10
 
+// errImportStopped: the store refused an append of an import after some of
+// the file's events were written; the error says how many are there.
+var errImportStopped = errors.New("import stopped half-way")
+
 // errResumable marks an import stopped by the store after some of its
 // events were written: running it again resumes it.
 var errResumable = errors.New("run the same import again to resume it: it checks the events already written and appends the rest")
@@ -54,10 +62,14 @@ var errResumable = errors.New("run the same import again to resume it: it checks
 // by an earlier run of the same import. stdin cannot be imported this way:
 // it is read twice.
 //
-// Errors: errImportRefused wrapped with a *lineError (a bad line, or an
-// append the store refused), or with domain.ErrLedgerNotEmpty (the store
-// holds events that are not the file's first lines); errResumable with the
-// store's error when it stopped after writing; open and read errors.
+// Errors: errImportRefused, while nothing of the file is in the store,
+// wrapped with a *lineError (a bad line, or the first append refused) or
+// with domain.ErrLedgerNotEmpty (the store holds events that are not the
+// file's first lines); errImportStopped when the store refused an append
+// after some of the file's events were written (with a *lineError), or
+// another writer wrote while importing; errResumable with the store's
+// error when it became unavailable (the same import run again resumes);
+// open and read errors.
 func appendImport(ctx context.Context, store domain.EventStore, name string, prog *progress) (written, resumed int, err error) {
 	if name == "-" {
 		return 0, 0, fmt.Errorf("%w: this store takes an import in two passes over the file (check, then write): give a file, not stdin", errImportRefused)
@@ -148,8 +160,10 @@ type importWriter struct {
 	ctx      context.Context
 	store    domain.EventStore
 	existing *ledgerCursor
-	// appending is set once the file has gone past what the store held.
-	appending bool
+	// appending is set once the file has gone past what the store held;
+	// startAfter is then the position of the store's last event.
+	appending  bool
+	startAfter domain.Position
 	// group is the events waiting to be appended together (one stream,
 	// consecutive revisions), from line firstLine on.
 	group      []domain.NewEvent
@@ -177,7 +191,7 @@ func (w *importWriter) take(line int, se domain.StoredEvent) error {
 			w.resumed++
 			return nil
 		}
-		w.appending = true
+		w.appending, w.startAfter = true, w.existing.after
 	}
 	size := len(se.Data) + len(se.Metadata)
 	if len(w.group) > 0 && (se.Stream != w.groupOf.Stream || len(w.group) == domain.MaxEventsPerAppend || w.groupBytes+size > importAppendBytes) {
@@ -201,17 +215,22 @@ func (w *importWriter) flush() error {
 	expected := domain.ExpectedRevision(w.groupOf.Revision) - 1
 	if _, err := w.store.Append(w.ctx, w.groupOf.Stream, expected, w.group); err != nil {
 		last := w.firstLine + len(w.group) - 1
+		inStore := w.resumed + w.written
 		switch {
-		case errors.Is(err, domain.ErrWrongExpectedVersion), errors.Is(err, domain.ErrDuplicateEventID):
-			// The check of the file and of the ledger's first events
-			// passed: something else writes to the store meanwhile.
-			return fmt.Errorf("%w after %d events: %w", errImportRefused, w.resumed+w.written, &lineError{w.firstLine,
-				fmt.Errorf("%s@%d: the store changed while importing (is a server or another import writing to it?): %w", w.groupOf.Stream, w.groupOf.Revision, err)})
 		case errors.Is(err, domain.ErrStoreUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-			return fmt.Errorf("import stopped at lines %d–%d after %d events (their append's outcome may be unknown): %w; %w",
-				w.firstLine, last, w.resumed+w.written, err, errResumable)
+			return fmt.Errorf("import stopped at lines %d–%d with the file's first %d events in the store (those lines' append may or may not have landed): %w; %w",
+				w.firstLine, last, inStore, err, errResumable)
+		case inStore == 0:
+			// Nothing of the file is in the store: refused as a whole.
+			return fmt.Errorf("%w: %w", errImportRefused, &lineError{w.firstLine, err})
+		case errors.Is(err, domain.ErrWrongExpectedVersion), errors.Is(err, domain.ErrDuplicateEventID):
+			// The file and the ledger's first events checked out:
+			// something else writes to the store meanwhile.
+			return fmt.Errorf("%w with the file's first %d events in the store: %w; stop the other writer (a server, another import) and run the same import again, which resumes if the store holds only the file's first events, or start over on an empty database",
+				errImportStopped, inStore, &lineError{w.firstLine,
+					fmt.Errorf("%s@%d: the store changed while importing: %w", w.groupOf.Stream, w.groupOf.Revision, err)})
 		}
-		return fmt.Errorf("%w after %d events: %w", errImportRefused, w.resumed+w.written, &lineError{w.firstLine, err})
+		return fmt.Errorf("%w with the file's first %d events in the store: %w", errImportStopped, inStore, &lineError{w.firstLine, err})
 	}
 	w.written += len(w.group)
 	w.group = w.group[:0]
@@ -232,7 +251,34 @@ func (w *importWriter) finish() error {
 		}
 		return nil
 	}
-	return w.flush()
+	if err := w.flush(); err != nil {
+		return err
+	}
+	return w.checkAlone()
+}
+
+// checkAlone counts the ledger's events after the import's start: each
+// append was read back (the adapter's confirm), so what another writer
+// slipped in between two of them, in streams the file does not hold or
+// after them, is the only way the store can now differ from the file.
+func (w *importWriter) checkAlone() error {
+	found := 0
+	for after := w.startAfter; ; {
+		page, err := w.store.ReadAll(w.ctx, after, domain.MaxReadBatch)
+		if err != nil {
+			return fmt.Errorf("import written, but not checked: read it back: %w", err)
+		}
+		found += len(page)
+		if len(page) < domain.MaxReadBatch {
+			break
+		}
+		after = page[len(page)-1].Position
+	}
+	if found != w.written {
+		return fmt.Errorf("%w: the store holds %d events after the import's start, where it wrote %d: another writer (a server, another import) wrote while importing, so the ledger is not the file; start over on an empty database",
+			errImportStopped, found, w.written)
+	}
+	return nil
 }
 
 // sameEvent reports whether the store's event have is the file's event

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -441,4 +442,43 @@ func TestImportHistoryIntoKurrentDB(t *testing.T) {
 		t.Fatalf("export --store = %v; %s", err, stderr)
 	}
 	sameButPositions(t, moved, want)
+}
+
+// writeAfterAppends is the real store on which another writer issues a
+// token once n of the import's appends have been acknowledged.
+type writeAfterAppends struct {
+	domain.EventStore
+	n atomic.Int32
+}
+
+func (s *writeAfterAppends) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.NewEvent) (domain.AppendResult, error) {
+	res, err := s.EventStore.Append(ctx, stream, expected, events)
+	if err == nil && s.n.Add(-1) == 0 {
+		l := domain.NewLedger(s.EventStore, time.Now)
+		if _, err := l.IssueToken(ctx, domain.IssueToken{TokenID: domain.NewID(), Name: "meanwhile", Role: domain.RoleAdmin}, "cli"); err != nil {
+			return res, fmt.Errorf("the other writer: %w", err)
+		}
+	}
+	return res, err
+}
+
+// TestImportIntoKurrentDBWithAnotherWriter: a token issued by another
+// writer in the middle of an import, in a stream the rest of the file does
+// not touch, lands among the imported events; the import says so instead
+// of reporting a ledger equal to the file.
+func TestImportIntoKurrentDBWithAnotherWriter(t *testing.T) {
+	dir, _, _ := servedLedger(t)
+	file, _ := exportFile(t, dir)
+	srv := startKurrentDB(t)
+	st, err := kurrentdb.Open(context.Background(), srv.URI(), kurrentdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	meanwhile := &writeAfterAppends{EventStore: st}
+	meanwhile.n.Store(3)
+	_, _, err = appendImport(context.Background(), meanwhile, file, newProgress(&syncBuffer{}, "import"))
+	if !errors.Is(err, errImportStopped) || !strings.Contains(err.Error(), "another writer") {
+		t.Fatalf("import with another writer = %v, want errImportStopped naming another writer", err)
+	}
 }
