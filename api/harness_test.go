@@ -36,8 +36,8 @@ const (
 )
 
 // env is a running server on a real store: by default the embedded one on
-// a file in a temporary directory; inside TestAPIOnKurrentDB a KurrentDB
-// test server (see backendFor).
+// a file in a temporary directory; in the tests runOnBackend runs, the
+// backend it is given (TestAPIOnKurrentDB: a KurrentDB test server).
 type env struct {
 	t   *testing.T
 	dir string
