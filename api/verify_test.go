@@ -489,6 +489,23 @@ func TestVerifyStopsWhenTheClientLeaves(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// The abandoned request is counted as the client's doing (499), not
+	// as the server's failure (500). Its line is recorded once its
+	// handler has returned, which may follow the lock's release.
+	const abandoned = `welfare_ledger_http_requests_total{method="GET",route="/v1/audit/verify",status="499"} 1`
+	for {
+		m := e.get("/metrics")
+		if strings.Contains(string(m.body), `route="/v1/audit/verify",status="500"`) {
+			t.Fatalf("the abandoned verification was counted as a server failure:\n%s", m.body)
+		}
+		if strings.Contains(string(m.body), abandoned) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in /metrics:\n%s", abandoned, m.body)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // TestVerifyOutlastsTheServerTimeouts: a verification longer than the
