@@ -460,3 +460,56 @@ func mergeRevd(reversed *[numKinds]countSeries) revdSeries {
 	})
 	return out
 }
+
+func encodeVNDSeries(e *enc, s []vndEntry) {
+	e.u(uint64(len(s)))
+	var prev domain.Date
+	for _, x := range s {
+		e.u(uint64(x.d - prev))
+		e.str(x.v.String())
+		prev = x.d
+	}
+}
+
+func decodeVNDSeries(d *dec, s *domain.DailySeries) {
+	n := d.count(maxCkptItems)
+	var date domain.Date
+	var prev domain.VND
+	for range n {
+		date += domain.Date(d.u())
+		v, err := domain.ParseVND(d.str())
+		if err != nil {
+			d.fail("series value: %v", err)
+		}
+		if d.err != nil {
+			return
+		}
+		s.Add(date, v.Sub(prev))
+		prev = v
+	}
+}
+
+func encodeCountSeries(e *enc, s []countEntry) {
+	e.u(uint64(len(s)))
+	var prev domain.Date
+	for _, x := range s {
+		e.u(uint64(x.d - prev))
+		e.i(int64(x.v))
+		prev = x.d
+	}
+}
+
+func decodeCountSeries(d *dec, s *countSeries) {
+	n := d.count(maxCkptItems)
+	var date domain.Date
+	var prev count
+	for range n {
+		date += domain.Date(d.u())
+		v := count(d.i())
+		if d.err != nil {
+			return
+		}
+		s.Add(date, v-prev)
+		prev = v
+	}
+}
