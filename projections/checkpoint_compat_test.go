@@ -170,4 +170,25 @@ func TestCheckpointOfAnEarlierRelease(t *testing.T) {
 	if r, err := Verify(context.Background(), st, q, nil); err != nil || !r.OK {
 		t.Errorf("Verify(committed checkpoint, loaded) = %v, %+v; want ok", err, r.Mismatches)
 	}
+
+	// While the format is the committed file's, this program writes it
+	// byte for byte from the same history: every code, every order.
+	if ckptVersion == compatVersion {
+		want, err := os.ReadFile(ckptPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if _, err := full.WriteCheckpoint(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want) {
+			i := 0
+			for i < min(got.Len(), len(want)) && got.Bytes()[i] == want[i] {
+				i++
+			}
+			t.Errorf("WriteCheckpoint of the committed history: %d bytes, first difference at byte %d; want the %d bytes of %s (format %d)",
+				got.Len(), i, len(want), ckptPath, compatVersion)
+		}
+	}
 }

@@ -77,7 +77,7 @@ func writeTxs(cw *chunkWriter, s *ckptSnapshot) error {
 		e.u(uint64(t.actor))
 		e.i(int64(t.date))
 		e.i(int64(t.due))
-		e.b = append(e.b, t.typ, uint8(t.kind), t.enum, t.flags)
+		e.b = append(e.b, byte(t.typ), byte(t.kind), t.enum, t.flags)
 		if t.benef == nil {
 			e.u(0)
 		} else if k, ok := benefIdx[t.benef]; ok {
@@ -315,7 +315,7 @@ func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
 		t.date = domain.Date(d.date())
 		t.due = domain.Date(d.date())
 		if b := d.bytes(4); b != nil {
-			t.typ, t.kind, t.enum, t.flags = b[0], countKind(b[1]), b[2], b[3]
+			t.typ, t.kind, t.enum, t.flags = txType(b[0]), countKind(b[1]), b[2], b[3]
 		}
 		bi := d.count(named + 1)
 		if bi == named+1 {
@@ -332,8 +332,8 @@ func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
 		if d.err != nil {
 			return d.err
 		}
-		if int(t.typ) >= len(moneyTypes) || t.kind >= numKinds {
-			d.fail("transaction %s of type %d kind %d", t.id, t.typ, t.kind)
+		if int(t.typ) >= len(moneyTypes) || t.kind >= numKinds || t.enum > enumLimit(t.typ) || t.flags&^knownFlags != 0 {
+			d.fail("transaction %s of type %d kind %d enum %d flags %#x", t.id, t.typ, t.kind, t.enum, t.flags)
 			return d.err
 		}
 	}

@@ -33,18 +33,18 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	var benef domain.BeneficiaryID
 	switch d := e.Data.(type) {
 	case *domain.DonationReceived:
-		t.typ, t.kind = 0, kDonation
+		t.typ, t.kind = typDonation, kDonation
 		t.flags |= flagDonor
 		t.setAmount(d.Amount, &text)
 		text.add(tDonorName, d.Donor.Name)
-		text.enum(t, tDonorKind, string(d.Donor.Kind), donorKindNames)
+		packEnum(&text, t, tDonorKind, d.Donor.Kind, donorKindCodes)
 		text.add(tCampaign, d.Campaign)
 		text.add(tReference, d.Reference)
 		text.add(tNote, d.Note)
 	case *domain.ShelterGrantPaid:
-		t.typ, benef = 1, d.BeneficiaryID
+		t.typ, benef = typShelter, d.BeneficiaryID
 		t.setAmount(d.Amount, &text)
-		text.enum(t, tShelter, string(d.Shelter), shelterKindNames)
+		packEnum(&text, t, tShelter, d.Shelter, shelterKindCodes)
 		text.add(tDecisionNo, d.DecisionNo)
 		text.add(tNote, d.Note)
 		t.kind = kShelterNew
@@ -52,12 +52,12 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 			t.kind = kShelterRepair
 		}
 	case *domain.AssistanceGranted:
-		t.typ, benef, t.kind = 2, d.BeneficiaryID, kAssistance
+		t.typ, benef, t.kind = typAssistance, d.BeneficiaryID, kAssistance
 		t.setAmount(d.Amount, &text)
-		text.enum(t, tCategory, string(d.Category), categoryNames)
+		packEnum(&text, t, tCategory, d.Category, categoryCodes)
 		text.add(tNote, d.Note)
 	case *domain.LoanDisbursed:
-		t.typ, benef, t.kind, t.due = 3, d.BeneficiaryID, kLoan, d.DueOn
+		t.typ, benef, t.kind, t.due = typLoan, d.BeneficiaryID, kLoan, d.DueOn
 		t.setAmount(d.Amount, &text)
 		if d.LoanID == t.id {
 			t.flags |= flagLoanIsID
@@ -68,7 +68,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		text.add(tNote, d.Note)
 		f.loans[d.LoanID] = &loanState{loan: t}
 	case *domain.LoanRepaid:
-		t.typ, benef, t.kind = 4, d.BeneficiaryID, kRepayment
+		t.typ, benef, t.kind = typRepayment, d.BeneficiaryID, kRepayment
 		t.setAmount(d.Amount, &text)
 		text.add(tLoanID, string(d.LoanID[:]))
 		text.add(tNote, d.Note)
@@ -187,9 +187,9 @@ func fundOf(d domain.EventData) (uuid.UUID, bool) {
 // reversal's original is the transaction of f at origPos.
 func relink(f *fundNode, t *txNode, origPos domain.Position) error {
 	switch t.typ {
-	case 3: // LoanDisbursed
+	case typLoan:
 		f.loans[*t.loanID()] = &loanState{loan: t}
-	case 4: // LoanRepaid
+	case typRepayment:
 		id := t.loanID()
 		if id == nil {
 			return fmt.Errorf("repayment %s without a loan id", t.id)

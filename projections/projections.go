@@ -66,31 +66,6 @@ type Projections struct {
 	notify   chan struct{} // closed and replaced whenever pos advances
 }
 
-// countKind indexes the per-category transaction counts.
-type countKind uint8
-
-const (
-	kDonation countKind = iota
-	kShelterNew
-	kShelterRepair
-	kAssistance
-	kLoan
-	kRepayment
-	numKinds
-)
-
-// amountCat indexes the per-category amount series.
-type amountCat int
-
-const (
-	aDonations amountCat = iota
-	aShelter
-	aAssistance
-	aLoans
-	aRepayments
-	numCats
-)
-
 type fundNode struct {
 	info    FundSummary // identity fields only; figures are computed
 	unit    *unitNode
