@@ -12,23 +12,30 @@ import (
 
 // A checkpoint is every read model at one position of the log, so that a
 // start does not replay millions of events (DESIGN.md: a 10 M-event ledger
-// serves within 15 s of start). Writing one holds the read lock only to
-// copy what later events change in place (units, funds, their date series,
-// the person indexes' count series, tokens) and the lengths of the lists
-// that only grow (each fund's transactions, the actor names); everything is
-// encoded after the lock is released. The person indexes' period
-// indexes are not written: the reader rebuilds them from the transactions
-// (their spans are read from the beneficiaries' grants, never stored). A fund's running sums are written as the separate series
-// of format 2 (one per amount, count and reversal count) and merged back
-// on load. A txNode never
-// changes once applied except the link of an original that a later
-// reversal sets, and the writer never reads that field: a reversal names
-// its original (by position), and the reader links both ways.
+// serves within 15 s of start). This file is its framing: the snapshot,
+// and the order of the parts in the file (checkpoint_format.go has the
+// chunks, the version and the primitive encodings; codes.go every code
+// written). Each index writes and reads its own part beside its live
+// Apply: the head (position, last event, history digest) and the actors
+// here, units in units.go, funds in funds.go with their running sums in
+// sums.go and the persons' count series in persons.go, tokens in
+// access.go, the transactions in checkpoint_txs.go.
 //
-// Loans, reversal records, the beneficiaries' lists and the index by id
-// are not written; the reader rebuilds them from the transactions, which
-// are written in log order (a merge of the funds' lists by position), as
-// Apply does.
+// Writing holds the read lock only to copy what later events change in
+// place (units, funds, their date series, the person indexes' count
+// series, tokens) and the lengths of the lists that only grow (each
+// fund's transactions, the actor names); everything is encoded after the
+// lock is released. A txNode never changes once applied except the link
+// of an original that a later reversal sets, and the writer never reads
+// that field: a reversal names its original (by position), and the
+// reader links both ways (relink, money.go).
+//
+// What an index derives from the transactions is not written but rebuilt
+// in bulk on load, each beside its live Apply, and TestRebuildEqualsApply
+// holds the two equal: the persons' period indexes (rebuildPeople,
+// persons.go), the beneficiaries' lists (beneficiaries.go), loans and
+// reversal records (relink, money.go), the index by id (txindex.go), the
+// known_at index (rebuildRecIndexes, knownindex.go).
 
 // maxCkptItems bounds every count read from a checkpoint; counts come from
 // verified chunks, so this only guards against a writer bug.
@@ -50,70 +57,6 @@ type ckptSnapshot struct {
 	funds      []fundSnap
 	tokens     []tokenNode
 	n          int // the number of transactions
-}
-
-type unitSnap struct {
-	view       Unit
-	registered time.Time
-	parent     int // index in units + 1, 0 for none
-	persons    personsSnap
-}
-
-type fundSnap struct {
-	info    FundSummary
-	unit    int
-	lastPos domain.Position
-	opened  time.Time
-	openPos domain.Position
-	// sums are copied under the lock, then split into the series
-	// below.
-	sums      []sumsEntry
-	amounts   [numCats][]vndEntry
-	originals [numKinds][]countEntry
-	reversed  [numKinds][]countEntry
-	reversals []countEntry
-	persons   personsSnap
-	txs       []*txNode
-}
-
-// entry is one date of a running series: its value at the end of that
-// date. Snapshots copy series into entries under the lock; checkpoints and
-// the audit comparison read them.
-type entry[V any] struct {
-	d domain.Date
-	v V
-}
-
-type (
-	vndEntry   = entry[domain.VND]
-	countEntry = entry[count]
-)
-
-// datedSeries is a running series by date: a domain.Series, a sumsSeries.
-type datedSeries[V any] interface {
-	Len() int
-	Entry(i int) (domain.Date, V)
-}
-
-// entriesOf copies the entries of s.
-func entriesOf[V any](s datedSeries[V]) []entry[V] {
-	out := make([]entry[V], s.Len())
-	for i := range out {
-		out[i].d, out[i].v = s.Entry(i)
-	}
-	return out
-}
-
-// personsSnap is a person index's count series, copied. Its period index
-// is not written: it is rebuilt from the transactions on load (a grant or
-// loan counts its beneficiary from its date until its reversal's date),
-// so that writing never copies millions of entries under the lock.
-type personsSnap struct {
-	count []countEntry
-}
-
-func snapPersons(x *personIndex) personsSnap {
-	return personsSnap{count: entriesOf[count](&x.count)}
 }
 
 // WriteCheckpoint writes every projection, as of its current position, to
@@ -216,71 +159,19 @@ func encodeHead(s *ckptSnapshot) []byte {
 	e.str(string(s.history))
 	e.strs(s.actors)
 	e.u(uint64(len(s.units)))
-	for _, u := range s.units {
-		e.str(string(u.view.ID))
-		e.str(u.view.Name)
-		e.str(string(u.view.ParentID))
-		encodeTime(&e, u.registered)
-		e.u(uint64(u.parent))
-		encodePersons(&e, &u.persons)
+	for i := range s.units {
+		encodeUnit(&e, &s.units[i])
 	}
 	e.u(uint64(len(s.funds)))
-	for _, f := range s.funds {
-		e.id(f.info.FundID)
-		e.u(uint64(f.unit))
-		e.str(f.info.Name)
-		e.str(string(f.info.Kind))
-		e.i(int64(f.info.OpenedOn))
-		e.u(uint64(f.lastPos))
-		encodeTime(&e, f.opened)
-		e.u(uint64(f.openPos))
-		for c := range f.amounts {
-			encodeVNDSeries(&e, f.amounts[c])
-		}
-		for k := range f.originals {
-			encodeCountSeries(&e, f.originals[k])
-		}
-		for k := range f.reversed {
-			encodeCountSeries(&e, f.reversed[k])
-		}
-		encodeCountSeries(&e, f.reversals)
-		encodePersons(&e, &f.persons)
-		e.u(uint64(len(f.txs)))
+	for i := range s.funds {
+		encodeFund(&e, &s.funds[i])
 	}
 	e.u(uint64(len(s.tokens)))
-	for _, n := range s.tokens {
-		t := n.view
-		e.id(t.TokenID)
-		e.str(string(t.Role))
-		e.bool1(t.UnitID != nil)
-		if t.UnitID != nil {
-			e.str(string(*t.UnitID))
-		}
-		e.str(t.Name)
-		encodeTime(&e, t.CreatedAt)
-		e.bool1(t.Revoked)
-		e.bool1(t.RevokedAt != nil)
-		if t.RevokedAt != nil {
-			encodeTime(&e, *t.RevokedAt)
-		}
-		e.str(n.hash)
+	for i := range s.tokens {
+		encodeToken(&e, &s.tokens[i])
 	}
 	e.u(uint64(s.n))
 	return e.b
-}
-
-func encodeTime(e *enc, t time.Time) {
-	b, err := t.MarshalBinary()
-	if err != nil {
-		// Only a zone offset that is not a whole minute fails, which
-		// recorded_at (RFC 3339 in the log) cannot have.
-		panic(fmt.Sprintf("checkpoint: encode time %v: %v", t, err))
-	}
-	e.str(string(b))
-}
-
-func encodePersons(e *enc, x *personsSnap) {
-	encodeCountSeries(e, x.count)
 }
 
 // ReadCheckpoint reads projections written by WriteCheckpoint. They are
@@ -313,91 +204,22 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		p.actors[a] = uint32(i)
 	}
 
-	nu := d.count(maxCkptItems)
-	for range nu {
-		id, name, parentID := domain.UnitID(d.str()), d.str(), domain.UnitID(d.str())
-		n := &unitNode{view: Unit{ID: id, Name: name, ParentID: parentID}, registered: decodeTime(d)}
-		if pi := d.count(len(p.unitOrder)); pi > 0 {
-			n.parent = p.unitOrder[pi-1]
-			n.parent.children = append(n.parent.children, n)
-			n.view.Path = append(append([]domain.UnitID{}, n.parent.view.Path...), id)
-		} else {
-			n.view.Path = []domain.UnitID{id}
-		}
-		n.persons = newPersonIndex(nil, n)
-		decodeCountSeries(d, &n.persons.count)
-		p.units[id] = n
-		p.unitOrder = append(p.unitOrder, n)
-		if d.err != nil {
+	for range d.count(maxCkptItems) {
+		if p.readUnit(d); d.err != nil {
 			return nil, d.err
 		}
 	}
-
 	nf := d.count(maxCkptItems)
 	fundTxs := make([]int, 0, nf)
 	for range nf {
-		f := &fundNode{info: FundSummary{FundID: d.id()}, loans: map[uuid.UUID]*loanState{}}
-		ui := d.count(len(p.unitOrder) - 1)
+		n := p.readFund(d)
 		if d.err != nil {
 			return nil, d.err
 		}
-		f.unit = p.unitOrder[ui]
-		f.info.UnitID = f.unit.view.ID
-		f.info.Name = d.str()
-		f.info.Kind = domain.FundKind(d.str())
-		f.info.OpenedOn = domain.Date(d.date())
-		f.lastPos = domain.Position(d.u())
-		f.opened = decodeTime(d)
-		f.openPos = domain.Position(d.u())
-		var amounts [numCats]domain.DailySeries
-		var originals, reversed [numKinds]countSeries
-		var reversals countSeries
-		for c := range amounts {
-			decodeVNDSeries(d, &amounts[c])
-		}
-		for k := range originals {
-			decodeCountSeries(d, &originals[k])
-		}
-		for k := range reversed {
-			decodeCountSeries(d, &reversed[k])
-		}
-		decodeCountSeries(d, &reversals) // the sum of reversed's
-		f.sums = mergeSums(&amounts, &originals)
-		revd := mergeRevd(&reversed)
-		f.persons = newPersonIndex(f, nil)
-		var persons countSeries
-		decodeCountSeries(d, &persons)
-		f.sums.setFromSeries(&persons, &revd)
-		n := d.count(maxCkptItems)
-		f.txs = make([]*txNode, 0, n)
 		fundTxs = append(fundTxs, n)
-		p.funds[f.info.FundID] = f
-		p.fundOrder = append(p.fundOrder, f)
-		f.unit.addFund(f)
-		if d.err != nil {
-			return nil, d.err
-		}
 	}
-
-	nt := d.count(maxCkptItems)
-	for range nt {
-		n := &tokenNode{}
-		n.view.TokenID = d.id()
-		n.view.Role = domain.Role(d.str())
-		if d.bool1() {
-			u := domain.UnitID(d.str())
-			n.view.UnitID = &u
-		}
-		n.view.Name = d.str()
-		n.view.CreatedAt = decodeTime(d)
-		n.view.Revoked = d.bool1()
-		if d.bool1() {
-			at := decodeTime(d)
-			n.view.RevokedAt = &at
-		}
-		n.hash = d.str()
-		p.tokens[n.view.TokenID] = n
-		p.tokenOrder = append(p.tokenOrder, n)
+	for range d.count(maxCkptItems) {
+		p.readToken(d)
 	}
 	if d.err != nil {
 		return nil, d.err
@@ -416,12 +238,4 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 	// transactions, in one pass (p is not shared yet).
 	p.rebuildRecIndexes()
 	return p, nil
-}
-
-func decodeTime(d *dec) time.Time {
-	var t time.Time
-	if err := t.UnmarshalBinary([]byte(d.str())); err != nil && d.err == nil {
-		d.fail("time: %v", err)
-	}
-	return t
 }

@@ -9,6 +9,11 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
+// applyMoney applies a money event: the transaction joins its fund's list
+// (in log order), its beneficiary's, the index by id, the fund's running
+// sums and loans, and the persons indexes of its fund and of every unit
+// above it. A checkpoint load rebuilds the same from the transactions
+// (readTxs, relink); TestRebuildEqualsApply holds them equal.
 func (p *Projections) applyMoney(e *domain.Event) error {
 	fundID, ok := fundOf(e.Data)
 	if !ok {

@@ -690,3 +690,19 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
 	}
 	return parts
 }
+
+// personsSnap is a person index's count series, copied. Its period index
+// is not written: it is rebuilt from the transactions on load (a grant or
+// loan counts its beneficiary from its date until its reversal's date),
+// so that writing never copies millions of entries under the lock.
+type personsSnap struct {
+	count []countEntry
+}
+
+func snapPersons(x *personIndex) personsSnap {
+	return personsSnap{count: entriesOf[count](&x.count)}
+}
+
+func encodePersons(e *enc, x *personsSnap) {
+	encodeCountSeries(e, x.count)
+}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -64,32 +63,6 @@ type Projections struct {
 
 	notifyMu sync.Mutex
 	notify   chan struct{} // closed and replaced whenever pos advances
-}
-
-type fundNode struct {
-	info    FundSummary // identity fields only; figures are computed
-	unit    *unitNode
-	lastPos domain.Position
-	txs     []*txNode // log order
-
-	// sums is the running sum, by date, of every figure of the fund (see
-	// lineSums).
-	sums sumsSeries
-	// revs lists the reversals sorted by their date, for counts over
-	// periods that do not start at the beginning.
-	revs    []reversalRec
-	persons *personIndex
-	loans   map[uuid.UUID]*loanState
-
-	// opened and openPos are the recorded_at and position of the fund's
-	// opening; lastRec is the latest recorded_at of its transactions, in
-	// nanoseconds (see noteRecorded): with them a known_at query answers
-	// from the indexes for a fund none of whose events it leaves out.
-	opened  time.Time
-	openPos domain.Position
-	lastRec int64
-	// recs finds the transactions a known_at query leaves out.
-	recs recIndex
 }
 
 // New returns empty projections.
@@ -150,19 +123,9 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 	case *domain.UnitRegistered:
 		p.applyUnit(d, e.Meta.RecordedAt)
 	case *domain.FundOpened:
-		u, ok := p.units[d.UnitID]
-		if !ok {
-			return fmt.Errorf("fund %s of unknown unit %q at %d: %w", d.FundID, d.UnitID, e.Position, errInconsistent)
+		if err := p.applyFundOpened(e, d); err != nil {
+			return err
 		}
-		f := &fundNode{
-			info: FundSummary{FundID: d.FundID, UnitID: d.UnitID, Name: d.Name, Kind: d.Kind, OpenedOn: d.OpenedOn},
-			unit: u, lastPos: e.Position, loans: map[uuid.UUID]*loanState{},
-			opened: e.Meta.RecordedAt.UTC(), openPos: e.Position,
-		}
-		f.persons = newPersonIndex(f, nil)
-		p.funds[d.FundID] = f
-		p.fundOrder = append(p.fundOrder, f)
-		u.addFund(f)
 	case *domain.TokenIssued, *domain.TokenRevoked:
 		p.applyAccess(e)
 	default:

@@ -513,3 +513,44 @@ func decodeCountSeries(d *dec, s *countSeries) {
 		prev = v
 	}
 }
+
+// encodeSums writes a fund's running sums to a checkpoint as separate
+// series (see splitSums): the amounts per category, the originals and the
+// reversed per kind, every reversal, and the persons.
+func encodeSums(e *enc, f *fundSnap) {
+	for c := range f.amounts {
+		encodeVNDSeries(e, f.amounts[c])
+	}
+	for k := range f.originals {
+		encodeCountSeries(e, f.originals[k])
+	}
+	for k := range f.reversed {
+		encodeCountSeries(e, f.reversed[k])
+	}
+	encodeCountSeries(e, f.reversals)
+	encodePersons(e, &f.persons)
+}
+
+// readSums reads the running sums that encodeSums wrote and merges them
+// back into one series.
+func readSums(d *dec) sumsSeries {
+	var amounts [numCats]domain.DailySeries
+	var originals, reversed [numKinds]countSeries
+	var reversals countSeries
+	for c := range amounts {
+		decodeVNDSeries(d, &amounts[c])
+	}
+	for k := range originals {
+		decodeCountSeries(d, &originals[k])
+	}
+	for k := range reversed {
+		decodeCountSeries(d, &reversed[k])
+	}
+	decodeCountSeries(d, &reversals) // the sum of reversed's
+	sums := mergeSums(&amounts, &originals)
+	revd := mergeRevd(&reversed)
+	var persons countSeries
+	decodeCountSeries(d, &persons)
+	sums.setFromSeries(&persons, &revd)
+	return sums
+}

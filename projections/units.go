@@ -43,3 +43,41 @@ func (p *Projections) applyUnit(d *domain.UnitRegistered, recorded time.Time) {
 	p.units[d.UnitID] = n
 	p.unitOrder = append(p.unitOrder, n)
 }
+
+// encodeUnit writes u to a checkpoint (see readUnit): its identity, its
+// parent (by its place among the units, + 1; 0 for none) and the count
+// series of its person index, whose period index the load rebuilds
+// (rebuildPeople).
+func encodeUnit(e *enc, u *unitSnap) {
+	e.str(string(u.view.ID))
+	e.str(u.view.Name)
+	e.str(string(u.view.ParentID))
+	encodeTime(e, u.registered)
+	e.u(uint64(u.parent))
+	encodePersons(e, &u.persons)
+}
+
+// readUnit reads a unit that encodeUnit wrote and links it as applyUnit
+// does; d's error says why it could not.
+func (p *Projections) readUnit(d *dec) {
+	id, name, parentID := domain.UnitID(d.str()), d.str(), domain.UnitID(d.str())
+	n := &unitNode{view: Unit{ID: id, Name: name, ParentID: parentID}, registered: decodeTime(d)}
+	if pi := d.count(len(p.unitOrder)); pi > 0 {
+		n.parent = p.unitOrder[pi-1]
+		n.parent.children = append(n.parent.children, n)
+		n.view.Path = append(append([]domain.UnitID{}, n.parent.view.Path...), id)
+	} else {
+		n.view.Path = []domain.UnitID{id}
+	}
+	n.persons = newPersonIndex(nil, n)
+	decodeCountSeries(d, &n.persons.count)
+	p.units[id] = n
+	p.unitOrder = append(p.unitOrder, n)
+}
+
+type unitSnap struct {
+	view       Unit
+	registered time.Time
+	parent     int // index in units + 1, 0 for none
+	persons    personsSnap
+}
