@@ -250,7 +250,7 @@ func personsContents(x *personIndex) any {
 		}
 	}
 	var days []string
-	for i, d := range x.days {
+	for i, d := range x.days.all() {
 		grants := x.ends[i] - x.start(i)
 		reps := x.reps[x.repStart(i):x.repEnds[i]]
 		if grants == 0 && len(reps) == 0 {

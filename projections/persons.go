@@ -62,12 +62,10 @@ type personIndex struct {
 	// repeats (see between), and most of a fund's grants are first
 	// grants. A back-dated grant, or a reversal, moves those dated after
 	// it.
-	days    []domain.Date
+	days    dateList
 	ends    []int32
 	reps    []domain.Date
 	repEnds []int32
-	// daysIdx finds a date in days from its month.
-	daysIdx domain.DateIndex
 	// revs lists the reversed grants, sorted by the grant's date.
 	revs []revGrant
 }
@@ -229,20 +227,11 @@ func (x *personIndex) addRev(r revGrant) {
 // day returns the index of date d in days, adding it (with no grants)
 // when absent.
 func (x *personIndex) day(d domain.Date) int {
-	n := len(x.days)
-	if n > 0 && x.days[n-1] == d {
-		return n - 1
-	}
-	i, found := slices.BinarySearch(x.days, d)
+	i, found := x.days.locate(d)
 	if !found {
-		x.days = slices.Insert(x.days, i, d)
 		x.ends = slices.Insert(x.ends, i, x.start(i))
 		x.repEnds = slices.Insert(x.repEnds, i, x.repStart(i))
-		if i == n {
-			x.daysIdx.Appended(d, n)
-		} else {
-			x.daysIdx.Inserted(d, n)
-		}
+		x.days.insert(i, d)
 	}
 	return i
 }
@@ -368,7 +357,7 @@ func (x *personIndex) between(from, to domain.Date) int {
 func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 	// Every grant not reversed in the period but the repeats whose
 	// previous grant is in it too (dated from or later).
-	i, k := x.daysIdx.UpTo(x.days, from-1), x.daysIdx.UpTo(x.days, to)
+	i, k := x.days.upTo(from-1), x.days.upTo(to)
 	n := int(x.start(k) - x.start(i))
 	if lo, hi := x.repStart(i), x.repStart(k); hi-lo <= perDay*int32(k-i) {
 		// A few repeats a day (a fund's index): one pass over them.
@@ -448,8 +437,8 @@ const scanPerDay = 16
 func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
 	slices.SortFunc(revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
 	x.revs = revs
-	x.days, x.ends, x.repEnds = x.days[:0], x.ends[:0], x.repEnds[:0]
-	x.daysIdx.Reset()
+	x.days.reset()
+	x.ends, x.repEnds = x.ends[:0], x.repEnds[:0]
 	repeats := 0
 	for _, pt := range points {
 		if uint32(pt) != 0 {
@@ -459,9 +448,8 @@ func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
 	x.reps = make([]domain.Date, 0, repeats)
 	for i, pt := range points {
 		d := domain.Date(uint32(pt >> 32))
-		if n := len(x.days); n == 0 || x.days[n-1] != d {
-			x.daysIdx.Appended(d, n)
-			x.days = append(x.days, d)
+		if n := x.days.len(); n == 0 || x.days.at(n-1) != d {
+			x.days.insert(n, d)
 			x.ends = append(x.ends, 0)
 			x.repEnds = append(x.repEnds, int32(len(x.reps)))
 		}

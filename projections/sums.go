@@ -130,11 +130,10 @@ func (s *lineSums) addOne(c amountCat, v domain.VND, k countKind, n count) {
 // transaction updates the sums of every later date, and adding whole
 // vectors there made replays of back-dated logs a third slower.
 type sumsSeries struct {
-	dates []domain.Date
+	// dates finds a date's entry from its month: a roll-up looks up
+	// every fund of a subtree, once or twice each.
+	dates dateList
 	cum   []lineSums // cum[i] = Σ of the transactions dated ≤ dates[i]
-	// idx finds a date's entry from its month: a roll-up looks up every
-	// fund of a subtree, once or twice each.
-	idx domain.DateIndex
 }
 
 // add records, on date d, v in category c and n transactions of kind k.
@@ -147,29 +146,14 @@ func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, 
 // entryAt returns the index of date d's entry, adding one (with the sums
 // of the date before) when d has none.
 func (s *sumsSeries) entryAt(d domain.Date) int {
-	last := len(s.dates) - 1
-	switch {
-	case last >= 0 && s.dates[last] == d: // the common case: an entry of the day
-		return last
-	case last < 0 || d > s.dates[last]:
-		var prev lineSums
-		if last >= 0 {
-			prev = s.cum[last]
-		}
-		s.dates = append(s.dates, d)
-		s.cum = append(s.cum, prev)
-		s.idx.Appended(d, last+1)
-		return last + 1
-	}
-	i, found := slices.BinarySearch(s.dates, d)
+	i, found := s.dates.locate(d)
 	if !found {
 		var prev lineSums
 		if i > 0 {
 			prev = s.cum[i-1]
 		}
-		s.dates = slices.Insert(s.dates, i, d)
+		s.dates.insert(i, d)
 		s.cum = slices.Insert(s.cum, i, prev)
-		s.idx.Inserted(d, last+1)
 	}
 	return i
 }
@@ -194,15 +178,14 @@ func (s *sumsSeries) addReversal(d domain.Date, k countKind) {
 // the fund's person count series and reversal counts (after a checkpoint is
 // loaded, which stores those apart from the sums).
 func (s *sumsSeries) setFromSeries(persons *countSeries, revd *revdSeries) {
-	for i, d := range s.dates {
+	for i, d := range s.dates.all() {
 		s.cum[i].persons, s.cum[i].rev = persons.At(d), revd.At(d)
 	}
 }
 
 // appendEntry appends the sums v at date d, after every date s has.
 func (s *sumsSeries) appendEntry(d domain.Date, v lineSums) {
-	s.idx.Appended(d, len(s.dates))
-	s.dates = append(s.dates, d)
+	s.dates.insert(s.dates.len(), d)
 	s.cum = append(s.cum, v)
 }
 
@@ -210,7 +193,7 @@ func (s *sumsSeries) appendEntry(d domain.Date, v lineSums) {
 func (s *sumsSeries) At(d domain.Date) lineSums { return s.nth(s.count(d)) }
 
 // count returns the number of dates on or before d, for nth.
-func (s *sumsSeries) count(d domain.Date) int { return s.idx.UpTo(s.dates, d) }
+func (s *sumsSeries) count(d domain.Date) int { return s.dates.upTo(d) }
 
 // nth returns the sums at the end of the n-th date (1-based): zero for
 // n = 0.
@@ -222,14 +205,14 @@ func (s *sumsSeries) nth(n int) lineSums {
 }
 
 // Len returns the number of distinct dates.
-func (s *sumsSeries) Len() int { return len(s.dates) }
+func (s *sumsSeries) Len() int { return s.dates.len() }
 
 // Entry returns the i-th distinct date and the sums at its end.
-func (s *sumsSeries) Entry(i int) (domain.Date, lineSums) { return s.dates[i], s.cum[i] }
+func (s *sumsSeries) Entry(i int) (domain.Date, lineSums) { return s.dates.at(i), s.cum[i] }
 
 // Grow makes room for n more dates.
 func (s *sumsSeries) Grow(n int) {
-	s.dates = slices.Grow(s.dates, n)
+	s.dates.grow(n)
 	s.cum = slices.Grow(s.cum, n)
 }
 
