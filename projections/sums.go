@@ -2,7 +2,6 @@ package projections
 
 import (
 	"cmp"
-	"math"
 	"slices"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -12,15 +11,13 @@ import (
 // transactions: a fund keeps one running sum of it by business date
 // (fundNode.sums), so that a fund summary is one lookup and a fund's line
 // of a roll-up over [from, to] two and a subtraction, each reading one
-// entry (on a long history every further series read is a cache miss). A
-// fund has an entry for nearly every date, so it is kept small: amounts as
-// int64 (big holds them all, exactly, in the one case where a sum leaves
-// int64).
+// entry (on a long history every further series read is a cache miss).
+// Amounts are domain.VND, which holds an int64 unless a sum leaves it
+// (and then the exact amount): the one place that rule is written.
 type lineSums struct {
 	// amt[c] sums category c's movements (originals add, reversals
-	// subtract), unless big is set.
-	amt [numCats]int64
-	big *[numCats]domain.VND
+	// subtract).
+	amt [numCats]domain.VND
 	// orig[k] counts transactions of kind k by their date.
 	orig [numKinds]count
 	// rev[k] counts the reversals of originals of kind k by the
@@ -35,94 +32,36 @@ type lineSums struct {
 }
 
 // amount returns the sum of category c.
-func (s *lineSums) amount(c amountCat) domain.VND {
-	if s.big != nil {
-		return s.big[c]
-	}
-	return domain.VNDFromInt64(s.amt[c])
-}
-
-// setAmounts sets the amounts to w, as int64 when they all fit.
-func (s *lineSums) setAmounts(w *[numCats]domain.VND) {
-	for c := range w {
-		n, ok := w[c].Int64()
-		if !ok {
-			big := *w
-			s.amt, s.big = [numCats]int64{}, &big
-			return
-		}
-		s.amt[c] = n
-	}
-	s.big = nil
-}
-
-// setAmount sets the sum of category c to v.
-func (s *lineSums) setAmount(c amountCat, v domain.VND) {
-	var w [numCats]domain.VND
-	for k := range w {
-		w[k] = s.amount(amountCat(k))
-	}
-	w[c] = v
-	s.setAmounts(&w)
-}
-
-// combine returns s + sign·o, sign ±1.
-func (s lineSums) combine(o lineSums, sign int64) lineSums {
-	r := lineSums{orig: s.orig, rev: s.rev, persons: s.persons}
-	for k := range r.orig {
-		r.orig[k] += count(sign) * o.orig[k]
-		r.rev[k] += count(sign) * o.rev[k]
-	}
-	if s.big == nil && o.big == nil {
-		fits := true
-		for c := range r.amt {
-			// −MinInt64 does not fit either.
-			x, ok := addInt64(s.amt[c], sign*o.amt[c])
-			if !ok || o.amt[c] == math.MinInt64 {
-				fits = false
-				break
-			}
-			r.amt[c] = x
-		}
-		if fits {
-			return r
-		}
-	}
-	var w [numCats]domain.VND
-	for c := range w {
-		if sign > 0 {
-			w[c] = s.amount(amountCat(c)).Add(o.amount(amountCat(c)))
-		} else {
-			w[c] = s.amount(amountCat(c)).Sub(o.amount(amountCat(c)))
-		}
-	}
-	r.setAmounts(&w)
-	return r
-}
-
-// addInt64 returns a + b and whether it fits in an int64: it overflows
-// when both operands share a sign the sum lacks.
-func addInt64(a, b int64) (int64, bool) {
-	r := a + b
-	return r, (a >= 0) != (b >= 0) || (r >= 0) == (a >= 0)
-}
+func (s *lineSums) amount(c amountCat) domain.VND { return s.amt[c] }
 
 // Add returns s + o.
-func (s lineSums) Add(o lineSums) lineSums { return s.combine(o, 1) }
+func (s lineSums) Add(o lineSums) lineSums {
+	for c := range s.amt {
+		s.amt[c] = s.amt[c].Add(o.amt[c])
+	}
+	for k := range s.orig {
+		s.orig[k] += o.orig[k]
+		s.rev[k] += o.rev[k]
+	}
+	return s
+}
 
 // Sub returns s − o.
-func (s lineSums) Sub(o lineSums) lineSums { return s.combine(o, -1) }
+func (s lineSums) Sub(o lineSums) lineSums {
+	for c := range s.amt {
+		s.amt[c] = s.amt[c].Sub(o.amt[c])
+	}
+	for k := range s.orig {
+		s.orig[k] -= o.orig[k]
+		s.rev[k] -= o.rev[k]
+	}
+	return s
+}
 
 // addOne adds v to the sum of category c and n to the count of kind k.
 func (s *lineSums) addOne(c amountCat, v domain.VND, k countKind, n count) {
 	s.orig[k] += n
-	if x, ok := v.Int64(); ok && s.big == nil {
-		if r, ok := addInt64(s.amt[c], x); ok {
-			s.amt[c] = r
-			return
-		}
-	}
-	s.setAmount(c, s.amount(c).Add(v))
+	s.amt[c] = s.amt[c].Add(v)
 }
 
 // sumsSeries is a fund's running lineSums by business date, like a
@@ -417,7 +356,7 @@ func mergeSums(amounts *[numCats]domain.DailySeries, originals *[numKinds]countS
 			_, v.orig[j-int(numCats)] = originals[j-int(numCats)].Entry(i)
 		}
 	}, func(d domain.Date) {
-		v.setAmounts(&w)
+		v.amt = w
 		out.appendEntry(d, v)
 	})
 	return out

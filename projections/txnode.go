@@ -107,10 +107,13 @@ func (t *txNode) loanID() *uuid.UUID {
 	return nil
 }
 
-// setAmount stores a transaction's amount.
+// setAmount stores a transaction's amount: domain.VND's int64 when it
+// holds one (every amount a transaction may carry, 10^15 at most), else
+// in the text. Not a domain.VND itself: that is 8 bytes more per event of
+// history (DESIGN.md: < 200 bytes per event, ~194 today).
 func (t *txNode) setAmount(v domain.VND, text *packer) {
-	if b := v.BigInt(); b.IsInt64() {
-		t.amt = b.Int64()
+	if n, ok := v.Int64(); ok {
+		t.amt = n
 		return
 	}
 	t.flags |= flagBigAmount
