@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -114,4 +116,57 @@ func strs[S ~string](xs []S) []string {
 		out[i] = string(x)
 	}
 	return out
+}
+
+// TestCheckpointRefusesUnknownCodes writes checkpoints whose transactions
+// carry a code no table has (as a writer with another table would) and
+// checks that the reader refuses them as corrupt rather than serving a
+// transaction whose type, kind or enum means nothing.
+func TestCheckpointRefusesUnknownCodes(t *testing.T) {
+	h := newCkptHistory(t, 21, 120)
+	cases := []struct {
+		name string
+		edit func(*txNode) bool // reports whether it applies to the transaction
+	}{
+		{"type", func(n *txNode) bool { n.typ = txType(len(moneyTypes)); return true }},
+		{"kind", func(n *txNode) bool { n.kind = numKinds; return true }},
+		{"donor kind", func(n *txNode) bool {
+			if n.typ != typDonation {
+				return false
+			}
+			n.enum = uint8(len(donorKindCodes))
+			return true
+		}},
+		{"enum of a loan", func(n *txNode) bool {
+			if n.typ != typLoan {
+				return false
+			}
+			n.enum = 1
+			return true
+		}},
+		{"flag", func(n *txNode) bool { n.flags |= 0x80; return true }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := h.replay(len(h.events))
+			var edited *txNode
+			for _, f := range p.fundOrder {
+				for _, n := range f.txs {
+					if edited == nil && c.edit(n) {
+						edited = n
+					}
+				}
+			}
+			if edited == nil {
+				t.Fatal("no transaction to edit in the history")
+			}
+			var buf bytes.Buffer
+			if _, err := p.WriteCheckpoint(&buf); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ReadCheckpoint(&buf); !errors.Is(err, ErrCheckpointCorrupt) {
+				t.Fatalf("ReadCheckpoint with an unknown %s code = %v, want %v", c.name, err, ErrCheckpointCorrupt)
+			}
+		})
+	}
 }
