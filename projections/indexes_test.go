@@ -39,20 +39,33 @@ func TestRebuildEqualsApply(t *testing.T) {
 			for range cuts - 1 {
 				ks = append(ks, h.rng.IntN(len(h.events)+1))
 			}
+			all := h.replay(len(h.events))
 			for _, k := range ks {
 				applied := h.replay(k) // event by event
 				rebuilt := roundTrip(t, applied)
-				want, got := indexContents(applied), indexContents(rebuilt)
-				if len(want) != len(got) {
-					t.Fatalf("at %d: %d indexes rebuilt, %d applied", k, len(got), len(want))
+				sameIndexes(t, fmt.Sprintf("rebuilt at %d events", k), rebuilt, applied)
+				// And a rebuilt index takes the events after it as one
+				// applied from the start does.
+				if err := rebuilt.applyStored(h.events[k:]); err != nil {
+					t.Fatalf("apply after the rebuild at %d: %v", k, err)
 				}
-				for _, name := range slices.Sorted(maps.Keys(want)) {
-					if g, w := fmt.Sprintf("%+v", got[name]), fmt.Sprintf("%+v", want[name]); g != w {
-						t.Errorf("at %d events, index %s: rebuilt\n%s\nwant (applied event by event)\n%s", k, name, firstDiff(g, w), firstDiff(w, g))
-					}
-				}
+				sameIndexes(t, fmt.Sprintf("rebuilt at %d events, then applied to the end", k), rebuilt, all)
 			}
 		})
+	}
+}
+
+// sameIndexes compares the contents of every index of got with want's.
+func sameIndexes(t *testing.T, what string, got, want *Projections) {
+	t.Helper()
+	w, g := indexContents(want), indexContents(got)
+	if len(w) != len(g) {
+		t.Fatalf("%s: %d indexes, want %d", what, len(g), len(w))
+	}
+	for _, name := range slices.Sorted(maps.Keys(w)) {
+		if gs, ws := fmt.Sprintf("%+v", g[name]), fmt.Sprintf("%+v", w[name]); gs != ws {
+			t.Errorf("%s, index %s:\n%s\nwant (applied event by event)\n%s", what, name, firstDiff(gs, ws), firstDiff(ws, gs))
+		}
 	}
 }
 
