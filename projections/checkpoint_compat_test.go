@@ -54,6 +54,12 @@ type storedLine struct {
 // writeCompatFiles writes a random history (ckptHistory with a fixed
 // seed) and the checkpoint of its projections: run with -update-ckpt.
 func writeCompatFiles(t *testing.T) {
+	if ckptVersion != compatVersion {
+		// The committed file stands for format compatVersion: a new
+		// format gets files of its own (and a new compatVersion), the
+		// old ones stay to test that they are refused.
+		t.Fatalf("-update-ckpt writes format %d, but the committed files are of format %d", ckptVersion, compatVersion)
+	}
 	h := newCkptHistory(t, compatSeed, compatSteps)
 	historyPath, ckptPath := compatPaths()
 	var b bytes.Buffer
