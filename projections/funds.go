@@ -8,6 +8,10 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
+// fundNode is a fund as the projections keep it: its identity, its
+// transactions in log order and the indexes over them (running sums,
+// reversal records, persons, loans, known_at). applyFundOpened creates it
+// live, readFund from a checkpoint.
 type fundNode struct {
 	info    FundSummary // identity fields only; figures are computed
 	unit    *unitNode

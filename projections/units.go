@@ -6,6 +6,9 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
 
+// unitNode is a unit of the hierarchy: its place in the tree, its funds,
+// and the distinct persons of its subtree. applyUnit creates it live,
+// readUnit from a checkpoint.
 type unitNode struct {
 	view     Unit
 	parent   *unitNode
