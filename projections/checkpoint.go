@@ -704,6 +704,7 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	indexed := make(chan error, 1)
 	go func() { indexed <- p.frozen.add(tc.keys, tc.slabs.node) }()
 	p.fillBeneficiaries(benefs, tc.slabs, tc.bidx)
+	p.rebuildBreakdown()
 	p.rebuildPeople(benefs)
 	if err := <-indexed; err != nil {
 		d.fail("%v", err)
@@ -934,6 +935,7 @@ func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
 		f.persons.ord = uint32(len(indexes))
 		indexes = append(indexes, f.persons)
 	}
+	indexes = p.appendLineIndexes(indexes)
 	shares := make([]periodParts, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range shares {
@@ -1051,6 +1053,7 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
 	// mine holds the current person's grants as index<<32 | date: sorted,
 	// each index's grants are together and in date order.
 	var mine []uint64
+	var in []*personIndex
 	for _, bt := range benefs {
 		mine = mine[:0]
 		for _, t := range bt.txs {
@@ -1061,16 +1064,12 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
 			// the fund's unit and every ancestor: in their period
 			// indexes while it is not reversed, in their reversed
 			// grants once it is.
-			x, u := t.fund.persons, t.fund.unit
-			for x != nil {
+			in = personIndexesOf(t, in[:0])
+			for _, x := range in {
 				if t.link == nil {
 					mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))
 				} else {
 					parts.revs[x.ord] = append(parts.revs[x.ord], revGrant{start: t.date, end: t.link.date, b: bt})
-				}
-				x = nil
-				if u != nil {
-					x, u = u.persons, u.parent
 				}
 			}
 		}

@@ -81,6 +81,9 @@ type unitNode struct {
 	// registered is the recorded_at of the unit's registration, for
 	// known_at (see Known).
 	registered time.Time
+	// breakdown counts distinct beneficiaries per breakdown line across
+	// the subtree (breakdown.go).
+	breakdown [numLines]*personIndex
 }
 
 // addFund attaches f to u.
@@ -130,6 +133,8 @@ type fundNode struct {
 	revs    []reversalRec
 	persons *personIndex
 	loans   map[uuid.UUID]*loanState
+	// breakdown is the fund's figures per breakdown line (breakdown.go).
+	breakdown fundBreakdown
 
 	// opened and openPos are the recorded_at and position of the fund's
 	// opening; lastRec is the latest recorded_at of its transactions, in
@@ -342,6 +347,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	}
 	if t.helps() {
 		p.countPerson(f, bt, date)
+		p.breakdownGrant(f, bt, t)
 	}
 	if t.typ != typReversal {
 		f.sums.add(date, catOf(t.kind), t.amount(), t.kind, 1)
@@ -395,6 +401,7 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 		// Before the link: the person's spans are read from their
 		// grants, and this one is still counted until this reversal.
 		p.uncountPerson(f, orig.benef, orig.date, date)
+		p.breakdownReverse(f, orig, date)
 	}
 	orig.link = t
 	switch orig.kind {

@@ -84,8 +84,8 @@ func (p *Projections) InSubtree(root, unit domain.UnitID) bool {
 	return false
 }
 
-// FundSummary returns a fund's summary at the end of asOf (zero: with every
-// event, AsOf left zero).
+// FundSummary returns a fund's summary, with its breakdown, at the end of
+// asOf (zero: with every event, AsOf left zero).
 func (p *Projections) FundSummary(id uuid.UUID, asOf domain.Date) (FundSummary, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -93,7 +93,18 @@ func (p *Projections) FundSummary(id uuid.UUID, asOf domain.Date) (FundSummary, 
 	if !ok {
 		return FundSummary{}, false
 	}
-	return f.summary(asOf), true
+	s := f.summary(asOf)
+	s.Breakdown = f.breakdownOf(0, endOf(asOf))
+	return s, true
+}
+
+// endOf returns the last date of a summary as of asOf: every date for a
+// zero asOf.
+func endOf(asOf domain.Date) domain.Date {
+	if asOf.IsZero() {
+		return domain.MaxDate
+	}
+	return asOf
 }
 
 func (f *fundNode) summary(asOf domain.Date) FundSummary {
@@ -188,15 +199,23 @@ func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to
 	if !ok {
 		return false
 	}
-	p.unitSummaryLocked(s, u, from, to)
+	p.unitSummaryLocked(s, u, from, to, true)
 	return true
 }
 
-// unitSummaryLocked is UnitSummaryInto of unit u, under the read lock.
-func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to domain.Date) {
+// unitSummaryLocked is UnitSummaryInto of unit u, under the read lock,
+// with the breakdown when withBreakdown.
+func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to domain.Date, withBreakdown bool) {
 	id := u.view.ID
 	*s = UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: slices.Grow(s.Funds[:0], u.subtreeFunds)}
-	s.addLines(u, from, to)
+	var bd *bdSum
+	if withBreakdown {
+		bd = new(bdSum)
+	}
+	s.addLines(u, from, to, bd)
+	if bd != nil {
+		s.Breakdown = bd.breakdown(&u.breakdown, from, to)
+	}
 	s.Beneficiaries.Times = s.Counts.times()
 	if from.IsZero() {
 		s.Beneficiaries.Persons = u.persons.at(to)
@@ -206,9 +225,10 @@ func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to do
 }
 
 // addLines appends the line of every fund of u's subtree, u's own first and
-// then each child's in order, and adds them to the unit's figures.
-func (s *UnitSummary) addLines(u *unitNode, from, to domain.Date) {
-	b := lineBatch{from: from, to: to}
+// then each child's in order, and adds them to the unit's figures, and to
+// bd their breakdowns' counts and amounts (bd nil: none).
+func (s *UnitSummary) addLines(u *unitNode, from, to domain.Date, bd *bdSum) {
+	b := lineBatch{from: from, to: to, bd: bd}
 	b.walk(s, u)
 	b.flush(s)
 }
@@ -229,6 +249,7 @@ type lineBatch struct {
 	funds    [lineBatchSize]*fundNode
 	closing  [lineBatchSize]lineSums
 	opening  [lineBatchSize]lineSums
+	bd       *bdSum // nil: no breakdown
 }
 
 // walk queues the funds of u's subtree, u's own first, flushing full
@@ -272,6 +293,9 @@ func (b *lineBatch) flush(s *UnitSummary) {
 		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
 		s.Totals = s.Totals.add(line.Totals)
 		s.Counts = s.Counts.add(line.Counts)
+		if b.bd != nil {
+			b.bd.addFund(f, b.from, b.to)
+		}
 	}
 }
 
