@@ -127,8 +127,12 @@ func (s *lineSeries) at(d domain.Date) bdFig {
 // bdRev is a reversal of a line: its original's date and its own.
 type bdRev struct{ orig, rev domain.Date }
 
-// lineFigures is one line of one fund.
-type lineFigures struct {
+// lineIndex is one line of a fund, or of a unit's subtree: its running
+// figures, its reversals and its persons. A unit keeps its own rather than
+// summing its funds' at query time: a province has hundreds of funds with
+// several lines each, and reading each line's entry is a cache miss, where
+// a unit's line is two reads whatever its size.
+type lineIndex struct {
 	sums lineSeries
 	// revs lists the line's reversals sorted by their dates, for the
 	// count of a period that does not start at the beginning.
@@ -138,35 +142,36 @@ type lineFigures struct {
 
 // early returns the number of reversals dated in [from, to] whose
 // original is dated before from (see lineSums.counts); from is not zero.
-func (lf *lineFigures) early(from, to domain.Date) count {
-	i, _ := slices.BinarySearchFunc(lf.revs, from, func(r bdRev, d domain.Date) int { return cmp.Compare(r.rev, d) })
+func (x *lineIndex) early(from, to domain.Date) count {
+	i, _ := slices.BinarySearchFunc(x.revs, from, func(r bdRev, d domain.Date) int { return cmp.Compare(r.rev, d) })
 	n := count(0)
-	for ; i < len(lf.revs) && lf.revs[i].rev <= to; i++ {
-		if lf.revs[i].orig < from {
+	for ; i < len(x.revs) && x.revs[i].rev <= to; i++ {
+		if x.revs[i].orig < from {
 			n++
 		}
 	}
 	return n
 }
 
-// fundBreakdown is a fund's lines; nil until the line has a grant.
-type fundBreakdown [numLines]*lineFigures
+// lineIndexes are the lines of a fund or a unit; nil until the line has a
+// grant in its scope.
+type lineIndexes [numLines]*lineIndex
 
 // line returns f's line l, making it.
-func (f *fundNode) line(l bdLine) *lineFigures {
-	lf := f.breakdown[l]
-	if lf == nil {
-		lf = &lineFigures{persons: &personIndex{fund: f, byLine: true, line: l}}
-		f.breakdown[l] = lf
+func (f *fundNode) line(l bdLine) *lineIndex {
+	x := f.breakdown[l]
+	if x == nil {
+		x = &lineIndex{persons: &personIndex{fund: f, byLine: true, line: l}}
+		f.breakdown[l] = x
 	}
-	return lf
+	return x
 }
 
-// linePersons returns u's person index of line l, making it.
-func (u *unitNode) linePersons(l bdLine) *personIndex {
+// line returns u's line l, making it.
+func (u *unitNode) line(l bdLine) *lineIndex {
 	x := u.breakdown[l]
 	if x == nil {
-		x = &personIndex{unit: u, byLine: true, line: l}
+		x = &lineIndex{persons: &personIndex{unit: u, byLine: true, line: l}}
 		u.breakdown[l] = x
 	}
 	return x
@@ -174,51 +179,51 @@ func (u *unitNode) linePersons(l bdLine) *personIndex {
 
 // --- live apply ------------------------------------------------------------
 
-// breakdownGrant adds grant or loan t of beneficiary b to its fund's line
-// and to the line's person indexes of the fund, its unit and every
-// ancestor. It runs before t joins b's list.
+// breakdownGrant adds grant or loan t of beneficiary b to its line in its
+// fund, its unit and every ancestor. It runs before t joins b's list.
 func (p *Projections) breakdownGrant(f *fundNode, b *beneficiaryTxs, t *txNode) {
 	l := lineOf(t)
 	if l == lineNone {
 		return
 	}
-	lf := f.line(l)
-	lf.sums.add(t.date, t.amount(), 1, 0)
 	p.grantBuf = personGrants(b, p.grantBuf[:0])
-	p.spanBuf = lf.persons.spansIn(p.grantBuf, p.spanBuf[:0])
-	lf.persons.grant(p.spanBuf, t.date)
+	grant := func(x *lineIndex) {
+		x.sums.add(t.date, t.amount(), 1, 0)
+		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		x.persons.grant(p.spanBuf, t.date)
+	}
+	grant(f.line(l))
 	for u := f.unit; u != nil; u = u.parent {
-		x := u.linePersons(l)
-		p.spanBuf = x.spansIn(p.grantBuf, p.spanBuf[:0])
-		x.grant(p.spanBuf, t.date)
+		grant(u.line(l))
 	}
 }
 
-// breakdownReverse counts, on date d, the reversal of grant or loan orig.
-// It runs before orig's link is set: the person's spans are read from
-// their grants, and orig is still counted until this reversal.
+// breakdownReverse counts, on date d, the reversal of grant or loan orig
+// in its line of its fund, its unit and every ancestor. It runs before
+// orig's link is set: the person's spans are read from their grants, and
+// orig is still counted until this reversal.
 func (p *Projections) breakdownReverse(f *fundNode, orig *txNode, d domain.Date) {
 	l := lineOf(orig)
 	if l == lineNone {
 		return
 	}
-	lf := f.line(l)
-	lf.sums.add(d, orig.amount().Neg(), 0, 1)
-	lf.addRev(bdRev{orig: orig.date, rev: d})
 	p.grantBuf = personGrants(orig.benef, p.grantBuf[:0])
-	p.spanBuf = lf.persons.spansIn(p.grantBuf, p.spanBuf[:0])
-	lf.persons.reverse(orig.benef, p.spanBuf, orig.date, d)
+	reverse := func(x *lineIndex) {
+		x.sums.add(d, orig.amount().Neg(), 0, 1)
+		x.addRev(bdRev{orig: orig.date, rev: d})
+		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		x.persons.reverse(orig.benef, p.spanBuf, orig.date, d)
+	}
+	reverse(f.line(l))
 	for u := f.unit; u != nil; u = u.parent {
-		x := u.linePersons(l)
-		p.spanBuf = x.spansIn(p.grantBuf, p.spanBuf[:0])
-		x.reverse(orig.benef, p.spanBuf, orig.date, d)
+		reverse(u.line(l))
 	}
 }
 
 // addRev inserts r into revs after those dated on or before r.rev.
-func (lf *lineFigures) addRev(r bdRev) {
-	i, _ := slices.BinarySearchFunc(lf.revs, r.rev+1, func(x bdRev, d domain.Date) int { return cmp.Compare(x.rev, d) })
-	lf.revs = slices.Insert(lf.revs, i, r)
+func (x *lineIndex) addRev(r bdRev) {
+	i, _ := slices.BinarySearchFunc(x.revs, r.rev+1, func(y bdRev, d domain.Date) int { return cmp.Compare(y.rev, d) })
+	x.revs = slices.Insert(x.revs, i, r)
 }
 
 // --- rebuild at checkpoint load ----------------------------------------------
@@ -230,10 +235,11 @@ type bdMove struct {
 	orig, rev count
 }
 
-// rebuildBreakdown builds every fund's lines from its transactions, after
-// a checkpoint load (which stores none of it), and makes the person
-// indexes of every line of a fund and of its unit and ancestors, empty:
-// rebuildPeople fills them with the others (see personIndexesOf).
+// rebuildBreakdown builds the lines of every fund from its transactions,
+// and of every unit from its funds' and its children's, after a
+// checkpoint load (which stores none of them). Their person indexes are
+// left empty: rebuildPeople fills them with the others (see
+// personIndexesOf).
 func (p *Projections) rebuildBreakdown() {
 	var moves [numLines][]bdMove
 	for _, f := range p.fundOrder {
@@ -247,24 +253,47 @@ func (p *Projections) rebuildBreakdown() {
 			}
 			if t.typ == typReversal {
 				moves[l] = append(moves[l], bdMove{date: t.date, amt: t.amount().Neg(), rev: 1})
-				lf := f.line(l)
-				lf.revs = append(lf.revs, bdRev{orig: t.link.date, rev: t.date})
+				x := f.line(l)
+				x.revs = append(x.revs, bdRev{orig: t.link.date, rev: t.date})
 				continue
 			}
 			moves[l] = append(moves[l], bdMove{date: t.date, amt: t.amount(), orig: 1})
 		}
 		for l := range moves {
-			if len(moves[l]) == 0 {
-				continue
-			}
-			lf := f.line(bdLine(l))
-			slices.SortStableFunc(lf.revs, func(a, b bdRev) int { return cmp.Compare(a.rev, b.rev) })
-			lf.sums.build(moves[l])
-			for u := f.unit; u != nil; u = u.parent {
-				u.linePersons(bdLine(l))
+			if len(moves[l]) > 0 {
+				x := f.line(bdLine(l))
+				sortRevs(x.revs)
+				x.sums.build(moves[l])
 			}
 		}
 	}
+	// A unit is registered after its parent: backwards, every unit comes
+	// after its children.
+	var parts []*lineIndex
+	for i := len(p.unitOrder) - 1; i >= 0; i-- {
+		u := p.unitOrder[i]
+		for l := range bdLine(numLines) {
+			parts = parts[:0]
+			for _, f := range u.funds {
+				if x := f.breakdown[l]; x != nil {
+					parts = append(parts, x)
+				}
+			}
+			for _, c := range u.children {
+				if x := c.breakdown[l]; x != nil {
+					parts = append(parts, x)
+				}
+			}
+			if len(parts) > 0 {
+				u.line(l).sumOf(parts)
+			}
+		}
+	}
+}
+
+// sortRevs sorts reversals by their dates, those of a date in log order.
+func sortRevs(revs []bdRev) {
+	slices.SortStableFunc(revs, func(a, b bdRev) int { return cmp.Compare(a.rev, b.rev) })
 }
 
 // build sets s, empty, to the running sums of moves (sorted here).
@@ -276,32 +305,59 @@ func (s *lineSeries) build(moves []bdMove) {
 		if i+1 < len(moves) && moves[i+1].date == m.date {
 			continue
 		}
-		s.idx.Appended(m.date, len(s.dates))
-		s.dates = append(s.dates, m.date)
-		s.cum = append(s.cum, run)
+		s.appendEntry(m.date, run)
 	}
+}
+
+// appendEntry appends the figures v at date d, after every date s has.
+func (s *lineSeries) appendEntry(d domain.Date, v bdFig) {
+	s.idx.Appended(d, len(s.dates))
+	s.dates = append(s.dates, d)
+	s.cum = append(s.cum, v)
+}
+
+// sumOf sets x, empty, to the sum of parts' figures and reversals.
+func (x *lineIndex) sumOf(parts []*lineIndex) {
+	lens := make([]int, len(parts))
+	revs := 0
+	for j, part := range parts {
+		lens[j] = len(part.sums.dates)
+		revs += len(part.revs)
+	}
+	// Each part's figures at the latest of its dates merged so far.
+	at := make([]bdFig, len(parts))
+	mergeSeries(lens, func(j, i int) domain.Date { return parts[j].sums.dates[i] },
+		func(j, i int) { at[j] = parts[j].sums.cum[i] },
+		func(d domain.Date) {
+			var v bdFig
+			for _, f := range at {
+				v = bdFig{amt: v.amt.Add(f.amt), orig: v.orig + f.orig, rev: v.rev + f.rev}
+			}
+			x.sums.appendEntry(d, v)
+		})
+	x.revs = make([]bdRev, 0, revs)
+	for _, part := range parts {
+		x.revs = append(x.revs, part.revs...)
+	}
+	sortRevs(x.revs)
 }
 
 // appendLineIndexes appends the line person indexes of every unit and fund
 // to indexes, numbering them on from its length, for rebuildPeople.
 func (p *Projections) appendLineIndexes(indexes []*personIndex) []*personIndex {
-	add := func(x *personIndex) {
-		if x != nil {
-			x.ord = uint32(len(indexes))
-			indexes = append(indexes, x)
+	add := func(lines *lineIndexes) {
+		for _, x := range lines {
+			if x != nil {
+				x.persons.ord = uint32(len(indexes))
+				indexes = append(indexes, x.persons)
+			}
 		}
 	}
 	for _, u := range p.unitOrder {
-		for _, x := range u.breakdown {
-			add(x)
-		}
+		add(&u.breakdown)
 	}
 	for _, f := range p.fundOrder {
-		for _, lf := range f.breakdown {
-			if lf != nil {
-				add(lf.persons)
-			}
-		}
+		add(&f.breakdown)
 	}
 	return indexes
 }
@@ -320,7 +376,7 @@ func personIndexesOf(t *txNode, buf []*personIndex) []*personIndex {
 	for u := t.fund.unit; u != nil; u = u.parent {
 		buf = append(buf, u.persons)
 		if l != lineNone && u.breakdown[l] != nil {
-			buf = append(buf, u.breakdown[l])
+			buf = append(buf, u.breakdown[l].persons)
 		}
 	}
 	return buf
@@ -328,43 +384,27 @@ func personIndexesOf(t *txNode, buf []*personIndex) []*personIndex {
 
 // --- queries -------------------------------------------------------------------
 
-// bdSum adds up the counts and amounts of funds' lines over a period.
-type bdSum [numLines]struct {
-	count int
-	amt   domain.VND
-}
-
-// addFund adds fund f's lines over [from, to] (from zero: the beginning).
-func (s *bdSum) addFund(f *fundNode, from, to domain.Date) {
-	for l, lf := range f.breakdown {
-		if lf == nil {
-			continue
-		}
-		closing := lf.sums.at(to)
-		c, amt := closing.orig-closing.rev, closing.amt
-		if !from.IsZero() {
-			opening := lf.sums.at(from - 1)
-			c -= opening.orig - opening.rev
-			// The reversals dated in the period of originals dated before
-			// it: their originals are not in the period's count.
-			c += lf.early(from, to)
-			amt = amt.Sub(opening.amt)
-		}
-		s[l].count += int(c)
-		s[l].amt = s[l].amt.Add(amt)
+// figure returns x's figure over [from, to] (from zero: the beginning);
+// x nil has none.
+func (x *lineIndex) figure(from, to domain.Date) Figure {
+	if x == nil {
+		return Figure{}
 	}
-}
-
-// periodPersons returns the persons x counts over [from, to] (from zero:
-// at the end of to); x nil counts none.
-func (x *personIndex) periodPersons(from, to domain.Date) int {
-	switch {
-	case x == nil:
-		return 0
-	case from.IsZero():
-		return x.upTo(to)
+	closing := x.sums.at(to)
+	n, amt := closing.orig-closing.rev, closing.amt
+	persons := 0
+	if from.IsZero() {
+		persons = x.persons.upTo(to)
+	} else {
+		opening := x.sums.at(from - 1)
+		// The reversals dated in the period of originals dated before
+		// it: their originals are not in the period's count.
+		n -= opening.orig - opening.rev
+		n += x.early(from, to)
+		amt = amt.Sub(opening.amt)
+		persons = x.persons.between(from, to)
 	}
-	return x.between(from, to)
+	return Figure{Count: int(n), Amount: amt, Persons: persons}
 }
 
 // upTo returns the number of persons counted at the end of date d: with a
@@ -377,12 +417,12 @@ func (x *personIndex) upTo(d domain.Date) int {
 	return int(x.start(k)-x.repStart(k)) + x.lateReversed(1, d)
 }
 
-// breakdown returns the figures of s with the persons of the line
-// indexes persons over [from, to].
-func (s *bdSum) breakdown(persons *[numLines]*personIndex, from, to domain.Date) *Breakdown {
+// breakdownOf returns the breakdown of lines over [from, to] (from zero:
+// the beginning).
+func breakdownOf(lines *lineIndexes, from, to domain.Date) *Breakdown {
 	var b Breakdown
-	for l := range bdLine(numLines) {
-		*b.line(l) = Figure{Count: s[l].count, Amount: s[l].amt, Persons: persons[l].periodPersons(from, to)}
+	for l, x := range lines {
+		*b.line(bdLine(l)) = x.figure(from, to)
 	}
 	return &b
 }
@@ -398,20 +438,6 @@ func (b *Breakdown) line(l bdLine) *Figure {
 		return &b.Loans
 	}
 	return &b.AssistanceGrants[l-lineAssistance]
-}
-
-// breakdownOf returns fund f's breakdown over [from, to] (from zero: the
-// beginning).
-func (f *fundNode) breakdownOf(from, to domain.Date) *Breakdown {
-	var s bdSum
-	s.addFund(f, from, to)
-	var persons [numLines]*personIndex
-	for l, lf := range f.breakdown {
-		if lf != nil {
-			persons[l] = lf.persons
-		}
-	}
-	return s.breakdown(&persons, from, to)
 }
 
 // foldBreakdown is the breakdown of funds over [from, to] (from zero: the

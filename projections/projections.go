@@ -81,9 +81,9 @@ type unitNode struct {
 	// registered is the recorded_at of the unit's registration, for
 	// known_at (see Known).
 	registered time.Time
-	// breakdown counts distinct beneficiaries per breakdown line across
-	// the subtree (breakdown.go).
-	breakdown [numLines]*personIndex
+	// breakdown is the subtree's figures per breakdown line
+	// (breakdown.go).
+	breakdown lineIndexes
 }
 
 // addFund attaches f to u.
@@ -134,7 +134,7 @@ type fundNode struct {
 	persons *personIndex
 	loans   map[uuid.UUID]*loanState
 	// breakdown is the fund's figures per breakdown line (breakdown.go).
-	breakdown fundBreakdown
+	breakdown lineIndexes
 
 	// opened and openPos are the recorded_at and position of the fund's
 	// opening; lastRec is the latest recorded_at of its transactions, in

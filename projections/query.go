@@ -94,7 +94,7 @@ func (p *Projections) FundSummary(id uuid.UUID, asOf domain.Date) (FundSummary, 
 		return FundSummary{}, false
 	}
 	s := f.summary(asOf)
-	s.Breakdown = f.breakdownOf(0, endOf(asOf))
+	s.Breakdown = breakdownOf(&f.breakdown, 0, endOf(asOf))
 	return s, true
 }
 
@@ -208,13 +208,9 @@ func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to
 func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to domain.Date, withBreakdown bool) {
 	id := u.view.ID
 	*s = UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: slices.Grow(s.Funds[:0], u.subtreeFunds)}
-	var bd *bdSum
+	s.addLines(u, from, to)
 	if withBreakdown {
-		bd = new(bdSum)
-	}
-	s.addLines(u, from, to, bd)
-	if bd != nil {
-		s.Breakdown = bd.breakdown(&u.breakdown, from, to)
+		s.Breakdown = breakdownOf(&u.breakdown, from, to)
 	}
 	s.Beneficiaries.Times = s.Counts.times()
 	if from.IsZero() {
@@ -225,10 +221,9 @@ func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to do
 }
 
 // addLines appends the line of every fund of u's subtree, u's own first and
-// then each child's in order, and adds them to the unit's figures, and to
-// bd their breakdowns' counts and amounts (bd nil: none).
-func (s *UnitSummary) addLines(u *unitNode, from, to domain.Date, bd *bdSum) {
-	b := lineBatch{from: from, to: to, bd: bd}
+// then each child's in order, and adds them to the unit's figures.
+func (s *UnitSummary) addLines(u *unitNode, from, to domain.Date) {
+	b := lineBatch{from: from, to: to}
 	b.walk(s, u)
 	b.flush(s)
 }
@@ -249,7 +244,6 @@ type lineBatch struct {
 	funds    [lineBatchSize]*fundNode
 	closing  [lineBatchSize]lineSums
 	opening  [lineBatchSize]lineSums
-	bd       *bdSum // nil: no breakdown
 }
 
 // walk queues the funds of u's subtree, u's own first, flushing full
@@ -293,9 +287,6 @@ func (b *lineBatch) flush(s *UnitSummary) {
 		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
 		s.Totals = s.Totals.add(line.Totals)
 		s.Counts = s.Counts.add(line.Counts)
-		if b.bd != nil {
-			b.bd.addFund(f, b.from, b.to)
-		}
 	}
 }
 
