@@ -158,8 +158,30 @@ func TestBrowser(t *testing.T) {
 	figureIDs := []string{"total-donations", "total-shelter-grants", "total-assistance-grants", "total-loans-disbursed",
 		"total-repayments", "count-donations", "count-shelter-new-build", "count-shelter-repair",
 		"count-assistance-grants", "count-loans", "count-repayments", "count-reversals", "persons", "times"}
+	// The breakdown's table: a row per line, its cells' ids named as the
+	// API names the line, and where the API has it.
+	breakdownLines := map[string][]string{"new_build": {"shelter_grants", "new_build"}, "repair": {"shelter_grants", "repair"},
+		"loans": {"loans"}}
+	for _, c := range domain.AssistanceCategories {
+		breakdownLines[string(c)] = []string{"assistance_grants", string(c)}
+	}
+	for key := range breakdownLines {
+		figureIDs = append(figureIDs, "bd-"+key+"-times", "bd-"+key+"-persons", "bd-"+key+"-amount")
+	}
 	wantFigures := func(t *testing.T, sum map[string]any) map[string]string {
-		return map[string]string{
+		want := map[string]string{}
+		for key, at := range breakdownLines {
+			at = append([]string{"breakdown"}, at...)
+			want["bd-"+key+"-times"] = count(t, field(sum, append(at, "count")...))
+			want["bd-"+key+"-persons"] = count(t, field(sum, append(at, "persons")...))
+			want["bd-"+key+"-amount"] = vnd(t, field(sum, append(at, "amount")...))
+		}
+		// The history's lines are not all zero: the comparison reads
+		// figures, not only empty rows.
+		if want["bd-serious_illness-persons"] == "0" || want["bd-new_build-amount"] == vnd(t, "0") {
+			t.Fatalf("the history has no serious illness or new build in the breakdown: %v", want)
+		}
+		for id, w := range map[string]string{
 			"total-donations":         vnd(t, field(sum, "totals", "donations")),
 			"total-shelter-grants":    vnd(t, field(sum, "totals", "shelter_grants")),
 			"total-assistance-grants": vnd(t, field(sum, "totals", "assistance_grants")),
@@ -174,7 +196,10 @@ func TestBrowser(t *testing.T) {
 			"count-reversals":         count(t, field(sum, "counts", "reversals")),
 			"persons":                 count(t, field(sum, "beneficiaries", "persons")),
 			"times":                   count(t, field(sum, "beneficiaries", "times")),
+		} {
+			want[id] = w
 		}
+		return want
 	}
 	compare := func(t *testing.T, got, want map[string]string) {
 		t.Helper()
