@@ -2,7 +2,9 @@ package projections
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
@@ -241,32 +243,19 @@ type bdMove struct {
 // left empty: rebuildPeople fills them with the others (see
 // personIndexesOf).
 func (p *Projections) rebuildBreakdown() {
-	var moves [numLines][]bdMove
-	for _, f := range p.fundOrder {
-		for l := range moves {
-			moves[l] = moves[l][:0]
-		}
-		for _, t := range f.txs {
-			l := lineOf(t)
-			if l == lineNone {
-				continue
+	// The funds are independent: each core takes a share.
+	var wg sync.WaitGroup
+	shares := runtime.GOMAXPROCS(0)
+	for i := range shares {
+		funds := p.fundOrder[len(p.fundOrder)*i/shares : len(p.fundOrder)*(i+1)/shares]
+		wg.Go(func() {
+			var moves [numLines][]bdMove
+			for _, f := range funds {
+				f.rebuildLines(&moves)
 			}
-			if t.typ == typReversal {
-				moves[l] = append(moves[l], bdMove{date: t.date, amt: t.amount().Neg(), rev: 1})
-				x := f.line(l)
-				x.revs = append(x.revs, bdRev{orig: t.link.date, rev: t.date})
-				continue
-			}
-			moves[l] = append(moves[l], bdMove{date: t.date, amt: t.amount(), orig: 1})
-		}
-		for l := range moves {
-			if len(moves[l]) > 0 {
-				x := f.line(bdLine(l))
-				sortRevs(x.revs)
-				x.sums.build(moves[l])
-			}
-		}
+		})
 	}
+	wg.Wait()
 	// A unit is registered after its parent: backwards, every unit comes
 	// after its children.
 	var parts []*lineIndex
@@ -291,14 +280,45 @@ func (p *Projections) rebuildBreakdown() {
 	}
 }
 
+// rebuildLines builds f's lines from its transactions; moves is scratch.
+func (f *fundNode) rebuildLines(moves *[numLines][]bdMove) {
+	for l := range moves {
+		moves[l] = moves[l][:0]
+	}
+	for _, t := range f.txs {
+		l := lineOf(t)
+		if l == lineNone {
+			continue
+		}
+		if t.typ == typReversal {
+			moves[l] = append(moves[l], bdMove{date: t.date, amt: t.amount().Neg(), rev: 1})
+			x := f.line(l)
+			x.revs = append(x.revs, bdRev{orig: t.link.date, rev: t.date})
+			continue
+		}
+		moves[l] = append(moves[l], bdMove{date: t.date, amt: t.amount(), orig: 1})
+	}
+	for l := range moves {
+		if len(moves[l]) > 0 {
+			x := f.line(bdLine(l))
+			sortRevs(x.revs)
+			x.sums.build(moves[l])
+		}
+	}
+}
+
 // sortRevs sorts reversals by their dates, those of a date in log order.
 func sortRevs(revs []bdRev) {
 	slices.SortStableFunc(revs, func(a, b bdRev) int { return cmp.Compare(a.rev, b.rev) })
 }
 
-// build sets s, empty, to the running sums of moves (sorted here).
+// build sets s, empty, to the running sums of moves (sorted here by date:
+// the order within a date does not change the date's sums).
 func (s *lineSeries) build(moves []bdMove) {
-	slices.SortStableFunc(moves, func(a, b bdMove) int { return cmp.Compare(a.date, b.date) })
+	byDate := func(a, b bdMove) int { return cmp.Compare(a.date, b.date) }
+	if !slices.IsSortedFunc(moves, byDate) {
+		slices.SortFunc(moves, byDate)
+	}
 	var run bdFig
 	for i, m := range moves {
 		run = bdFig{amt: run.amt.Add(m.amt), orig: run.orig + m.orig, rev: run.rev + m.rev}
