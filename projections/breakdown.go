@@ -17,14 +17,16 @@ import (
 // load (derived from the transactions a checkpoint already holds, so the
 // checkpoint format is unchanged) and its queries.
 //
-// Counts and amounts are kept per fund and line as a running sum by
-// business date, like the fund's own sums: a period is two lookups and a
-// subtraction, and a unit's figure the sum of its funds'. Persons are
-// distinct beneficiaries per line, in a person index per fund and line and
-// per unit and line (the unit's spans the whole subtree), built like the
-// fund's and unit's own person indexes but narrowed to the line. Indexes
-// are made the first time a line has a grant in their scope: most funds
-// pay a few kinds of grant only.
+// Each fund, and each unit for its whole subtree, keeps per line a running
+// sum of counts and amounts by business date, like a fund's own sums (a
+// period is two lookups and a subtraction), the line's reversals (for the
+// count of a period), and a person index built like the fund's and unit's
+// own but narrowed to the line (distinct persons, across the subtree for a
+// unit). A line's index is made the first time the line has a grant in its
+// scope: most funds pay a few kinds of grant only.
+//
+// A grant whose category this program does not list (enum 0: kept in the
+// transaction's text) counts in no line; the domain refuses such grants.
 
 // numAssistance is the number of assistance categories
 // (domain.AssistanceCategories; a test holds them equal).
@@ -41,8 +43,8 @@ const (
 	lineAssistance
 	lineLoans = lineAssistance + numAssistance
 	numLines  = lineLoans + 1
-	// lineNone is no line: donations, repayments, and a category no
-	// longer in the list.
+	// lineNone is no line: donations, repayments, and a category this
+	// program does not list.
 	lineNone = numLines
 )
 
@@ -73,7 +75,7 @@ func lineOf(t *txNode) bdLine {
 // bdFig is a line's running figures at the end of a date: the amount
 // (originals add, reversals subtract), the originals counted by their
 // dates and the reversals by theirs — with the early reversals of a
-// period (see lineFigures.early), a period's count, as lineSums.counts.
+// period (see lineIndex.early), a period's count, as lineSums.counts.
 type bdFig struct {
 	amt       domain.VND
 	orig, rev count
@@ -259,6 +261,7 @@ func (p *Projections) rebuildBreakdown() {
 	// A unit is registered after its parent: backwards, every unit comes
 	// after its children.
 	var parts []*lineIndex
+	var moves []bdMove
 	for i := len(p.unitOrder) - 1; i >= 0; i-- {
 		u := p.unitOrder[i]
 		for l := range bdLine(numLines) {
@@ -274,7 +277,7 @@ func (p *Projections) rebuildBreakdown() {
 				}
 			}
 			if len(parts) > 0 {
-				u.line(l).sumOf(parts)
+				moves = u.line(l).sumOf(parts, moves)
 			}
 		}
 	}
@@ -307,9 +310,10 @@ func (f *fundNode) rebuildLines(moves *[numLines][]bdMove) {
 	}
 }
 
-// sortRevs sorts reversals by their dates, those of a date in log order.
+// sortRevs sorts reversals by their dates (early counts them: their order
+// within a date does not matter).
 func sortRevs(revs []bdRev) {
-	slices.SortStableFunc(revs, func(a, b bdRev) int { return cmp.Compare(a.rev, b.rev) })
+	slices.SortFunc(revs, func(a, b bdRev) int { return cmp.Compare(a.rev, b.rev) })
 }
 
 // build sets s, empty, to the running sums of moves (sorted here by date:
@@ -336,30 +340,29 @@ func (s *lineSeries) appendEntry(d domain.Date, v bdFig) {
 	s.cum = append(s.cum, v)
 }
 
-// sumOf sets x, empty, to the sum of parts' figures and reversals.
-func (x *lineIndex) sumOf(parts []*lineIndex) {
-	lens := make([]int, len(parts))
+// sumOf sets x, empty, to the sum of parts' figures and reversals; moves
+// is scratch, returned for the next call. Each part's entries become the
+// moves of their dates: the work is the parts' entries, not their dates
+// times their number (a province's line has hundreds of parts).
+func (x *lineIndex) sumOf(parts []*lineIndex, moves []bdMove) []bdMove {
+	moves = moves[:0]
 	revs := 0
-	for j, part := range parts {
-		lens[j] = len(part.sums.dates)
+	for _, part := range parts {
+		var prev bdFig
+		for i, d := range part.sums.dates {
+			c := part.sums.cum[i]
+			moves = append(moves, bdMove{date: d, amt: c.amt.Sub(prev.amt), orig: c.orig - prev.orig, rev: c.rev - prev.rev})
+			prev = c
+		}
 		revs += len(part.revs)
 	}
-	// Each part's figures at the latest of its dates merged so far.
-	at := make([]bdFig, len(parts))
-	mergeSeries(lens, func(j, i int) domain.Date { return parts[j].sums.dates[i] },
-		func(j, i int) { at[j] = parts[j].sums.cum[i] },
-		func(d domain.Date) {
-			var v bdFig
-			for _, f := range at {
-				v = bdFig{amt: v.amt.Add(f.amt), orig: v.orig + f.orig, rev: v.rev + f.rev}
-			}
-			x.sums.appendEntry(d, v)
-		})
+	x.sums.build(moves)
 	x.revs = make([]bdRev, 0, revs)
 	for _, part := range parts {
 		x.revs = append(x.revs, part.revs...)
 	}
 	sortRevs(x.revs)
+	return moves
 }
 
 // appendLineIndexes appends the line person indexes of every unit and fund
