@@ -29,17 +29,27 @@ func (a AssistanceFigures) MarshalJSON() ([]byte, error) { return a.AppendJSON(n
 
 // AppendJSON appends what MarshalJSON writes.
 func (a *AssistanceFigures) AppendJSON(b []byte) []byte {
-	b = append(b, '{')
-	for i, c := range domain.AssistanceCategories {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendQuote(b, string(c))
-		b = append(b, ':')
+	for i, key := range assistanceKeys {
+		b = append(b, key...)
 		b = a[i].AppendJSON(b)
 	}
 	return append(b, '}')
 }
+
+// assistanceKeys opens each category's member of AssistanceFigures'
+// object, the first with the object's brace: written once, as every fund
+// summary writes them.
+var assistanceKeys = func() []string {
+	keys := make([]string, len(domain.AssistanceCategories))
+	for i, c := range domain.AssistanceCategories {
+		sep := ","
+		if i == 0 {
+			sep = "{"
+		}
+		keys[i] = sep + strconv.Quote(string(c)) + ":"
+	}
+	return keys
+}()
 
 // UnmarshalJSON reads the object MarshalJSON writes; a category this
 // program does not know is an error, and a missing one stays zero.
