@@ -16,6 +16,8 @@ import (
 // ns/query of each and their ratio. Like the other History benchmarks it
 // runs on a generated ledger, only when asked for (see historySize).
 func BenchmarkHistoryUnitSummaryBreakdown(b *testing.B) {
+	// breakdownRound is how many queries each side runs in a round.
+	const breakdownRound = 64
 	h := sharedHistory(b)
 	for _, tc := range []struct {
 		name   string
@@ -41,9 +43,9 @@ func BenchmarkHistoryUnitSummaryBreakdown(b *testing.B) {
 				qs[i].from, qs[i].to = tc.period(rng)
 			}
 			var sum projections.UnitSummary
-			run := func(into func(*projections.UnitSummary, domain.UnitID, domain.Date, domain.Date) bool, rounds int) time.Duration {
+			run := func(into func(*projections.UnitSummary, domain.UnitID, domain.Date, domain.Date) bool, first, n int) time.Duration {
 				start := time.Now()
-				for i := range rounds {
+				for i := first; i < first+n; i++ {
 					q := qs[i%queryMix]
 					if !into(&sum, q.unit, q.from, q.to) {
 						b.Fatalf("UnitSummary(%s) not found", q.unit)
@@ -51,16 +53,25 @@ func BenchmarkHistoryUnitSummaryBreakdown(b *testing.B) {
 				}
 				return time.Since(start)
 			}
-			// Alternate the two in rounds, so that a noisy neighbour
-			// slows both alike.
+			// Alternate the two in short rounds of the same queries,
+			// each side first every other round, so that a noisy
+			// neighbour (this machine's load swings by the second) and
+			// the caches the first side warms fall on both alike.
 			var with, without time.Duration
 			queries := 0
 			for b.Loop() {
-				without += run(h.proj.UnitSummaryWithoutBreakdownInto, queryMix)
-				with += run(h.proj.UnitSummaryInto, queryMix)
+				for r := 0; r < queryMix; r += breakdownRound {
+					if r/breakdownRound%2 == 0 {
+						without += run(h.proj.UnitSummaryWithoutBreakdownInto, r, breakdownRound)
+						with += run(h.proj.UnitSummaryInto, r, breakdownRound)
+					} else {
+						with += run(h.proj.UnitSummaryInto, r, breakdownRound)
+						without += run(h.proj.UnitSummaryWithoutBreakdownInto, r, breakdownRound)
+					}
+				}
 				queries += queryMix
 			}
-			if sum.Breakdown == nil {
+			if q := qs[0]; !h.proj.UnitSummaryInto(&sum, q.unit, q.from, q.to) || sum.Breakdown == nil {
 				b.Fatal("the roll-up has no breakdown")
 			}
 			b.ReportMetric(float64(without.Nanoseconds())/float64(queries), "ns/without")
