@@ -117,6 +117,22 @@ var catalogue = map[string]text{
 	"cat.repayments":     {"Thu hồi nợ vay", "Loan repayments"},
 	"cat.reversals":      {"Giao dịch điều chỉnh (đảo bút toán)", "Reversals (corrections)"},
 
+	// The breakdown (API.md, "Officials' figures").
+	"breakdown":          {"Số liệu hỗ trợ theo từng nội dung", "Help by kind of grant"},
+	"breakdown.caption":  {"Số lượt, số người và số tiền của từng nội dung hỗ trợ và cho vay trong kỳ (đã trừ các giao dịch điều chỉnh)", "Times, persons and amount of each kind of grant and of loans in the period (net of reversals)"},
+	"breakdown.note":     {"Số người của mỗi dòng là số người khác nhau trong dòng đó; một người được hỗ trợ ở hai nội dung được tính ở cả hai dòng.", "Each line's persons are the distinct people of that line; one person helped on two lines counts on both."},
+	"bd.new_build":       {"Mái ấm Công đoàn: xây mới", "Trade Union Shelter: new build"},
+	"bd.repair":          {"Mái ấm Công đoàn: sửa chữa", "Trade Union Shelter: repair"},
+	"bd.serious_illness": {"Trợ cấp ốm đau, bệnh hiểm nghèo", "Serious illness"},
+	"bd.accident":        {"Trợ cấp tai nạn", "Accidents"},
+	"bd.death":           {"Thăm hỏi, phúng viếng", "Deaths"},
+	"bd.disaster":        {"Hỗ trợ thiên tai, hỏa hoạn", "Natural disasters and fires"},
+	"bd.tet_gift":        {"Quà Tết", "Tết gifts"},
+	"bd.scholarship":     {"Học bổng", "Scholarships"},
+	"bd.hardship":        {"Hỗ trợ khó khăn đột xuất (như COVID-19)", "Sudden hardship (such as COVID-19)"},
+	"bd.other":           {"Hỗ trợ khác", "Other assistance"},
+	"bd.loans":           {"Cho vay vốn", "Loans"},
+
 	// The period selector.
 	"period":           {"Kỳ báo cáo", "Reporting period"},
 	"period.all":       {"Từ đầu", "From the beginning"},
