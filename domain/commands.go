@@ -129,7 +129,18 @@ type MoneyCommand interface {
 	Occurred() Date
 	// Validate adds every failure of the command's own fields to v.
 	Validate(v *Validation)
+	// Kind returns the money kind the command records (its row in the
+	// table of money kinds).
+	Kind() MoneyKind
 }
+
+// Kind implements MoneyCommand.
+func (RecordDonation) Kind() MoneyKind     { return KindDonation }
+func (PayShelterGrant) Kind() MoneyKind    { return KindShelterGrant }
+func (GrantAssistance) Kind() MoneyKind    { return KindAssistanceGrant }
+func (DisburseLoan) Kind() MoneyKind       { return KindLoan }
+func (RepayLoan) Kind() MoneyKind          { return KindRepayment }
+func (ReverseTransaction) Kind() MoneyKind { return KindReversal }
 
 // Fund, Occurred and TxID implement MoneyCommand.
 func (c RecordDonation) Fund() uuid.UUID     { return c.FundID }

@@ -110,15 +110,19 @@ func checkReversalCopy(v *Validation, d *TransactionReversed) {
 	if d.OriginalOccurredOn == 0 {
 		v.Addf("original_occurred_on", "is required")
 	}
-	switch d.OriginalType {
-	case TypeShelterGrantPaid, TypeAssistanceGranted, TypeLoanDisbursed, TypeLoanRepaid:
+	// The copied fields are those the original's kind carries (the table
+	// of money kinds); a reversal is never an original.
+	orig := KindOf(d.OriginalType).Spec()
+	if orig.Direction == Opposite {
+		return
+	}
+	if orig.Has("beneficiary_id") {
 		checkBeneficiary(v, d.BeneficiaryID)
 	}
-	switch d.OriginalType {
-	case TypeLoanDisbursed, TypeLoanRepaid:
+	if orig.Has("loan_id") {
 		checkID(v, "loan_id", d.LoanID)
 	}
-	if d.OriginalType == TypeShelterGrantPaid {
+	if orig.Has("shelter") {
 		oneOf(v, "shelter", d.Shelter, ShelterKinds)
 	}
 }

@@ -247,59 +247,76 @@ const (
 	CatAssistanceGrants
 	CatLoansDisbursed
 	CatRepayments
+	numCategories
 )
 
-// CategoryOf returns the figure category of a money event type.
-func CategoryOf(t EventType) Category {
-	switch t {
-	case TypeDonationReceived:
-		return CatDonations
-	case TypeShelterGrantPaid:
-		return CatShelterGrants
-	case TypeAssistanceGranted:
-		return CatAssistanceGrants
-	case TypeLoanDisbursed:
-		return CatLoansDisbursed
-	case TypeLoanRepaid:
-		return CatRepayments
-	}
-	return CatNone
-}
+// CategoryOf returns the figure category of a money event type (the table
+// of money kinds): CatNone for a reversal, whose category is its
+// original's, and for every other type.
+func CategoryOf(t EventType) Category { return KindOf(t).Spec().Category }
 
 // Inflow reports whether a category adds to the balance (money in: thu)
-// rather than taking from it (money out: chi).
-func (c Category) Inflow() bool { return c == CatDonations || c == CatRepayments }
+// rather than taking from it (money out: chi), as the table of money kinds
+// says of the kind that counts in it.
+func (c Category) Inflow() bool {
+	return c > CatNone && c < numCategories && categoryDirection[c] == MoneyIn
+}
 
-// EffectOf returns the money effect of an event's payload. A reversal has the
-// opposite effect of its original, in the original's category (API.md,
-// "How the figures are defined").
+// EffectOf returns the money effect of an event's payload, from the table
+// of money kinds: its direction and loan effect applied to its amount. A
+// reversal has the opposite effect of its original, in the original's
+// category (API.md, "How the figures are defined").
 func EffectOf(d EventData) MoneyEffect {
-	switch e := d.(type) {
-	case *DonationReceived:
-		return MoneyEffect{Category: CatDonations, Delta: e.Amount}
-	case *ShelterGrantPaid:
-		return MoneyEffect{Category: CatShelterGrants, Delta: e.Amount.Neg()}
-	case *AssistanceGranted:
-		return MoneyEffect{Category: CatAssistanceGrants, Delta: e.Amount.Neg()}
-	case *LoanDisbursed:
-		return MoneyEffect{Category: CatLoansDisbursed, Delta: e.Amount.Neg(), Outstanding: e.Amount, LoanID: e.LoanID}
-	case *LoanRepaid:
-		return MoneyEffect{Category: CatRepayments, Delta: e.Amount, Outstanding: e.Amount.Neg(), LoanID: e.LoanID}
-	case *TransactionReversed:
-		c := CategoryOf(e.OriginalType)
-		eff := MoneyEffect{Category: c, LoanID: e.LoanID}
-		if c.Inflow() {
-			eff.Delta = e.Amount.Neg()
-		} else {
-			eff.Delta = e.Amount
-		}
-		switch c {
-		case CatLoansDisbursed:
-			eff.Outstanding = e.Amount.Neg()
-		case CatRepayments:
-			eff.Outstanding = e.Amount
-		}
-		return eff
+	m, ok := d.(MoneyEvent)
+	if !ok {
+		return MoneyEffect{}
 	}
-	return MoneyEffect{}
+	facts := m.Money()
+	spec := facts.Kind.Spec()
+	sign := int(spec.Direction)
+	loan := int(spec.Loan)
+	if spec.Direction == Opposite {
+		spec = KindOf(facts.Original).Spec()
+		sign, loan = -int(spec.Direction), -int(spec.Loan)
+	}
+	eff := MoneyEffect{Category: spec.Category, LoanID: facts.LoanID}
+	switch sign {
+	case 1:
+		eff.Delta = facts.Amount
+	case -1:
+		eff.Delta = facts.Amount.Neg()
+	}
+	switch loan {
+	case 1:
+		eff.Outstanding = facts.Amount
+	case -1:
+		eff.Outstanding = facts.Amount.Neg()
+	}
+	return eff
+}
+
+// Money implementations: see MoneyFacts.
+func (d *DonationReceived) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindDonation, FundID: d.FundID, Amount: d.Amount}
+}
+
+func (d *ShelterGrantPaid) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindShelterGrant, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID, Shelter: d.Shelter}
+}
+
+func (d *AssistanceGranted) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindAssistanceGrant, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID}
+}
+
+func (d *LoanDisbursed) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindLoan, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
+}
+
+func (d *LoanRepaid) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindRepayment, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
+}
+
+func (d *TransactionReversed) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindReversal, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID,
+		LoanID: d.LoanID, Shelter: d.Shelter, Reverses: d.Reverses, Original: d.OriginalType}
 }
