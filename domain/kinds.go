@@ -126,9 +126,8 @@ type Field struct {
 type KindSpec struct {
 	Kind MoneyKind
 	Type EventType
-	// Command is the name of the command that records it (its
-	// commandName, the canonical form's name).
-	Command string
+	// command is the zero value of the command that records it.
+	command MoneyCommand
 	// Route is the API's path of the write (API.md, "Money events"),
 	// path parameters in braces; the method is POST.
 	Route string
@@ -143,12 +142,18 @@ type KindSpec struct {
 	// of the not_allowed_for_fund_kind error.
 	FundKinds []FundKind
 	Refusal   string
+	// Label names the kind to people: Vi in the cash book's Loại column
+	// and on the pages in Vietnamese, En on the pages in English.
+	Label Label
 	// Fields lists every field of the request and of the payload, in the
 	// request's order as API.md writes it.
 	Fields []Field
 	// newPayload returns an empty schema-1 payload, for the decoder.
 	newPayload func() EventData
 }
+
+// Label is a name for people, in Vietnamese and in English.
+type Label struct{ Vi, En string }
 
 // Shorthands for the table.
 var (
@@ -167,7 +172,8 @@ var (
 // zero row of every non-money event).
 var moneyKinds = [NumMoneyKinds]KindSpec{
 	KindDonation: {
-		Type: TypeDonationReceived, Command: "RecordDonation", Route: "/v1/funds/{fund_id}/donations",
+		Type: TypeDonationReceived, command: RecordDonation{}, Route: "/v1/funds/{fund_id}/donations",
+		Label:    Label{Vi: "Thu ủng hộ", En: "Donation"},
 		Category: CatDonations, Direction: MoneyIn, Counting: CountsTransaction,
 		Fields: []Field{fieldTxID, fieldFund, fieldAmount, fieldOccurred,
 			{Name: "donor.name", Rule: RuleName, Body: Optional, Payload: Optional},
@@ -178,7 +184,8 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() EventData { return &DonationReceived{} },
 	},
 	KindShelterGrant: {
-		Type: TypeShelterGrantPaid, Command: "PayShelterGrant", Route: "/v1/funds/{fund_id}/shelter-grants",
+		Type: TypeShelterGrantPaid, command: PayShelterGrant{}, Route: "/v1/funds/{fund_id}/shelter-grants",
+		Label:    Label{Vi: "Chi hỗ trợ Mái ấm Công đoàn", En: "Shelter grant"},
 		Category: CatShelterGrants, Direction: MoneyOut, Counting: CountsTransaction | CountsBeneficiary,
 		FundKinds: grantFunds, Refusal: "pay shelter grants",
 		Fields: []Field{fieldTxID, fieldFund, fieldBenef, fieldAmount,
@@ -189,7 +196,8 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() EventData { return &ShelterGrantPaid{} },
 	},
 	KindAssistanceGrant: {
-		Type: TypeAssistanceGranted, Command: "GrantAssistance", Route: "/v1/funds/{fund_id}/assistance-grants",
+		Type: TypeAssistanceGranted, command: GrantAssistance{}, Route: "/v1/funds/{fund_id}/assistance-grants",
+		Label:    Label{Vi: "Chi trợ cấp", En: "Assistance grant"},
 		Category: CatAssistanceGrants, Direction: MoneyOut, Counting: CountsTransaction | CountsBeneficiary,
 		FundKinds: assistFunds, Refusal: "pay assistance grants",
 		Fields: []Field{fieldTxID, fieldFund, fieldBenef, fieldAmount,
@@ -198,7 +206,8 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() EventData { return &AssistanceGranted{} },
 	},
 	KindLoan: {
-		Type: TypeLoanDisbursed, Command: "DisburseLoan", Route: "/v1/funds/{fund_id}/loans",
+		Type: TypeLoanDisbursed, command: DisburseLoan{}, Route: "/v1/funds/{fund_id}/loans",
+		Label:    Label{Vi: "Chi cho vay", En: "Loan disbursed"},
 		Category: CatLoansDisbursed, Direction: MoneyOut, Loan: LoanLends, Counting: CountsTransaction | CountsBeneficiary,
 		FundKinds: lendingFunds, Refusal: "lend",
 		Fields: []Field{
@@ -211,7 +220,8 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() EventData { return &LoanDisbursed{} },
 	},
 	KindRepayment: {
-		Type: TypeLoanRepaid, Command: "RepayLoan", Route: "/v1/funds/{fund_id}/loans/{loan_id}/repayments",
+		Type: TypeLoanRepaid, command: RepayLoan{}, Route: "/v1/funds/{fund_id}/loans/{loan_id}/repayments",
+		Label:    Label{Vi: "Thu hồi vốn vay", En: "Loan repayment"},
 		Category: CatRepayments, Direction: MoneyIn, Loan: LoanRepays, Counting: CountsTransaction,
 		FundKinds: lendingFunds, Refusal: "lend",
 		Fields: []Field{fieldTxID, fieldFund,
@@ -222,7 +232,8 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() EventData { return &LoanRepaid{} },
 	},
 	KindReversal: {
-		Type: TypeTransactionReversed, Command: "ReverseTransaction", Route: "/v1/funds/{fund_id}/reversals",
+		Type: TypeTransactionReversed, command: ReverseTransaction{}, Route: "/v1/funds/{fund_id}/reversals",
+		Label:    Label{Vi: "Bút toán đảo", En: "Reversal"},
 		Category: CatNone, Direction: Opposite, Counting: CountsReversal,
 		Fields: []Field{fieldTxID, fieldFund,
 			{Name: "reverses", Rule: RuleID, Body: Required, Payload: Required},
@@ -282,6 +293,15 @@ func (s *KindSpec) NewPayload() EventData {
 		return nil
 	}
 	return s.newPayload()
+}
+
+// Command returns the name of the command that records the kind, as its
+// canonical form names it.
+func (s *KindSpec) Command() string {
+	if s.command == nil {
+		return ""
+	}
+	return s.command.commandName()
 }
 
 // AllowedIn reports whether a fund of kind fk may record events of this
