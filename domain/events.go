@@ -297,15 +297,17 @@ func EffectOf(d EventData) MoneyEffect {
 
 // Money implementations: see MoneyFacts.
 func (d *DonationReceived) Money() MoneyFacts {
-	return MoneyFacts{Kind: KindDonation, FundID: d.FundID, Amount: d.Amount}
+	return MoneyFacts{Kind: KindDonation, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount}
 }
 
 func (d *ShelterGrantPaid) Money() MoneyFacts {
-	return MoneyFacts{Kind: KindShelterGrant, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID, Shelter: d.Shelter}
+	return MoneyFacts{Kind: KindShelterGrant, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID, Shelter: d.Shelter}
 }
 
 func (d *AssistanceGranted) Money() MoneyFacts {
-	return MoneyFacts{Kind: KindAssistanceGrant, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID}
+	return MoneyFacts{Kind: KindAssistanceGrant, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID}
 }
 
 func (d *LoanDisbursed) Money() MoneyFacts {
@@ -313,10 +315,43 @@ func (d *LoanDisbursed) Money() MoneyFacts {
 }
 
 func (d *LoanRepaid) Money() MoneyFacts {
-	return MoneyFacts{Kind: KindRepayment, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
+	return MoneyFacts{Kind: KindRepayment, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
 }
 
 func (d *TransactionReversed) Money() MoneyFacts {
-	return MoneyFacts{Kind: KindReversal, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID,
-		LoanID: d.LoanID, Shelter: d.Shelter, Reverses: d.Reverses, Original: d.OriginalType}
+	return MoneyFacts{Kind: KindReversal, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID, Shelter: d.Shelter,
+		Reverses: d.Reverses, Original: d.OriginalType, OriginalOn: d.OriginalOccurredOn}
+}
+
+// command implementations: see MoneyEvent. The fields a command does not
+// carry (a repayment's borrower, a reversal's copy of its original) are
+// checked by checkStored from the table.
+func (d *DonationReceived) command() MoneyCommand {
+	return RecordDonation{TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount, Donor: d.Donor,
+		Campaign: d.Campaign, Reference: d.Reference, Note: d.Note}
+}
+
+func (d *ShelterGrantPaid) command() MoneyCommand {
+	return PayShelterGrant{TransactionID: d.TransactionID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
+		Shelter: d.Shelter, DecisionNo: d.DecisionNo, Note: d.Note}
+}
+
+func (d *AssistanceGranted) command() MoneyCommand {
+	return GrantAssistance{TransactionID: d.TransactionID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
+		Category: d.Category, Note: d.Note}
+}
+
+func (d *LoanDisbursed) command() MoneyCommand {
+	return DisburseLoan{LoanID: d.LoanID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
+		Project: d.Project, Note: d.Note}
+}
+
+func (d *LoanRepaid) command() MoneyCommand {
+	return RepayLoan{TransactionID: d.TransactionID, FundID: d.FundID, LoanID: d.LoanID, Amount: d.Amount, Note: d.Note}
+}
+
+func (d *TransactionReversed) command() MoneyCommand {
+	return ReverseTransaction{TransactionID: d.TransactionID, FundID: d.FundID, Reverses: d.Reverses, Reason: d.Reason}
 }

@@ -376,9 +376,12 @@ func indexDot(s string) int {
 // the same way whatever the type: what the write side and the projections
 // need without a switch on the payload's Go type.
 type MoneyFacts struct {
-	Kind   MoneyKind
-	FundID uuid.UUID
-	Amount VND
+	Kind MoneyKind
+	// TransactionID is the event's own id but for a loan, whose id is
+	// LoanID.
+	TransactionID uuid.UUID
+	FundID        uuid.UUID
+	Amount        VND
 	// Beneficiary is the person the event names, if any (a repayment's
 	// borrower, a reversal's copy of its original's).
 	Beneficiary BeneficiaryID
@@ -387,9 +390,11 @@ type MoneyFacts struct {
 	LoanID uuid.UUID
 	// Shelter is a shelter grant's kind (and a reversal's copy of it).
 	Shelter ShelterKind
-	// Reverses and Original are a reversal's original: its id and type.
-	Reverses uuid.UUID
-	Original EventType
+	// Reverses, Original and OriginalOn are a reversal's original: its
+	// id, type and business date.
+	Reverses   uuid.UUID
+	Original   EventType
+	OriginalOn Date
 }
 
 // MoneyEvent is the payload of a money event: every type of the table
@@ -398,6 +403,10 @@ type MoneyEvent interface {
 	EventData
 	// Money returns the payload's money facts.
 	Money() MoneyFacts
+	// command returns the command the payload was decided from, as far
+	// as the payload tells it: what checkStored validates a stored
+	// event with.
+	command() MoneyCommand
 }
 
 // MoneyOf returns the money facts of a payload; ok is false for a payload
