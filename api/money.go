@@ -1,7 +1,7 @@
 package api
 
 import (
-	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,37 +54,21 @@ func newTxDTO(r domain.TxResult) txDTO {
 	return d
 }
 
-// moneyWriters are the handlers of the money writes, by kind. Each reads
-// its command from the body; its route and the members its body may hold
-// are the table of money kinds' (domain/kinds.go).
-var moneyWriters = [domain.NumMoneyKinds]func(*Server, echo.Context) error{
-	domain.KindDonation:        (*Server).recordDonation,
-	domain.KindShelterGrant:    (*Server).payShelterGrant,
-	domain.KindAssistanceGrant: (*Server).grantAssistance,
-	domain.KindLoan:            (*Server).disburseLoan,
-	domain.KindRepayment:       (*Server).repayLoan,
-	domain.KindReversal:        (*Server).reverse,
-}
-
-// moneyRoutes returns the route of every money write: POST on the table's
-// route, for writers on the fund the path names. A kind without a handler
-// is a build mistake that TestMoneyRoutes names; it panics here, at start,
-// rather than answering 500 to its first request.
+// moneyRoutes returns the route of every money write: POST on the table
+// of money kinds' route, for writers on the fund the path names, each
+// answered by recordMoney.
 func moneyRoutes() []route {
 	var rs []route
 	for _, spec := range domain.MoneyKinds() {
-		h := moneyWriters[spec.Kind]
-		if h == nil {
-			panic(fmt.Sprintf("api: money kind %s has no handler in moneyWriters", spec.Type))
-		}
+		kind := spec.Kind
+		h := func(s *Server, c echo.Context) error { return s.recordMoney(c, kind) }
 		rs = append(rs, route{"POST", echoPath(spec.Route), h, writers, fundResource})
 	}
 	return rs
 }
 
-// bodyMembers are, by kind, the members a money write's body may hold
-// (and, for an object member, the members it may hold): the table's body
-// fields.
+// bodyMembers are, by kind, the members a money write's body may hold:
+// the table's body fields.
 var bodyMembers = func() (m [domain.NumMoneyKinds][]string) {
 	for _, spec := range domain.MoneyKinds() {
 		m[spec.Kind] = spec.BodyFields()
@@ -92,7 +76,83 @@ var bodyMembers = func() (m [domain.NumMoneyKinds][]string) {
 	return m
 }()
 
-var donorMembers = domain.KindDonation.Spec().NestedBodyFields("donor")
+// recordMoney answers a money write of a kind (API.md, "Money events"):
+// it reads the path's fields, then the body's members in the table of
+// money kinds' order, each by its rule, into the kind's command, and
+// records it. Every bad field is reported at once; a member the table
+// does not list, in the body or in one of its objects, is invalid_json.
+func (s *Server) recordMoney(c echo.Context, kind domain.MoneyKind) error {
+	spec := kind.Spec()
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow(bodyMembers[kind]...); err != nil {
+		return err
+	}
+	var v domain.Values
+	for _, field := range spec.Fields {
+		if field.Path {
+			v.SetID(field.Name, pathUUID(c, f.errs, field.Name))
+		}
+	}
+	var objects map[string]*form // the body's objects, read at their first member
+	for _, field := range spec.Fields {
+		if field.Body == domain.Absent {
+			continue
+		}
+		in, member := f, field.Name
+		if object, m, nested := strings.Cut(field.Name, "."); nested {
+			o, read := objects[object]
+			if !read {
+				o = f.object(object, objectRequired(spec, object))
+				if o != nil {
+					if err := o.allow(spec.NestedBodyFields(object)...); err != nil {
+						return err
+					}
+				}
+				if objects == nil {
+					objects = map[string]*form{}
+				}
+				objects[object] = o
+			}
+			if o == nil {
+				continue
+			}
+			in, member = o, m
+		}
+		readField(in, member, field, &v)
+	}
+	return s.record(c, f.errs, spec.CommandFrom(&v))
+}
+
+// objectRequired reports whether a body's object is required: it is when
+// one of its members is.
+func objectRequired(spec *domain.KindSpec, object string) bool {
+	for _, f := range spec.Fields {
+		if f.Body == domain.Required && strings.HasPrefix(f.Name, object+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// readField reads one member of a body by its field's rule into v (under
+// the field's full name).
+func readField(in *form, member string, field domain.Field, v *domain.Values) {
+	required := field.Body == domain.Required
+	switch field.Rule {
+	case domain.RuleID:
+		// A left-out optional id is made here (API.md, "IDs").
+		v.SetID(field.Name, in.id(member, required))
+	case domain.RuleAmount:
+		v.SetAmount(field.Name, in.amount(member))
+	case domain.RuleDate:
+		v.SetDate(field.Name, in.date(member))
+	default:
+		v.SetText(field.Name, in.str(member, required))
+	}
+}
 
 // record validates cmd (adding its findings to the transport's), records
 // it, waits until the projections have it and answers 201, or 200 with
@@ -110,136 +170,4 @@ func (s *Server) record(c echo.Context, errs *fieldErrors, cmd domain.MoneyComma
 		return err
 	}
 	return created(c, res.Replay, newTxDTO(res))
-}
-
-// recordDonation: POST /v1/funds/{fund_id}/donations.
-func (s *Server) recordDonation(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow(bodyMembers[domain.KindDonation]...); err != nil {
-		return err
-	}
-	cmd := domain.RecordDonation{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		TransactionID: f.id("transaction_id", false),
-		Amount:        f.amount("amount"),
-		OccurredOn:    f.date("occurred_on"),
-		Campaign:      f.str("campaign", false),
-		Reference:     f.str("reference", false),
-		Note:          f.str("note", false),
-	}
-	if donor := f.object("donor", true); donor != nil {
-		if err := donor.allow(donorMembers...); err != nil {
-			return err
-		}
-		cmd.Donor = domain.Donor{Name: donor.str("name", false), Kind: domain.DonorKind(donor.str("kind", true))}
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// payShelterGrant: POST /v1/funds/{fund_id}/shelter-grants.
-func (s *Server) payShelterGrant(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow(bodyMembers[domain.KindShelterGrant]...); err != nil {
-		return err
-	}
-	cmd := domain.PayShelterGrant{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		TransactionID: f.id("transaction_id", false),
-		BeneficiaryID: domain.BeneficiaryID(f.str("beneficiary_id", true)),
-		Amount:        f.amount("amount"),
-		Shelter:       domain.ShelterKind(f.str("shelter", true)),
-		OccurredOn:    f.date("occurred_on"),
-		DecisionNo:    f.str("decision_no", false),
-		Note:          f.str("note", false),
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// grantAssistance: POST /v1/funds/{fund_id}/assistance-grants.
-func (s *Server) grantAssistance(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow(bodyMembers[domain.KindAssistanceGrant]...); err != nil {
-		return err
-	}
-	cmd := domain.GrantAssistance{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		TransactionID: f.id("transaction_id", false),
-		BeneficiaryID: domain.BeneficiaryID(f.str("beneficiary_id", true)),
-		Amount:        f.amount("amount"),
-		Category:      domain.AssistanceCategory(f.str("category", true)),
-		OccurredOn:    f.date("occurred_on"),
-		Note:          f.str("note", false),
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// disburseLoan: POST /v1/funds/{fund_id}/loans. The loan id is the
-// transaction id.
-func (s *Server) disburseLoan(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow(bodyMembers[domain.KindLoan]...); err != nil {
-		return err
-	}
-	cmd := domain.DisburseLoan{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		LoanID:        f.id("loan_id", false),
-		BeneficiaryID: domain.BeneficiaryID(f.str("beneficiary_id", true)),
-		Amount:        f.amount("amount"),
-		OccurredOn:    f.date("occurred_on"),
-		DueOn:         f.date("due_on"),
-		Project:       f.str("project", false),
-		Note:          f.str("note", false),
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// repayLoan: POST /v1/funds/{fund_id}/loans/{loan_id}/repayments.
-func (s *Server) repayLoan(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow(bodyMembers[domain.KindRepayment]...); err != nil {
-		return err
-	}
-	cmd := domain.RepayLoan{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		LoanID:        pathUUID(c, f.errs, "loan_id"),
-		TransactionID: f.id("transaction_id", false),
-		Amount:        f.amount("amount"),
-		OccurredOn:    f.date("occurred_on"),
-		Note:          f.str("note", false),
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// reverse: POST /v1/funds/{fund_id}/reversals.
-func (s *Server) reverse(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow(bodyMembers[domain.KindReversal]...); err != nil {
-		return err
-	}
-	cmd := domain.ReverseTransaction{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		TransactionID: f.id("transaction_id", false),
-		Reverses:      f.id("reverses", true),
-		Reason:        f.str("reason", true),
-		OccurredOn:    f.date("occurred_on"),
-	}
-	return s.record(c, f.errs, cmd)
 }

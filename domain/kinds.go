@@ -145,8 +145,9 @@ type KindSpec struct {
 	// Label names the kind to people: Vi in the cash book's Loại column
 	// and on the pages in Vietnamese, En on the pages in English.
 	Label Label
-	// Fields lists every field of the request and of the payload, in the
-	// request's order as API.md writes it.
+	// Fields lists every field of the request and of the payload. The
+	// API reads a request's path fields, then its body's, in this order,
+	// which is the order of the errors a request is answered with.
 	Fields []Field
 	// newPayload returns an empty schema-1 payload, for the decoder.
 	newPayload func() EventData
@@ -176,11 +177,11 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		Label:    Label{Vi: "Thu ủng hộ", En: "Donation"},
 		Category: CatDonations, Direction: MoneyIn, Counting: CountsTransaction,
 		Fields: []Field{fieldTxID, fieldFund, fieldAmount, fieldOccurred,
-			{Name: "donor.name", Rule: RuleName, Body: Optional, Payload: Optional},
-			{Name: "donor.kind", Rule: RuleDonorKind, Body: Required, Payload: Required},
 			{Name: "campaign", Rule: RuleRef, Body: Optional, Payload: Optional},
 			{Name: "reference", Rule: RuleRef, Body: Optional, Payload: Optional},
-			fieldNote},
+			fieldNote,
+			{Name: "donor.name", Rule: RuleName, Body: Optional, Payload: Optional},
+			{Name: "donor.kind", Rule: RuleDonorKind, Body: Required, Payload: Required}},
 		newPayload: func() EventData { return &DonationReceived{} },
 	},
 	KindShelterGrant: {

@@ -24,20 +24,21 @@ import (
 //  2. domain/events.go: the type name, the payload, its EventType, Money
 //     and command methods [payload].
 //  3. domain/commands.go and domain/canonical.go: the command, its Kind,
-//     Validate and canonical form, its pinned hash in canonical_test.go
-//     [command].
+//     Validate, fromValues and canonical form, its pinned hash in
+//     canonical_test.go [command].
 //  4. domain/fund.go: Decide's case [TestDecideEveryKind].
 //  5. domain/codec.go: the fast decoder's case, and the golden file
 //     domain/testdata/<Type>.v1.json [codec].
 //  6. README.md's event catalogue and docs/api.md's money routes [docs].
-//  7. api/openapi.yaml's path, request schema and type enums [openapi];
-//     api/money.go's handler (the api package's TestMoneyRoutesFromKinds).
+//  7. api/openapi.yaml's path, request schema and type enums [openapi]; the
+//     API serves the route from the table (the api package's
+//     TestMoneyRoutesFromKinds and TestMoneyWritesCarryEveryMember).
 //  8. projections: the checkpoint's pinned type codes and the property
 //     test's random histories [projections].
 //
 // Everything else — EffectOf, Allows, the decoder's payloads, the checks
-// of stored events, the routes, the bodies' members, the type filter, the
-// labels — is derived from the table.
+// of stored events, the routes and the reading of their requests, the
+// type filter, the labels — is derived from the table.
 func TestMoneyKindsConsistent(t *testing.T) {
 	t.Run("table", func(t *testing.T) {
 		types, commands, routes := map[EventType]bool{}, map[string]bool{}, map[string]bool{}
@@ -196,7 +197,7 @@ func TestMoneyKindsConsistent(t *testing.T) {
 		}
 		for _, place := range []string{"domain/kinds.go", "domain/events.go", "domain/commands.go", "domain/canonical.go",
 			"domain/canonical_test.go", "domain/fund.go", "domain/codec.go", "domain/testdata/", "README.md", "docs/api.md",
-			"api/openapi.yaml", "api/money.go", "projections/projections.go", "projections/txnode.go",
+			"api/openapi.yaml", "projections/projections.go", "projections/txnode.go",
 			"projections/property_test.go", "checkpoint"} {
 			if !strings.Contains(checklist, place) {
 				t.Errorf("docs/adding-an-event-type.md does not name %s", place)
@@ -283,6 +284,52 @@ func checkCommandAgainstTable(t *testing.T, spec *KindSpec) {
 	}
 	if got := jsonFields(cmdType, ""); !sameSet(got, want) {
 		t.Errorf("%s has fields %v, the table says %v", spec.Command(), got, want)
+	}
+
+	// The command a transport builds from a request's values carries each
+	// value in its own field.
+	var values Values
+	sent := map[string]string{}
+	for _, f := range spec.Fields {
+		if f.Body == Absent && !f.Path {
+			continue
+		}
+		s, _ := sampleValue(f.Rule).(string)
+		switch f.Rule {
+		case RuleID:
+			id := NewID()
+			s = id.String()
+			values.SetID(f.Name, id)
+		case RuleAmount:
+			values.SetAmount(f.Name, MustVND(s))
+		case RuleDate:
+			values.SetDate(f.Name, MustDate(s))
+		default:
+			s += strings.Repeat("·", len(sent)) // distinct per field
+			if f.Rule != RuleName && f.Rule != RuleRef && f.Rule != RuleNote {
+				s = strings.TrimRight(s, "·")
+			}
+			values.SetText(f.Name, s)
+		}
+		sent[f.Name] = s
+	}
+	built, err := json.Marshal(spec.CommandFrom(&values))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members map[string]any
+	if err := json.Unmarshal(built, &members); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range sent {
+		got := members[name]
+		if obj, member, nested := strings.Cut(name, "."); nested {
+			inner, _ := members[obj].(map[string]any)
+			got = inner[member]
+		}
+		if got != want {
+			t.Errorf("%s built from values: %s = %v, want %v", spec.Command(), name, got, want)
+		}
 	}
 
 	valid := map[string]any{}
