@@ -77,7 +77,7 @@ func sameID(v *Validation, field string, id, eventID uuid.UUID) {
 }
 
 // checkMoney checks a money event by its row of the table of money
-// kinds: the id the event is recorded under (the row's first field),
+// kinds: the id the event is recorded under,
 // the command it was decided from (the command's own Validate), and the
 // fields Decide filled in from the fund's state — a repayment's borrower,
 // a reversal's copy of its original — each by its rule. A copied field
@@ -85,12 +85,9 @@ func sameID(v *Validation, field string, id, eventID uuid.UUID) {
 func checkMoney(v *Validation, d MoneyEvent, eventID uuid.UUID) {
 	facts := d.Money()
 	spec := facts.Kind.Spec()
-	// The write side makes the event's id the transaction (loan) id.
-	if facts.Kind == KindLoan {
-		sameID(v, "loan_id", facts.LoanID, eventID)
-	} else {
-		sameID(v, "transaction_id", facts.TransactionID, eventID)
-	}
+	// The write side makes the event's id the transaction id, which the
+	// row's first field names (a loan's is its loan_id).
+	sameID(v, spec.Fields[0].Name, facts.TransactionID, eventID)
 	d.command().Validate(v)
 	orig := KindOf(facts.Original).Spec()
 	for _, f := range spec.Fields {

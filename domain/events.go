@@ -311,7 +311,8 @@ func (d *AssistanceGranted) Money() MoneyFacts {
 }
 
 func (d *LoanDisbursed) Money() MoneyFacts {
-	return MoneyFacts{Kind: KindLoan, FundID: d.FundID, Amount: d.Amount, Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
+	return MoneyFacts{Kind: KindLoan, TransactionID: d.LoanID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
 }
 
 func (d *LoanRepaid) Money() MoneyFacts {

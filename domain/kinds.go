@@ -145,7 +145,8 @@ type KindSpec struct {
 	// Label names the kind to people: Vi in the cash book's Loại column
 	// and on the pages in Vietnamese, En on the pages in English.
 	Label Label
-	// Fields lists every field of the request and of the payload. The
+	// Fields lists every field of the request and of the payload, the
+	// transaction's id first (a loan's is its loan_id). The
 	// API reads a request's path fields, then its body's, in this order,
 	// which is the order of the errors a request is answered with.
 	Fields []Field
@@ -378,8 +379,7 @@ func indexDot(s string) int {
 // need without a switch on the payload's Go type.
 type MoneyFacts struct {
 	Kind MoneyKind
-	// TransactionID is the event's own id but for a loan, whose id is
-	// LoanID.
+	// TransactionID is the event's own id (a loan's is its LoanID too).
 	TransactionID uuid.UUID
 	FundID        uuid.UUID
 	Amount        VND

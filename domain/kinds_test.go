@@ -78,6 +78,9 @@ func TestMoneyKindsConsistent(t *testing.T) {
 					t.Errorf("%s: fund kind %q is not one of FundKinds", spec.Type, fk)
 				}
 			}
+			if id := spec.Fields[0]; id.Rule != RuleID || id.Payload != Required || id.Path {
+				t.Errorf("%s: the first field, %s, is not the transaction's id", spec.Type, id.Name)
+			}
 			if spec.Label.Vi == "" || spec.Label.En == "" {
 				t.Errorf("%s: label %+v, want both languages", spec.Type, spec.Label)
 			}
