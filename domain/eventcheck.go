@@ -77,11 +77,11 @@ func sameID(v *Validation, field string, id, eventID uuid.UUID) {
 }
 
 // checkMoney checks a money event by its row of the table of money
-// kinds: the id the event is recorded under,
-// the command it was decided from (the command's own Validate), and the
-// fields Decide filled in from the fund's state — a repayment's borrower,
-// a reversal's copy of its original — each by its rule. A copied field
-// the table marks optional is checked when the original's kind has it.
+// kinds: the id the event is recorded under, the command it was decided
+// from (the command's own Validate), and the fields Decide filled in from
+// the fund's state — a repayment's borrower, a reversal's copy of its
+// original. A copied field the table marks optional is checked when the
+// original's kind has it.
 func checkMoney(v *Validation, d MoneyEvent, eventID uuid.UUID) {
 	facts := d.Money()
 	spec := facts.Kind.Spec()

@@ -331,7 +331,8 @@ func (f *Fund) Evolve(e Event) {
 	}
 	facts := m.Money()
 	tx.Amount, tx.Beneficiary, tx.LoanID, tx.Reverses = facts.Amount, facts.Beneficiary, facts.LoanID, facts.Reverses
-	switch spec := facts.Kind.Spec(); {
+	spec := facts.Kind.Spec()
+	switch {
 	case spec.Loan == LoanLends:
 		f.loans[facts.LoanID] = &Loan{ID: facts.LoanID, Principal: facts.Amount, Date: e.Meta.OccurredOn}
 	case spec.Loan == LoanRepays:
@@ -351,7 +352,7 @@ func (f *Fund) Evolve(e Event) {
 			}
 		}
 	}
-	if facts.Kind != KindReversal {
+	if spec.Direction != Opposite {
 		// A reversal's copy of its original's shelter kind stays on the
 		// original's record.
 		tx.Shelter = facts.Shelter
