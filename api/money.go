@@ -76,6 +76,22 @@ var bodyMembers = func() (m [domain.NumMoneyKinds][]string) {
 	return m
 }()
 
+// nestedMembers are, by kind and object, the members a body's object may
+// hold.
+var nestedMembers = func() (m [domain.NumMoneyKinds]map[string][]string) {
+	for _, spec := range domain.MoneyKinds() {
+		for _, name := range spec.BodyFields() {
+			if members := spec.NestedBodyFields(name); members != nil {
+				if m[spec.Kind] == nil {
+					m[spec.Kind] = map[string][]string{}
+				}
+				m[spec.Kind][name] = members
+			}
+		}
+	}
+	return m
+}()
+
 // recordMoney answers a money write of a kind (API.md, "Money events"):
 // it reads the path's fields, then the body's members in the table of
 // money kinds' order, each by its rule, into the kind's command, and
@@ -96,34 +112,32 @@ func (s *Server) recordMoney(c echo.Context, kind domain.MoneyKind) error {
 			v.SetID(field.Name, pathUUID(c, f.errs, field.Name))
 		}
 	}
-	var objects map[string]*form // the body's objects, read at their first member
+	// The body's object being read, read at its first member (a row
+	// lists an object's members together).
+	var object string
+	var objectForm *form
 	for _, field := range spec.Fields {
 		if field.Body == domain.Absent {
 			continue
 		}
 		in, member := f, field.Name
-		if object, m, nested := strings.Cut(field.Name, "."); nested {
-			o, read := objects[object]
-			if !read {
-				o = f.object(object, objectRequired(spec, object))
-				if o != nil {
-					if err := o.allow(spec.NestedBodyFields(object)...); err != nil {
+		if name, m, nested := strings.Cut(field.Name, "."); nested {
+			if name != object {
+				object, objectForm = name, f.object(name, objectRequired(spec, name))
+				if objectForm != nil {
+					if err := objectForm.allow(nestedMembers[kind][name]...); err != nil {
 						return err
 					}
 				}
-				if objects == nil {
-					objects = map[string]*form{}
-				}
-				objects[object] = o
 			}
-			if o == nil {
+			if objectForm == nil {
 				continue
 			}
-			in, member = o, m
+			in, member = objectForm, m
 		}
 		readField(in, member, field, &v)
 	}
-	return s.record(c, f.errs, spec.CommandFrom(&v))
+	return s.record(c, f.errs, spec.CommandFrom(v))
 }
 
 // objectRequired reports whether a body's object is required: it is when

@@ -88,7 +88,7 @@ func checkMoney(v *Validation, d MoneyEvent, eventID uuid.UUID) {
 	// The write side makes the event's id the transaction id, which the
 	// row's first field names (a loan's is its loan_id).
 	sameID(v, spec.Fields[0].Name, facts.TransactionID, eventID)
-	d.command().Validate(v)
+	v.fields = append(v.fields, d.commandFailures()...)
 	orig := KindOf(facts.Original).Spec()
 	for _, f := range spec.Fields {
 		if f.Body != Absent || f.Path || f.Payload == Absent {

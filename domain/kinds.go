@@ -404,10 +404,10 @@ type MoneyEvent interface {
 	EventData
 	// Money returns the payload's money facts.
 	Money() MoneyFacts
-	// command returns the command the payload was decided from, as far
-	// as the payload tells it: what checkStored validates a stored
-	// event with.
-	command() MoneyCommand
+	// commandFailures returns what the command's Validate finds in the
+	// command the payload was decided from (as far as the payload tells
+	// it), nil when nothing: what checkStored checks a stored event with.
+	commandFailures() []FieldError
 }
 
 // MoneyOf returns the money facts of a payload; ok is false for a payload

@@ -9,7 +9,8 @@ import "github.com/google/uuid"
 // kind's command is built from them (KindSpec.CommandFrom). A field the
 // request left out reads as its zero value.
 type Values struct {
-	fields []value
+	fields [maxValues]value
+	n      int
 }
 
 type value struct {
@@ -20,8 +21,8 @@ type value struct {
 	text   string
 }
 
-// maxValues bounds the fields of one request: the most any row of the
-// table has.
+// maxValues bounds the fields of one request: more than any row of the
+// table has (TestMoneyKindsConsistent checks).
 const maxValues = 16
 
 // SetID sets an id field.
@@ -36,26 +37,26 @@ func (v *Values) SetDate(name string, d Date) { v.set(value{name: name, date: d}
 // SetText sets a text field (free text, an enum, a beneficiary id).
 func (v *Values) SetText(name, s string) { v.set(value{name: name, text: s}) }
 
+// set sets a field; beyond maxValues it panics: the table's rows, which
+// the API reads requests by, are shorter.
 func (v *Values) set(x value) {
-	if v.fields == nil {
-		v.fields = make([]value, 0, maxValues)
-	}
-	for i := range v.fields {
+	for i := range v.fields[:v.n] {
 		if v.fields[i].name == x.name {
 			v.fields[i] = x
 			return
 		}
 	}
-	v.fields = append(v.fields, x)
+	v.fields[v.n] = x
+	v.n++
 }
 
-func (v *Values) get(name string) *value {
-	for i := range v.fields {
+func (v *Values) get(name string) value {
+	for i := range v.fields[:v.n] {
 		if v.fields[i].name == name {
-			return &v.fields[i]
+			return v.fields[i]
 		}
 	}
-	return &value{}
+	return value{}
 }
 
 func (v *Values) id(name string) uuid.UUID { return v.get(name).id }
@@ -65,7 +66,11 @@ func (v *Values) text(name string) string  { return v.get(name).text }
 
 // CommandFrom returns the kind's command with the fields of v; nil for
 // KindNone.
-func (s *KindSpec) CommandFrom(v *Values) MoneyCommand {
+//
+// Values go by value, here and to fromValues: a pointer handed on
+// through the command's interface would move every request's values to
+// the heap.
+func (s *KindSpec) CommandFrom(v Values) MoneyCommand {
 	if s.command == nil {
 		return nil
 	}

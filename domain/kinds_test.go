@@ -22,7 +22,7 @@ import (
 //
 //  1. domain/kinds.go: the row itself [table].
 //  2. domain/events.go: the type name, the payload, its EventType, Money
-//     and command methods [payload].
+//     and commandFailures methods [payload].
 //  3. domain/commands.go and domain/canonical.go: the command, its Kind,
 //     Validate, fromValues and canonical form, its pinned hash in
 //     canonical_test.go [command].
@@ -77,6 +77,9 @@ func TestMoneyKindsConsistent(t *testing.T) {
 				if !slices.Contains(FundKinds, fk) {
 					t.Errorf("%s: fund kind %q is not one of FundKinds", spec.Type, fk)
 				}
+			}
+			if len(spec.Fields) > maxValues {
+				t.Errorf("%s has %d fields, more than Values holds (%d)", spec.Type, len(spec.Fields), maxValues)
 			}
 			if id := spec.Fields[0]; id.Rule != RuleID || id.Payload != Required || id.Path {
 				t.Errorf("%s: the first field, %s, is not the transaction's id", spec.Type, id.Name)
@@ -316,7 +319,7 @@ func checkCommandAgainstTable(t *testing.T, spec *KindSpec) {
 		}
 		sent[f.Name] = s
 	}
-	built, err := json.Marshal(spec.CommandFrom(&values))
+	built, err := json.Marshal(spec.CommandFrom(values))
 	if err != nil {
 		t.Fatal(err)
 	}
