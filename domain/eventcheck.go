@@ -89,13 +89,15 @@ func checkMoney(v *Validation, d MoneyEvent, eventID uuid.UUID) {
 	// row's first field names (a loan's is its loan_id).
 	sameID(v, spec.Fields[0].Name, facts.TransactionID, eventID)
 	v.fields = append(v.fields, d.commandFailures()...)
-	orig := KindOf(facts.Original).Spec()
-	for _, f := range spec.Fields {
-		if f.Body != Absent || f.Path || f.Payload == Absent {
-			continue
-		}
-		if f.Payload == Optional && (orig.Direction == Opposite || !orig.Has(f.Name)) {
-			continue
+	var orig *KindSpec // a reversal's original's row, looked up once
+	for _, f := range spec.filled {
+		if f.Payload == Optional {
+			if orig == nil {
+				orig = KindOf(facts.Original).Spec()
+			}
+			if orig.Direction == Opposite || !orig.Has(f.Name) {
+				continue
+			}
 		}
 		checkFilled(v, f.Name, &facts)
 	}

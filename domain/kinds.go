@@ -152,6 +152,10 @@ type KindSpec struct {
 	Fields []Field
 	// newPayload returns an empty schema-1 payload, for the decoder.
 	newPayload func() EventData
+	// filled are the fields the ledger fills in from the fund's state
+	// (in the payload, neither in the body nor in the path), computed
+	// from Fields once: checkStored reads them for every decoded event.
+	filled []Field
 }
 
 // Label is a name for people, in Vietnamese and in English.
@@ -256,7 +260,13 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 
 func init() {
 	for k := range moneyKinds {
-		moneyKinds[k].Kind = MoneyKind(k)
+		spec := &moneyKinds[k]
+		spec.Kind = MoneyKind(k)
+		for _, f := range spec.Fields {
+			if f.Body == Absent && !f.Path && f.Payload != Absent {
+				spec.filled = append(spec.filled, f)
+			}
+		}
 	}
 }
 
