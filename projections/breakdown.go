@@ -191,14 +191,17 @@ func (p *Projections) breakdownGrant(f *fundNode, b *beneficiaryTxs, t *txNode) 
 		return
 	}
 	p.grantBuf = personGrants(b, p.grantBuf[:0])
-	grant := func(x *lineIndex) {
+	grant := func(x *lineIndex, pending bool) {
 		x.sums.add(t.date, t.amount(), 1, 0)
+		if pending {
+			return // the persons will be built from t with the rest
+		}
 		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
 		x.persons.grant(p.spanBuf, t.date)
 	}
-	grant(f.line(l))
+	grant(f.line(l), f.bdPersonsPending.Load())
 	for u := f.unit; u != nil; u = u.parent {
-		grant(u.line(l))
+		grant(u.line(l), u.bdPersonsPending.Load())
 	}
 }
 
@@ -212,15 +215,18 @@ func (p *Projections) breakdownReverse(f *fundNode, orig *txNode, d domain.Date)
 		return
 	}
 	p.grantBuf = personGrants(orig.benef, p.grantBuf[:0])
-	reverse := func(x *lineIndex) {
+	reverse := func(x *lineIndex, pending bool) {
 		x.sums.add(d, orig.amount().Neg(), 0, 1)
 		x.addRev(bdRev{orig: orig.date, rev: d})
+		if pending {
+			return // the persons will be built from orig and its link
+		}
 		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
 		x.persons.reverse(orig.benef, p.spanBuf, orig.date, d)
 	}
-	reverse(f.line(l))
+	reverse(f.line(l), f.bdPersonsPending.Load())
 	for u := f.unit; u != nil; u = u.parent {
-		reverse(u.line(l))
+		reverse(u.line(l), u.bdPersonsPending.Load())
 	}
 }
 
@@ -242,9 +248,16 @@ type bdMove struct {
 // rebuildBreakdown builds the lines of every fund from its transactions,
 // and of every unit from its funds' and its children's, after a
 // checkpoint load (which stores none of them). Their person indexes are
-// left empty: rebuildPeople fills them with the others (see
-// personIndexesOf).
+// left empty, and built at the first query of their fund or unit (see
+// breakdown_persons.go).
 func (p *Projections) rebuildBreakdown() {
+	// The lines' persons wait for their first query.
+	for _, f := range p.fundOrder {
+		f.bdPersonsPending.Store(true)
+	}
+	for _, u := range p.unitOrder {
+		u.bdPersonsPending.Store(true)
+	}
 	// The funds are independent: each core takes a share.
 	var wg sync.WaitGroup
 	shares := runtime.GOMAXPROCS(0)
@@ -363,46 +376,6 @@ func (x *lineIndex) sumOf(parts []*lineIndex, moves []bdMove) []bdMove {
 	}
 	sortRevs(x.revs)
 	return moves
-}
-
-// appendLineIndexes appends the line person indexes of every unit and fund
-// to indexes, numbering them on from its length, for rebuildPeople.
-func (p *Projections) appendLineIndexes(indexes []*personIndex) []*personIndex {
-	add := func(lines *lineIndexes) {
-		for _, x := range lines {
-			if x != nil {
-				x.persons.ord = uint32(len(indexes))
-				indexes = append(indexes, x.persons)
-			}
-		}
-	}
-	for _, u := range p.unitOrder {
-		add(&u.breakdown)
-	}
-	for _, f := range p.fundOrder {
-		add(&f.breakdown)
-	}
-	return indexes
-}
-
-// personIndexesOf appends to buf, and returns, every person index grant
-// or loan t counts in: its fund's, its unit's and every ancestor's, and
-// the same of its breakdown line.
-func personIndexesOf(t *txNode, buf []*personIndex) []*personIndex {
-	l := lineOf(t)
-	if t.fund.persons != nil {
-		buf = append(buf, t.fund.persons)
-	}
-	if l != lineNone && t.fund.breakdown[l] != nil {
-		buf = append(buf, t.fund.breakdown[l].persons)
-	}
-	for u := t.fund.unit; u != nil; u = u.parent {
-		buf = append(buf, u.persons)
-		if l != lineNone && u.breakdown[l] != nil {
-			buf = append(buf, u.breakdown[l].persons)
-		}
-	}
-	return buf
 }
 
 // --- queries -------------------------------------------------------------------

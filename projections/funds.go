@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,8 +27,11 @@ type fundNode struct {
 	revs    []reversalRec
 	persons *personIndex
 	loans   map[uuid.UUID]*loanState
-	// breakdown is the fund's figures per breakdown line (breakdown.go).
-	breakdown lineIndexes
+	// breakdown is the fund's figures per breakdown line (breakdown.go);
+	// bdPersonsPending says its lines' person indexes are not built yet
+	// (breakdown_persons.go).
+	breakdown        lineIndexes
+	bdPersonsPending atomic.Bool
 
 	// opened and openPos are the recorded_at and position of the fund's
 	// opening; lastRec is the latest recorded_at of its transactions, in

@@ -229,7 +229,7 @@ func (p *Projections) FundSummaryKnown(id uuid.UUID, asOf domain.Date, k Known) 
 	}
 	s := f.summaryKnown(asOf, k)
 	if k.knowsAllOf(f) {
-		s.Breakdown = breakdownOf(&f.breakdown, 0, endOf(asOf))
+		s.Breakdown = p.fundBreakdown(f, 0, endOf(asOf))
 	} else {
 		s.Breakdown = foldBreakdown([]*fundNode{f}, k, 0, endOf(asOf))
 	}

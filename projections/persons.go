@@ -52,8 +52,8 @@ type personIndex struct {
 	// persons at a date are upTo's.
 	byLine bool
 	line   bdLine
-	// ord numbers the index while a checkpoint load rebuilds the period
-	// indexes (see rebuildPeople).
+	// ord numbers the index while buildPeriods rebuilds the period
+	// indexes.
 	ord   uint32
 	count countSeries
 	// days lists, in order, the dates that have or had a grant not
@@ -533,33 +533,42 @@ func (p *Projections) uncountPerson(f *fundNode, b *beneficiaryTxs, start, d dom
 	}
 }
 
-// rebuildPeople rebuilds the period index of every person index (the
-// spans are read from the beneficiaries' lists and need no rebuilding):
-// each grant or loan, in its fund's index and its unit's and every
-// ancestor's, with the date of the same person's previous grant in that
-// index, and each reversed one with its reversal's date. Each core
-// gathers a share of the beneficiaries, then each index is sorted on
-// whichever core is free.
+// rebuildPeople rebuilds the period index of every fund's and unit's
+// person index (the spans are read from the beneficiaries' lists and need
+// no rebuilding): each grant or loan, in its fund's index and its unit's
+// and every ancestor's, with the date of the same person's previous grant
+// in that index, and each reversed one with its reversal's date. The
+// breakdown lines' person indexes are not built here but at the first
+// query of their fund or unit (see breakdown_persons.go): building them with
+// these doubled a load's work and its memory.
 func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
 	indexes := make([]*personIndex, 0, len(p.unitOrder)+len(p.fundOrder))
 	for _, u := range p.unitOrder {
-		u.persons.ord = uint32(len(indexes))
 		indexes = append(indexes, u.persons)
 	}
 	for _, f := range p.fundOrder {
-		f.persons.ord = uint32(len(indexes))
 		indexes = append(indexes, f.persons)
 	}
-	indexes = p.appendLineIndexes(indexes)
-	shares := make([]periodParts, runtime.GOMAXPROCS(0))
+	buildPeriods(benefs, indexes, personIndexesOf)
+}
+
+// buildPeriods sets the period indexes of indexes (numbering them by their
+// place in it) from the grants and loans of benefs, each in the indexes
+// indexesOf names. Each core gathers a share of the beneficiaries, then
+// each index is sorted on whichever core is free.
+func buildPeriods(benefs []*beneficiaryTxs, indexes []*personIndex, indexesOf func(*txNode, []*personIndex) []*personIndex) {
+	for i, x := range indexes {
+		x.ord = uint32(i)
+	}
+	shares := make([]periodParts, min(runtime.GOMAXPROCS(0), max(1, len(benefs)/minShare)))
 	var wg sync.WaitGroup
 	for i := range shares {
 		lo, hi := len(benefs)*i/len(shares), len(benefs)*(i+1)/len(shares)
-		wg.Go(func() { shares[i] = gatherPeriods(benefs[lo:hi], len(indexes)) })
+		wg.Go(func() { shares[i] = gatherPeriods(benefs[lo:hi], len(indexes), indexesOf) })
 	}
 	wg.Wait()
 	work := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
+	for range min(runtime.GOMAXPROCS(0), len(indexes)) {
 		wg.Go(func() {
 			var ps pointSorter
 			for o := range work {
@@ -581,6 +590,22 @@ func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
 	}
 	close(work)
 	wg.Wait()
+}
+
+// minShare is the fewest beneficiaries buildPeriods gives a core: below
+// it, starting a goroutine costs more than it saves (a fund's breakdown).
+const minShare = 4096
+
+// personIndexesOf appends to buf, and returns, every person index grant
+// or loan t counts in: its fund's, its unit's and every ancestor's.
+func personIndexesOf(t *txNode, buf []*personIndex) []*personIndex {
+	if t.fund.persons != nil {
+		buf = append(buf, t.fund.persons)
+	}
+	for u := t.fund.unit; u != nil; u = u.parent {
+		buf = append(buf, u.persons)
+	}
+	return buf
 }
 
 // pointSorter sorts the grants of a person index as setPeriods takes
@@ -662,8 +687,9 @@ type periodParts struct {
 }
 
 // gatherPeriods returns the grants and reversed grants of benefs, per
-// person index (of the indexes numbered from 0 to indexes-1 by their ord).
-func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
+// person index (of the indexes numbered from 0 to indexes-1 by their ord)
+// that indexesOf names for each.
+func gatherPeriods(benefs []*beneficiaryTxs, indexes int, indexesOf func(*txNode, []*personIndex) []*personIndex) periodParts {
 	parts := periodParts{points: make([][]uint64, indexes), revs: make([][]revGrant, indexes)}
 	// mine holds the current person's grants as index<<32 | date: sorted,
 	// each index's grants are together and in date order.
@@ -675,11 +701,10 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
 			if !t.helps() {
 				continue
 			}
-			// The grant counts in its fund's index and in those of
-			// the fund's unit and every ancestor: in their period
-			// indexes while it is not reversed, in their reversed
-			// grants once it is.
-			in = personIndexesOf(t, in[:0])
+			// The grant counts in the indexes indexesOf names: in
+			// their period indexes while it is not reversed, in
+			// their reversed grants once it is.
+			in = indexesOf(t, in[:0])
 			for _, x := range in {
 				if t.link == nil {
 					mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))

@@ -18,8 +18,11 @@ import (
 // Projections holds every read model. Create it with New, feed it with Run
 // (or Apply, in log order), query it from any goroutine.
 type Projections struct {
-	mu  sync.RWMutex
-	pos domain.Position
+	mu sync.RWMutex
+	// bdBuild lets one query at a time build pending breakdown person
+	// indexes under the read lock (breakdown_persons.go).
+	bdBuild sync.Mutex
+	pos     domain.Position
 	// lastID and lastHash identify the event at pos, and prevPos is the
 	// position of the event applied before it, so that a checkpoint can
 	// be checked against the log it came from; history is the digest of

@@ -94,7 +94,7 @@ func (p *Projections) FundSummary(id uuid.UUID, asOf domain.Date) (FundSummary, 
 		return FundSummary{}, false
 	}
 	s := f.summary(asOf)
-	s.Breakdown = breakdownOf(&f.breakdown, 0, endOf(asOf))
+	s.Breakdown = p.fundBreakdown(f, 0, endOf(asOf))
 	return s, true
 }
 
@@ -210,7 +210,7 @@ func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to do
 	*s = UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: slices.Grow(s.Funds[:0], u.subtreeFunds)}
 	s.addLines(u, from, to)
 	if withBreakdown {
-		s.Breakdown = breakdownOf(&u.breakdown, from, to)
+		s.Breakdown = p.unitBreakdown(u, from, to)
 	}
 	s.Beneficiaries.Times = s.Counts.times()
 	if from.IsZero() {

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -24,8 +25,10 @@ type unitNode struct {
 	// known_at (see Known).
 	registered time.Time
 	// breakdown is the subtree's figures per breakdown line
-	// (breakdown.go).
-	breakdown lineIndexes
+	// (breakdown.go); bdPersonsPending says its lines' person indexes are
+	// not built yet (breakdown_persons.go).
+	breakdown        lineIndexes
+	bdPersonsPending atomic.Bool
 }
 
 // addFund attaches f to u.
