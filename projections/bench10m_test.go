@@ -241,6 +241,12 @@ func BenchmarkHistoryFundSummaryAsOf(b *testing.B) {
 	for i := range qs {
 		qs[i] = query{rng.IntN(len(h.sum.Funds)), randomDate(rng, h.sum.Spec.From, h.sum.Last)}
 	}
+	// A fund's first breakdown after a checkpoint load builds its lines'
+	// persons (BenchmarkHistoryFirstBreakdown measures it): ask each once
+	// before timing.
+	for _, id := range h.sum.Funds {
+		h.proj.FundSummary(id, 0)
+	}
 	i := 0
 	for b.Loop() {
 		q := qs[i%queryMix]
@@ -304,7 +310,13 @@ func BenchmarkHistoryUnitSummary(b *testing.B) {
 				qs[i] = q
 			}
 			// Into one summary, as the API's handler reuses its own.
+			// Each unit is asked once before timing: its first
+			// breakdown after a checkpoint load builds its lines'
+			// persons (see BenchmarkHistoryFirstBreakdown).
 			var sum projections.UnitSummary
+			for _, u := range tc.units {
+				h.proj.UnitSummaryInto(&sum, u, 0, h.sum.Last)
+			}
 			i := 0
 			for b.Loop() {
 				q := qs[i%queryMix]
@@ -315,4 +327,40 @@ func BenchmarkHistoryUnitSummary(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkHistoryFirstBreakdown measures, on projections just loaded from
+// the checkpoint of WL_BENCH_CKPT, the first summary with its breakdown of
+// a fund, of a province and of the root: each builds its breakdown lines'
+// person indexes, which a load leaves for the first query. Run it with
+// -benchtime 1x at 10 M; without a checkpoint nothing is left to build.
+func BenchmarkHistoryFirstBreakdown(b *testing.B) {
+	n := historySize(b)
+	sum, path := ensureHistory(b, n)
+	ckpt := os.Getenv(envCkpt)
+	if ckpt == "" {
+		b.Skip("no checkpoint: set " + envCkpt)
+	}
+	var fund, province, root time.Duration
+	for range b.N {
+		p, _, _ := startUp(b, path, ckpt, sum.Events)
+		var s projections.UnitSummary
+		t0 := time.Now()
+		if _, ok := p.FundSummary(sum.Funds[0], 0); !ok {
+			b.Fatalf("FundSummary(%s) not found", sum.Funds[0])
+		}
+		t1 := time.Now()
+		if !p.UnitSummaryInto(&s, sum.Provinces[0], 0, sum.Last) {
+			b.Fatalf("UnitSummary(%s) not found", sum.Provinces[0])
+		}
+		t2 := time.Now()
+		if !p.UnitSummaryInto(&s, sum.Root, 0, sum.Last) {
+			b.Fatalf("UnitSummary(%s) not found", sum.Root)
+		}
+		t3 := time.Now()
+		fund, province, root = fund+t1.Sub(t0), province+t2.Sub(t1), root+t3.Sub(t2)
+	}
+	b.ReportMetric(fund.Seconds()/float64(b.N), "s/fund-first")
+	b.ReportMetric(province.Seconds()/float64(b.N), "s/province-first")
+	b.ReportMetric(root.Seconds()/float64(b.N), "s/root-first")
 }

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"cmp"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -265,8 +266,9 @@ func (p *Projections) rebuildBreakdown() {
 		funds := p.fundOrder[len(p.fundOrder)*i/shares : len(p.fundOrder)*(i+1)/shares]
 		wg.Go(func() {
 			var moves [numLines][]bdMove
+			var acc dayAcc
 			for _, f := range funds {
-				f.rebuildLines(&moves)
+				f.rebuildLines(&moves, &acc)
 			}
 		})
 	}
@@ -275,6 +277,7 @@ func (p *Projections) rebuildBreakdown() {
 	// after its children.
 	var parts []*lineIndex
 	var moves []bdMove
+	var acc dayAcc
 	for i := len(p.unitOrder) - 1; i >= 0; i-- {
 		u := p.unitOrder[i]
 		for l := range bdLine(numLines) {
@@ -290,14 +293,15 @@ func (p *Projections) rebuildBreakdown() {
 				}
 			}
 			if len(parts) > 0 {
-				moves = u.line(l).sumOf(parts, moves)
+				moves = u.line(l).sumOf(parts, moves, &acc)
 			}
 		}
 	}
 }
 
-// rebuildLines builds f's lines from its transactions; moves is scratch.
-func (f *fundNode) rebuildLines(moves *[numLines][]bdMove) {
+// rebuildLines builds f's lines from its transactions; moves and acc are
+// scratch.
+func (f *fundNode) rebuildLines(moves *[numLines][]bdMove, acc *dayAcc) {
 	for l := range moves {
 		moves[l] = moves[l][:0]
 	}
@@ -317,8 +321,9 @@ func (f *fundNode) rebuildLines(moves *[numLines][]bdMove) {
 	for l := range moves {
 		if len(moves[l]) > 0 {
 			x := f.line(bdLine(l))
+			x.revs = slices.Clip(x.revs)
 			sortRevs(x.revs)
-			x.sums.build(moves[l])
+			x.sums.build(moves[l], acc)
 		}
 	}
 }
@@ -329,9 +334,50 @@ func sortRevs(revs []bdRev) {
 	slices.SortFunc(revs, func(a, b bdRev) int { return cmp.Compare(a.rev, b.rev) })
 }
 
-// build sets s, empty, to the running sums of moves (sorted here by date:
-// the order within a date does not change the date's sums).
-func (s *lineSeries) build(moves []bdMove) {
+// build sets s, empty, to the running sums of moves, an entry per date
+// they have, in date order; acc is scratch. The moves come in log order
+// (a fund's) or part after part (a unit's): rather than sort them, build
+// adds each into its date's slot, a slot per day of the months they span,
+// and sizes the entries exactly from the slots used (a load makes
+// thousands of these series, held until the next restart).
+func (s *lineSeries) build(moves []bdMove, acc *dayAcc) {
+	if len(moves) == 0 {
+		return
+	}
+	lo, hi := math.MaxInt, math.MinInt
+	for _, m := range moves {
+		k := dayKey(m.date)
+		lo, hi = min(lo, k), max(hi, k)
+	}
+	if hi-lo >= maxDaySlots {
+		s.buildSorted(moves) // dates decades apart: too many slots
+		return
+	}
+	acc.reset(hi - lo + 1)
+	for _, m := range moves {
+		k := dayKey(m.date) - lo
+		if !acc.used[k] {
+			acc.used[k], acc.dates[k] = true, m.date
+			acc.n++
+		}
+		f := &acc.figs[k]
+		*f = bdFig{amt: f.amt.Add(m.amt), orig: f.orig + m.orig, rev: f.rev + m.rev}
+	}
+	s.dates, s.cum = make([]domain.Date, 0, acc.n), make([]bdFig, 0, acc.n)
+	var run bdFig
+	for k, used := range acc.used {
+		if !used {
+			continue
+		}
+		f := acc.figs[k]
+		run = bdFig{amt: run.amt.Add(f.amt), orig: run.orig + f.orig, rev: run.rev + f.rev}
+		s.appendEntry(acc.dates[k], run)
+	}
+}
+
+// buildSorted is build by sorting the moves by date (the order within a
+// date does not change the date's sums).
+func (s *lineSeries) buildSorted(moves []bdMove) {
 	byDate := func(a, b bdMove) int { return cmp.Compare(a.date, b.date) }
 	if !slices.IsSortedFunc(moves, byDate) {
 		slices.SortFunc(moves, byDate)
@@ -346,6 +392,35 @@ func (s *lineSeries) build(moves []bdMove) {
 	}
 }
 
+// dayAcc is build's scratch: per day slot, whether a move has it, its date
+// and its moves' sum; n counts the slots used.
+type dayAcc struct {
+	used  []bool
+	dates []domain.Date
+	figs  []bdFig
+	n     int
+}
+
+// reset makes n empty slots.
+func (a *dayAcc) reset(n int) {
+	a.used = slices.Grow(a.used[:0], n)[:n]
+	a.dates = slices.Grow(a.dates[:0], n)[:n]
+	a.figs = slices.Grow(a.figs[:0], n)[:n]
+	clear(a.used)
+	clear(a.figs)
+	a.n = 0
+}
+
+// dayKey numbers the days of yyyymmdd dates in order, 31 to a month: the
+// slot of d in build.
+func dayKey(d domain.Date) int {
+	return (int(d)/10000*12+int(d)/100%100)*31 + int(d)%100
+}
+
+// maxDaySlots bounds build's slots (about 170 years of days): a line whose
+// dates span more is sorted instead.
+const maxDaySlots = 1 << 16
+
 // appendEntry appends the figures v at date d, after every date s has.
 func (s *lineSeries) appendEntry(d domain.Date, v bdFig) {
 	s.idx.Appended(d, len(s.dates))
@@ -354,10 +429,10 @@ func (s *lineSeries) appendEntry(d domain.Date, v bdFig) {
 }
 
 // sumOf sets x, empty, to the sum of parts' figures and reversals; moves
-// is scratch, returned for the next call. Each part's entries become the
+// is scratch, returned for the next call, and so is acc. Each part's entries become the
 // moves of their dates: the work is the parts' entries, not their dates
 // times their number (a province's line has hundreds of parts).
-func (x *lineIndex) sumOf(parts []*lineIndex, moves []bdMove) []bdMove {
+func (x *lineIndex) sumOf(parts []*lineIndex, moves []bdMove, acc *dayAcc) []bdMove {
 	moves = moves[:0]
 	revs := 0
 	for _, part := range parts {
@@ -369,7 +444,7 @@ func (x *lineIndex) sumOf(parts []*lineIndex, moves []bdMove) []bdMove {
 		}
 		revs += len(part.revs)
 	}
-	x.sums.build(moves)
+	x.sums.build(moves, acc)
 	x.revs = make([]bdRev, 0, revs)
 	for _, part := range parts {
 		x.revs = append(x.revs, part.revs...)
