@@ -20,9 +20,11 @@ import (
 type Projections struct {
 	mu sync.RWMutex
 	// bdBuild lets one query at a time build pending breakdown person
-	// indexes under the read lock (breakdown_persons.go).
-	bdBuild sync.Mutex
-	pos     domain.Position
+	// indexes under the read lock, and bdBuilds numbers the builds
+	// (breakdown_persons.go).
+	bdBuild  sync.Mutex
+	bdBuilds uint32
+	pos      domain.Position
 	// lastID and lastHash identify the event at pos, and prevPos is the
 	// position of the event applied before it, so that a checkpoint can
 	// be checked against the log it came from; history is the digest of
