@@ -64,6 +64,8 @@ func StreamOf(d EventData) (stream string, ok bool) {
 		return FundStream(d.FundID), true
 	case *TokenIssued, *TokenRevoked:
 		return AccessStream, true
+	case *PeriodClosed, *PeriodReopened:
+		return PeriodStream, true
 	}
 	return "", false
 }
