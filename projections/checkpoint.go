@@ -62,6 +62,7 @@ type ckptSnapshot struct {
 	units      []unitSnap
 	funds      []fundSnap
 	tokens     []tokenNode
+	periods    []periodNode
 	n          int // the number of transactions
 }
 
@@ -215,6 +216,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, n := range p.tokenOrder {
 		s.tokens[i] = *n
 	}
+	s.periods = p.snapPeriods()
 	s.history, s.historySum = p.historyState()
 	return s
 }
@@ -278,6 +280,7 @@ func encodeHead(s *ckptSnapshot) []byte {
 		}
 		e.str(n.hash)
 	}
+	encodePeriods(&e, s.periods)
 	e.u(uint64(s.n))
 	return e.b
 }
@@ -563,6 +566,7 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		p.tokens[n.view.TokenID] = n
 		p.tokenOrder = append(p.tokenOrder, n)
 	}
+	p.readPeriods(d)
 	if d.err != nil {
 		return nil, d.err
 	}
