@@ -34,10 +34,13 @@ type periodBook struct {
 // PeriodResult is the outcome of ClosePeriod and ReopenPeriod.
 type PeriodResult struct {
 	// Closed is the closure recorded (ClosePeriod) or ended (ReopenPeriod).
-	Closed     PeriodClosed
-	Reopened   *PeriodReopened
-	Position   Position
-	RecordedAt time.Time
+	Closed   PeriodClosed
+	Reopened *PeriodReopened
+	// ClosurePosition is, for ReopenPeriod, the position of the closure
+	// it ended.
+	ClosurePosition Position
+	Position        Position
+	RecordedAt      time.Time
 }
 
 // checkPeriod refuses a decided event dated d for a fund of unit when a
@@ -197,7 +200,7 @@ func (l *Ledger) ReopenPeriod(ctx context.Context, c ReopenPeriod, actor string)
 		closed, _ = p.Closed(c.UnitID, c.Year)
 		return DecideReopen(p, c)
 	}, PayloadHash(c), actor, func(e EventData, pos Position, at time.Time) {
-		out = PeriodResult{Closed: closed.PeriodClosed, Reopened: e.(*PeriodReopened), Position: pos, RecordedAt: at}
+		out = PeriodResult{Closed: closed.PeriodClosed, Reopened: e.(*PeriodReopened), ClosurePosition: closed.Position, Position: pos, RecordedAt: at}
 	})
 	return out, err
 }
