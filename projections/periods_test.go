@@ -88,3 +88,44 @@ func TestPeriodsRefuseAnInconsistentLog(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyComparesPeriods: a closure that differs between the live
+// projections and the log, or is on one side only, is a projection
+// mismatch on the periods stream.
+func TestVerifyComparesPeriods(t *testing.T) {
+	build := func(closures ...*domain.PeriodClosed) *Projections {
+		p := New()
+		if err := p.Apply(domain.Event{Position: 1, Type: domain.TypeUnitRegistered, Data: &domain.UnitRegistered{UnitID: "vgcl", Name: "x"}}); err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range closures {
+			if err := p.Apply(domain.Event{Position: domain.Position(i + 2), Type: d.EventType(), Data: d}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	closure := &domain.PeriodClosed{UnitID: "vgcl", Year: 2023, Seal: "a"}
+	for _, c := range []struct {
+		name      string
+		live, log *Projections
+		want      int
+	}{
+		{"the same", build(closure), build(closure), 0},
+		{"another seal", build(closure), build(&domain.PeriodClosed{UnitID: "vgcl", Year: 2023, Seal: "b"}), 1},
+		{"missing from the live side", build(), build(closure), 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			live, log := c.live.snapshot(), c.log.snapshot()
+			var got []Mismatch
+			compareSnapshots(&live, &log, func(m Mismatch) {
+				if m.Stream == domain.PeriodStream {
+					got = append(got, m)
+				}
+			})
+			if len(got) != c.want {
+				t.Errorf("mismatches on %s = %+v, want %d", domain.PeriodStream, got, c.want)
+			}
+		})
+	}
+}
