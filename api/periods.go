@@ -119,23 +119,29 @@ func (s *Server) listPeriods(c echo.Context) error {
 }
 
 // seal computes the seal of a unit's year from the projections once they
-// hold every event of the log: the ledger calls it while no write of this
-// instance can be decided, so the log it reads is the one the close
-// follows.
+// have applied every event of the log as it is now: the ledger calls it
+// while no write of this instance can be decided, so the log it reads is
+// the one the close follows. The end of the log is read once (writes of
+// other instances that land meanwhile are not waited for: see the
+// fence's limits in domain/period_fence.go).
 func (s *Server) seal(ctx context.Context, unit domain.UnitID, year int) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, sealCatchUp)
 	defer cancel()
+	end := s.proj.Position()
 	for {
-		tail, err := s.store.ReadAll(ctx, s.proj.Position(), 1)
+		batch, err := s.store.ReadAll(ctx, end, domain.MaxReadBatch)
 		if err != nil {
-			return "", fmt.Errorf("read the log's tail: %w", err)
+			return "", fmt.Errorf("read the end of the log: %w", err)
 		}
-		if len(tail) == 0 {
+		if len(batch) > 0 {
+			end = batch[len(batch)-1].Position
+		}
+		if len(batch) < domain.MaxReadBatch {
 			break
 		}
-		if err := s.proj.WaitFor(ctx, tail[0].Position); err != nil {
-			return "", fmt.Errorf("wait for the projections to apply position %d: %w", tail[0].Position, err)
-		}
+	}
+	if err := s.proj.WaitFor(ctx, end); err != nil {
+		return "", fmt.Errorf("wait for the projections to apply position %d: %w", end, err)
 	}
 	lines, ok := s.proj.SealLines(unit, year)
 	if !ok {
