@@ -285,3 +285,18 @@ func raceCloseAndWrites(t *testing.T, slow bool) {
 	}
 	t.Logf("%d writes acknowledged before the close, %d refused after it", acked, refused)
 }
+
+// TestLedgerOtherInstanceLearnsOfAClose: a second ledger on the same
+// store (another API instance) refuses writes dated in a year closed by
+// the first once it has read the period stream again, within
+// periodRefresh (a second) — the bound docs/api.md states for several
+// instances.
+func TestLedgerOtherInstanceLearnsOfAClose(t *testing.T) {
+	env := newLedgerEnv(t, domain.FundSocial)
+	other := domain.NewLedger(env.store, clockAt(ledgerNow))
+	mustRecord(t, other, dated(donate(env.fund, 1000), "2023-03-03")) // reads the period stream: empty
+	closeYear(t, env.l, "lang-son", 2023)
+	time.Sleep(time.Second + 100*time.Millisecond)
+	_, err := other.Record(t.Context(), dated(donate(env.fund, 1000), "2023-03-04"), testActor)
+	wantLedgerCode(t, "Record on the other instance a second after the close", err, domain.CodePeriodClosed)
+}
