@@ -169,8 +169,10 @@ func (l *Ledger) UnitExists(ctx context.Context, id UnitID) (bool, error) {
 // OpenFund opens a fund; repeating the same command is an idempotent replay.
 //
 // Errors: validation_failed, not_found (unit), idempotency_conflict,
-// chain_broken (the fund's stored history does not verify), or a store
-// error (ErrStoreUnavailable among them).
+// period_closed (opened_on in a closed fiscal year of the unit or an
+// ancestor), chain_broken (the fund's stored history, or the period
+// stream's, does not verify), or a store error (ErrStoreUnavailable among
+// them).
 func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundResult, error) {
 	var v Validation
 	c.Validate(&v)
@@ -203,8 +205,10 @@ func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundRe
 // Record decides and records a money command; repeating the same command is
 // an idempotent replay.
 //
-// Errors: every code of Decide, chain_broken (the fund's stored history
-// does not verify, or its last event changed since it was loaded), or a
+// Errors: every code of Decide, period_closed (dated in a closed fiscal
+// year of the fund's unit or an ancestor), chain_broken (the fund's stored
+// history, or the period stream's, does not verify, or the fund's last
+// event changed since it was loaded), or a
 // store error (ErrStoreUnavailable among them, with ErrOutcomeUnknown when
 // the commit itself failed: a retry with the same id is then safe).
 func (l *Ledger) Record(ctx context.Context, c MoneyCommand, actor string) (TxResult, error) {

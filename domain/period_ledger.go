@@ -83,10 +83,25 @@ func (l *Ledger) syncPeriodsLocked(ctx context.Context) error {
 	if err := l.foldStream(ctx, PeriodStream, from, b.state.LastHash, b.state.Evolve); err != nil {
 		// A half-applied fold leaves a state that is still a prefix of
 		// the stream: valid, only behind.
-		return fmt.Errorf("load %s: %w", PeriodStream, err)
+		return periodsBroken(fmt.Errorf("load %s: %w", PeriodStream, err))
 	}
 	b.synced = started
 	return nil
+}
+
+// periodsBroken turns a period stream whose hash chain does not verify
+// (an edit outside the ledger) into the chain_broken refusal: no write can
+// be decided without knowing which years are closed, so none is recorded
+// until an operator restores the ledger. Any other error is returned as
+// it is.
+func periodsBroken(err error) error {
+	if !errors.Is(err, ErrHashMismatch) && !errors.Is(err, ErrChainBroken) && !errors.Is(err, ErrInvalidEvent) {
+		return err
+	}
+	e := Errf(CodeChainBroken, "the stored history of the closed fiscal periods (stream %s) does not verify (%v); nothing was "+
+		"recorded, and no write will be until an operator restores the ledger: `welfare-ledger verify` locates the change", PeriodStream, err)
+	e.cause = err
+	return e
 }
 
 // unitPathLocked returns the path of a unit, root first, reading the unit
@@ -148,8 +163,9 @@ func reversed(s []UnitID) []UnitID {
 // the log as it then is.
 //
 // Errors: validation_failed, not_found (unit), already_exists (the year is
-// closed for the unit and not reopened), concurrent_modification, seal's
-// errors, or a store error.
+// closed for the unit and not reopened), concurrent_modification,
+// chain_broken (the period stream does not verify), seal's errors, or a
+// store error.
 func (l *Ledger) ClosePeriod(ctx context.Context, c ClosePeriod, actor string, seal func(context.Context) (string, error)) (PeriodResult, error) {
 	var v Validation
 	c.Validate(&v, l.Today())
@@ -181,7 +197,8 @@ func (l *Ledger) ClosePeriod(ctx context.Context, c ClosePeriod, actor string, s
 // it are accepted from then on (unless an ancestor closed it too).
 //
 // Errors: validation_failed, not_found (unit), period_not_closed,
-// concurrent_modification, or a store error.
+// concurrent_modification, chain_broken (the period stream does not
+// verify), or a store error.
 func (l *Ledger) ReopenPeriod(ctx context.Context, c ReopenPeriod, actor string) (PeriodResult, error) {
 	var v Validation
 	c.Validate(&v, l.Today())
@@ -251,7 +268,7 @@ func (l *Ledger) appendPeriod(ctx context.Context, decide func(*Periods) (EventD
 			// The outcome may be unknown: the next decision reads the
 			// stream again before it trusts the book.
 			b.synced = time.Time{}
-			return fmt.Errorf("append to %s: %w", PeriodStream, err)
+			return periodsBroken(fmt.Errorf("append to %s: %w", PeriodStream, err))
 		}
 		b.state.Evolve(Event{Position: res.LastPosition, Stream: PeriodStream, Revision: rev,
 			Type: data.EventType(), Meta: meta, Data: data})

@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -299,4 +300,40 @@ func TestLedgerOtherInstanceLearnsOfAClose(t *testing.T) {
 	time.Sleep(time.Second + 100*time.Millisecond)
 	_, err := other.Record(t.Context(), dated(donate(env.fund, 1000), "2023-03-04"), testActor)
 	wantLedgerCode(t, "Record on the other instance a second after the close", err, domain.CodePeriodClosed)
+}
+
+// TestLedgerRefusesWritesOnATamperedPeriodStream: a closure edited in the
+// file (here its year, which would open 2023 again) breaks the period
+// stream's chain; writes are refused as chain_broken, not decided on an
+// unknown set of closed years.
+func TestLedgerRefusesWritesOnATamperedPeriodStream(t *testing.T) {
+	env := newLedgerEnv(t, domain.FundSocial)
+	closeYear(t, env.l, "lang-son", 2023)
+	if err := env.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", env.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.Exec(`UPDATE events SET data = replace(data, '"year":2023', '"year":2022') WHERE stream = ?`, domain.PeriodStream)
+	if err != nil {
+		t.Fatalf("tamper: %v", err)
+	}
+	if n, _ := r.RowsAffected(); n != 1 {
+		t.Fatalf("tamper changed %d rows, want 1", n)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	env.store = openStore(t, env.path)
+	env.l = domain.NewLedger(env.store, clockAt(ledgerNow))
+	before := len(env.stream(env.fund))
+	_, err = env.l.Record(t.Context(), dated(donate(env.fund, 5), "2023-05-05"), testActor)
+	if !errors.Is(err, domain.ErrHashMismatch) || domain.CodeOf(err) != domain.CodeChainBroken {
+		t.Fatalf("Record with a tampered period stream = %v, want chain_broken wrapping ErrHashMismatch", err)
+	}
+	if after := len(env.stream(env.fund)); after != before {
+		t.Errorf("the fund stream grew from %d to %d events", before, after)
+	}
 }
