@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,15 +35,23 @@ const (
 	waitLimit = 10 * time.Second
 )
 
-// env is a running server on a real embedded store in a temporary directory.
+// env is a running server on a real store: by default the embedded one on
+// a file in a temporary directory; in the tests runOnBackend runs, the
+// backend it is given (TestAPIOnKurrentDB: a KurrentDB test server).
 type env struct {
-	t      *testing.T
-	dir    string
-	store  *embedded.Store
-	proj   *projections.Projections
-	server *api.Server
-	http   *httptest.Server
-	stop   func()
+	t   *testing.T
+	dir string
+	// backend opens the env's store at every start; nil until the first
+	// start, which takes the one of the running test (backendFor).
+	backend backend
+	// store is the store of the running server; embedded is the same
+	// store when it is the embedded one, else nil.
+	store    harnessStore
+	embedded *embedded.Store
+	proj     *projections.Projections
+	server   *api.Server
+	http     *httptest.Server
+	stop     func()
 	// token is the admin token (scoped to the whole ledger) that requests
 	// carry unless they set their own Authorization header.
 	token string
@@ -50,7 +60,7 @@ type env struct {
 	rateLimit api.RateLimit
 	// apiStore, if set, is the store the server reads through (the
 	// projections and the ledger use the store itself).
-	apiStore func(*embedded.Store) domain.EventStore
+	apiStore func(domain.EventStore) domain.EventStore
 	// httpServer, if set, configures the http.Server before it starts
 	// (its timeouts, as cmd/welfare-ledger sets them).
 	httpServer func(*http.Server)
@@ -59,7 +69,85 @@ type env struct {
 	clock func() time.Time
 }
 
-// newEnv starts a server on a fresh ledger file.
+// harnessStore is what the tests ask of a store beyond the port: the
+// position of its last event (the log's head) and closing it.
+type harnessStore interface {
+	domain.EventStore
+	Head() domain.Position
+	Close() error
+}
+
+// openedStore is a store a backend opened for one start of an env, with
+// what the server is told about it, as cmd/welfare-ledger tells it.
+type openedStore struct {
+	// port is the store the server runs on, as cmd/welfare-ledger gives
+	// it (nothing the production store lacks: the projections look for
+	// optional methods); store is the same store for the tests.
+	port  domain.EventStore
+	store harnessStore
+	// embedded is the store when it is the embedded one, else nil.
+	embedded *embedded.Store
+	// logHead and size are api.Config's LogHead and StoreSize: set only
+	// where the store can tell them cheaply (the embedded one).
+	logHead func() domain.Position
+	size    func() (int64, error)
+}
+
+// backend opens the store of one env's ledger. open is called at every
+// start of the env and must give a store on the same ledger each time
+// (restart is a restart, not a new ledger); anything it starts for the
+// ledger ends at the test's cleanup.
+type backend interface {
+	open(t *testing.T, dir string, metrics *api.Metrics) openedStore
+}
+
+// embeddedBackend is the default backend: <dir>/ledger.db.
+type embeddedBackend struct{}
+
+func (embeddedBackend) open(t *testing.T, dir string, metrics *api.Metrics) openedStore {
+	t.Helper()
+	st, err := embedded.Open(filepath.Join(dir, "ledger.db"), embedded.OnCommit(metrics.ObserveCommit))
+	if err != nil {
+		t.Fatalf("embedded.Open() = %v", err)
+	}
+	return openedStore{port: st, store: st, embedded: st, logHead: st.Head, size: st.DiskSize}
+}
+
+// backends maps a top-level test's name to the backend its envs run on
+// (runOnBackend sets it); a test not in it runs on the embedded store.
+var backends sync.Map // string → func(*testing.T) backend
+
+// runOnBackend runs each of tests as a subtest of t whose envs (and those
+// of its own subtests) are on the store newBackend makes, one per env.
+func runOnBackend(t *testing.T, newBackend func(*testing.T) backend, tests map[string]func(*testing.T)) {
+	t.Helper()
+	top := topLevel(t)
+	if _, loaded := backends.LoadOrStore(top, newBackend); loaded {
+		t.Fatalf("runOnBackend called twice in %s", top)
+	}
+	t.Cleanup(func() { backends.Delete(top) })
+	names := slices.Sorted(maps.Keys(tests))
+	for _, name := range names {
+		t.Run(name, tests[name])
+	}
+}
+
+// backendFor is the backend of a new env in t: the one runOnBackend set
+// for t's top-level test, else the embedded store.
+func backendFor(t *testing.T) backend {
+	if f, ok := backends.Load(topLevel(t)); ok {
+		return f.(func(*testing.T) backend)(t)
+	}
+	return embeddedBackend{}
+}
+
+// topLevel is the name of the top-level test t belongs to.
+func topLevel(t *testing.T) string {
+	top, _, _ := strings.Cut(t.Name(), "/")
+	return top
+}
+
+// newEnv starts a server on a fresh ledger.
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir()}
@@ -74,10 +162,11 @@ func (e *env) start() {
 	t := e.t
 	t.Helper()
 	metrics := api.NewMetrics()
-	st, err := embedded.Open(filepath.Join(e.dir, "ledger.db"), embedded.OnCommit(metrics.ObserveCommit))
-	if err != nil {
-		t.Fatalf("embedded.Open() = %v", err)
+	if e.backend == nil {
+		e.backend = backendFor(t)
 	}
+	opened := e.backend.open(t, e.dir, metrics)
+	st := opened.port
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -97,13 +186,13 @@ func (e *env) start() {
 		served = e.apiStore(st)
 	}
 	srv := api.New(api.Config{Ledger: ledger, Projections: proj, Store: served, Logger: logger, RateLimit: &limit,
-		Metrics: metrics, LogHead: st.Head, StoreSize: st.DiskSize})
+		Metrics: metrics, LogHead: opened.logHead, StoreSize: opened.size})
 	hs := httptest.NewUnstartedServer(srv.Handler())
 	if e.httpServer != nil {
 		e.httpServer(hs.Config)
 	}
 	hs.Start()
-	e.store, e.proj, e.server, e.http = st, proj, srv, hs
+	e.store, e.embedded, e.proj, e.server, e.http = opened.store, opened.embedded, proj, srv, hs
 	stopped := false
 	e.stop = func() {
 		if stopped {

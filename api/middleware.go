@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -82,14 +83,20 @@ func requestID(c echo.Context) string {
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		gone := false
 		if err := next(c); err != nil {
-			c.Error(err)
+			if gone = clientGone(c, err); !gone {
+				c.Error(err)
+			}
 		}
 		route := c.Path()
 		if route == "" {
 			route = "unmatched"
 		}
 		status := c.Response().Status
+		if gone {
+			status = statusClientClosed
+		}
 		level := slog.LevelInfo
 		switch {
 		case status == http.StatusServiceUnavailable:
@@ -122,6 +129,19 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		_ = h.Handle(ctx, r) // as LogAttrs: a log that cannot write is not the client's failure
 		return nil
 	}
+}
+
+// statusClientClosed is what the access log and the metrics record for a
+// request whose client went away before its answer was ready (the number
+// nginx uses): nothing is sent, and it is not the server's failure, so it
+// must not page anyone as a 500 would.
+const statusClientClosed = 499
+
+// clientGone reports whether err is only the consequence of the client
+// leaving: the request's own context is cancelled and the error says so.
+// A handler that stopped for any other reason is answered as usual.
+func clientGone(c echo.Context, err error) bool {
+	return !c.Response().Committed && errors.Is(c.Request().Context().Err(), context.Canceled) && errors.Is(err, context.Canceled)
 }
 
 // accessLogSource is the program counter of the access log's lines, set by

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
-	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 )
 
 // verifyJSON is the answer of GET /v1/audit/verify.
@@ -138,8 +137,9 @@ func TestVerifyFreshLedger(t *testing.T) {
 		t.Errorf("%v, want an empty mismatches list", r)
 	}
 	v := e.verify()
-	// The only event is the admin token's issue, in the access stream.
-	want := verifyJSON{OK: true, Position: 1, EventsChecked: 1, StreamsChecked: 1, Mismatches: []mismatchJSON{}}
+	// The only event is the admin token's issue, in the access stream (at
+	// position 1 on the embedded store).
+	want := verifyJSON{OK: true, Position: uint64(e.store.Head()), EventsChecked: 1, StreamsChecked: 1, Mismatches: []mismatchJSON{}}
 	if fmt.Sprint(v) != fmt.Sprint(want) {
 		t.Errorf("verify = %+v, want %+v", v, want)
 	}
@@ -378,7 +378,7 @@ type gatedStore struct {
 	release chan struct{}
 }
 
-func newGatedStore(st *embedded.Store) *gatedStore {
+func newGatedStore(st domain.EventStore) *gatedStore {
 	return &gatedStore{EventStore: st, entered: make(chan struct{}, 1), release: make(chan struct{})}
 }
 
@@ -401,7 +401,7 @@ func (g *gatedStore) ReadAll(ctx context.Context, after domain.Position, max int
 func gatedEnv(t *testing.T, httpServer func(*http.Server)) (*env, *gatedStore) {
 	var g *gatedStore
 	e := &env{t: t, dir: t.TempDir(), httpServer: httpServer,
-		apiStore: func(st *embedded.Store) domain.EventStore { g = newGatedStore(st); return g }}
+		apiStore: func(st domain.EventStore) domain.EventStore { g = newGatedStore(st); return g }}
 	e.start()
 	t.Cleanup(func() { e.stop() })
 	e.units()
@@ -486,6 +486,23 @@ func TestVerifyStopsWhenTheClientLeaves(t *testing.T) {
 		mustProblem(t, r, http.StatusConflict, "verify_in_progress")
 		if time.Now().After(deadline) {
 			t.Fatalf("the abandoned verification still runs after %v", waitLimit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The abandoned request is counted as the client's doing (499), not
+	// as the server's failure (500). Its line is recorded once its
+	// handler has returned, which may follow the lock's release.
+	const abandoned = `welfare_ledger_http_requests_total{method="GET",route="/v1/audit/verify",status="499"} 1`
+	for {
+		m := e.get("/metrics")
+		if strings.Contains(string(m.body), `route="/v1/audit/verify",status="500"`) {
+			t.Fatalf("the abandoned verification was counted as a server failure:\n%s", m.body)
+		}
+		if strings.Contains(string(m.body), abandoned) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in /metrics:\n%s", abandoned, m.body)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -17,18 +17,28 @@ import (
 	"github.com/welfare-ledger/welfare-ledger/store/embedded"
 )
 
-const importUsage = `Usage: welfare-ledger import --data DIR FILE
+const importUsage = `Usage: welfare-ledger import [--data DIR | --store URI] FILE
 
 Loads FILE, a log written by 'welfare-ledger export' ('-' reads stdin),
-into <data>/ledger.db, which must hold no event (a missing one is
-created). Every line is checked as it is read: written exactly as export
-writes it, positions growing, every event in the stream its payload
-names, every stream's hash chain unbroken and its revisions in sequence,
-every unit registered before an event names it.
-The first line that fails stops the import with its number, and nothing
-is imported: the ledger stays empty and usable. Otherwise every event is
-stored at its own position in one transaction, so exporting the imported
-ledger gives back FILE byte for byte. Progress goes to stderr.
+into an empty ledger: <data>/ledger.db (a missing one is created), or
+with --store a KurrentDB. Every line is checked as it is read: written
+exactly as export writes it, positions growing, every event in the stream
+its payload names, every stream's hash chain unbroken and its revisions in
+sequence, every unit registered before an event names it. The first line
+that fails stops the import with its number, and nothing is imported.
+Progress goes to stderr.
+
+Into ledger.db every event is stored at its own position in one
+transaction, so exporting the imported ledger gives back FILE byte for
+byte; an import that fails leaves the ledger empty and usable.
+
+Into KurrentDB (no transaction spans streams there) the whole file is
+checked before anything is written; then its events are appended in order,
+each at its own stream revision, and the server gives them its own
+positions: an export gives back FILE with other positions, every other
+byte the same. An import stopped half-way (the server went away) leaves
+the file's first events; the same import run again checks them and
+appends the rest. FILE must be a file (it is read twice), not stdin.
 `
 
 // maxEventLine bounds one line of an exported log: an event's data and
@@ -48,6 +58,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	flags := newFlagSet("import", stderr)
 	flags.Usage = func() { fmt.Fprint(stderr, importUsage) }
 	dataDir := flags.String("data", envDefault(getenv, "WL_DATA", "./data"), "data directory of the ledger to create (env WL_DATA)")
+	storeURI := flags.String("store", envDefault(getenv, "WL_STORE", embeddedStore), storeFlagUsage)
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -57,6 +68,9 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	if flags.NArg() != 1 {
 		fmt.Fprintf(stderr, "import: want one FILE, got %q\n\n%s", flags.Args(), importUsage)
 		return errUsage
+	}
+	if *storeURI != embeddedStore && *storeURI != "" {
+		return importByAppend(ctx, *storeURI, *dataDir, flags.Arg(0), stdout, stderr)
 	}
 	in, size, err := openImportFile(flags.Arg(0))
 	if err != nil {
@@ -86,6 +100,26 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	fmt.Fprintf(stdout, "imported %d events into %s\n", n, dbPath)
+	return nil
+}
+
+// importByAppend imports the file name into the store uri (KurrentDB),
+// through appendImport.
+func importByAppend(ctx context.Context, uri, dataDir, name string, stdout, stderr io.Writer) error {
+	opened, err := openLedgerStore(ctx, uri, dataDir, storeOptions{})
+	if err != nil {
+		return err
+	}
+	defer opened.Close()
+	written, resumed, err := appendImport(ctx, opened.EventStore, name, newProgress(stderr, "import"))
+	if err != nil {
+		return err
+	}
+	if resumed > 0 {
+		fmt.Fprintf(stdout, "imported %d events into %s after the %d an earlier import of this file wrote\n", written, opened.name, resumed)
+		return nil
+	}
+	fmt.Fprintf(stdout, "imported %d events into %s\n", written, opened.name)
 	return nil
 }
 

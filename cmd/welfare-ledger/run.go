@@ -17,7 +17,7 @@ Usage:
   welfare-ledger token revoke [--data DIR] [--store URI] TOKEN_ID
   welfare-ledger verify [--data DIR] [--store URI]
   welfare-ledger export [--data DIR] [--store URI] [-o FILE]
-  welfare-ledger import --data DIR FILE
+  welfare-ledger import [--data DIR] [--store URI] FILE
   welfare-ledger replay [--data DIR] [--store URI] [--as-of YYYY-MM-DD] [--unit UNIT] [--json]
   welfare-ledger bench [--url http://127.0.0.1:8080] [--clients 64] [--duration 30s]
 
@@ -32,7 +32,8 @@ Commands:
   export  write the whole log as JSON Lines, each line as GET /v1/events
           lists the event
   import  load an exported log into a new ledger, checking every line and
-          hash chain; all or nothing
+          hash chain; all or nothing (on KurrentDB: checked whole before
+          the first write, resumable when stopped half-way)
   replay  rebuild the projections from the log and print the funds' figures
   bench   load a server over HTTP (or one started in-process) and verify its figures
 
