@@ -85,3 +85,44 @@ func (p *Projections) FundUnit(id uuid.UUID) (domain.UnitID, bool) {
 	}
 	return f.info.UnitID, true
 }
+
+// encodeToken writes a token to a checkpoint (see readToken).
+func encodeToken(e *enc, n *tokenNode) {
+	t := n.view
+	e.id(t.TokenID)
+	e.str(string(t.Role))
+	e.bool1(t.UnitID != nil)
+	if t.UnitID != nil {
+		e.str(string(*t.UnitID))
+	}
+	e.str(t.Name)
+	encodeTime(e, t.CreatedAt)
+	e.bool1(t.Revoked)
+	e.bool1(t.RevokedAt != nil)
+	if t.RevokedAt != nil {
+		encodeTime(e, *t.RevokedAt)
+	}
+	e.str(n.hash)
+}
+
+// readToken reads a token that encodeToken wrote; d's error says why it
+// could not.
+func (p *Projections) readToken(d *dec) {
+	n := &tokenNode{}
+	n.view.TokenID = d.id()
+	n.view.Role = domain.Role(d.str())
+	if d.bool1() {
+		u := domain.UnitID(d.str())
+		n.view.UnitID = &u
+	}
+	n.view.Name = d.str()
+	n.view.CreatedAt = decodeTime(d)
+	n.view.Revoked = d.bool1()
+	if d.bool1() {
+		at := decodeTime(d)
+		n.view.RevokedAt = &at
+	}
+	n.hash = d.str()
+	p.tokens[n.view.TokenID] = n
+	p.tokenOrder = append(p.tokenOrder, n)
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // The checkpoint file is the magic, the format version (uint32, big
@@ -396,4 +397,22 @@ func (d *dec) strs(limit int) []string {
 		out = append(out, d.str())
 	}
 	return out
+}
+
+func encodeTime(e *enc, t time.Time) {
+	b, err := t.MarshalBinary()
+	if err != nil {
+		// Only a zone offset that is not a whole minute fails, which
+		// recorded_at (RFC 3339 in the log) cannot have.
+		panic(fmt.Sprintf("checkpoint: encode time %v: %v", t, err))
+	}
+	e.str(string(b))
+}
+
+func decodeTime(d *dec) time.Time {
+	var t time.Time
+	if err := t.UnmarshalBinary([]byte(d.str())); err != nil && d.err == nil {
+		d.fail("time: %v", err)
+	}
+	return t
 }

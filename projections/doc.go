@@ -18,4 +18,13 @@
 // distinct beneficiaries, found through a table of months
 // (domain.DateIndex), so an as_of answer is a lookup; distinct persons over
 // any period come from each person index's period index (see personIndex).
+//
+// The files follow the indexes, not the phases: each index keeps its live
+// apply and its bulk rebuild (what a checkpoint load derives instead of
+// reading) side by side — units.go, funds.go, money.go (transactions,
+// loans, reversal links), sums.go, persons.go, beneficiaries.go,
+// txindex.go (by id), knownindex.go (known_at), access.go (tokens) — and
+// TestRebuildEqualsApply holds the two equal, index by index. The
+// checkpoint's framing is checkpoint.go and checkpoint_format.go; every
+// code it writes has its pinned number in codes.go.
 package projections

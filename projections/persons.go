@@ -1,8 +1,11 @@
 package projections
 
 import (
+	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
 )
@@ -59,12 +62,10 @@ type personIndex struct {
 	// repeats (see between), and most of a fund's grants are first
 	// grants. A back-dated grant, or a reversal, moves those dated after
 	// it.
-	days    []domain.Date
+	days    dateList
 	ends    []int32
 	reps    []domain.Date
 	repEnds []int32
-	// daysIdx finds a date in days from its month.
-	daysIdx domain.DateIndex
 	// revs lists the reversed grants, sorted by the grant's date.
 	revs []revGrant
 }
@@ -226,20 +227,11 @@ func (x *personIndex) addRev(r revGrant) {
 // day returns the index of date d in days, adding it (with no grants)
 // when absent.
 func (x *personIndex) day(d domain.Date) int {
-	n := len(x.days)
-	if n > 0 && x.days[n-1] == d {
-		return n - 1
-	}
-	i, found := slices.BinarySearch(x.days, d)
+	i, found := x.days.locate(d)
 	if !found {
-		x.days = slices.Insert(x.days, i, d)
 		x.ends = slices.Insert(x.ends, i, x.start(i))
 		x.repEnds = slices.Insert(x.repEnds, i, x.repStart(i))
-		if i == n {
-			x.daysIdx.Appended(d, n)
-		} else {
-			x.daysIdx.Inserted(d, n)
-		}
+		x.days.insert(i, d)
 	}
 	return i
 }
@@ -365,7 +357,7 @@ func (x *personIndex) between(from, to domain.Date) int {
 func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 	// Every grant not reversed in the period but the repeats whose
 	// previous grant is in it too (dated from or later).
-	i, k := x.daysIdx.UpTo(x.days, from-1), x.daysIdx.UpTo(x.days, to)
+	i, k := x.days.upTo(from-1), x.days.upTo(to)
 	n := int(x.start(k) - x.start(i))
 	if lo, hi := x.repStart(i), x.repStart(k); hi-lo <= perDay*int32(k-i) {
 		// A few repeats a day (a fund's index): one pass over them.
@@ -445,8 +437,8 @@ const scanPerDay = 16
 func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
 	slices.SortFunc(revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
 	x.revs = revs
-	x.days, x.ends, x.repEnds = x.days[:0], x.ends[:0], x.repEnds[:0]
-	x.daysIdx.Reset()
+	x.days.reset()
+	x.ends, x.repEnds = x.ends[:0], x.repEnds[:0]
 	repeats := 0
 	for _, pt := range points {
 		if uint32(pt) != 0 {
@@ -456,9 +448,8 @@ func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
 	x.reps = make([]domain.Date, 0, repeats)
 	for i, pt := range points {
 		d := domain.Date(uint32(pt >> 32))
-		if n := len(x.days); n == 0 || x.days[n-1] != d {
-			x.daysIdx.Appended(d, n)
-			x.days = append(x.days, d)
+		if n := x.days.len(); n == 0 || x.days.at(n-1) != d {
+			x.days.insert(n, d)
 			x.ends = append(x.ends, 0)
 			x.repEnds = append(x.repEnds, int32(len(x.reps)))
 		}
@@ -490,4 +481,216 @@ func union(spans []span) []span {
 		out = append(out, s)
 	}
 	return out
+}
+
+// countPerson counts a grant's or loan's beneficiary in the fund and in the
+// fund's unit and every ancestor, whose subtrees all contain the fund.
+func (p *Projections) countPerson(f *fundNode, b *beneficiaryTxs, d domain.Date) {
+	// The person's grants are read once for every index.
+	p.grantBuf = personGrants(b, p.grantBuf[:0])
+	p.spanBuf = f.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+	f.persons.grant(p.spanBuf, d)
+	for u := f.unit; u != nil; u = u.parent {
+		p.spanBuf = u.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		u.persons.grant(p.spanBuf, d)
+	}
+}
+
+// uncountPerson ends, on date d, the counting of a grant or loan dated
+// start.
+func (p *Projections) uncountPerson(f *fundNode, b *beneficiaryTxs, start, d domain.Date) {
+	p.grantBuf = personGrants(b, p.grantBuf[:0])
+	p.spanBuf = f.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+	f.persons.reverse(b, p.spanBuf, start, d)
+	for u := f.unit; u != nil; u = u.parent {
+		p.spanBuf = u.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		u.persons.reverse(b, p.spanBuf, start, d)
+	}
+}
+
+// rebuildPeople rebuilds the period index of every person index (the
+// spans are read from the beneficiaries' lists and need no rebuilding):
+// each grant or loan, in its fund's index and its unit's and every
+// ancestor's, with the date of the same person's previous grant in that
+// index, and each reversed one with its reversal's date. Each core
+// gathers a share of the beneficiaries, then each index is sorted on
+// whichever core is free.
+func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
+	indexes := make([]*personIndex, 0, len(p.unitOrder)+len(p.fundOrder))
+	for _, u := range p.unitOrder {
+		u.persons.ord = uint32(len(indexes))
+		indexes = append(indexes, u.persons)
+	}
+	for _, f := range p.fundOrder {
+		f.persons.ord = uint32(len(indexes))
+		indexes = append(indexes, f.persons)
+	}
+	shares := make([]periodParts, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := range shares {
+		lo, hi := len(benefs)*i/len(shares), len(benefs)*(i+1)/len(shares)
+		wg.Go(func() { shares[i] = gatherPeriods(benefs[lo:hi], len(indexes)) })
+	}
+	wg.Wait()
+	work := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			var ps pointSorter
+			for o := range work {
+				r := 0
+				for _, sh := range shares {
+					r += len(sh.revs[o])
+				}
+				points, revs := ps.points[:0], make([]revGrant, 0, r)
+				for _, sh := range shares {
+					points, revs = append(points, sh.points[o]...), append(revs, sh.revs[o]...)
+				}
+				ps.points = points
+				indexes[o].setPeriods(ps.sort(), revs)
+			}
+		})
+	}
+	for o := range indexes {
+		work <- o
+	}
+	close(work)
+	wg.Wait()
+}
+
+// pointSorter sorts the grants of a person index as setPeriods takes
+// them, date<<32 | previous date, reusing its buffers from one index to
+// the next.
+type pointSorter struct {
+	points, tmp []uint64
+	counts      []int32
+}
+
+// Bounds of pointSorter's counting sort: below minCountingSort grants,
+// or with dates (as YYYYMMDD numbers) spread over more than
+// maxCountingSpan, it calls slices.Sort.
+const (
+	minCountingSort = 1 << 10
+	maxCountingSpan = 1 << 20
+)
+
+// sort sorts s.points and returns them. The dates of an index's grants
+// span a few thousand days: two stable counting passes, by previous date
+// then by date, cost a few operations per grant where a comparison sort
+// costs log n comparisons (a tenth of a load for the root unit's millions
+// of grants).
+func (s *pointSorter) sort() []uint64 {
+	points := s.points
+	if len(points) < minCountingSort {
+		slices.Sort(points)
+		return points
+	}
+	lo, hi := uint32(math.MaxUint32), uint32(0)
+	for _, pt := range points {
+		d := uint32(pt >> 32)
+		lo, hi = min(lo, d), max(hi, d)
+		if p := uint32(pt); p != 0 {
+			lo, hi = min(lo, p), max(hi, p)
+		}
+	}
+	if hi-lo >= maxCountingSpan {
+		slices.Sort(points)
+		return points
+	}
+	// Keys: a date d is d-lo, a previous date p is 0 for none, else p-lo+1.
+	buckets := int(hi-lo) + 2
+	s.tmp = slices.Grow(s.tmp[:0], len(points))[:len(points)]
+	s.counts = slices.Grow(s.counts[:0], buckets+1)[:buckets+1]
+	prevKey := func(pt uint64) int {
+		if p := uint32(pt); p != 0 {
+			return int(p-lo) + 1
+		}
+		return 0
+	}
+	dateKey := func(pt uint64) int { return int(uint32(pt>>32) - lo) }
+	for _, pass := range []struct {
+		key      func(uint64) int
+		src, dst []uint64
+	}{{prevKey, points, s.tmp}, {dateKey, s.tmp, points}} {
+		c := s.counts
+		clear(c)
+		for _, pt := range pass.src {
+			c[pass.key(pt)+1]++
+		}
+		for i := 1; i < len(c); i++ {
+			c[i] += c[i-1]
+		}
+		for _, pt := range pass.src {
+			k := pass.key(pt)
+			pass.dst[c[k]] = pt
+			c[k]++
+		}
+	}
+	return points
+}
+
+// periodParts is what gatherPeriods finds, per person index (by its
+// number): the grants as setPeriods takes them, and the reversed grants.
+type periodParts struct {
+	points [][]uint64
+	revs   [][]revGrant
+}
+
+// gatherPeriods returns the grants and reversed grants of benefs, per
+// person index (of the indexes numbered from 0 to indexes-1 by their ord).
+func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
+	parts := periodParts{points: make([][]uint64, indexes), revs: make([][]revGrant, indexes)}
+	// mine holds the current person's grants as index<<32 | date: sorted,
+	// each index's grants are together and in date order.
+	var mine []uint64
+	for _, bt := range benefs {
+		mine = mine[:0]
+		for _, t := range bt.txs {
+			if !t.helps() {
+				continue
+			}
+			// The grant counts in its fund's index and in those of
+			// the fund's unit and every ancestor: in their period
+			// indexes while it is not reversed, in their reversed
+			// grants once it is.
+			x, u := t.fund.persons, t.fund.unit
+			for x != nil {
+				if t.link == nil {
+					mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))
+				} else {
+					parts.revs[x.ord] = append(parts.revs[x.ord], revGrant{start: t.date, end: t.link.date, b: bt})
+				}
+				x = nil
+				if u != nil {
+					x, u = u.persons, u.parent
+				}
+			}
+		}
+		slices.Sort(mine)
+		last, prev := uint32(math.MaxUint32), uint32(0)
+		for _, m := range mine {
+			o, d := uint32(m>>32), uint32(m)
+			if o != last {
+				last, prev = o, 0
+			}
+			parts.points[o] = append(parts.points[o], uint64(d)<<32|uint64(prev))
+			prev = d
+		}
+	}
+	return parts
+}
+
+// personsSnap is a person index's count series, copied. Its period index
+// is not written: it is rebuilt from the transactions on load (a grant or
+// loan counts its beneficiary from its date until its reversal's date),
+// so that writing never copies millions of entries under the lock.
+type personsSnap struct {
+	count []countEntry
+}
+
+func snapPersons(x *personIndex) personsSnap {
+	return personsSnap{count: entriesOf[count](&x.count)}
+}
+
+func encodePersons(e *enc, x *personsSnap) {
+	encodeCountSeries(e, x.count)
 }

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"cmp"
-	"math"
 	"slices"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -12,15 +11,13 @@ import (
 // transactions: a fund keeps one running sum of it by business date
 // (fundNode.sums), so that a fund summary is one lookup and a fund's line
 // of a roll-up over [from, to] two and a subtraction, each reading one
-// entry (on a long history every further series read is a cache miss). A
-// fund has an entry for nearly every date, so it is kept small: amounts as
-// int64 (big holds them all, exactly, in the one case where a sum leaves
-// int64).
+// entry (on a long history every further series read is a cache miss).
+// Amounts are domain.VND, which holds an int64 unless a sum leaves it
+// (and then the exact amount): the one place that rule is written.
 type lineSums struct {
 	// amt[c] sums category c's movements (originals add, reversals
-	// subtract), unless big is set.
-	amt [numCats]int64
-	big *[numCats]domain.VND
+	// subtract).
+	amt [numCats]domain.VND
 	// orig[k] counts transactions of kind k by their date.
 	orig [numKinds]count
 	// rev[k] counts the reversals of originals of kind k by the
@@ -35,94 +32,36 @@ type lineSums struct {
 }
 
 // amount returns the sum of category c.
-func (s *lineSums) amount(c amountCat) domain.VND {
-	if s.big != nil {
-		return s.big[c]
-	}
-	return domain.VNDFromInt64(s.amt[c])
-}
-
-// setAmounts sets the amounts to w, as int64 when they all fit.
-func (s *lineSums) setAmounts(w *[numCats]domain.VND) {
-	for c := range w {
-		n, ok := w[c].Int64()
-		if !ok {
-			big := *w
-			s.amt, s.big = [numCats]int64{}, &big
-			return
-		}
-		s.amt[c] = n
-	}
-	s.big = nil
-}
-
-// setAmount sets the sum of category c to v.
-func (s *lineSums) setAmount(c amountCat, v domain.VND) {
-	var w [numCats]domain.VND
-	for k := range w {
-		w[k] = s.amount(amountCat(k))
-	}
-	w[c] = v
-	s.setAmounts(&w)
-}
-
-// combine returns s + sign·o, sign ±1.
-func (s lineSums) combine(o lineSums, sign int64) lineSums {
-	r := lineSums{orig: s.orig, rev: s.rev, persons: s.persons}
-	for k := range r.orig {
-		r.orig[k] += count(sign) * o.orig[k]
-		r.rev[k] += count(sign) * o.rev[k]
-	}
-	if s.big == nil && o.big == nil {
-		fits := true
-		for c := range r.amt {
-			// −MinInt64 does not fit either.
-			x, ok := addInt64(s.amt[c], sign*o.amt[c])
-			if !ok || o.amt[c] == math.MinInt64 {
-				fits = false
-				break
-			}
-			r.amt[c] = x
-		}
-		if fits {
-			return r
-		}
-	}
-	var w [numCats]domain.VND
-	for c := range w {
-		if sign > 0 {
-			w[c] = s.amount(amountCat(c)).Add(o.amount(amountCat(c)))
-		} else {
-			w[c] = s.amount(amountCat(c)).Sub(o.amount(amountCat(c)))
-		}
-	}
-	r.setAmounts(&w)
-	return r
-}
-
-// addInt64 returns a + b and whether it fits in an int64: it overflows
-// when both operands share a sign the sum lacks.
-func addInt64(a, b int64) (int64, bool) {
-	r := a + b
-	return r, (a >= 0) != (b >= 0) || (r >= 0) == (a >= 0)
-}
+func (s *lineSums) amount(c amountCat) domain.VND { return s.amt[c] }
 
 // Add returns s + o.
-func (s lineSums) Add(o lineSums) lineSums { return s.combine(o, 1) }
+func (s lineSums) Add(o lineSums) lineSums {
+	for c := range s.amt {
+		s.amt[c] = s.amt[c].Add(o.amt[c])
+	}
+	for k := range s.orig {
+		s.orig[k] += o.orig[k]
+		s.rev[k] += o.rev[k]
+	}
+	return s
+}
 
 // Sub returns s − o.
-func (s lineSums) Sub(o lineSums) lineSums { return s.combine(o, -1) }
+func (s lineSums) Sub(o lineSums) lineSums {
+	for c := range s.amt {
+		s.amt[c] = s.amt[c].Sub(o.amt[c])
+	}
+	for k := range s.orig {
+		s.orig[k] -= o.orig[k]
+		s.rev[k] -= o.rev[k]
+	}
+	return s
+}
 
 // addOne adds v to the sum of category c and n to the count of kind k.
 func (s *lineSums) addOne(c amountCat, v domain.VND, k countKind, n count) {
 	s.orig[k] += n
-	if x, ok := v.Int64(); ok && s.big == nil {
-		if r, ok := addInt64(s.amt[c], x); ok {
-			s.amt[c] = r
-			return
-		}
-	}
-	s.setAmount(c, s.amount(c).Add(v))
+	s.amt[c] = s.amt[c].Add(v)
 }
 
 // sumsSeries is a fund's running lineSums by business date, like a
@@ -130,11 +69,10 @@ func (s *lineSums) addOne(c amountCat, v domain.VND, k countKind, n count) {
 // transaction updates the sums of every later date, and adding whole
 // vectors there made replays of back-dated logs a third slower.
 type sumsSeries struct {
-	dates []domain.Date
+	// dates finds a date's entry from its month: a roll-up looks up
+	// every fund of a subtree, once or twice each.
+	dates dateList
 	cum   []lineSums // cum[i] = Σ of the transactions dated ≤ dates[i]
-	// idx finds a date's entry from its month: a roll-up looks up every
-	// fund of a subtree, once or twice each.
-	idx domain.DateIndex
 }
 
 // add records, on date d, v in category c and n transactions of kind k.
@@ -147,29 +85,14 @@ func (s *sumsSeries) add(d domain.Date, c amountCat, v domain.VND, k countKind, 
 // entryAt returns the index of date d's entry, adding one (with the sums
 // of the date before) when d has none.
 func (s *sumsSeries) entryAt(d domain.Date) int {
-	last := len(s.dates) - 1
-	switch {
-	case last >= 0 && s.dates[last] == d: // the common case: an entry of the day
-		return last
-	case last < 0 || d > s.dates[last]:
-		var prev lineSums
-		if last >= 0 {
-			prev = s.cum[last]
-		}
-		s.dates = append(s.dates, d)
-		s.cum = append(s.cum, prev)
-		s.idx.Appended(d, last+1)
-		return last + 1
-	}
-	i, found := slices.BinarySearch(s.dates, d)
+	i, found := s.dates.locate(d)
 	if !found {
 		var prev lineSums
 		if i > 0 {
 			prev = s.cum[i-1]
 		}
-		s.dates = slices.Insert(s.dates, i, d)
+		s.dates.insert(i, d)
 		s.cum = slices.Insert(s.cum, i, prev)
-		s.idx.Inserted(d, last+1)
 	}
 	return i
 }
@@ -194,15 +117,14 @@ func (s *sumsSeries) addReversal(d domain.Date, k countKind) {
 // the fund's person count series and reversal counts (after a checkpoint is
 // loaded, which stores those apart from the sums).
 func (s *sumsSeries) setFromSeries(persons *countSeries, revd *revdSeries) {
-	for i, d := range s.dates {
+	for i, d := range s.dates.all() {
 		s.cum[i].persons, s.cum[i].rev = persons.At(d), revd.At(d)
 	}
 }
 
 // appendEntry appends the sums v at date d, after every date s has.
 func (s *sumsSeries) appendEntry(d domain.Date, v lineSums) {
-	s.idx.Appended(d, len(s.dates))
-	s.dates = append(s.dates, d)
+	s.dates.insert(s.dates.len(), d)
 	s.cum = append(s.cum, v)
 }
 
@@ -210,7 +132,7 @@ func (s *sumsSeries) appendEntry(d domain.Date, v lineSums) {
 func (s *sumsSeries) At(d domain.Date) lineSums { return s.nth(s.count(d)) }
 
 // count returns the number of dates on or before d, for nth.
-func (s *sumsSeries) count(d domain.Date) int { return s.idx.UpTo(s.dates, d) }
+func (s *sumsSeries) count(d domain.Date) int { return s.dates.upTo(d) }
 
 // nth returns the sums at the end of the n-th date (1-based): zero for
 // n = 0.
@@ -222,14 +144,14 @@ func (s *sumsSeries) nth(n int) lineSums {
 }
 
 // Len returns the number of distinct dates.
-func (s *sumsSeries) Len() int { return len(s.dates) }
+func (s *sumsSeries) Len() int { return s.dates.len() }
 
 // Entry returns the i-th distinct date and the sums at its end.
-func (s *sumsSeries) Entry(i int) (domain.Date, lineSums) { return s.dates[i], s.cum[i] }
+func (s *sumsSeries) Entry(i int) (domain.Date, lineSums) { return s.dates.at(i), s.cum[i] }
 
 // Grow makes room for n more dates.
 func (s *sumsSeries) Grow(n int) {
-	s.dates = slices.Grow(s.dates, n)
+	s.dates.grow(n)
 	s.cum = slices.Grow(s.cum, n)
 }
 
@@ -434,7 +356,7 @@ func mergeSums(amounts *[numCats]domain.DailySeries, originals *[numKinds]countS
 			_, v.orig[j-int(numCats)] = originals[j-int(numCats)].Entry(i)
 		}
 	}, func(d domain.Date) {
-		v.setAmounts(&w)
+		v.amt = w
 		out.appendEntry(d, v)
 	})
 	return out
@@ -459,4 +381,98 @@ func mergeRevd(reversed *[numKinds]countSeries) revdSeries {
 		prev = v
 	})
 	return out
+}
+
+func encodeVNDSeries(e *enc, s []vndEntry) {
+	e.u(uint64(len(s)))
+	var prev domain.Date
+	for _, x := range s {
+		e.u(uint64(x.d - prev))
+		e.str(x.v.String())
+		prev = x.d
+	}
+}
+
+func decodeVNDSeries(d *dec, s *domain.DailySeries) {
+	n := d.count(maxCkptItems)
+	var date domain.Date
+	var prev domain.VND
+	for range n {
+		date += domain.Date(d.u())
+		v, err := domain.ParseVND(d.str())
+		if err != nil {
+			d.fail("series value: %v", err)
+		}
+		if d.err != nil {
+			return
+		}
+		s.Add(date, v.Sub(prev))
+		prev = v
+	}
+}
+
+func encodeCountSeries(e *enc, s []countEntry) {
+	e.u(uint64(len(s)))
+	var prev domain.Date
+	for _, x := range s {
+		e.u(uint64(x.d - prev))
+		e.i(int64(x.v))
+		prev = x.d
+	}
+}
+
+func decodeCountSeries(d *dec, s *countSeries) {
+	n := d.count(maxCkptItems)
+	var date domain.Date
+	var prev count
+	for range n {
+		date += domain.Date(d.u())
+		v := count(d.i())
+		if d.err != nil {
+			return
+		}
+		s.Add(date, v-prev)
+		prev = v
+	}
+}
+
+// encodeSums writes a fund's running sums to a checkpoint as separate
+// series (see splitSums): the amounts per category, the originals and the
+// reversed per kind, every reversal, and the persons.
+func encodeSums(e *enc, f *fundSnap) {
+	for c := range f.amounts {
+		encodeVNDSeries(e, f.amounts[c])
+	}
+	for k := range f.originals {
+		encodeCountSeries(e, f.originals[k])
+	}
+	for k := range f.reversed {
+		encodeCountSeries(e, f.reversed[k])
+	}
+	encodeCountSeries(e, f.reversals)
+	encodePersons(e, &f.persons)
+}
+
+// readSums reads the running sums that encodeSums wrote and merges them
+// back into one series.
+func readSums(d *dec) sumsSeries {
+	var amounts [numCats]domain.DailySeries
+	var originals, reversed [numKinds]countSeries
+	var reversals countSeries
+	for c := range amounts {
+		decodeVNDSeries(d, &amounts[c])
+	}
+	for k := range originals {
+		decodeCountSeries(d, &originals[k])
+	}
+	for k := range reversed {
+		decodeCountSeries(d, &reversed[k])
+	}
+	decodeCountSeries(d, &reversals) // the sum of reversed's
+	sums := mergeSums(&amounts, &originals)
+	revd := mergeRevd(&reversed)
+	var persons countSeries
+	decodeCountSeries(d, &persons)
+	sums.setFromSeries(&persons, &revd)
+	return sums
 }
