@@ -46,8 +46,10 @@ type route struct {
 	resource     resource
 }
 
-// routeTable is every route of the API with its access rule.
-var routeTable = []route{
+// routeTable is every route of the API with its access rule. The money
+// writes' routes come from the table of money kinds (moneyRoutes), all
+// for writers on the fund their path names.
+var routeTable = slices.Concat(moneyRoutes(), []route{
 	{"GET", "/healthz", (*Server).healthz, public, noResource},
 	{"GET", "/readyz", (*Server).readyz, public, noResource},
 	{"GET", "/metrics", (*Server).metricsHandler, public, noResource},
@@ -64,13 +66,7 @@ var routeTable = []route{
 	{"POST", "/v1/funds", (*Server).openFund, adminOnly, noResource},
 	{"GET", "/v1/funds", (*Server).listFunds, anyRole, noResource},
 	{"GET", "/v1/funds/:fund_id", (*Server).getFund, anyRole, fundResource},
-	{"POST", "/v1/funds/:fund_id/donations", (*Server).recordDonation, writers, fundResource},
-	{"POST", "/v1/funds/:fund_id/shelter-grants", (*Server).payShelterGrant, writers, fundResource},
-	{"POST", "/v1/funds/:fund_id/assistance-grants", (*Server).grantAssistance, writers, fundResource},
-	{"POST", "/v1/funds/:fund_id/loans", (*Server).disburseLoan, writers, fundResource},
 	{"GET", "/v1/funds/:fund_id/loans/:loan_id", (*Server).getLoan, anyRole, fundResource},
-	{"POST", "/v1/funds/:fund_id/loans/:loan_id/repayments", (*Server).repayLoan, writers, fundResource},
-	{"POST", "/v1/funds/:fund_id/reversals", (*Server).reverse, writers, fundResource},
 	{"GET", "/v1/funds/:fund_id/transactions", (*Server).listTransactions, anyRole, fundResource},
 	{"GET", "/v1/funds/:fund_id/statement", (*Server).fundStatement, anyRole, fundResource},
 
@@ -82,7 +78,7 @@ var routeTable = []route{
 	{"POST", "/v1/tokens", (*Server).issueToken, adminOnly, noResource},
 	{"GET", "/v1/tokens", (*Server).listTokens, adminOnly, noResource},
 	{"DELETE", "/v1/tokens/:token_id", (*Server).revokeToken, adminOnly, tokenResource},
-}
+})
 
 // routes registers the route table, each route behind its access rule.
 func (s *Server) routes(e *echo.Echo) {

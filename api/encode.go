@@ -33,6 +33,7 @@ func appendFundSummary(b []byte, s projections.FundSummary) []byte {
 	b = append(b, `,"capital":`...)
 	b = s.Capital.AppendJSON(b)
 	b = appendFigures(b, &s.Totals, &s.Counts, s.Beneficiaries)
+	b = appendBreakdown(b, s.Breakdown)
 	return append(b, "}\n"...)
 }
 
@@ -81,6 +82,7 @@ func appendUnitSummary(b []byte, s *projections.UnitSummary) []byte {
 	b = append(b, `,"closing_balance":`...)
 	b = s.ClosingBalance.AppendJSON(b)
 	b = appendFigures(b, &s.Totals, &s.Counts, s.Beneficiaries)
+	b = appendBreakdown(b, s.Breakdown)
 	b = append(b, `,"funds":`...)
 	if s.Funds == nil {
 		b = append(b, "null"...)

@@ -92,7 +92,7 @@ func randomSummary(r *rand.Rand) projections.FundSummary {
 		id[i] = byte(r.Uint32())
 	}
 	kinds := append([]domain.FundKind{""}, domain.FundKinds...)
-	return projections.FundSummary{
+	s := projections.FundSummary{
 		FundID:           id,
 		UnitID:           domain.UnitID(randomText(r)),
 		Name:             randomText(r),
@@ -110,6 +110,10 @@ func randomSummary(r *rand.Rand) projections.FundSummary {
 			AssistanceGrants: randomCount(r), Loans: randomCount(r), Repayments: randomCount(r), Reversals: randomCount(r)},
 		Beneficiaries: projections.Beneficiaries{Persons: randomCount(r), Times: randomCount(r)},
 	}
+	if r.IntN(2) == 0 {
+		s.Breakdown = randomBreakdown(r)
+	}
+	return s
 }
 
 // appendFundSummary writes what encoding/json writes, byte for byte, for
@@ -153,7 +157,7 @@ func randomUnitSummary(r *rand.Rand) *projections.UnitSummary {
 	s := &projections.UnitSummary{
 		UnitID: domain.UnitID(randomText(r)), Name: randomText(r), From: randomDate(r), To: randomDate(r),
 		Position: f.Position, OpeningBalance: randomAmount(r), ClosingBalance: f.Balance,
-		Totals: f.Totals, Counts: f.Counts, Beneficiaries: f.Beneficiaries,
+		Totals: f.Totals, Counts: f.Counts, Beneficiaries: f.Beneficiaries, Breakdown: f.Breakdown,
 	}
 	if r.IntN(8) > 0 {
 		s.Funds = []projections.FundLine{}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,6 +54,120 @@ func newTxDTO(r domain.TxResult) txDTO {
 	return d
 }
 
+// moneyRoutes returns the route of every money write: POST on the table
+// of money kinds' route, for writers on the fund the path names, each
+// answered by recordMoney.
+func moneyRoutes() []route {
+	var rs []route
+	for _, spec := range domain.MoneyKinds() {
+		kind := spec.Kind
+		h := func(s *Server, c echo.Context) error { return s.recordMoney(c, kind) }
+		rs = append(rs, route{"POST", echoPath(spec.Route), h, writers, fundResource})
+	}
+	return rs
+}
+
+// bodyMembers are, by kind, the members a money write's body may hold:
+// the table's body fields.
+var bodyMembers = func() (m [domain.NumMoneyKinds][]string) {
+	for _, spec := range domain.MoneyKinds() {
+		m[spec.Kind] = spec.BodyFields()
+	}
+	return m
+}()
+
+// nestedMembers are, by kind and object, the members a body's object may
+// hold.
+var nestedMembers = func() (m [domain.NumMoneyKinds]map[string][]string) {
+	for _, spec := range domain.MoneyKinds() {
+		for _, name := range spec.BodyFields() {
+			if members := spec.NestedBodyFields(name); members != nil {
+				if m[spec.Kind] == nil {
+					m[spec.Kind] = map[string][]string{}
+				}
+				m[spec.Kind][name] = members
+			}
+		}
+	}
+	return m
+}()
+
+// recordMoney answers a money write of a kind (API.md, "Money events"):
+// it reads the path's fields, then the body's members in the table of
+// money kinds' order, each by its rule, into the kind's command, and
+// records it. Every bad field is reported at once; a member the table
+// does not list, in the body or in one of its objects, is invalid_json.
+func (s *Server) recordMoney(c echo.Context, kind domain.MoneyKind) error {
+	spec := kind.Spec()
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := f.allow(bodyMembers[kind]...); err != nil {
+		return err
+	}
+	var v domain.Values
+	for _, field := range spec.Fields {
+		if field.Path {
+			v.SetID(field.Name, pathUUID(c, f.errs, field.Name))
+		}
+	}
+	// The body's object being read, read at its first member (a row
+	// lists an object's members together).
+	var object string
+	var objectForm *form
+	for _, field := range spec.Fields {
+		if field.Body == domain.Absent {
+			continue
+		}
+		in, member := f, field.Name
+		if name, m, nested := strings.Cut(field.Name, "."); nested {
+			if name != object {
+				object, objectForm = name, f.object(name, objectRequired(spec, name))
+				if objectForm != nil {
+					if err := objectForm.allow(nestedMembers[kind][name]...); err != nil {
+						return err
+					}
+				}
+			}
+			if objectForm == nil {
+				continue
+			}
+			in, member = objectForm, m
+		}
+		readField(in, member, field, &v)
+	}
+	return s.record(c, f.errs, spec.CommandFrom(v))
+}
+
+// objectRequired reports whether a body's object is required: it is when
+// one of its members is.
+func objectRequired(spec *domain.KindSpec, object string) bool {
+	for _, f := range spec.Fields {
+		if f.Body == domain.Required && strings.HasPrefix(f.Name, object+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// readField reads one member of a body by its field's rule into v (under
+// the field's full name).
+func readField(in *form, member string, field domain.Field, v *domain.Values) {
+	required := field.Body == domain.Required
+	switch field.Rule {
+	case domain.RuleID:
+		// A left-out optional id is made here (API.md, "IDs").
+		v.SetID(field.Name, in.id(member, required))
+	case domain.RuleAmount:
+		v.SetAmount(field.Name, in.amount(member))
+	case domain.RuleDate:
+		v.SetDate(field.Name, in.date(member))
+	default:
+		v.SetText(field.Name, in.str(member, required))
+	}
+}
+
 // record validates cmd (adding its findings to the transport's), records
 // it, waits until the projections have it and answers 201, or 200 with
 // Idempotent-Replay for a repeat.
@@ -69,136 +184,4 @@ func (s *Server) record(c echo.Context, errs *fieldErrors, cmd domain.MoneyComma
 		return err
 	}
 	return created(c, res.Replay, newTxDTO(res))
-}
-
-// recordDonation: POST /v1/funds/{fund_id}/donations.
-func (s *Server) recordDonation(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow("transaction_id", "amount", "occurred_on", "donor", "campaign", "reference", "note"); err != nil {
-		return err
-	}
-	cmd := domain.RecordDonation{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		TransactionID: f.id("transaction_id", false),
-		Amount:        f.amount("amount"),
-		OccurredOn:    f.date("occurred_on"),
-		Campaign:      f.str("campaign", false),
-		Reference:     f.str("reference", false),
-		Note:          f.str("note", false),
-	}
-	if donor := f.object("donor", true); donor != nil {
-		if err := donor.allow("name", "kind"); err != nil {
-			return err
-		}
-		cmd.Donor = domain.Donor{Name: donor.str("name", false), Kind: domain.DonorKind(donor.str("kind", true))}
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// payShelterGrant: POST /v1/funds/{fund_id}/shelter-grants.
-func (s *Server) payShelterGrant(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow("transaction_id", "beneficiary_id", "amount", "shelter", "occurred_on", "decision_no", "note"); err != nil {
-		return err
-	}
-	cmd := domain.PayShelterGrant{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		TransactionID: f.id("transaction_id", false),
-		BeneficiaryID: domain.BeneficiaryID(f.str("beneficiary_id", true)),
-		Amount:        f.amount("amount"),
-		Shelter:       domain.ShelterKind(f.str("shelter", true)),
-		OccurredOn:    f.date("occurred_on"),
-		DecisionNo:    f.str("decision_no", false),
-		Note:          f.str("note", false),
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// grantAssistance: POST /v1/funds/{fund_id}/assistance-grants.
-func (s *Server) grantAssistance(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow("transaction_id", "beneficiary_id", "amount", "category", "occurred_on", "note"); err != nil {
-		return err
-	}
-	cmd := domain.GrantAssistance{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		TransactionID: f.id("transaction_id", false),
-		BeneficiaryID: domain.BeneficiaryID(f.str("beneficiary_id", true)),
-		Amount:        f.amount("amount"),
-		Category:      domain.AssistanceCategory(f.str("category", true)),
-		OccurredOn:    f.date("occurred_on"),
-		Note:          f.str("note", false),
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// disburseLoan: POST /v1/funds/{fund_id}/loans. The loan id is the
-// transaction id.
-func (s *Server) disburseLoan(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow("loan_id", "beneficiary_id", "amount", "occurred_on", "due_on", "project", "note"); err != nil {
-		return err
-	}
-	cmd := domain.DisburseLoan{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		LoanID:        f.id("loan_id", false),
-		BeneficiaryID: domain.BeneficiaryID(f.str("beneficiary_id", true)),
-		Amount:        f.amount("amount"),
-		OccurredOn:    f.date("occurred_on"),
-		DueOn:         f.date("due_on"),
-		Project:       f.str("project", false),
-		Note:          f.str("note", false),
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// repayLoan: POST /v1/funds/{fund_id}/loans/{loan_id}/repayments.
-func (s *Server) repayLoan(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow("transaction_id", "amount", "occurred_on", "note"); err != nil {
-		return err
-	}
-	cmd := domain.RepayLoan{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		LoanID:        pathUUID(c, f.errs, "loan_id"),
-		TransactionID: f.id("transaction_id", false),
-		Amount:        f.amount("amount"),
-		OccurredOn:    f.date("occurred_on"),
-		Note:          f.str("note", false),
-	}
-	return s.record(c, f.errs, cmd)
-}
-
-// reverse: POST /v1/funds/{fund_id}/reversals.
-func (s *Server) reverse(c echo.Context) error {
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	if err := f.allow("transaction_id", "reverses", "reason", "occurred_on"); err != nil {
-		return err
-	}
-	cmd := domain.ReverseTransaction{
-		FundID:        pathUUID(c, f.errs, "fund_id"),
-		TransactionID: f.id("transaction_id", false),
-		Reverses:      f.id("reverses", true),
-		Reason:        f.str("reason", true),
-		OccurredOn:    f.date("occurred_on"),
-	}
-	return s.record(c, f.errs, cmd)
 }

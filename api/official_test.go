@@ -229,6 +229,12 @@ func TestOfficialsReadNoPersonalData(t *testing.T) {
 			t.Errorf("no official answer of the walk holds %s%s, which officials may read", keptMark, m)
 		}
 	}
+	// The breakdown is in what officials read (issue 15): the walk's
+	// repair grant in its line, with its person, and none of the person's
+	// data (checked above, member by member).
+	if want := `"repair":{"count":1,"amount":"20000000","persons":1}`; !strings.Contains(officialSeen.String(), want) {
+		t.Errorf("no official answer of the walk holds the breakdown line %s", want)
+	}
 	// Out of scope stays out of sight, for officials as for anyone.
 	for _, m := range []string{"-ben-other", "-note-other", "-unit-ha-noi"} {
 		if strings.Contains(officialSeen.String(), m) {

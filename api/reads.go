@@ -11,11 +11,15 @@ import (
 )
 
 // transactionTypes are the values of the transactions list's type filter:
-// the event types of money events, as each listed transaction names itself.
-var transactionTypes = []domain.EventType{
-	domain.TypeDonationReceived, domain.TypeShelterGrantPaid, domain.TypeAssistanceGranted,
-	domain.TypeLoanDisbursed, domain.TypeLoanRepaid, domain.TypeTransactionReversed,
-}
+// the event types of money events (the table of money kinds), as each
+// listed transaction names itself.
+var transactionTypes = func() []domain.EventType {
+	var types []domain.EventType
+	for _, spec := range domain.MoneyKinds() {
+		types = append(types, spec.Type)
+	}
+	return types
+}()
 
 func parseTransactionType(s string) (domain.EventType, error) {
 	names := make([]string, len(transactionTypes))

@@ -33,15 +33,15 @@ const (
 // can lower it.
 var maxXLSXRows = 1 << 20
 
-// statementTypeNames are the words of the Loại column.
-var statementTypeNames = map[domain.EventType]string{
-	domain.TypeDonationReceived:    "Thu ủng hộ",
-	domain.TypeShelterGrantPaid:    "Chi hỗ trợ Mái ấm Công đoàn",
-	domain.TypeAssistanceGranted:   "Chi trợ cấp",
-	domain.TypeLoanDisbursed:       "Chi cho vay",
-	domain.TypeLoanRepaid:          "Thu hồi vốn vay",
-	domain.TypeTransactionReversed: "Bút toán đảo",
-}
+// statementTypeNames are the words of the Loại column: the table of money
+// kinds' Vietnamese labels.
+var statementTypeNames = func() map[domain.EventType]string {
+	names := map[domain.EventType]string{}
+	for _, spec := range domain.MoneyKinds() {
+		names[spec.Type] = spec.Label.Vi
+	}
+	return names
+}()
 
 // statementRow is one row of the table: the cells as text, and the amount
 // columns (Thu, Chi, Tồn) as amounts, "" and nil where empty.

@@ -32,23 +32,15 @@ func newPayload(t EventType, schema int) (EventData, error) {
 	if schema != 1 {
 		return nil, fmt.Errorf("%s schema %d: %w", t, schema, ErrUnknownEventType)
 	}
+	// Money payloads are the table's (kinds.go).
+	if k := KindOf(t); k != KindNone {
+		return k.Spec().newPayload(), nil
+	}
 	switch t {
 	case TypeUnitRegistered:
 		return &UnitRegistered{}, nil
 	case TypeFundOpened:
 		return &FundOpened{}, nil
-	case TypeDonationReceived:
-		return &DonationReceived{}, nil
-	case TypeShelterGrantPaid:
-		return &ShelterGrantPaid{}, nil
-	case TypeAssistanceGranted:
-		return &AssistanceGranted{}, nil
-	case TypeLoanDisbursed:
-		return &LoanDisbursed{}, nil
-	case TypeLoanRepaid:
-		return &LoanRepaid{}, nil
-	case TypeTransactionReversed:
-		return &TransactionReversed{}, nil
 	case TypeTokenIssued:
 		return &TokenIssued{}, nil
 	case TypeTokenRevoked:
@@ -506,7 +498,7 @@ func decodePayloadFast(t EventType, b []byte) (EventData, bool) {
 			case "reason":
 				d.Reason = r.str()
 			case "original_type":
-				d.OriginalType = EventType(r.enum(eventTypeNames))
+				d.OriginalType = EventType(r.enum(moneyTypeNames))
 			case "amount":
 				d.Amount = r.vnd()
 			case "original_occurred_on":
@@ -566,8 +558,14 @@ var (
 	shelterKindNames = []string{"new_build", "repair"}
 	roleNames        = []string{"admin", "manager", "auditor", "official"}
 	categoryNames    = []string{"serious_illness", "accident", "death", "disaster", "tet_gift", "scholarship", "hardship", "other"}
-	eventTypeNames   = []string{"UnitRegistered", "FundOpened", "DonationReceived", "ShelterGrantPaid",
-		"AssistanceGranted", "LoanDisbursed", "LoanRepaid", "TransactionReversed"}
+	// moneyTypeNames are the values of a reversal's original_type.
+	moneyTypeNames = func() []string {
+		var names []string
+		for _, s := range MoneyKinds() {
+			names = append(names, string(s.Type))
+		}
+		return names
+	}()
 )
 
 // jsonReader reads compact JSON objects of string and small integer values

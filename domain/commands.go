@@ -129,7 +129,21 @@ type MoneyCommand interface {
 	Occurred() Date
 	// Validate adds every failure of the command's own fields to v.
 	Validate(v *Validation)
+	// Kind returns the money kind the command records (its row in the
+	// table of money kinds).
+	Kind() MoneyKind
+	// fromValues returns the command of the fields a transport read
+	// (see Values).
+	fromValues(v Values) MoneyCommand
 }
+
+// Kind implements MoneyCommand.
+func (RecordDonation) Kind() MoneyKind     { return KindDonation }
+func (PayShelterGrant) Kind() MoneyKind    { return KindShelterGrant }
+func (GrantAssistance) Kind() MoneyKind    { return KindAssistanceGrant }
+func (DisburseLoan) Kind() MoneyKind       { return KindLoan }
+func (RepayLoan) Kind() MoneyKind          { return KindRepayment }
+func (ReverseTransaction) Kind() MoneyKind { return KindReversal }
 
 // Fund, Occurred and TxID implement MoneyCommand.
 func (c RecordDonation) Fund() uuid.UUID     { return c.FundID }
@@ -152,6 +166,43 @@ func (c GrantAssistance) TxID() uuid.UUID    { return c.TransactionID }
 func (c DisburseLoan) TxID() uuid.UUID       { return c.LoanID }
 func (c RepayLoan) TxID() uuid.UUID          { return c.TransactionID }
 func (c ReverseTransaction) TxID() uuid.UUID { return c.TransactionID }
+
+// fromValues implements MoneyCommand: the command's fields by the table's
+// names (see Values).
+func (RecordDonation) fromValues(v Values) MoneyCommand {
+	return RecordDonation{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"), Amount: v.amount("amount"),
+		OccurredOn: v.date("occurred_on"), Donor: Donor{Name: v.text("donor.name"), Kind: DonorKind(v.text("donor.kind"))},
+		Campaign: v.text("campaign"), Reference: v.text("reference"), Note: v.text("note")}
+}
+
+func (PayShelterGrant) fromValues(v Values) MoneyCommand {
+	return PayShelterGrant{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"),
+		BeneficiaryID: BeneficiaryID(v.text("beneficiary_id")), Amount: v.amount("amount"),
+		Shelter: ShelterKind(v.text("shelter")), OccurredOn: v.date("occurred_on"), DecisionNo: v.text("decision_no"),
+		Note: v.text("note")}
+}
+
+func (GrantAssistance) fromValues(v Values) MoneyCommand {
+	return GrantAssistance{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"),
+		BeneficiaryID: BeneficiaryID(v.text("beneficiary_id")), Amount: v.amount("amount"),
+		Category: AssistanceCategory(v.text("category")), OccurredOn: v.date("occurred_on"), Note: v.text("note")}
+}
+
+func (DisburseLoan) fromValues(v Values) MoneyCommand {
+	return DisburseLoan{LoanID: v.id("loan_id"), FundID: v.id("fund_id"), BeneficiaryID: BeneficiaryID(v.text("beneficiary_id")),
+		Amount: v.amount("amount"), OccurredOn: v.date("occurred_on"), DueOn: v.date("due_on"), Project: v.text("project"),
+		Note: v.text("note")}
+}
+
+func (RepayLoan) fromValues(v Values) MoneyCommand {
+	return RepayLoan{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"), LoanID: v.id("loan_id"),
+		Amount: v.amount("amount"), OccurredOn: v.date("occurred_on"), Note: v.text("note")}
+}
+
+func (ReverseTransaction) fromValues(v Values) MoneyCommand {
+	return ReverseTransaction{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"), Reverses: v.id("reverses"),
+		Reason: v.text("reason"), OccurredOn: v.date("occurred_on")}
+}
 
 // checkText validates a free-text field: valid UTF-8, no control
 // characters, at most max characters (runes), and not blank when required.

@@ -42,31 +42,8 @@ func checkStored(e *Event, column uuid.UUID) error {
 		if d.OpenedOn == 0 {
 			v.Addf("opened_on", "is required")
 		}
-	case *DonationReceived:
-		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
-		RecordDonation{TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount, Donor: d.Donor,
-			Campaign: d.Campaign, Reference: d.Reference, Note: d.Note}.Validate(&v)
-	case *ShelterGrantPaid:
-		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
-		PayShelterGrant{TransactionID: d.TransactionID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
-			Shelter: d.Shelter, DecisionNo: d.DecisionNo, Note: d.Note}.Validate(&v)
-	case *AssistanceGranted:
-		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
-		GrantAssistance{TransactionID: d.TransactionID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
-			Category: d.Category, Note: d.Note}.Validate(&v)
-	case *LoanDisbursed:
-		sameID(&v, "loan_id", d.LoanID, e.Meta.EventID)
-		DisburseLoan{LoanID: d.LoanID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
-			Project: d.Project, Note: d.Note}.Validate(&v)
-	case *LoanRepaid:
-		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
-		RepayLoan{TransactionID: d.TransactionID, FundID: d.FundID, LoanID: d.LoanID, Amount: d.Amount, Note: d.Note}.Validate(&v)
-		// The write side copies the loan's beneficiary into the event.
-		checkBeneficiary(&v, d.BeneficiaryID)
-	case *TransactionReversed:
-		sameID(&v, "transaction_id", d.TransactionID, e.Meta.EventID)
-		ReverseTransaction{TransactionID: d.TransactionID, FundID: d.FundID, Reverses: d.Reverses, Reason: d.Reason}.Validate(&v)
-		checkReversalCopy(&v, d)
+	case MoneyEvent:
+		checkMoney(&v, d, e.Meta.EventID)
 	case *TokenIssued:
 		IssueToken{TokenID: d.TokenID, Name: d.Name, Role: d.Role, UnitID: d.UnitID}.Validate(&v)
 		if !isSHA256Hex(d.SecretHash) {
@@ -101,27 +78,56 @@ func sameID(v *Validation, field string, id, eventID uuid.UUID) {
 	}
 }
 
-// checkReversalCopy checks the fields a reversal copies from its original
-// (Decide's reversal): the original's type, amount and date, and the
-// beneficiary, loan and shelter kind that the original's type has.
-func checkReversalCopy(v *Validation, d *TransactionReversed) {
-	if CategoryOf(d.OriginalType) == CatNone {
-		v.Addf("original_type", "must be the type of a money event")
+// checkMoney checks a money event by its row of the table of money
+// kinds: the id the event is recorded under, the command it was decided
+// from (the command's own Validate), and the fields Decide filled in from
+// the fund's state — a repayment's borrower, a reversal's copy of its
+// original. A copied field the table marks optional is checked when the
+// original's kind has it.
+func checkMoney(v *Validation, d MoneyEvent, eventID uuid.UUID) {
+	facts := d.Money()
+	spec := facts.Kind.Spec()
+	// The write side makes the event's id the transaction id, which the
+	// row's first field names (a loan's is its loan_id).
+	sameID(v, spec.Fields[0].Name, facts.TransactionID, eventID)
+	v.fields = append(v.fields, d.commandFailures()...)
+	var orig *KindSpec // a reversal's original's row, looked up once
+	for _, f := range spec.filled {
+		if f.Payload == Optional {
+			if orig == nil {
+				orig = KindOf(facts.Original).Spec()
+			}
+			if orig.Direction == Opposite || !orig.Has(f.Name) {
+				continue
+			}
+		}
+		checkFilled(v, f.Name, &facts)
 	}
-	checkAmount(v, d.Amount)
-	if d.OriginalOccurredOn == 0 {
-		v.Addf("original_occurred_on", "is required")
-	}
-	switch d.OriginalType {
-	case TypeShelterGrantPaid, TypeAssistanceGranted, TypeLoanDisbursed, TypeLoanRepaid:
-		checkBeneficiary(v, d.BeneficiaryID)
-	}
-	switch d.OriginalType {
-	case TypeLoanDisbursed, TypeLoanRepaid:
-		checkID(v, "loan_id", d.LoanID)
-	}
-	if d.OriginalType == TypeShelterGrantPaid {
-		oneOf(v, "shelter", d.Shelter, ShelterKinds)
+}
+
+// checkFilled checks one field Decide filled in from the fund's state.
+func checkFilled(v *Validation, name string, m *MoneyFacts) {
+	switch name {
+	case "original_type":
+		if CategoryOf(m.Original) == CatNone {
+			v.Addf(name, "must be the type of a money event")
+		}
+	case "amount":
+		checkAmount(v, m.Amount)
+	case "original_occurred_on":
+		if m.OriginalOn == 0 {
+			v.Addf(name, "is required")
+		}
+	case "beneficiary_id":
+		checkBeneficiary(v, m.Beneficiary)
+	case "loan_id":
+		checkID(v, name, m.LoanID)
+	case "shelter":
+		oneOf(v, name, m.Shelter, ShelterKinds)
+	default:
+		// A new filled-in field needs its check here; until then no
+		// event of its kind is valid, which the golden files show.
+		v.Addf(name, "is filled in by the ledger and has no check")
 	}
 }
 

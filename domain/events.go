@@ -247,59 +247,125 @@ const (
 	CatAssistanceGrants
 	CatLoansDisbursed
 	CatRepayments
+	numCategories
 )
 
-// CategoryOf returns the figure category of a money event type.
-func CategoryOf(t EventType) Category {
-	switch t {
-	case TypeDonationReceived:
-		return CatDonations
-	case TypeShelterGrantPaid:
-		return CatShelterGrants
-	case TypeAssistanceGranted:
-		return CatAssistanceGrants
-	case TypeLoanDisbursed:
-		return CatLoansDisbursed
-	case TypeLoanRepaid:
-		return CatRepayments
-	}
-	return CatNone
-}
+// CategoryOf returns the figure category of a money event type (the table
+// of money kinds): CatNone for a reversal, whose category is its
+// original's, and for every other type.
+func CategoryOf(t EventType) Category { return KindOf(t).Spec().Category }
 
 // Inflow reports whether a category adds to the balance (money in: thu)
-// rather than taking from it (money out: chi).
-func (c Category) Inflow() bool { return c == CatDonations || c == CatRepayments }
+// rather than taking from it (money out: chi), as the table of money kinds
+// says of the kind that counts in it.
+func (c Category) Inflow() bool {
+	return c > CatNone && c < numCategories && categoryDirection[c] == MoneyIn
+}
 
-// EffectOf returns the money effect of an event's payload. A reversal has the
-// opposite effect of its original, in the original's category (API.md,
-// "How the figures are defined").
+// EffectOf returns the money effect of an event's payload, from the table
+// of money kinds: its direction and loan effect applied to its amount. A
+// reversal has the opposite effect of its original, in the original's
+// category (API.md, "How the figures are defined").
 func EffectOf(d EventData) MoneyEffect {
-	switch e := d.(type) {
-	case *DonationReceived:
-		return MoneyEffect{Category: CatDonations, Delta: e.Amount}
-	case *ShelterGrantPaid:
-		return MoneyEffect{Category: CatShelterGrants, Delta: e.Amount.Neg()}
-	case *AssistanceGranted:
-		return MoneyEffect{Category: CatAssistanceGrants, Delta: e.Amount.Neg()}
-	case *LoanDisbursed:
-		return MoneyEffect{Category: CatLoansDisbursed, Delta: e.Amount.Neg(), Outstanding: e.Amount, LoanID: e.LoanID}
-	case *LoanRepaid:
-		return MoneyEffect{Category: CatRepayments, Delta: e.Amount, Outstanding: e.Amount.Neg(), LoanID: e.LoanID}
-	case *TransactionReversed:
-		c := CategoryOf(e.OriginalType)
-		eff := MoneyEffect{Category: c, LoanID: e.LoanID}
-		if c.Inflow() {
-			eff.Delta = e.Amount.Neg()
-		} else {
-			eff.Delta = e.Amount
-		}
-		switch c {
-		case CatLoansDisbursed:
-			eff.Outstanding = e.Amount.Neg()
-		case CatRepayments:
-			eff.Outstanding = e.Amount
-		}
-		return eff
+	m, ok := d.(MoneyEvent)
+	if !ok {
+		return MoneyEffect{}
 	}
-	return MoneyEffect{}
+	facts := m.Money()
+	spec := facts.Kind.Spec()
+	sign := int(spec.Direction)
+	loan := int(spec.Loan)
+	if spec.Direction == Opposite {
+		spec = KindOf(facts.Original).Spec()
+		sign, loan = -int(spec.Direction), -int(spec.Loan)
+	}
+	eff := MoneyEffect{Category: spec.Category, LoanID: facts.LoanID}
+	switch sign {
+	case 1:
+		eff.Delta = facts.Amount
+	case -1:
+		eff.Delta = facts.Amount.Neg()
+	}
+	switch loan {
+	case 1:
+		eff.Outstanding = facts.Amount
+	case -1:
+		eff.Outstanding = facts.Amount.Neg()
+	}
+	return eff
+}
+
+// Money implementations: see MoneyFacts.
+func (d *DonationReceived) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindDonation, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount}
+}
+
+func (d *ShelterGrantPaid) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindShelterGrant, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID, Shelter: d.Shelter}
+}
+
+func (d *AssistanceGranted) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindAssistanceGrant, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID}
+}
+
+func (d *LoanDisbursed) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindLoan, TransactionID: d.LoanID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
+}
+
+func (d *LoanRepaid) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindRepayment, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
+}
+
+func (d *TransactionReversed) Money() MoneyFacts {
+	return MoneyFacts{Kind: KindReversal, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
+		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID, Shelter: d.Shelter,
+		Reverses: d.Reverses, Original: d.OriginalType, OriginalOn: d.OriginalOccurredOn}
+}
+
+// commandFailures implementations: see MoneyEvent. Each validates the
+// command statically, into a Validation of its own, so that decoding an
+// event allocates nothing for it (an interface call with a pointer would
+// move the Validation to the heap on every decode of a replay).
+func (d *DonationReceived) commandFailures() []FieldError {
+	v := Validation{stored: true}
+	RecordDonation{TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount, Donor: d.Donor,
+		Campaign: d.Campaign, Reference: d.Reference, Note: d.Note}.Validate(&v)
+	return v.fields
+}
+
+func (d *ShelterGrantPaid) commandFailures() []FieldError {
+	v := Validation{stored: true}
+	PayShelterGrant{TransactionID: d.TransactionID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
+		Shelter: d.Shelter, DecisionNo: d.DecisionNo, Note: d.Note}.Validate(&v)
+	return v.fields
+}
+
+func (d *AssistanceGranted) commandFailures() []FieldError {
+	v := Validation{stored: true}
+	GrantAssistance{TransactionID: d.TransactionID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
+		Category: d.Category, Note: d.Note}.Validate(&v)
+	return v.fields
+}
+
+func (d *LoanDisbursed) commandFailures() []FieldError {
+	v := Validation{stored: true}
+	DisburseLoan{LoanID: d.LoanID, FundID: d.FundID, BeneficiaryID: d.BeneficiaryID, Amount: d.Amount,
+		Project: d.Project, Note: d.Note}.Validate(&v)
+	return v.fields
+}
+
+func (d *LoanRepaid) commandFailures() []FieldError {
+	v := Validation{stored: true}
+	RepayLoan{TransactionID: d.TransactionID, FundID: d.FundID, LoanID: d.LoanID, Amount: d.Amount, Note: d.Note}.Validate(&v)
+	return v.fields
+}
+
+func (d *TransactionReversed) commandFailures() []FieldError {
+	v := Validation{stored: true}
+	ReverseTransaction{TransactionID: d.TransactionID, FundID: d.FundID, Reverses: d.Reverses, Reason: d.Reason}.Validate(&v)
+	return v.fields
 }

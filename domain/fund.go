@@ -177,36 +177,22 @@ func Decide(f *Fund, c MoneyCommand, now time.Time) ([]Pending, error) {
 		return nil, err
 	}
 
+	// Which fund kinds allow a kind is the table's (kinds.go).
+	if spec := c.Kind().Spec(); !spec.AllowedIn(f.Kind) {
+		return nil, errNotAllowed(f.Kind, spec.Refusal)
+	}
 	var data EventData
 	switch c := c.(type) {
 	case RecordDonation:
 		data = &DonationReceived{TransactionID: c.TransactionID, FundID: f.ID, Amount: c.Amount,
 			Donor: c.Donor, Campaign: c.Campaign, Reference: c.Reference, Note: c.Note}
 	case PayShelterGrant:
-		if !f.Kind.Allows(TypeShelterGrantPaid) {
-			return nil, errNotAllowed(f.Kind, "pay shelter grants")
-		}
-		if err := f.checkOutflow(c.Amount, occurred); err != nil {
-			return nil, err
-		}
 		data = &ShelterGrantPaid{TransactionID: c.TransactionID, FundID: f.ID, BeneficiaryID: c.BeneficiaryID,
 			Amount: c.Amount, Shelter: c.Shelter, DecisionNo: c.DecisionNo, Note: c.Note}
 	case GrantAssistance:
-		if !f.Kind.Allows(TypeAssistanceGranted) {
-			return nil, errNotAllowed(f.Kind, "pay assistance grants")
-		}
-		if err := f.checkOutflow(c.Amount, occurred); err != nil {
-			return nil, err
-		}
 		data = &AssistanceGranted{TransactionID: c.TransactionID, FundID: f.ID, BeneficiaryID: c.BeneficiaryID,
 			Amount: c.Amount, Category: c.Category, Note: c.Note}
 	case DisburseLoan:
-		if !f.Kind.Allows(TypeLoanDisbursed) {
-			return nil, errNotAllowed(f.Kind, "lend")
-		}
-		if err := f.checkOutflow(c.Amount, occurred); err != nil {
-			return nil, err
-		}
 		data = &LoanDisbursed{LoanID: c.LoanID, FundID: f.ID, BeneficiaryID: c.BeneficiaryID, Amount: c.Amount,
 			DueOn: c.DueOn, Project: c.Project, Note: c.Note}
 	case RepayLoan:
@@ -224,13 +210,18 @@ func Decide(f *Fund, c MoneyCommand, now time.Time) ([]Pending, error) {
 	default:
 		return nil, fmt.Errorf("domain: unknown money command %T", c)
 	}
+	// Whatever takes money out — a grant, a loan, the reversal of a
+	// donation or a repayment — is refused when the balance would go
+	// negative on its date or later; its effect is the table's.
+	if eff := EffectOf(data); eff.Delta.Sign() < 0 {
+		if err := f.checkOutflow(eff.Delta.Neg(), occurred); err != nil {
+			return nil, err
+		}
+	}
 	return []Pending{{EventID: c.TxID(), OccurredOn: occurred, PayloadHash: hash, Data: data}}, nil
 }
 
 func (f *Fund) decideRepayment(c RepayLoan, occurred Date) (EventData, error) {
-	if !f.Kind.Allows(TypeLoanRepaid) {
-		return nil, errNotAllowed(f.Kind, "lend")
-	}
 	l, ok := f.loans[c.LoanID]
 	if !ok {
 		return nil, Errf(CodeNotFound, "loan %s not found in fund %s", c.LoanID, f.ID)
@@ -282,11 +273,6 @@ func (f *Fund) decideReversal(c ReverseTransaction, occurred Date) (EventData, e
 	data := &TransactionReversed{TransactionID: c.TransactionID, FundID: f.ID, Reverses: orig.ID, Reason: c.Reason,
 		OriginalType: orig.Type, Amount: orig.Amount, OriginalOccurredOn: orig.OccurredOn,
 		BeneficiaryID: orig.Beneficiary, LoanID: orig.LoanID, Shelter: orig.Shelter}
-	if eff := EffectOf(data); eff.Delta.Sign() < 0 {
-		if err := f.checkOutflow(eff.Delta.Neg(), occurred); err != nil {
-			return nil, err
-		}
-	}
 	return data, nil
 }
 
@@ -333,41 +319,43 @@ func (f *Fund) Evolve(e Event) {
 		// ledger, gigabytes once many funds have been written to).
 		PayloadHash: strings.Clone(e.Meta.PayloadHash),
 	}
-	switch d := e.Data.(type) {
-	case *FundOpened:
+	if d, ok := e.Data.(*FundOpened); ok {
 		f.Exists = true
 		f.ID, f.Unit, f.Name, f.Kind, f.OpenedOn = d.FundID, d.UnitID, d.Name, d.Kind, d.OpenedOn
 		f.Opened = *tx
 		return
-	case *DonationReceived:
-		tx.Amount = d.Amount
-	case *ShelterGrantPaid:
-		tx.Amount, tx.Beneficiary, tx.Shelter = d.Amount, d.BeneficiaryID, d.Shelter
-	case *AssistanceGranted:
-		tx.Amount, tx.Beneficiary = d.Amount, d.BeneficiaryID
-	case *LoanDisbursed:
-		tx.Amount, tx.Beneficiary, tx.LoanID = d.Amount, d.BeneficiaryID, d.LoanID
-		f.loans[d.LoanID] = &Loan{ID: d.LoanID, Principal: d.Amount, Date: e.Meta.OccurredOn}
-	case *LoanRepaid:
-		tx.Amount, tx.Beneficiary, tx.LoanID = d.Amount, d.BeneficiaryID, d.LoanID
-		if l, ok := f.loans[d.LoanID]; ok {
+	}
+	m, ok := e.Data.(MoneyEvent)
+	if !ok {
+		return
+	}
+	facts := m.Money()
+	tx.Amount, tx.Beneficiary, tx.LoanID, tx.Reverses = facts.Amount, facts.Beneficiary, facts.LoanID, facts.Reverses
+	spec := facts.Kind.Spec()
+	switch {
+	case spec.Loan == LoanLends:
+		f.loans[facts.LoanID] = &Loan{ID: facts.LoanID, Principal: facts.Amount, Date: e.Meta.OccurredOn}
+	case spec.Loan == LoanRepays:
+		if l, ok := f.loans[facts.LoanID]; ok {
 			l.ActiveRepayments++
 		}
-	case *TransactionReversed:
-		tx.Amount, tx.Beneficiary, tx.LoanID, tx.Reverses = d.Amount, d.BeneficiaryID, d.LoanID, d.Reverses
-		if orig, ok := f.txs[d.Reverses]; ok {
+	case spec.Direction == Opposite:
+		if orig, ok := f.txs[facts.Reverses]; ok {
 			orig.ReversedBy = tx.ID
-			if l, ok := f.loans[d.LoanID]; ok {
-				switch orig.Type {
-				case TypeLoanDisbursed:
+			if l, ok := f.loans[facts.LoanID]; ok {
+				switch KindOf(orig.Type).Spec().Loan {
+				case LoanLends:
 					l.Reversed = true
-				case TypeLoanRepaid:
+				case LoanRepays:
 					l.ActiveRepayments--
 				}
 			}
 		}
-	default:
-		return
+	}
+	if spec.Direction != Opposite {
+		// A reversal's copy of its original's shelter kind stays on the
+		// original's record.
+		tx.Shelter = facts.Shelter
 	}
 	eff := EffectOf(e.Data)
 	f.Balance.Add(tx.OccurredOn, eff.Delta)

@@ -31,21 +31,9 @@ func ParseFundKind(s string) (FundKind, error) {
 	return "", ErrFundKind
 }
 
-// Allows reports whether a fund of kind k may record events of type t.
-// Donations are allowed everywhere; the table is API.md's.
-func (k FundKind) Allows(t EventType) bool {
-	switch t {
-	case TypeDonationReceived:
-		return true
-	case TypeShelterGrantPaid:
-		return k == FundSocial || k == FundShelter || k == FundCharity
-	case TypeAssistanceGranted:
-		return k == FundSocial || k == FundCharity || k == FundMutualAid
-	case TypeLoanDisbursed, TypeLoanRepaid:
-		return k == FundCapitalSupport || k == FundMutualAid
-	}
-	return false
-}
+// Allows reports whether a fund of kind k may record events of type t:
+// the table of money kinds says (API.md's table of fund kinds).
+func (k FundKind) Allows(t EventType) bool { return KindOf(t).Spec().AllowedIn(k) }
 
 func errNotAllowed(k FundKind, what string) error {
 	return Errf(CodeNotAllowedForFundKind, "a %s fund does not %s", k, what)

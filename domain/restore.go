@@ -50,18 +50,8 @@ func StreamOf(d EventData) (stream string, ok bool) {
 		return UnitStream(d.UnitID), true
 	case *FundOpened:
 		return FundStream(d.FundID), true
-	case *DonationReceived:
-		return FundStream(d.FundID), true
-	case *ShelterGrantPaid:
-		return FundStream(d.FundID), true
-	case *AssistanceGranted:
-		return FundStream(d.FundID), true
-	case *LoanDisbursed:
-		return FundStream(d.FundID), true
-	case *LoanRepaid:
-		return FundStream(d.FundID), true
-	case *TransactionReversed:
-		return FundStream(d.FundID), true
+	case MoneyEvent:
+		return FundStream(d.Money().FundID), true
 	case *TokenIssued, *TokenRevoked:
 		return AccessStream, true
 	case *PeriodClosed, *PeriodReopened:

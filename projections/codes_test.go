@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -109,6 +110,13 @@ func TestEnumCodesCoverTheDomain(t *testing.T) {
 	check("donor kind", strs(domain.DonorKinds), func(s string) uint8 { return donorKindCodes.code(domain.DonorKind(s)) })
 	check("shelter kind", strs(domain.ShelterKinds), func(s string) uint8 { return shelterKindCodes.code(domain.ShelterKind(s)) })
 	check("category", strs(domain.AssistanceCategories), func(s string) uint8 { return categoryCodes.code(domain.AssistanceCategory(s)) })
+	// Every money kind of the domain's table has a transaction type code
+	// (0 is a code here, so presence is what is checked).
+	for _, k := range domain.MoneyKinds() {
+		if !slices.Contains(moneyTypes[:], k.Type) {
+			t.Errorf("money kind %s has no transaction type code in codes.go's moneyTypes", k.Type)
+		}
+	}
 }
 
 func strs[S ~string](xs []S) []string {

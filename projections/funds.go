@@ -26,6 +26,8 @@ type fundNode struct {
 	revs    []reversalRec
 	persons *personIndex
 	loans   map[uuid.UUID]*loanState
+	// breakdown is the fund's figures per breakdown line (breakdown.go).
+	breakdown lineIndexes
 
 	// opened and openPos are the recorded_at and position of the fund's
 	// opening; lastRec is the latest recorded_at of its transactions, in

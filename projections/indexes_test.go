@@ -118,6 +118,7 @@ func indexContents(p *Projections) map[string]any {
 		}
 		units = append(units, c)
 		out["persons of unit "+string(u.view.ID)] = personsContents(u.persons)
+		out["breakdown of unit "+string(u.view.ID)] = breakdownContents(u.breakdown)
 		if p.units[u.view.ID] != u {
 			out["units by id"] = "unit " + string(u.view.ID) + " missing"
 		}
@@ -166,6 +167,7 @@ func indexContents(p *Projections) map[string]any {
 		}
 		funds = append(funds, c)
 		out["persons of fund "+f.info.FundID.String()] = personsContents(f.persons)
+		out["breakdown of fund "+f.info.FundID.String()] = breakdownContents(f.breakdown)
 		if p.funds[f.info.FundID] != f {
 			out["funds by id"] = "fund " + f.info.FundID.String() + " missing"
 		}
@@ -252,6 +254,32 @@ func txContents(t *txNode) string {
 // dates (a date whose grants were all reversed holds nothing), and its
 // reversed grants, sorted (the order of those of one date carries no
 // meaning).
+// breakdownContents is what a unit's or a fund's breakdown lines hold:
+// per line, the running figures where they change, the reversals and the
+// line's persons. A line with nothing in it is the same as no line: the
+// live side makes one at its first grant, the rebuild where it finds one.
+func breakdownContents(lines lineIndexes) any {
+	var out []any
+	for l, x := range lines {
+		if x == nil {
+			continue
+		}
+		var figs []string
+		prev := fmt.Sprint(bdFig{})
+		for i, d := range x.sums.dates {
+			if v := fmt.Sprint(x.sums.cum[i]); v != prev {
+				figs, prev = append(figs, fmt.Sprintf("%d:%s", d, v)), v
+			}
+		}
+		persons := personsContents(x.persons)
+		if len(figs) == 0 && len(x.revs) == 0 && fmt.Sprint(persons) == fmt.Sprint(personsContents(&personIndex{})) {
+			continue
+		}
+		out = append(out, []any{l, figs, slices.Clone(x.revs), persons})
+	}
+	return out
+}
+
 func personsContents(x *personIndex) any {
 	var counts []string
 	var prev count

@@ -227,7 +227,13 @@ func (p *Projections) FundSummaryKnown(id uuid.UUID, asOf domain.Date, k Known) 
 	if !ok {
 		return FundSummary{}, false
 	}
-	return f.summaryKnown(asOf, k), true
+	s := f.summaryKnown(asOf, k)
+	if k.knowsAllOf(f) {
+		s.Breakdown = breakdownOf(&f.breakdown, 0, endOf(asOf))
+	} else {
+		s.Breakdown = foldBreakdown([]*fundNode{f}, k, 0, endOf(asOf))
+	}
+	return s, true
 }
 
 // FundsKnown is Funds as the ledger knew it at k: only the funds opened
@@ -309,12 +315,13 @@ func (p *Projections) UnitSummaryKnownInto(s *UnitSummary, id domain.UnitID, fro
 		return false
 	}
 	if allKnown(u, k) {
-		p.unitSummaryLocked(s, u, from, to)
+		p.unitSummaryLocked(s, u, from, to, true)
 		return true
 	}
 	if funds := subtreeFunds(u, nil); allIndexed(funds) {
-		p.unitSummaryLocked(s, u, from, to)
+		p.unitSummaryLocked(s, u, from, to, false)
 		s.adjustKnown(u, funds, k, from, to)
+		s.Breakdown = foldBreakdown(funds, k, from, to)
 		return true
 	}
 	p.foldUnitSummary(s, u, from, to, k)
@@ -357,6 +364,7 @@ func (p *Projections) foldUnitSummary(s *UnitSummary, u *unitNode, from, to doma
 	}
 	walk(u)
 	s.Beneficiaries = Beneficiaries{Persons: len(persons), Times: s.Counts.times()}
+	s.Breakdown = foldBreakdown(subtreeFunds(u, nil), k, from, to)
 }
 
 // allKnown reports whether every fund of u's subtree, and every event of

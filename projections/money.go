@@ -98,6 +98,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	}
 	if t.helps() {
 		p.countPerson(f, bt, date)
+		p.breakdownGrant(f, bt, t)
 	}
 	if t.typ != typReversal {
 		f.sums.add(date, catOf(t.kind), t.amount(), t.kind, 1)
@@ -133,6 +134,7 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 		// Before the link: the person's spans are read from their
 		// grants, and this one is still counted until this reversal.
 		p.uncountPerson(f, orig.benef, orig.date, date)
+		p.breakdownReverse(f, orig, date)
 	}
 	orig.link = t
 	switch orig.kind {

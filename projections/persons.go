@@ -47,6 +47,11 @@ type personIndex struct {
 	// a checkpoint load does not rebuild them and they cost no memory.
 	fund *fundNode
 	unit *unitNode
+	// byLine narrows the scope to the grants of one breakdown line, line
+	// (see breakdown.go). Such an index keeps no running count: its
+	// persons at a date are upTo's.
+	byLine bool
+	line   bdLine
 	// ord numbers the index while a checkpoint load rebuilds the period
 	// indexes (see rebuildPeople).
 	ord   uint32
@@ -66,8 +71,11 @@ type personIndex struct {
 	ends    []int32
 	reps    []domain.Date
 	repEnds []int32
-	// revs lists the reversed grants, sorted by the grant's date.
-	revs []revGrant
+	// revs lists the reversed grants, sorted by the grant's date;
+	// revEndMax is the latest of their reversals' dates, so that a period
+	// ending on or after it knows that none of them counts (lateReversed).
+	revs      []revGrant
+	revEndMax domain.Date
 }
 
 // span is [start, end) in business dates; end zero means "still counted".
@@ -105,6 +113,7 @@ func (t *txNode) helps() bool {
 // from its date to its reversal's date (open while not reversed).
 type grantSpan struct {
 	fund *fundNode
+	line bdLine
 	span
 }
 
@@ -115,7 +124,7 @@ func personGrants(b *beneficiaryTxs, buf []grantSpan) []grantSpan {
 		if !t.helps() {
 			continue
 		}
-		g := grantSpan{fund: t.fund, span: span{start: t.date}}
+		g := grantSpan{fund: t.fund, line: lineOf(t), span: span{start: t.date}}
 		if t.link != nil {
 			g.end = t.link.date
 		}
@@ -141,7 +150,7 @@ func (x *personIndex) in(f *fundNode) bool {
 // scope: a person's spans in x when grants are the person's.
 func (x *personIndex) spansIn(grants []grantSpan, buf []span) []span {
 	for _, g := range grants {
-		if x.in(g.fund) {
+		if x.in(g.fund) && (!x.byLine || g.line == x.line) {
 			buf = append(buf, g.span)
 		}
 	}
@@ -222,6 +231,7 @@ func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Dat
 func (x *personIndex) addRev(r revGrant) {
 	i := sort.Search(len(x.revs), func(i int) bool { return x.revs[i].start > r.start })
 	x.revs = slices.Insert(x.revs, i, r)
+	x.revEndMax = max(x.revEndMax, r.end)
 }
 
 // day returns the index of date d in days, adding it (with no grants)
@@ -313,6 +323,9 @@ func (x *personIndex) removeRep(i int, prev domain.Date) {
 
 // replace moves the running count from a person's spans old to next.
 func (x *personIndex) replace(old, next []span) {
+	if x.byLine {
+		return // no running count (see byLine)
+	}
 	for _, u := range union(old) {
 		x.addCount(u.start, -1)
 		if u.end != 0 {
@@ -376,8 +389,17 @@ func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 			n -= len(p) - c
 		}
 	}
-	// The persons with no grant in the period but grants reversed after
-	// its end, which count over it.
+	return n + x.lateReversed(from, to)
+}
+
+// lateReversed returns the number of persons with no grant in [from, to]
+// left unreversed, but with one dated in it and reversed after to, which
+// counts over the period.
+func (x *personIndex) lateReversed(from, to domain.Date) int {
+	if x.revEndMax <= to {
+		return 0 // every reversal is dated on or before to
+	}
+	n := 0
 	j := sort.Search(len(x.revs), func(j int) bool { return x.revs[j].start >= from })
 	var seen []*beneficiaryTxs
 	var seenMany map[*beneficiaryTxs]struct{}
@@ -418,7 +440,7 @@ const maxSeenList = 32
 // [from, to] and not reversed.
 func (x *personIndex) liveIn(b *beneficiaryTxs, from, to domain.Date) bool {
 	for _, t := range b.txs {
-		if t.date >= from && t.date <= to && t.link == nil && t.helps() && x.in(t.fund) {
+		if t.date >= from && t.date <= to && t.link == nil && t.helps() && x.in(t.fund) && (!x.byLine || lineOf(t) == x.line) {
 			return true
 		}
 	}
@@ -436,7 +458,10 @@ const scanPerDay = 16
 // the reversed grants, which it sorts. It keeps revs, not points.
 func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
 	slices.SortFunc(revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
-	x.revs = revs
+	x.revs, x.revEndMax = revs, 0
+	for _, r := range revs {
+		x.revEndMax = max(x.revEndMax, r.end)
+	}
 	x.days.reset()
 	x.ends, x.repEnds = x.ends[:0], x.repEnds[:0]
 	repeats := 0
@@ -525,6 +550,7 @@ func (p *Projections) rebuildPeople(benefs []*beneficiaryTxs) {
 		f.persons.ord = uint32(len(indexes))
 		indexes = append(indexes, f.persons)
 	}
+	indexes = p.appendLineIndexes(indexes)
 	shares := make([]periodParts, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range shares {
@@ -642,6 +668,7 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
 	// mine holds the current person's grants as index<<32 | date: sorted,
 	// each index's grants are together and in date order.
 	var mine []uint64
+	var in []*personIndex
 	for _, bt := range benefs {
 		mine = mine[:0]
 		for _, t := range bt.txs {
@@ -652,16 +679,12 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int) periodParts {
 			// the fund's unit and every ancestor: in their period
 			// indexes while it is not reversed, in their reversed
 			// grants once it is.
-			x, u := t.fund.persons, t.fund.unit
-			for x != nil {
+			in = personIndexesOf(t, in[:0])
+			for _, x := range in {
 				if t.link == nil {
 					mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))
 				} else {
 					parts.revs[x.ord] = append(parts.revs[x.ord], revGrant{start: t.date, end: t.link.date, b: bt})
-				}
-				x = nil
-				if u != nil {
-					x, u = u.persons, u.parent
 				}
 			}
 		}

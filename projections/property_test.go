@@ -102,6 +102,7 @@ type refTx struct {
 	fund     uuid.UUID
 	cat      domain.Category
 	shelter  domain.ShelterKind
+	category domain.AssistanceCategory
 	amount   domain.VND
 	benef    domain.BeneficiaryID
 	date     domain.Date
@@ -145,14 +146,14 @@ func (l *refLog) add(e domain.Event) {
 	case *domain.ShelterGrantPaid:
 		r.cat, r.amount, r.benef, r.shelter = domain.CatShelterGrants, d.Amount, d.BeneficiaryID, d.Shelter
 	case *domain.AssistanceGranted:
-		r.cat, r.amount, r.benef = domain.CatAssistanceGrants, d.Amount, d.BeneficiaryID
+		r.cat, r.amount, r.benef, r.category = domain.CatAssistanceGrants, d.Amount, d.BeneficiaryID, d.Category
 	case *domain.LoanDisbursed:
 		r.cat, r.amount, r.benef = domain.CatLoansDisbursed, d.Amount, d.BeneficiaryID
 	case *domain.LoanRepaid:
 		r.cat, r.amount, r.benef = domain.CatRepayments, d.Amount, d.BeneficiaryID
 	case *domain.TransactionReversed:
 		orig := l.byID[d.Reverses]
-		r.cat, r.amount, r.reversal, r.shelter = orig.cat, orig.amount, true, orig.shelter
+		r.cat, r.amount, r.reversal, r.shelter, r.category = orig.cat, orig.amount, true, orig.shelter, orig.category
 		orig.revDate, orig.rev, r.orig = r.date, r, orig
 	}
 	l.byID[e.Meta.EventID] = r
@@ -164,6 +165,26 @@ type refFigures struct {
 	Totals               Totals
 	Counts               Counts
 	Persons              int
+	Breakdown            Breakdown
+}
+
+// refLine returns the breakdown line a grant or loan, or its reversal,
+// counts in: by its shelter kind, its category or as a loan; nil for
+// others.
+func refLine(b *Breakdown, r *refTx) *Figure {
+	switch r.cat {
+	case domain.CatShelterGrants:
+		if r.shelter == domain.ShelterRepair {
+			return &b.ShelterGrants.Repair
+		}
+		return &b.ShelterGrants.NewBuild
+	case domain.CatAssistanceGrants:
+		i := slices.Index(domain.AssistanceCategories, r.category)
+		return &b.AssistanceGrants[i]
+	case domain.CatLoansDisbursed:
+		return &b.Loans
+	}
+	return nil
 }
 
 // signed returns a movement's effect on the balance.
@@ -178,6 +199,7 @@ func (r *refTx) signed() domain.VND {
 func refCompute(txs []*refTx, inScope func(uuid.UUID) bool, from, to domain.Date) refFigures {
 	var f refFigures
 	persons := map[domain.BeneficiaryID]bool{}
+	linePersons := map[*Figure]map[domain.BeneficiaryID]bool{}
 	for _, r := range txs {
 		if !inScope(r.fund) {
 			continue
@@ -202,6 +224,17 @@ func refCompute(txs []*refTx, inScope func(uuid.UUID) bool, from, to domain.Date
 		if r.reversal {
 			amt = amt.Neg()
 			f.Counts.Reversals++
+		}
+		line := refLine(&f.Breakdown, r)
+		if line != nil {
+			line.Amount = line.Amount.Add(amt)
+			if !r.reversal && (r.revDate == 0 || r.revDate > to) {
+				line.Count++
+				if linePersons[line] == nil {
+					linePersons[line] = map[domain.BeneficiaryID]bool{}
+				}
+				linePersons[line][r.benef] = true
+			}
 		}
 		switch r.cat {
 		case domain.CatDonations:
@@ -239,6 +272,9 @@ func refCompute(txs []*refTx, inScope func(uuid.UUID) bool, from, to domain.Date
 		}
 	}
 	f.Persons = len(persons)
+	for line, ps := range linePersons {
+		line.Persons = len(ps)
+	}
 	return f
 }
 
@@ -347,7 +383,7 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 				Shelter: domain.ShelterKinds[rng.IntN(2)], OccurredOn: randDate()}
 		case r < 60:
 			c = domain.GrantAssistance{TransactionID: domain.NewID(), FundID: fi.id, BeneficiaryID: benef(), Amount: randAmount(),
-				Category: domain.AssistSeriousIllness, OccurredOn: randDate()}
+				Category: domain.AssistanceCategories[rng.IntN(len(domain.AssistanceCategories))], OccurredOn: randDate()}
 		case r < 72:
 			c = domain.DisburseLoan{LoanID: domain.NewID(), FundID: fi.id, BeneficiaryID: benef(), Amount: randAmount(), OccurredOn: randDate()}
 		case r < 84:
@@ -414,6 +450,7 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 			if got.Beneficiaries.Persons != want.Persons {
 				t.Fatalf("step %d fund %s as_of %s persons = %d, want %d", step, fid, asOf, got.Beneficiaries.Persons, want.Persons)
 			}
+			jsonEq(t, fmt.Sprintf("step %d fund %s as_of %s breakdown", step, fid, asOf), got.Breakdown, want.Breakdown)
 			if !got.Capital.Equal(got.Balance.Add(got.LoansOutstanding)) {
 				t.Fatalf("capital %s != balance %s + outstanding %s", got.Capital, got.Balance, got.LoansOutstanding)
 			}
@@ -559,6 +596,10 @@ func checkUnit(t *testing.T, l *fakeLog, txs []*refTx, subtree []domain.UnitID, 
 	if got.Beneficiaries.Persons != want.Persons || got.Beneficiaries.Times != got.Counts.times() {
 		t.Fatalf("%s beneficiaries = %+v, want persons %d times %d", what, got.Beneficiaries, want.Persons, got.Counts.times())
 	}
+	jsonEq(t, what+" breakdown", got.Breakdown, want.Breakdown)
+	// Persons across the subtree are distinct: the fold, which counts
+	// them one by one, agrees.
+	jsonEq(t, what+" breakdown by a fold", got.Breakdown, foldBreakdown(subtreeFunds(l.proj.units[unit], nil), Known{}, from, to))
 	// Every fund line is its fund's figures over the period, and persons
 	// across funds is distinct, not a sum: never more than the sum.
 	sum := 0
@@ -736,11 +777,14 @@ func checkKnown(t *testing.T, l *fakeLog, rng *rand.Rand, fundUnit map[uuid.UUID
 		if got.Beneficiaries.Persons != want.Persons || got.Beneficiaries.Times != want.Counts.times() {
 			t.Fatalf("%s beneficiaries = %+v, want persons %d times %d", w, got.Beneficiaries, want.Persons, want.Counts.times())
 		}
+		jsonEq(t, w+" breakdown", got.Breakdown, want.Breakdown)
 		if got.Position != wantPos || got.AsOf != asOf {
 			t.Fatalf("%s position %d as_of %s, want %d and %s", w, got.Position, got.AsOf, wantPos, asOf)
 		}
 		// The fold, which answers for funds loaded from a checkpoint.
-		jsonEq(t, w+" by a fold", l.proj.funds[fid].foldSummary(asOf, asOf, k), got)
+		withoutBreakdown := got
+		withoutBreakdown.Breakdown = nil
+		jsonEq(t, w+" by a fold", l.proj.funds[fid].foldSummary(asOf, asOf, k), withoutBreakdown)
 	}
 
 	// A unit's roll-up over a period.
@@ -784,6 +828,7 @@ func checkKnown(t *testing.T, l *fakeLog, rng *rand.Rand, fundUnit map[uuid.UUID
 		if sum.Beneficiaries.Persons != want.Persons || sum.Beneficiaries.Times != want.Counts.times() {
 			t.Fatalf("%s beneficiaries = %+v, want persons %d times %d", w, sum.Beneficiaries, want.Persons, want.Counts.times())
 		}
+		jsonEq(t, w+" breakdown", sum.Breakdown, want.Breakdown)
 		if len(sum.Funds) != len(in) {
 			t.Fatalf("%s lists %d funds, want the %d opened by then", w, len(sum.Funds), len(in))
 		}

@@ -84,8 +84,8 @@ func (p *Projections) InSubtree(root, unit domain.UnitID) bool {
 	return false
 }
 
-// FundSummary returns a fund's summary at the end of asOf (zero: with every
-// event, AsOf left zero).
+// FundSummary returns a fund's summary, with its breakdown, at the end of
+// asOf (zero: with every event, AsOf left zero).
 func (p *Projections) FundSummary(id uuid.UUID, asOf domain.Date) (FundSummary, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -93,7 +93,18 @@ func (p *Projections) FundSummary(id uuid.UUID, asOf domain.Date) (FundSummary, 
 	if !ok {
 		return FundSummary{}, false
 	}
-	return f.summary(asOf), true
+	s := f.summary(asOf)
+	s.Breakdown = breakdownOf(&f.breakdown, 0, endOf(asOf))
+	return s, true
+}
+
+// endOf returns the last date of a summary as of asOf: every date for a
+// zero asOf.
+func endOf(asOf domain.Date) domain.Date {
+	if asOf.IsZero() {
+		return domain.MaxDate
+	}
+	return asOf
 }
 
 func (f *fundNode) summary(asOf domain.Date) FundSummary {
@@ -188,15 +199,19 @@ func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to
 	if !ok {
 		return false
 	}
-	p.unitSummaryLocked(s, u, from, to)
+	p.unitSummaryLocked(s, u, from, to, true)
 	return true
 }
 
-// unitSummaryLocked is UnitSummaryInto of unit u, under the read lock.
-func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to domain.Date) {
+// unitSummaryLocked is UnitSummaryInto of unit u, under the read lock,
+// with the breakdown when withBreakdown.
+func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to domain.Date, withBreakdown bool) {
 	id := u.view.ID
 	*s = UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: slices.Grow(s.Funds[:0], u.subtreeFunds)}
 	s.addLines(u, from, to)
+	if withBreakdown {
+		s.Breakdown = breakdownOf(&u.breakdown, from, to)
+	}
 	s.Beneficiaries.Times = s.Counts.times()
 	if from.IsZero() {
 		s.Beneficiaries.Persons = u.persons.at(to)

@@ -185,10 +185,34 @@ func (c kindCounts) Cmp(o kindCounts) int {
 	return 0
 }
 
+// amountCategories is the domain's figure category of each amount sum.
+var amountCategories = [numCats]domain.Category{
+	aDonations:  domain.CatDonations,
+	aShelter:    domain.CatShelterGrants,
+	aAssistance: domain.CatAssistanceGrants,
+	aLoans:      domain.CatLoansDisbursed,
+	aRepayments: domain.CatRepayments,
+}
+
+// inflowSums says which sums are money in: the direction is the table of
+// money kinds' (domain.EffectOf's), not restated here.
+var inflowSums = func() (in [numCats]bool) {
+	for c, cat := range amountCategories {
+		in[c] = cat.Inflow()
+	}
+	return in
+}()
+
 // balance is Σ of the movements summed: money in less money out.
 func (s *lineSums) balance() domain.VND {
-	in := s.amount(aDonations).Add(s.amount(aRepayments))
-	out := s.amount(aShelter).Add(s.amount(aAssistance)).Add(s.amount(aLoans))
+	var in, out domain.VND
+	for c := range amountCat(numCats) {
+		if inflowSums[c] {
+			in = in.Add(s.amount(c))
+		} else {
+			out = out.Add(s.amount(c))
+		}
+	}
 	return in.Sub(out)
 }
 

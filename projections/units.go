@@ -23,6 +23,9 @@ type unitNode struct {
 	// registered is the recorded_at of the unit's registration, for
 	// known_at (see Known).
 	registered time.Time
+	// breakdown is the subtree's figures per breakdown line
+	// (breakdown.go).
+	breakdown lineIndexes
 }
 
 // addFund attaches f to u.

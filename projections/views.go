@@ -66,6 +66,8 @@ type FundSummary struct {
 	Totals           Totals          `json:"totals"`
 	Counts           Counts          `json:"counts"`
 	Beneficiaries    Beneficiaries   `json:"beneficiaries"`
+	// Breakdown is in a single fund's summary, not in lists.
+	Breakdown *Breakdown `json:"breakdown,omitempty"`
 }
 
 // FundLine is one fund's part of a unit summary, over the same period.
@@ -95,6 +97,7 @@ type UnitSummary struct {
 	Totals         Totals          `json:"totals"`
 	Counts         Counts          `json:"counts"`
 	Beneficiaries  Beneficiaries   `json:"beneficiaries"`
+	Breakdown      *Breakdown      `json:"breakdown,omitempty"`
 	Funds          []FundLine      `json:"funds"`
 }
 
@@ -177,4 +180,28 @@ type FundFilter struct {
 type TxFilter struct {
 	From, To domain.Date      // inclusive; zero for open
 	Type     domain.EventType // "" for all
+}
+
+// Figure is one line of a breakdown: Count (lượt) is the number of
+// counted grants or loans, Amount their sum net of reversals (as Totals),
+// Persons (người) the distinct beneficiaries among the counted ones.
+type Figure struct {
+	Count   int        `json:"count"`
+	Amount  domain.VND `json:"amount"`
+	Persons int        `json:"persons"`
+}
+
+// ShelterFigures splits shelter grants by kind.
+type ShelterFigures struct {
+	NewBuild Figure `json:"new_build"`
+	Repair   Figure `json:"repair"`
+}
+
+// Breakdown is the figure of every line an official's report prints
+// (API.md, "Officials' figures"), over the same period as the summary's
+// totals and counts. Every line is present, zeros included.
+type Breakdown struct {
+	ShelterGrants    ShelterFigures    `json:"shelter_grants"`
+	AssistanceGrants AssistanceFigures `json:"assistance_grants"`
+	Loans            Figure            `json:"loans"`
 }

@@ -155,11 +155,15 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("open %s: %v %v", path, res, err)
 		}
 	}
-	figureIDs := []string{"total-donations", "total-shelter-grants", "total-assistance-grants", "total-loans-disbursed",
-		"total-repayments", "count-donations", "count-shelter-new-build", "count-shelter-repair",
-		"count-assistance-grants", "count-loans", "count-repayments", "count-reversals", "persons", "times"}
 	wantFigures := func(t *testing.T, sum map[string]any) map[string]string {
-		return map[string]string{
+		// The breakdown's table, a row per line (breakdownCells).
+		want := breakdownCells(t, sum)
+		// The history's lines are not all zero: the comparison reads
+		// figures, not only empty rows.
+		if want["bd-serious_illness-persons"] == "0" || want["bd-new_build-amount"] == vnd(t, "0") {
+			t.Fatalf("the history has no serious illness or new build in the breakdown: %v", want)
+		}
+		for id, w := range map[string]string{
 			"total-donations":         vnd(t, field(sum, "totals", "donations")),
 			"total-shelter-grants":    vnd(t, field(sum, "totals", "shelter_grants")),
 			"total-assistance-grants": vnd(t, field(sum, "totals", "assistance_grants")),
@@ -174,7 +178,10 @@ func TestBrowser(t *testing.T) {
 			"count-reversals":         count(t, field(sum, "counts", "reversals")),
 			"persons":                 count(t, field(sum, "beneficiaries", "persons")),
 			"times":                   count(t, field(sum, "beneficiaries", "times")),
+		} {
+			want[id] = w
 		}
+		return want
 	}
 	compare := func(t *testing.T, got, want map[string]string) {
 		t.Helper()
@@ -192,8 +199,8 @@ func TestBrowser(t *testing.T) {
 		suffix := map[string]string{"vi": "", "en": "&lang=en"}[lang]
 		t.Run("unit "+lang, func(t *testing.T) {
 			open(t, "/units/lang-son?"+period+suffix)
-			got := read(t, append(figureIDs, "opening-balance", "closing-balance", "closing-headline")...)
 			want := wantFigures(t, unitSum)
+			got := read(t, append(idsOf(want), "opening-balance", "closing-balance", "closing-headline")...)
 			want["opening-balance"] = vnd(t, unitSum["opening_balance"])
 			want["closing-balance"] = vnd(t, unitSum["closing_balance"])
 			closing := domain.MustVND(unitSum["closing_balance"].(string))
@@ -217,12 +224,21 @@ func TestBrowser(t *testing.T) {
 		})
 		t.Run("fund "+lang, func(t *testing.T) {
 			open(t, "/funds/"+socialFund+"?as_of=2023-12-31"+suffix)
-			got := read(t, append(figureIDs, "balance", "loans-outstanding", "capital")...)
 			want := wantFigures(t, fundSum)
+			got := read(t, append(idsOf(want), "balance", "loans-outstanding", "capital")...)
 			for id, key := range map[string]string{"balance": "balance", "loans-outstanding": "loans_outstanding", "capital": "capital"} {
 				want[id] = vnd(t, fundSum[key])
 			}
 			compare(t, got, want)
 		})
 	}
+}
+
+// idsOf returns the ids of a page's figures that want names.
+func idsOf(want map[string]string) []string {
+	ids := make([]string, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	return ids
 }

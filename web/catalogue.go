@@ -1,6 +1,10 @@
 package web
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
 
 // Lang is a language the pages are written in.
 type Lang string
@@ -117,6 +121,22 @@ var catalogue = map[string]text{
 	"cat.repayments":     {"Thu hồi nợ vay", "Loan repayments"},
 	"cat.reversals":      {"Giao dịch điều chỉnh (đảo bút toán)", "Reversals (corrections)"},
 
+	// The breakdown (API.md, "Officials' figures").
+	"breakdown":          {"Số liệu hỗ trợ theo từng nội dung", "Help by kind of grant"},
+	"breakdown.caption":  {"Số lượt, số người và số tiền của từng nội dung hỗ trợ và cho vay trong kỳ (đã trừ các giao dịch điều chỉnh)", "Times, persons and amount of each kind of grant and of loans in the period (net of reversals)"},
+	"breakdown.note":     {"Số người của mỗi dòng là số người khác nhau trong dòng đó; một người được hỗ trợ ở hai nội dung được tính ở cả hai dòng.", "Each line's persons are the distinct people of that line; one person helped on two lines counts on both."},
+	"bd.new_build":       {"Mái ấm Công đoàn: xây mới", "Trade Union Shelter: new build"},
+	"bd.repair":          {"Mái ấm Công đoàn: sửa chữa", "Trade Union Shelter: repair"},
+	"bd.serious_illness": {"Trợ cấp ốm đau, bệnh hiểm nghèo", "Serious illness"},
+	"bd.accident":        {"Trợ cấp tai nạn", "Accidents"},
+	"bd.death":           {"Thăm hỏi, phúng viếng", "Deaths"},
+	"bd.disaster":        {"Hỗ trợ thiên tai, hỏa hoạn", "Natural disasters and fires"},
+	"bd.tet_gift":        {"Quà Tết", "Tết gifts"},
+	"bd.scholarship":     {"Học bổng", "Scholarships"},
+	"bd.hardship":        {"Hỗ trợ khó khăn đột xuất (như COVID-19)", "Sudden hardship (such as COVID-19)"},
+	"bd.other":           {"Hỗ trợ khác", "Other assistance"},
+	"bd.loans":           {"Cho vay vốn", "Loans"},
+
 	// The period selector.
 	"period":           {"Kỳ báo cáo", "Reporting period"},
 	"period.all":       {"Từ đầu", "From the beginning"},
@@ -145,26 +165,20 @@ var catalogue = map[string]text{
 	"fund.since":   {"Từ khi thành lập đến hết ngày đã chọn", "From its opening to the end of the chosen date"},
 
 	// A fund's statement (sổ quỹ).
-	"statement.title":          {"Sổ quỹ", "Fund statement (cash book)"},
-	"statement.link":           {"Xem sổ quỹ: từng khoản thu chi và số dư", "Open the cash book: every movement and the running balance"},
-	"statement.intro":          {"Mọi khoản thu chi của quỹ trong kỳ, theo ngày, với số dư sau mỗi khoản. Không hiển thị người nhận, diễn giải hay số chứng từ.", "Every movement of the fund in the period, by date, with the balance after each. Recipients, descriptions and voucher numbers are not shown."},
-	"statement.lines":          {"Các khoản thu chi", "Movements"},
-	"statement.caption":        {"Sổ quỹ từ ngày %s đến hết ngày %s", "Cash book from %s to the end of %s"},
-	"statement.date":           {"Ngày", "Date"},
-	"statement.type":           {"Loại", "Type"},
-	"statement.balance":        {"Tồn", "Balance"},
-	"statement.pos":            {"Vị trí sổ cái", "Ledger position"},
-	"statement.none":           {"Không có khoản thu chi nào trong kỳ.", "No money moved in the period."},
-	"statement.more":           {"Trang này hiển thị %s khoản đầu tiên trong tổng số %s; tệp tải về có đầy đủ.", "This page shows the first %s of %s movements; the downloads hold them all."},
-	"statement.files":          {"Tải về", "Download"},
-	"statement.csv":            {"Tệp CSV (mở bằng bảng tính)", "CSV file (opens in a spreadsheet)"},
-	"statement.xlsx":           {"Tệp Excel (XLSX)", "Excel file (XLSX)"},
-	"type.DonationReceived":    {"Thu ủng hộ", "Donation"},
-	"type.ShelterGrantPaid":    {"Chi hỗ trợ Mái ấm Công đoàn", "Shelter grant"},
-	"type.AssistanceGranted":   {"Chi trợ cấp", "Assistance grant"},
-	"type.LoanDisbursed":       {"Chi cho vay", "Loan disbursed"},
-	"type.LoanRepaid":          {"Thu hồi vốn vay", "Loan repayment"},
-	"type.TransactionReversed": {"Bút toán đảo", "Reversal"},
+	"statement.title":   {"Sổ quỹ", "Fund statement (cash book)"},
+	"statement.link":    {"Xem sổ quỹ: từng khoản thu chi và số dư", "Open the cash book: every movement and the running balance"},
+	"statement.intro":   {"Mọi khoản thu chi của quỹ trong kỳ, theo ngày, với số dư sau mỗi khoản. Không hiển thị người nhận, diễn giải hay số chứng từ.", "Every movement of the fund in the period, by date, with the balance after each. Recipients, descriptions and voucher numbers are not shown."},
+	"statement.lines":   {"Các khoản thu chi", "Movements"},
+	"statement.caption": {"Sổ quỹ từ ngày %s đến hết ngày %s", "Cash book from %s to the end of %s"},
+	"statement.date":    {"Ngày", "Date"},
+	"statement.type":    {"Loại", "Type"},
+	"statement.balance": {"Tồn", "Balance"},
+	"statement.pos":     {"Vị trí sổ cái", "Ledger position"},
+	"statement.none":    {"Không có khoản thu chi nào trong kỳ.", "No money moved in the period."},
+	"statement.more":    {"Trang này hiển thị %s khoản đầu tiên trong tổng số %s; tệp tải về có đầy đủ.", "This page shows the first %s of %s movements; the downloads hold them all."},
+	"statement.files":   {"Tải về", "Download"},
+	"statement.csv":     {"Tệp CSV (mở bằng bảng tính)", "CSV file (opens in a spreadsheet)"},
+	"statement.xlsx":    {"Tệp Excel (XLSX)", "Excel file (XLSX)"},
 
 	// The chart.
 	"chart.title":      {"Thu và chi theo tháng", "Money in and out by month"},
@@ -218,4 +232,12 @@ func message(l Lang, key string, args ...any) (string, error) {
 		return t.in(l), nil
 	}
 	return fmt.Sprintf(t.in(l), args...), nil
+}
+
+// The names of the money kinds ("type.<EventType>") are the table of money
+// kinds' labels (domain/kinds.go), not restated here.
+func init() {
+	for _, spec := range domain.MoneyKinds() {
+		catalogue["type."+string(spec.Type)] = text{spec.Label.Vi, spec.Label.En}
+	}
 }

@@ -2,24 +2,26 @@ package web
 
 import "github.com/welfare-ledger/welfare-ledger/projections"
 
-// figuresView is the table of a period's figures per category and the
-// people helped, shared by the unit and fund pages. Today it holds what
-// every summary has (totals, counts with shelter new_build/repair, persons
-// and times); the per-category breakdown of API.md's "Officials' figures"
-// is drawn after it once the projections answer it.
+// figuresView is the table of a period's figures per category, the
+// people helped, and the breakdown of API.md's "Officials' figures" (a
+// line per shelter kind, assistance category and loans), shared by the
+// unit and fund pages.
 type figuresView struct {
 	frame
 	Totals        projections.Totals
 	Counts        projections.Counts
 	Beneficiaries projections.Beneficiaries
+	Breakdown     []breakdownRow
 }
 
 // Figures returns the unit's figures table.
 func (v unitView) Figures() figuresView {
-	return figuresView{frame: v.frame, Totals: v.Sum.Totals, Counts: v.Sum.Counts, Beneficiaries: v.Sum.Beneficiaries}
+	return figuresView{frame: v.frame, Totals: v.Sum.Totals, Counts: v.Sum.Counts, Beneficiaries: v.Sum.Beneficiaries,
+		Breakdown: breakdownRows(v.Lang, v.Sum.Breakdown)}
 }
 
 // Figures returns the fund's figures table.
 func (v fundView) Figures() figuresView {
-	return figuresView{frame: v.frame, Totals: v.Sum.Totals, Counts: v.Sum.Counts, Beneficiaries: v.Sum.Beneficiaries}
+	return figuresView{frame: v.frame, Totals: v.Sum.Totals, Counts: v.Sum.Counts, Beneficiaries: v.Sum.Beneficiaries,
+		Breakdown: breakdownRows(v.Lang, v.Sum.Breakdown)}
 }

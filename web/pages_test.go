@@ -72,6 +72,9 @@ func checkFigures(t *testing.T, p page, sum map[string]any) {
 		"persons":                 count(t, field(sum, "beneficiaries", "persons")),
 		"times":                   count(t, field(sum, "beneficiaries", "times")),
 	}
+	for id, w := range breakdownCells(t, sum) {
+		want[id] = w
+	}
 	for id, w := range want {
 		if got := shown(t, p, id); got != w {
 			t.Errorf("%s = %q, want %q (the API's figure)", id, got, w)

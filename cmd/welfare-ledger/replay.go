@@ -105,6 +105,9 @@ func replayCommand(ctx context.Context, args []string, getenv func(string) strin
 		}
 	}
 	funds := fundsOpenedBy(proj, unit, asOf, known)
+	if *asOfText != "" {
+		addBreakdowns(proj, funds, asOf, known)
+	}
 	if *asJSON {
 		b, err := api.AppendFundList(nil, funds, knownAt)
 		if err != nil {
@@ -154,6 +157,17 @@ func replayLog(ctx context.Context, store domain.EventStore, prog *progress) (*p
 	<-done
 	prog.done(uint64(proj.Position()))
 	return proj, nil
+}
+
+// addBreakdowns gives each of funds its breakdown at the end of asOf, so
+// that each is the summary GET /v1/funds/{id}?as_of= answers (a list's
+// items have none).
+func addBreakdowns(proj *projections.Projections, funds []projections.FundSummary, asOf domain.Date, known projections.Known) {
+	for i := range funds {
+		if s, ok := proj.FundSummaryKnown(funds[i].FundID, asOf, known); ok {
+			funds[i].Breakdown = s.Breakdown
+		}
+	}
 }
 
 // fundsOpenedBy returns the summaries at the end of asOf of the funds of

@@ -264,6 +264,8 @@ func TestDemoReproducesThePublishedFigures(t *testing.T) {
 		}
 	})
 
+	t.Run("through the breakdown", func(t *testing.T) { checkPublishedBreakdown(t, s) })
+
 	t.Run("every unit is marked synthetic", func(t *testing.T) {
 		var units struct {
 			Items []struct {

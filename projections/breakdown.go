@@ -1,0 +1,502 @@
+package projections
+
+import (
+	"cmp"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// The breakdown (API.md, "Officials' figures"): count, amount and persons
+// of every line a report prints — shelter grants by kind, assistance
+// grants by category, loans — over the same period and with the same
+// definitions as totals, counts and beneficiaries. This file holds the
+// whole read model: its index, its live apply, its rebuild at checkpoint
+// load (derived from the transactions a checkpoint already holds, so the
+// checkpoint format is unchanged) and its queries.
+//
+// Each fund, and each unit for its whole subtree, keeps per line a running
+// sum of counts and amounts by business date, like a fund's own sums (a
+// period is two lookups and a subtraction), the line's reversals (for the
+// count of a period), and a person index built like the fund's and unit's
+// own but narrowed to the line (distinct persons, across the subtree for a
+// unit). A line's index is made the first time the line has a grant in its
+// scope: most funds pay a few kinds of grant only.
+//
+// A grant whose category this program does not list (enum 0: kept in the
+// transaction's text) counts in no line; the domain refuses such grants.
+
+// numAssistance is the number of assistance categories
+// (domain.AssistanceCategories; a test holds them equal).
+const numAssistance = 8
+
+// bdLine numbers the lines of a breakdown.
+type bdLine uint8
+
+const (
+	lineNewBuild bdLine = iota
+	lineRepair
+	// lineAssistance is the first category's line; category i of
+	// domain.AssistanceCategories is lineAssistance+i.
+	lineAssistance
+	lineLoans = lineAssistance + numAssistance
+	numLines  = lineLoans + 1
+	// lineNone is no line: donations, repayments, and a category this
+	// program does not list.
+	lineNone = numLines
+)
+
+// lineOf returns the line a grant or loan, or the reversal of one, counts
+// in.
+func lineOf(t *txNode) bdLine {
+	o := t
+	if t.typ == typReversal {
+		if o = t.link; o == nil {
+			return lineNone
+		}
+	}
+	switch o.kind {
+	case kShelterNew:
+		return lineNewBuild
+	case kShelterRepair:
+		return lineRepair
+	case kLoan:
+		return lineLoans
+	case kAssistance:
+		if o.enum > 0 && int(o.enum) <= numAssistance {
+			return lineAssistance + bdLine(o.enum-1)
+		}
+	}
+	return lineNone
+}
+
+// bdFig is a line's running figures at the end of a date: the amount
+// (originals add, reversals subtract), the originals counted by their
+// dates and the reversals by theirs — with the early reversals of a
+// period (see lineIndex.early), a period's count, as lineSums.counts.
+type bdFig struct {
+	amt       domain.VND
+	orig, rev count
+}
+
+// lineSeries is a running bdFig by business date.
+type lineSeries struct {
+	dates []domain.Date
+	cum   []bdFig
+	idx   domain.DateIndex
+}
+
+// add records on date d the amount v, n originals and r reversals.
+func (s *lineSeries) add(d domain.Date, v domain.VND, n, r count) {
+	for j := s.entryAt(d); j < len(s.cum); j++ {
+		s.cum[j] = bdFig{amt: s.cum[j].amt.Add(v), orig: s.cum[j].orig + n, rev: s.cum[j].rev + r}
+	}
+}
+
+// entryAt returns the index of date d's entry, adding one (with the
+// figures of the date before) when d has none.
+func (s *lineSeries) entryAt(d domain.Date) int {
+	last := len(s.dates) - 1
+	if last >= 0 && s.dates[last] == d {
+		return last
+	}
+	i, found := slices.BinarySearch(s.dates, d)
+	if found {
+		return i
+	}
+	var prev bdFig
+	if i > 0 {
+		prev = s.cum[i-1]
+	}
+	s.dates = slices.Insert(s.dates, i, d)
+	s.cum = slices.Insert(s.cum, i, prev)
+	if i == last+1 {
+		s.idx.Appended(d, last+1)
+	} else {
+		s.idx.Inserted(d, last+1)
+	}
+	return i
+}
+
+// at returns the figures at the end of date d.
+func (s *lineSeries) at(d domain.Date) bdFig {
+	if n := s.idx.UpTo(s.dates, d); n > 0 {
+		return s.cum[n-1]
+	}
+	return bdFig{}
+}
+
+// bdRev is a reversal of a line: its original's date and its own.
+type bdRev struct{ orig, rev domain.Date }
+
+// lineIndex is one line of a fund, or of a unit's subtree: its running
+// figures, its reversals and its persons. A unit keeps its own rather than
+// summing its funds' at query time: a province has hundreds of funds with
+// several lines each, and reading each line's entry is a cache miss, where
+// a unit's line is two reads whatever its size.
+type lineIndex struct {
+	sums lineSeries
+	// revs lists the line's reversals sorted by their dates, for the
+	// count of a period that does not start at the beginning.
+	revs    []bdRev
+	persons *personIndex
+}
+
+// early returns the number of reversals dated in [from, to] whose
+// original is dated before from (see lineSums.counts); from is not zero.
+func (x *lineIndex) early(from, to domain.Date) count {
+	i, _ := slices.BinarySearchFunc(x.revs, from, func(r bdRev, d domain.Date) int { return cmp.Compare(r.rev, d) })
+	n := count(0)
+	for ; i < len(x.revs) && x.revs[i].rev <= to; i++ {
+		if x.revs[i].orig < from {
+			n++
+		}
+	}
+	return n
+}
+
+// lineIndexes are the lines of a fund or a unit; nil until the line has a
+// grant in its scope.
+type lineIndexes [numLines]*lineIndex
+
+// line returns f's line l, making it.
+func (f *fundNode) line(l bdLine) *lineIndex {
+	x := f.breakdown[l]
+	if x == nil {
+		x = &lineIndex{persons: &personIndex{fund: f, byLine: true, line: l}}
+		f.breakdown[l] = x
+	}
+	return x
+}
+
+// line returns u's line l, making it.
+func (u *unitNode) line(l bdLine) *lineIndex {
+	x := u.breakdown[l]
+	if x == nil {
+		x = &lineIndex{persons: &personIndex{unit: u, byLine: true, line: l}}
+		u.breakdown[l] = x
+	}
+	return x
+}
+
+// --- live apply ------------------------------------------------------------
+
+// breakdownGrant adds grant or loan t of beneficiary b to its line in its
+// fund, its unit and every ancestor. It runs before t joins b's list.
+func (p *Projections) breakdownGrant(f *fundNode, b *beneficiaryTxs, t *txNode) {
+	l := lineOf(t)
+	if l == lineNone {
+		return
+	}
+	p.grantBuf = personGrants(b, p.grantBuf[:0])
+	grant := func(x *lineIndex) {
+		x.sums.add(t.date, t.amount(), 1, 0)
+		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		x.persons.grant(p.spanBuf, t.date)
+	}
+	grant(f.line(l))
+	for u := f.unit; u != nil; u = u.parent {
+		grant(u.line(l))
+	}
+}
+
+// breakdownReverse counts, on date d, the reversal of grant or loan orig
+// in its line of its fund, its unit and every ancestor. It runs before
+// orig's link is set: the person's spans are read from their grants, and
+// orig is still counted until this reversal.
+func (p *Projections) breakdownReverse(f *fundNode, orig *txNode, d domain.Date) {
+	l := lineOf(orig)
+	if l == lineNone {
+		return
+	}
+	p.grantBuf = personGrants(orig.benef, p.grantBuf[:0])
+	reverse := func(x *lineIndex) {
+		x.sums.add(d, orig.amount().Neg(), 0, 1)
+		x.addRev(bdRev{orig: orig.date, rev: d})
+		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		x.persons.reverse(orig.benef, p.spanBuf, orig.date, d)
+	}
+	reverse(f.line(l))
+	for u := f.unit; u != nil; u = u.parent {
+		reverse(u.line(l))
+	}
+}
+
+// addRev inserts r into revs after those dated on or before r.rev.
+func (x *lineIndex) addRev(r bdRev) {
+	i, _ := slices.BinarySearchFunc(x.revs, r.rev+1, func(y bdRev, d domain.Date) int { return cmp.Compare(y.rev, d) })
+	x.revs = slices.Insert(x.revs, i, r)
+}
+
+// --- rebuild at checkpoint load ----------------------------------------------
+
+// bdMove is one transaction's change to a line, for the rebuild.
+type bdMove struct {
+	date      domain.Date
+	amt       domain.VND
+	orig, rev count
+}
+
+// rebuildBreakdown builds the lines of every fund from its transactions,
+// and of every unit from its funds' and its children's, after a
+// checkpoint load (which stores none of them). Their person indexes are
+// left empty: rebuildPeople fills them with the others (see
+// personIndexesOf).
+func (p *Projections) rebuildBreakdown() {
+	// The funds are independent: each core takes a share.
+	var wg sync.WaitGroup
+	shares := runtime.GOMAXPROCS(0)
+	for i := range shares {
+		funds := p.fundOrder[len(p.fundOrder)*i/shares : len(p.fundOrder)*(i+1)/shares]
+		wg.Go(func() {
+			var moves [numLines][]bdMove
+			for _, f := range funds {
+				f.rebuildLines(&moves)
+			}
+		})
+	}
+	wg.Wait()
+	// A unit is registered after its parent: backwards, every unit comes
+	// after its children.
+	var parts []*lineIndex
+	var moves []bdMove
+	for i := len(p.unitOrder) - 1; i >= 0; i-- {
+		u := p.unitOrder[i]
+		for l := range bdLine(numLines) {
+			parts = parts[:0]
+			for _, f := range u.funds {
+				if x := f.breakdown[l]; x != nil {
+					parts = append(parts, x)
+				}
+			}
+			for _, c := range u.children {
+				if x := c.breakdown[l]; x != nil {
+					parts = append(parts, x)
+				}
+			}
+			if len(parts) > 0 {
+				moves = u.line(l).sumOf(parts, moves)
+			}
+		}
+	}
+}
+
+// rebuildLines builds f's lines from its transactions; moves is scratch.
+func (f *fundNode) rebuildLines(moves *[numLines][]bdMove) {
+	for l := range moves {
+		moves[l] = moves[l][:0]
+	}
+	for _, t := range f.txs {
+		l := lineOf(t)
+		if l == lineNone {
+			continue
+		}
+		if t.typ == typReversal {
+			moves[l] = append(moves[l], bdMove{date: t.date, amt: t.amount().Neg(), rev: 1})
+			x := f.line(l)
+			x.revs = append(x.revs, bdRev{orig: t.link.date, rev: t.date})
+			continue
+		}
+		moves[l] = append(moves[l], bdMove{date: t.date, amt: t.amount(), orig: 1})
+	}
+	for l := range moves {
+		if len(moves[l]) > 0 {
+			x := f.line(bdLine(l))
+			sortRevs(x.revs)
+			x.sums.build(moves[l])
+		}
+	}
+}
+
+// sortRevs sorts reversals by their dates (early counts them: their order
+// within a date does not matter).
+func sortRevs(revs []bdRev) {
+	slices.SortFunc(revs, func(a, b bdRev) int { return cmp.Compare(a.rev, b.rev) })
+}
+
+// build sets s, empty, to the running sums of moves (sorted here by date:
+// the order within a date does not change the date's sums).
+func (s *lineSeries) build(moves []bdMove) {
+	byDate := func(a, b bdMove) int { return cmp.Compare(a.date, b.date) }
+	if !slices.IsSortedFunc(moves, byDate) {
+		slices.SortFunc(moves, byDate)
+	}
+	var run bdFig
+	for i, m := range moves {
+		run = bdFig{amt: run.amt.Add(m.amt), orig: run.orig + m.orig, rev: run.rev + m.rev}
+		if i+1 < len(moves) && moves[i+1].date == m.date {
+			continue
+		}
+		s.appendEntry(m.date, run)
+	}
+}
+
+// appendEntry appends the figures v at date d, after every date s has.
+func (s *lineSeries) appendEntry(d domain.Date, v bdFig) {
+	s.idx.Appended(d, len(s.dates))
+	s.dates = append(s.dates, d)
+	s.cum = append(s.cum, v)
+}
+
+// sumOf sets x, empty, to the sum of parts' figures and reversals; moves
+// is scratch, returned for the next call. Each part's entries become the
+// moves of their dates: the work is the parts' entries, not their dates
+// times their number (a province's line has hundreds of parts).
+func (x *lineIndex) sumOf(parts []*lineIndex, moves []bdMove) []bdMove {
+	moves = moves[:0]
+	revs := 0
+	for _, part := range parts {
+		var prev bdFig
+		for i, d := range part.sums.dates {
+			c := part.sums.cum[i]
+			moves = append(moves, bdMove{date: d, amt: c.amt.Sub(prev.amt), orig: c.orig - prev.orig, rev: c.rev - prev.rev})
+			prev = c
+		}
+		revs += len(part.revs)
+	}
+	x.sums.build(moves)
+	x.revs = make([]bdRev, 0, revs)
+	for _, part := range parts {
+		x.revs = append(x.revs, part.revs...)
+	}
+	sortRevs(x.revs)
+	return moves
+}
+
+// appendLineIndexes appends the line person indexes of every unit and fund
+// to indexes, numbering them on from its length, for rebuildPeople.
+func (p *Projections) appendLineIndexes(indexes []*personIndex) []*personIndex {
+	add := func(lines *lineIndexes) {
+		for _, x := range lines {
+			if x != nil {
+				x.persons.ord = uint32(len(indexes))
+				indexes = append(indexes, x.persons)
+			}
+		}
+	}
+	for _, u := range p.unitOrder {
+		add(&u.breakdown)
+	}
+	for _, f := range p.fundOrder {
+		add(&f.breakdown)
+	}
+	return indexes
+}
+
+// personIndexesOf appends to buf, and returns, every person index grant
+// or loan t counts in: its fund's, its unit's and every ancestor's, and
+// the same of its breakdown line.
+func personIndexesOf(t *txNode, buf []*personIndex) []*personIndex {
+	l := lineOf(t)
+	if t.fund.persons != nil {
+		buf = append(buf, t.fund.persons)
+	}
+	if l != lineNone && t.fund.breakdown[l] != nil {
+		buf = append(buf, t.fund.breakdown[l].persons)
+	}
+	for u := t.fund.unit; u != nil; u = u.parent {
+		buf = append(buf, u.persons)
+		if l != lineNone && u.breakdown[l] != nil {
+			buf = append(buf, u.breakdown[l].persons)
+		}
+	}
+	return buf
+}
+
+// --- queries -------------------------------------------------------------------
+
+// figure returns x's figure over [from, to] (from zero: the beginning);
+// x nil has none.
+func (x *lineIndex) figure(from, to domain.Date) Figure {
+	if x == nil {
+		return Figure{}
+	}
+	closing := x.sums.at(to)
+	n, amt := closing.orig-closing.rev, closing.amt
+	persons := 0
+	if from.IsZero() {
+		persons = x.persons.upTo(to)
+	} else {
+		opening := x.sums.at(from - 1)
+		// The reversals dated in the period of originals dated before
+		// it: their originals are not in the period's count.
+		n -= opening.orig - opening.rev
+		n += x.early(from, to)
+		amt = amt.Sub(opening.amt)
+		persons = x.persons.between(from, to)
+	}
+	return Figure{Count: int(n), Amount: amt, Persons: persons}
+}
+
+// upTo returns the number of persons counted at the end of date d: with a
+// grant or loan dated d or before and not reversed on or before d. It is
+// between from the first date: every repeat's previous grant is in the
+// period, so the persons are the first grants not reversed, and those
+// whose only grants by d were reversed after it.
+func (x *personIndex) upTo(d domain.Date) int {
+	k := x.days.upTo(d)
+	return int(x.start(k)-x.repStart(k)) + x.lateReversed(1, d)
+}
+
+// breakdownOf returns the breakdown of lines over [from, to] (from zero:
+// the beginning).
+func breakdownOf(lines *lineIndexes, from, to domain.Date) *Breakdown {
+	var b Breakdown
+	for l, x := range lines {
+		*b.line(bdLine(l)) = x.figure(from, to)
+	}
+	return &b
+}
+
+// line returns the figure of line l.
+func (b *Breakdown) line(l bdLine) *Figure {
+	switch {
+	case l == lineNewBuild:
+		return &b.ShelterGrants.NewBuild
+	case l == lineRepair:
+		return &b.ShelterGrants.Repair
+	case l == lineLoans:
+		return &b.Loans
+	}
+	return &b.AssistanceGrants[l-lineAssistance]
+}
+
+// foldBreakdown is the breakdown of funds over [from, to] (from zero: the
+// beginning) as known at k, by its definition, transaction by
+// transaction: for known_at queries whose funds have late transactions,
+// and as the reference of the indexes.
+func foldBreakdown(funds []*fundNode, k Known, from, to domain.Date) *Breakdown {
+	var b Breakdown
+	var persons [numLines]map[*beneficiaryTxs]struct{}
+	for _, f := range funds {
+		if !k.knowsTime(f.opened) {
+			continue
+		}
+		for _, t := range f.txs {
+			l := lineOf(t)
+			if l == lineNone || !k.knows(t) || t.date < from || t.date > to {
+				continue
+			}
+			fig := b.line(l)
+			if t.typ == typReversal {
+				fig.Amount = fig.Amount.Sub(t.amount())
+				continue
+			}
+			fig.Amount = fig.Amount.Add(t.amount())
+			if r := t.link; r != nil && r.date <= to && k.knows(r) {
+				continue // reversed on or before to
+			}
+			fig.Count++
+			if persons[l] == nil {
+				persons[l] = map[*beneficiaryTxs]struct{}{}
+			}
+			persons[l][t.benef] = struct{}{}
+		}
+	}
+	for l := range bdLine(numLines) {
+		b.line(l).Persons = len(persons[l])
+	}
+	return &b
+}

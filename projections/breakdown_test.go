@@ -1,0 +1,113 @@
+package projections
+
+import (
+	"cmp"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// The breakdown's arrays have a line per assistance category: a category
+// added to the domain must be given its line.
+func TestBreakdownHasEveryCategory(t *testing.T) {
+	if got, want := numAssistance, len(domain.AssistanceCategories); got != want {
+		t.Fatalf("numAssistance = %d, want len(domain.AssistanceCategories) = %d", got, want)
+	}
+	if got, want := int(numLines), len(domain.ShelterKinds)+len(domain.AssistanceCategories)+1; got != want {
+		t.Fatalf("numLines = %d, want %d (shelter kinds, categories, loans)", got, want)
+	}
+}
+
+// The JSON of a breakdown names every category, in the domain's order, and
+// reads back to the same figures.
+func TestBreakdownJSON(t *testing.T) {
+	var b Breakdown
+	for i := range b.AssistanceGrants {
+		b.AssistanceGrants[i] = Figure{Count: i + 1, Amount: domain.VNDFromInt64(int64(i) * 1_000_000), Persons: i}
+	}
+	b.ShelterGrants.Repair = Figure{Count: 3, Amount: domain.MustVND("99999999999999999999"), Persons: 2}
+	b.Loans = Figure{Count: 1280, Amount: domain.VNDFromInt64(11_900_000_000), Persons: 1250}
+	data, err := json.Marshal(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b.AppendJSON(nil)); got != string(data) {
+		t.Fatalf("AppendJSON = %s\nwant json.Marshal's %s", got, data)
+	}
+	var generic struct {
+		AssistanceGrants map[string]json.RawMessage `json:"assistance_grants"`
+	}
+	if err := json.Unmarshal(data, &generic); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(generic.AssistanceGrants), len(domain.AssistanceCategories); got != want {
+		t.Fatalf("assistance_grants has %d categories, want %d: %s", got, want, data)
+	}
+	var back Breakdown
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := json.Marshal(&back)
+	if string(again) != string(data) {
+		t.Fatalf("round trip = %s\nwant %s", again, data)
+	}
+	if got := back.AssistanceGrants.Of(domain.AssistTetGift); got.Count != 5 {
+		t.Fatalf("Of(tet_gift).Count = %d, want 5", got.Count)
+	}
+	if err := json.Unmarshal([]byte(`{"assistance_grants":{"lottery":{"count":1,"amount":"1","persons":1}}}`), &back); err == nil {
+		t.Fatal("an unknown category was read without error")
+	}
+}
+
+// The lines rebuilt at a checkpoint load are, entry for entry, the lines
+// the live apply built: each fund's and each unit's running figures by
+// date, and their reversals (in date order; within a date their order is
+// not kept, nor used). The person indexes of the lines are compared by
+// their answers in TestCheckpointRandomHistories.
+func TestBreakdownRebuildIsLive(t *testing.T) {
+	for seed := uint64(11); seed <= 12; seed++ {
+		h := newCkptHistory(t, seed, 300)
+		live := h.proj
+		loaded := roundTrip(t, live)
+		same := func(what string, l, g *lineIndexes) {
+			t.Helper()
+			for line := range bdLine(numLines) {
+				a, b := l[line], g[line]
+				if (a == nil) != (b == nil) {
+					t.Fatalf("seed %d %s line %d: live has it %v, the rebuild %v", seed, what, line, a != nil, b != nil)
+				}
+				if a == nil {
+					continue
+				}
+				if !reflect.DeepEqual(a.sums.dates, b.sums.dates) || !reflect.DeepEqual(a.sums.cum, b.sums.cum) {
+					t.Fatalf("seed %d %s line %d sums:\n live    %v %v\n rebuilt %v %v", seed, what, line, a.sums.dates, a.sums.cum, b.sums.dates, b.sums.cum)
+				}
+				ar, br := slices.Clone(a.revs), slices.Clone(b.revs)
+				for _, r := range [][]bdRev{ar, br} {
+					slices.SortFunc(r, func(x, y bdRev) int { return cmp.Or(cmp.Compare(x.rev, y.rev), cmp.Compare(x.orig, y.orig)) })
+				}
+				if !slices.Equal(ar, br) {
+					t.Fatalf("seed %d %s line %d reversals:\n live    %v\n rebuilt %v", seed, what, line, ar, br)
+				}
+			}
+		}
+		lines := 0
+		for id, f := range live.funds {
+			same("fund "+id.String(), &f.breakdown, &loaded.funds[id].breakdown)
+			for _, x := range f.breakdown {
+				if x != nil {
+					lines++
+				}
+			}
+		}
+		for id, u := range live.units {
+			same("unit "+string(id), &u.breakdown, &loaded.units[id].breakdown)
+		}
+		if lines < 10 {
+			t.Fatalf("seed %d: the history has %d fund lines: too few to compare", seed, lines)
+		}
+	}
+}
