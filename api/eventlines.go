@@ -94,16 +94,46 @@ var ErrEventLine = errors.New("not an event line of an exported log")
 // An event that breaks the rules of its type (domain.ErrInvalidEvent) is
 // refused too: an import takes in only what the ledger can have written.
 func ParseEventLine(line []byte) (domain.StoredEvent, error) {
+	se, _, err := ParseDecodedEventLine(line)
+	return se, err
+}
+
+// ParseDecodedEventLine is ParseEventLine that also returns the event as
+// domain.Decode reads it (the line is checked against it): an import hands
+// it to domain.LogChecker.CheckDecoded rather than decoding every event a
+// second time.
+func ParseDecodedEventLine(line []byte) (domain.StoredEvent, domain.Event, error) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
+	// Most lines are read by hand; a line the scanner does not take, or
+	// one it takes but that fails, is read again with encoding/json, so
+	// that the answer is always the one below.
+	if item, ok := scanEventLine(line); ok {
+		if se, e, err := storedEventOfLine(line, item); err == nil {
+			return se, e, nil
+		}
+	}
+	return parseEventLineJSON(line)
+}
+
+// parseEventLineJSON is ParseEventLine reading line (without its "\n")
+// with encoding/json.
+func parseEventLineJSON(line []byte) (domain.StoredEvent, domain.Event, error) {
 	// Unknown, repeated or reordered members are not refused here but by
 	// the comparison with the line the encoder writes, below.
 	var item eventDTO
 	if err := json.Unmarshal(line, &item); err != nil {
-		return domain.StoredEvent{}, fmt.Errorf("%w: %w", ErrEventLine, err)
+		return domain.StoredEvent{}, domain.Event{}, fmt.Errorf("%w: %w", ErrEventLine, err)
 	}
+	return storedEventOfLine(line, item)
+}
+
+// storedEventOfLine is the stored event of item, read from line, once
+// the event is decoded with its rules and the line found to be exactly
+// what AppendEventLine writes for it.
+func storedEventOfLine(line []byte, item eventDTO) (domain.StoredEvent, domain.Event, error) {
 	recorded, err := time.Parse(time.RFC3339Nano, item.RecordedAt)
 	if err != nil {
-		return domain.StoredEvent{}, fmt.Errorf("%w: recorded_at: %w", ErrEventLine, err)
+		return domain.StoredEvent{}, domain.Event{}, fmt.Errorf("%w: recorded_at: %w", ErrEventLine, err)
 	}
 	meta, err := domain.SealedMetadata(domain.Metadata{
 		EventID:     item.EventID,
@@ -116,7 +146,7 @@ func ParseEventLine(line []byte) (domain.StoredEvent, error) {
 		Hash:        item.Hash,
 	})
 	if err != nil {
-		return domain.StoredEvent{}, fmt.Errorf("%w: %w", ErrEventLine, err)
+		return domain.StoredEvent{}, domain.Event{}, fmt.Errorf("%w: %w", ErrEventLine, err)
 	}
 	se := domain.StoredEvent{
 		Position: item.Position,
@@ -129,14 +159,19 @@ func ParseEventLine(line []byte) (domain.StoredEvent, error) {
 	}
 	// Decoded with the rules: an event the ledger cannot have written
 	// (domain.ErrInvalidEvent) is not imported.
-	again, err := appendEventLine(make([]byte, 0, len(line)+1), se, domain.Decode)
+	var e domain.Event
+	again, err := appendEventLine(make([]byte, 0, len(line)+1), se, func(se domain.StoredEvent) (domain.Event, error) {
+		decoded, err := domain.Decode(se)
+		e = decoded
+		return decoded, err
+	})
 	if err != nil {
-		return domain.StoredEvent{}, fmt.Errorf("%w: %w", ErrEventLine, err)
+		return domain.StoredEvent{}, domain.Event{}, fmt.Errorf("%w: %w", ErrEventLine, err)
 	}
 	if !bytes.Equal(again[:len(again)-1], line) {
-		return domain.StoredEvent{}, fmt.Errorf("%w: not written as the export writes it (spacing, member order, escaping or a member's format differ)", ErrEventLine)
+		return domain.StoredEvent{}, domain.Event{}, fmt.Errorf("%w: not written as the export writes it (spacing, member order, escaping or a member's format differ)", ErrEventLine)
 	}
-	return se, nil
+	return se, e, nil
 }
 
 // AppendFundList appends to b the answer of GET /v1/funds whose items are

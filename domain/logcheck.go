@@ -50,6 +50,16 @@ func (c *LogChecker) Check(se StoredEvent) error {
 	if err != nil {
 		return err
 	}
+	return c.CheckDecoded(se, e)
+}
+
+// CheckDecoded is Check of an event the caller has already read with
+// Decode (e is Decode(se)): an import decodes every line to compare it with
+// the export's encoding, and a second decoding was a tenth of its reading.
+func (c *LogChecker) CheckDecoded(se StoredEvent, e Event) error {
+	if se.Position <= c.last {
+		return fmt.Errorf("position %d after position %d: %w", se.Position, c.last, ErrLogOrder)
+	}
 	if err := c.chain.Check(se); err != nil {
 		return err
 	}

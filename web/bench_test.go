@@ -30,7 +30,10 @@ import (
 // 10 M events, WL_BENCH_EVENTS=n for another size, or a -bench pattern
 // naming "History" for defaultHistoryEvents. Without any of them the
 // benchmark skips, so the normal test run never generates a history.
-// WL_BENCH_LEDGER sets the ledger file (kept and reused across runs).
+// WL_BENCH_LEDGER sets the ledger file (kept and reused across runs), and
+// WL_BENCH_CKPT a checkpoint of it that serve wrote (see
+// projections/bench10m_test.go): loading it takes seconds where a replay
+// of 10 M events takes minutes.
 const (
 	envEvents            = "WL_BENCH_EVENTS"
 	env10M               = "WL_BENCH_10M"
@@ -40,6 +43,7 @@ const (
 	replayLimit = time.Hour
 	// unitPageTarget is issue 15's bound on a unit page at 10 M events.
 	unitPageTarget = 50 * time.Millisecond
+	envCkpt        = "WL_BENCH_CKPT"
 )
 
 func historySize(b *testing.B) int {
@@ -61,8 +65,9 @@ func historySize(b *testing.B) int {
 }
 
 // replayed opens the history's ledger and replays it into projections, as
-// serve starts without a checkpoint; the store is closed afterwards.
-func replayed(b *testing.B, path string) *projections.Projections {
+// serve starts (from the checkpoint ckpt unless it is ""); the store is
+// closed afterwards.
+func replayed(b *testing.B, path, ckpt string) *projections.Projections {
 	b.Helper()
 	st, err := embedded.Open(path)
 	if err != nil {
@@ -70,6 +75,11 @@ func replayed(b *testing.B, path string) *projections.Projections {
 	}
 	defer st.Close()
 	p := projections.New()
+	if ckpt != "" {
+		if p, err = projections.Load(context.Background(), st, ckpt, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+			b.Fatalf("projections.Load(%s) = %v", ckpt, err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- projections.Run(ctx, st, p, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
@@ -125,14 +135,15 @@ func BenchmarkHistoryPages(b *testing.B) {
 	n := historySize(b)
 	spec := benchdata.DefaultSpec(n)
 	path := benchdata.DefaultPath(spec)
+	ckpt := os.Getenv(envCkpt)
 	sum, reused, err := benchdata.Ensure(context.Background(), path, spec)
 	if err != nil {
 		b.Fatalf("benchdata.Ensure(%s) = %v", path, err)
 	}
 	b.Logf("history %s: %d events (reused %v)", path, sum.Events, reused)
 	start := time.Now()
-	p := replayed(b, path)
-	b.Logf("replayed in %s", time.Since(start).Round(time.Millisecond))
+	p := replayed(b, path, ckpt)
+	b.Logf("replayed in %s (checkpoint %q)", time.Since(start).Round(time.Millisecond), ckpt)
 	token := officialOf(b, p, sum.Root)
 	last := sum.Last
 	if last.IsZero() {

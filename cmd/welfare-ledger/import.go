@@ -231,8 +231,13 @@ func importLog(ctx context.Context, importer domain.LogImporter, r io.Reader, si
 			return 0, fmt.Errorf("%w: %w", errImportRefused, ctx.Err())
 		case errors.Is(err, domain.ErrDuplicateEventID), errors.Is(err, domain.ErrWrongExpectedVersion),
 			errors.Is(err, domain.ErrAppendTooLarge), errors.Is(err, embedded.ErrInvalidAppend):
-			// The store refused the last event it was given.
-			return 0, fmt.Errorf("%w: %w", errImportRefused, &lineError{consumed, err})
+			// The store refused an event: the one it names, else the
+			// last it was given.
+			line := consumed
+			if ee := (*embedded.ImportEventError)(nil); errors.As(err, &ee) {
+				line = ee.Event
+			}
+			return 0, fmt.Errorf("%w: %w", errImportRefused, &lineError{line, err})
 		}
 		return 0, fmt.Errorf("%w: %w", errImportRefused, err)
 	}
@@ -269,9 +274,12 @@ func readLines(ctx context.Context, r io.Reader, batches chan<- checkedBatch, re
 		case err != nil:
 			err = fmt.Errorf("read line %d: %w", line, err)
 		default:
-			var se domain.StoredEvent
-			if se, err = api.ParseEventLine(text); err == nil {
-				err = check.Check(se)
+			var (
+				se domain.StoredEvent
+				e  domain.Event
+			)
+			if se, e, err = api.ParseDecodedEventLine(text); err == nil {
+				err = check.CheckDecoded(se, e)
 			}
 			if err != nil {
 				err = &lineError{line, err}

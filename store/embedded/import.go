@@ -38,7 +38,8 @@ const importCacheKiB = 64 << 10
 // caller checks the log itself (domain.LogChecker).
 //
 // Errors: see domain.LogImporter; ErrInvalidAppend for an event Append
-// would refuse as malformed.
+// would refuse as malformed. An event the store refuses comes wrapped in
+// an *ImportEventError that gives its number in the import.
 func (s *Store) ImportLog(ctx context.Context, next func() (domain.StoredEvent, error)) (int, error) {
 	if s.isClosing() {
 		return 0, domain.ErrStoreClosed
@@ -93,12 +94,12 @@ func (s *Store) importLog(ctx context.Context, next func() (domain.StoredEvent, 
 	if found {
 		return 0, 0, domain.ErrLedgerNotEmpty
 	}
-	insert, err := conn.PrepareContext(ctx,
-		"INSERT INTO events (position, stream, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)")
+	ins, err := prepareImportInserts(ctx, conn)
 	if err != nil {
-		return 0, 0, fmt.Errorf("prepare insert: %w", err)
+		return 0, 0, err
 	}
-	defer insert.Close()
+	defer ins.close()
+	batch := make([]importRow, 0, importRows)
 	for {
 		se, err := next()
 		if errors.Is(err, io.EOF) {
@@ -107,15 +108,23 @@ func (s *Store) importLog(ctx context.Context, next func() (domain.StoredEvent, 
 		if err != nil {
 			return 0, 0, err
 		}
-		if err := checkImported(se, last); err != nil {
-			return 0, 0, err
+		ids, err := checkImported(se, last)
+		if err != nil {
+			return 0, 0, &ImportEventError{Event: n + len(batch) + 1, Err: err}
 		}
-		id := se.ID.String()
-		if _, err := insert.ExecContext(ctx, int64(se.Position), se.Stream, int64(se.Revision), id, se.Type, string(se.Data), string(se.Metadata)); err != nil {
-			return 0, 0, explainImportError(ctx, conn, se, id, err)
+		batch = append(batch, importRow{se, ids[0]})
+		last = se.Position
+		if len(batch) == importRows {
+			if err := ins.insert(ctx, conn, batch, n); err != nil {
+				return 0, 0, err
+			}
+			n, batch = n+len(batch), batch[:0]
 		}
-		n, last = n+1, se.Position
 	}
+	if err := ins.insert(ctx, conn, batch, n); err != nil {
+		return 0, 0, err
+	}
+	n += len(batch)
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, 0, fmt.Errorf("commit: %w", err)
 	}
@@ -124,17 +133,30 @@ func (s *Store) importLog(ctx context.Context, next func() (domain.StoredEvent, 
 }
 
 // checkImported refuses an event the file cannot hold as Append would
-// write it.
-func checkImported(se domain.StoredEvent, last domain.Position) error {
+// write it, and returns its id as text, as validateAppend does.
+func checkImported(se domain.StoredEvent, last domain.Position) ([]string, error) {
 	switch {
 	case se.Position <= last || se.Position > math.MaxInt64:
-		return fmt.Errorf("event %s at position %d after position %d: positions must grow: %w", se.ID, se.Position, last, ErrInvalidAppend)
+		return nil, fmt.Errorf("event %s at position %d after position %d: positions must grow: %w", se.ID, se.Position, last, ErrInvalidAppend)
 	case se.Revision > math.MaxInt64:
-		return fmt.Errorf("event %s at revision %d: %w", se.ID, se.Revision, ErrInvalidAppend)
+		return nil, fmt.Errorf("event %s at revision %d: %w", se.ID, se.Revision, ErrInvalidAppend)
 	}
-	_, err := validateAppend(se.Stream, domain.ExpectNoStream, []domain.NewEvent{{ID: se.ID, Type: se.Type, Data: se.Data, Metadata: se.Metadata}})
-	return err
+	return validateAppend(se.Stream, domain.ExpectNoStream, []domain.NewEvent{{ID: se.ID, Type: se.Type, Data: se.Data, Metadata: se.Metadata}})
 }
+
+// ImportEventError is an event of an import that the store refused:
+// Event is its number among the events of the import, from 1 (an
+// exported file's line number). The store inserts events importRows at a
+// time, so it has taken events from next beyond the one it refuses.
+type ImportEventError struct {
+	Event int
+	Err   error
+}
+
+func (e *ImportEventError) Error() string {
+	return fmt.Sprintf("event %d of the import: %v", e.Event, e.Err)
+}
+func (e *ImportEventError) Unwrap() error { return e.Err }
 
 // explainImportError turns a failed insert into the port's error, asking
 // the data which unique index refused it.

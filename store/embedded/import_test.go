@@ -3,6 +3,7 @@ package embedded_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"reflect"
@@ -135,5 +136,62 @@ func TestImportLogRefusesALedgerThatIsNotEmpty(t *testing.T) {
 	}
 	if got := readAll(t, s); !reflect.DeepEqual(got, before) {
 		t.Errorf("the ledger changed: %+v, was %+v", got, before)
+	}
+}
+
+// longLog returns a log of n events over a few streams: several full
+// batches of the import's multi-row inserts, and a partial one.
+func longLog(t *testing.T, n int) []domain.StoredEvent {
+	t.Helper()
+	log := make([]domain.StoredEvent, n)
+	revs := map[string]uint64{}
+	for i := range log {
+		e := event(t, i+1)
+		stream := fmt.Sprintf("fund-%d", i%3)
+		log[i] = domain.StoredEvent{Position: domain.Position(i + 1), Stream: stream, Revision: revs[stream], ID: e.ID, Type: e.Type, Data: e.Data, Metadata: e.Metadata}
+		revs[stream]++
+	}
+	return log
+}
+
+// TestImportLogNamesTheEventRefusedInABatch: the events go in 64 to a
+// statement, yet a refused one is named by its number in the import, not
+// by the last one the store took, whichever batch it falls in; nothing is
+// written, and the whole log imports afterwards, every event as given.
+func TestImportLogNamesTheEventRefusedInABatch(t *testing.T) {
+	const n = 300 // four full batches of 64 and one of 44
+	tests := []struct {
+		name    string
+		edit    func(log []domain.StoredEvent)
+		want    int // the event refused, from 1
+		wantErr error
+	}{
+		{"an id again in the first batch", func(log []domain.StoredEvent) { log[40].ID = log[3].ID }, 41, domain.ErrDuplicateEventID},
+		{"an id again in a later batch", func(log []domain.StoredEvent) { log[200].ID = log[150].ID }, 201, domain.ErrDuplicateEventID},
+		{"an id again in the last batch", func(log []domain.StoredEvent) { log[n-1].ID = log[0].ID }, n, domain.ErrDuplicateEventID},
+		{"a revision twice", func(log []domain.StoredEvent) { log[130].Revision = 0 }, 131, domain.ErrWrongExpectedVersion},
+		{"data that is not JSON", func(log []domain.StoredEvent) { log[70].Data = []byte(`{"amount":`) }, 71, embedded.ErrInvalidAppend},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t, filepath.Join(t.TempDir(), "ledger.db"))
+			log := longLog(t, n)
+			tt.edit(log)
+			_, err := s.ImportLog(context.Background(), feed(log))
+			var ee *embedded.ImportEventError
+			if !errors.Is(err, tt.wantErr) || !errors.As(err, &ee) || ee.Event != tt.want {
+				t.Fatalf("ImportLog = %v, want event %d refused with %v", err, tt.want, tt.wantErr)
+			}
+			if got := readAll(t, s); len(got) != 0 {
+				t.Fatalf("%d events written by a refused import", len(got))
+			}
+			good := longLog(t, n)
+			if got, err := s.ImportLog(context.Background(), feed(good)); err != nil || got != n {
+				t.Fatalf("ImportLog after a refused one = %d, %v", got, err)
+			}
+			if got := readAll(t, s); !reflect.DeepEqual(got, good) {
+				t.Errorf("the imported log differs from the one given (%d events, want %d)", len(got), n)
+			}
+		})
 	}
 }
