@@ -59,6 +59,9 @@ var routeTable = slices.Concat(moneyRoutes(), []route{
 	{"GET", "/v1/units", (*Server).listUnits, anyRole, noResource},
 	{"GET", "/v1/units/:unit_id", (*Server).getUnit, anyRole, unitResource},
 	{"GET", "/v1/units/:unit_id/summary", (*Server).unitSummary, anyRole, unitResource},
+	{"POST", "/v1/units/:unit_id/periods", (*Server).closePeriod, adminOnly, unitResource},
+	{"GET", "/v1/units/:unit_id/periods", (*Server).listPeriods, anyRole, unitResource},
+	{"POST", "/v1/units/:unit_id/periods/:year/reopen", (*Server).reopenPeriod, adminOnly, unitResource},
 
 	{"POST", "/v1/funds", (*Server).openFund, adminOnly, noResource},
 	{"GET", "/v1/funds", (*Server).listFunds, anyRole, noResource},

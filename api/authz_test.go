@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -66,6 +68,33 @@ func reversal(fund string) mxRequest {
 	}
 }
 
+// mxYear hands each close of the matrix a year no other closed, so that
+// every allowed close is a new one.
+var mxYear atomic.Int32
+
+// closeYear asks to close a fresh year of unit.
+func closeYear(unit string) mxRequest {
+	return func(*env) (string, string) {
+		return "/v1/units/" + unit + "/periods", fmt.Sprintf(`{"year":%d}`, 1900+mxYear.Add(1))
+	}
+}
+
+// reopenYear closes a fresh year of unit (as the unscoped admin) and asks
+// to reopen it.
+func reopenYear(unit string) mxRequest {
+	return func(e *env) (string, string) {
+		path, body := closeYear(unit)(e)
+		e.mustCreate(path, body)
+		var y struct {
+			Year int `json:"year"`
+		}
+		if err := json.Unmarshal([]byte(body), &y); err != nil {
+			e.t.Fatal(err)
+		}
+		return fmt.Sprintf("/v1/units/%s/periods/%d/reopen", unit, y.Year), `{"reason":"bổ sung chứng từ"}`
+	}
+}
+
 // tokenOf issues a token scoped to unit (as the unscoped admin) and names it
 // for revocation.
 func tokenOf(unit string) mxRequest {
@@ -93,6 +122,9 @@ var matrix = []mxRow{
 	{"GET", "/v1/units", everyRole, 200, 0, fixed("/v1/units", ""), nil},
 	{"GET", "/v1/units/{unit_id}", everyRole, 200, 403, fixed("/v1/units/cao-loc", ""), fixed("/v1/units/ha-noi", "")},
 	{"GET", "/v1/units/{unit_id}/summary", everyRole, 200, 403, fixed("/v1/units/lang-son/summary", ""), fixed("/v1/units/vgcl/summary", "")},
+	{"POST", "/v1/units/{unit_id}/periods", adminRole, 201, 403, closeYear("cao-loc"), closeYear("ha-noi")},
+	{"GET", "/v1/units/{unit_id}/periods", everyRole, 200, 403, fixed("/v1/units/cao-loc/periods", ""), fixed("/v1/units/vgcl/periods", "")},
+	{"POST", "/v1/units/{unit_id}/periods/{year}/reopen", adminRole, 200, 403, reopenYear("cao-loc"), reopenYear("ha-noi")},
 
 	{"POST", "/v1/funds", adminRole, 201, 403,
 		fixed("/v1/funds", `{"unit_id":"cao-loc","name":"Quỹ","kind":"charity"}`),

@@ -88,6 +88,10 @@ var kurrentAPITests = map[string]func(*testing.T){
 	"TestHostilePaths":            TestHostilePaths,
 	"TestHostileTextFields":       TestHostileTextFields,
 	"TestHostileRawControlInJSON": TestHostileRawControlInJSON,
+	// Closed fiscal periods: the close, its seal, the race with writes.
+	"TestClosePeriod":                TestClosePeriod,
+	"TestClosePeriodBadRequests":     TestClosePeriodBadRequests,
+	"TestClosePeriodRacesWritesHTTP": TestClosePeriodRacesWritesHTTP,
 	// Health and readiness.
 	"TestHealthAndReadiness": TestHealthAndReadiness,
 	// Verification through the port.

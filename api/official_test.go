@@ -71,6 +71,11 @@ func officialWalkFixture(e *env) {
 	e.tx("/v1/funds/"+owCapital+"/loans/"+owLoan+"/repayments", `{"amount":"1000000","occurred_on":"2024-04-01","note":"`+h+`-note-repayment"}`)
 	e.tx("/v1/funds/"+owOther+"/assistance-grants", `{"beneficiary_id":"`+h+`-ben-other","amount":"1000000",`+
 		`"category":"hardship","occurred_on":"2024-02-02","note":"`+h+`-note-other"}`)
+	// Closed periods: a closure of lang-son reopened, one of vgcl in
+	// force, each with a note or a reason that may name people.
+	e.mustCreate("/v1/units/lang-son/periods", `{"year":2022,"decision_no":"`+k+`-decision-close","note":"`+h+`-note-close"}`)
+	mustStatus(e.t, e.post("/v1/units/lang-son/periods/2022/reopen", `{"reason":"`+h+`-reason-reopen","decision_no":"`+k+`-decision-reopen"}`), http.StatusOK)
+	e.mustCreate("/v1/units/vgcl/periods", `{"year":2023,"decision_no":"`+k+`-decision-close-vgcl","note":"`+h+`-note-close-vgcl"}`)
 }
 
 // owRequest is one request of the walk: a path (with its query) and, for a
@@ -94,6 +99,12 @@ var officialWalk = map[string]struct {
 	"GET /v1/units/{unit_id}": {200, []owRequest{{path: "/v1/units/lang-son"}, {path: "/v1/units/cao-loc"}}},
 	"GET /v1/units/{unit_id}/summary": {200, []owRequest{
 		{path: "/v1/units/lang-son/summary"}, {path: "/v1/units/cao-loc/summary?from=2024-02-01&to=2024-03-31"},
+	}},
+	"POST /v1/units/{unit_id}/periods": {403, []owRequest{{"/v1/units/lang-son/periods", `{"year":2021,"note":"` + hiddenMark + `"}`}}},
+	"POST /v1/units/{unit_id}/periods/{year}/reopen": {403, []owRequest{{"/v1/units/lang-son/periods/2022/reopen",
+		`{"reason":"` + hiddenMark + `"}`}}},
+	"GET /v1/units/{unit_id}/periods": {200, []owRequest{
+		{path: "/v1/units/lang-son/periods"}, {path: "/v1/units/cao-loc/periods?limit=1"},
 	}},
 	"POST /v1/funds": {403, []owRequest{{"/v1/funds", `{"unit_id":"cao-loc","name":"` + hiddenMark + `","kind":"charity"}`}}},
 	"GET /v1/funds":  {200, []owRequest{{path: "/v1/funds"}, {path: "/v1/funds?unit_id=cao-loc&kind=social"}}},
@@ -212,7 +223,7 @@ func TestOfficialsReadNoPersonalData(t *testing.T) {
 			t.Errorf("no auditor answer of the walk holds %s%s: the walk does not reach that field", hiddenMark, m)
 		}
 	}
-	for _, m := range []string{"-donor-enterprise", "-donor-organization", "-campaign", "-decision", "-project",
+	for _, m := range []string{"-donor-enterprise", "-donor-organization", "-campaign", "-decision", "-decision-close", "-project",
 		"-unit-lang-son", "-unit-cao-loc", "-fund-social", "-fund-capital_support"} {
 		if !strings.Contains(officialSeen.String(), keptMark+m) {
 			t.Errorf("no official answer of the walk holds %s%s, which officials may read", keptMark, m)

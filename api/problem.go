@@ -52,6 +52,7 @@ var problems = map[domain.Code]problemKind{
 	domain.CodeNotReversible:          {http.StatusConflict, "Not reversible"},
 	domain.CodeLoanHasRepayments:      {http.StatusConflict, "The loan has repayments"},
 	domain.CodePeriodClosed:           {http.StatusConflict, "The period is closed"},
+	domain.CodePeriodNotClosed:        {http.StatusConflict, "The period is not closed"},
 	domain.CodeIdempotencyConflict:    {http.StatusConflict, "Id reused with a different payload"},
 	domain.CodeConcurrentModification: {http.StatusConflict, "Concurrent modification"},
 	domain.CodeChainBroken:            {http.StatusConflict, "The fund's stored history does not verify"},

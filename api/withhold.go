@@ -47,9 +47,10 @@ func (e errNoOfficialView) Error() string {
 func officialView(v any) (any, error) {
 	switch v := v.(type) {
 	case projections.FundSummary, *projections.UnitSummary, page[projections.FundSummary],
-		unitDTO, page[unitDTO], problem:
-		// Figures, counts, and the names of units and funds: nothing
-		// personal. The two summaries keep their hand-written encoders,
+		unitDTO, page[unitDTO], problem, page[projections.Period]:
+		// Figures, counts, the names of units and funds, and closed
+		// periods (seals and decision numbers; a closure's note and a
+		// reopening's reason are not in the list): nothing personal. The two summaries keep their hand-written encoders,
 		// so an official's roll-up costs what an admin's does.
 		return v, nil
 	case page[projections.Transaction]:

@@ -46,6 +46,9 @@ func goldenCommands(t *testing.T) map[string]Command {
 		"IssueToken":          IssueToken{TokenID: tx, Name: "Kế toán", Role: RoleManager, UnitID: "lang-son"},
 		"IssueToken/whole":    IssueToken{TokenID: tx, Name: "first admin", Role: RoleAdmin},
 		"RevokeToken":         revokeToken{TokenID: tx},
+		"ClosePeriod":         ClosePeriod{UnitID: "lang-son", Year: 2023, DecisionNo: "45/QĐ-LĐLĐ", Note: "quyết toán <&> \"duyệt\""},
+		"ClosePeriod/bare":    ClosePeriod{UnitID: "lang-son", Year: 2023},
+		"ReopenPeriod":        ReopenPeriod{UnitID: "lang-son", Year: 2023, Reason: "sót chứng từ", DecisionNo: "51/QĐ-LĐLĐ"},
 	}
 }
 
@@ -72,6 +75,9 @@ func TestPayloadHashGolden(t *testing.T) {
 		"RepayLoan":           "be0d964bd1242c51baefcc5a4f42e82d65d548d769e72abff642a48ef9bff811",
 		"ReverseTransaction":  "89d99ef4e106436a8bea63e5c02ee582e2c09f588ad72111b080f8b7121a093a",
 		"RevokeToken":         "c5132527c3301c5c717f8020e1dec8c55c649bfe98691a2d973e0bcd8a3f84aa",
+		"ClosePeriod":         "0c11d88acdad655dac7d8f7497482018043c57706caf141090e887bf5423df1f",
+		"ClosePeriod/bare":    "982b6f17ba512c92a6e9428923e304bd357f69c28be280ba65f443b4f01dcacd",
+		"ReopenPeriod":        "2281905c7cae7ae807df6e147465dad8bba8dcefcb469f77992c1061e3064522",
 	}
 	for name, c := range goldenCommands(t) {
 		got := PayloadHash(c)

@@ -45,6 +45,10 @@ func newPayload(t EventType, schema int) (EventData, error) {
 		return &TokenIssued{}, nil
 	case TypeTokenRevoked:
 		return &TokenRevoked{}, nil
+	case TypePeriodClosed:
+		return &PeriodClosed{}, nil
+	case TypePeriodReopened:
+		return &PeriodReopened{}, nil
 	}
 	return nil, fmt.Errorf("%q: %w", t, ErrUnknownEventType)
 }
@@ -540,6 +544,8 @@ func decodePayloadFast(t EventType, b []byte) (EventData, bool) {
 			}
 		}
 		return d, r.done()
+	case TypePeriodClosed, TypePeriodReopened:
+		return decodePeriodFast(t, &r)
 	}
 	return nil, false
 }
@@ -643,7 +649,7 @@ func (r *jsonReader) key() string {
 var knownKeys = []string{"transaction_id", "fund_id", "amount", "beneficiary_id", "note", "unit_id", "name",
 	"parent_id", "kind", "opened_on", "donor", "campaign", "reference", "shelter", "decision_no", "category",
 	"loan_id", "due_on", "project", "reverses", "reason", "original_type", "original_occurred_on",
-	"token_id", "role", "secret_hash"}
+	"token_id", "role", "secret_hash", "year", "seal"}
 
 // strBytes reads a string literal and returns its contents between the
 // quotes; plain reports that they are the string itself: no escapes, no

@@ -32,6 +32,8 @@ var (
 	goldenToken       = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000a")
 	goldenTokenEvent  = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000b")
 	goldenRevokeEvent = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000c")
+	goldenPeriodEvent = uuid.MustParse("0190a0b7-0000-7000-8000-00000000000d")
+	goldenReopenEvent = uuid.MustParse("0190a0b7-0000-7000-8000-00000000000e")
 	goldenRecordedAt  = time.Date(2024, 7, 1, 3, 4, 5, 123456789, time.UTC)
 	// goldenPrev is the prev_hash of the money events' golden files: they are
 	// links in the middle of a fund's stream.
@@ -123,6 +125,19 @@ func goldenCases() []goldenCase {
 			stream: domain.AccessStream, prev: goldenPrev,
 			data: &domain.TokenRevoked{TokenID: goldenToken},
 			meta: goldenMeta(goldenRevokeEvent, "2024-07-01", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+		},
+		{
+			stream: domain.PeriodStream, prev: domain.GenesisHash,
+			data: &domain.PeriodClosed{UnitID: "lang-son", Year: 2023,
+				Seal:       "3f1c5b8e2a7d4c6f9b0e1a2d3c4b5a6f7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b",
+				DecisionNo: "QĐ 45/QĐ-LĐLĐ", Note: "Quyết toán năm 2023 đã được duyệt <UBKT> & \"Tỉnh\""},
+			meta: goldenMeta(goldenPeriodEvent, "2024-07-01", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
+		},
+		{
+			stream: domain.PeriodStream, prev: goldenPrev,
+			data: &domain.PeriodReopened{UnitID: "lang-son", Year: 2023,
+				Reason: "Bổ sung chứng từ chi trợ cấp tháng 12 bị sót", DecisionNo: "QĐ 51/QĐ-LĐLĐ"},
+			meta: goldenMeta(goldenReopenEvent, "2024-07-01", "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"),
 		},
 	}
 }

@@ -28,6 +28,11 @@ type Ledger struct {
 
 	mu    sync.Mutex
 	funds map[uuid.UUID]*fundSlot
+
+	// fence and periods keep closed fiscal years out of the write path
+	// (period_fence.go, period_ledger.go).
+	fence   periodFence
+	periods periodBook
 }
 
 // fundSlot serialises the commands of one fund in this process and caches
@@ -164,8 +169,10 @@ func (l *Ledger) UnitExists(ctx context.Context, id UnitID) (bool, error) {
 // OpenFund opens a fund; repeating the same command is an idempotent replay.
 //
 // Errors: validation_failed, not_found (unit), idempotency_conflict,
-// chain_broken (the fund's stored history does not verify), or a store
-// error (ErrStoreUnavailable among them).
+// period_closed (opened_on in a closed fiscal year of the unit or an
+// ancestor), chain_broken (the fund's stored history, or the period
+// stream's, does not verify), or a store error (ErrStoreUnavailable among
+// them).
 func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundResult, error) {
 	var v Validation
 	c.Validate(&v)
@@ -177,8 +184,13 @@ func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundRe
 		return FundResult{}, err
 	}
 	var out FundResult
+	bg := context.WithoutCancel(ctx)
 	err = l.withFund(ctx, c.FundID, func(f *Fund) ([]Pending, error) {
-		return DecideOpen(f, c, unitOK, l.now())
+		p, err := DecideOpen(f, c, unitOK, l.now())
+		if err != nil || len(p) == 0 {
+			return p, err
+		}
+		return p, l.checkPeriod(bg, c.UnitID, p[0].OccurredOn, "opened_on")
 	}, func(f *Fund, replay bool) {
 		out = FundResult{
 			Fund:       FundOpened{FundID: f.ID, UnitID: f.Unit, Name: f.Name, Kind: f.Kind, OpenedOn: f.OpenedOn},
@@ -193,14 +205,17 @@ func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundRe
 // Record decides and records a money command; repeating the same command is
 // an idempotent replay.
 //
-// Errors: every code of Decide, chain_broken (the fund's stored history
-// does not verify, or its last event changed since it was loaded), or a
+// Errors: every code of Decide, period_closed (dated in a closed fiscal
+// year of the fund's unit or an ancestor), chain_broken (the fund's stored
+// history, or the period stream's, does not verify, or the fund's last
+// event changed since it was loaded), or a
 // store error (ErrStoreUnavailable among them, with ErrOutcomeUnknown when
 // the commit itself failed: a retry with the same id is then safe).
 func (l *Ledger) Record(ctx context.Context, c MoneyCommand, actor string) (TxResult, error) {
 	var out TxResult
+	bg := context.WithoutCancel(ctx)
 	err := l.withFund(ctx, c.Fund(), func(f *Fund) ([]Pending, error) {
-		return Decide(f, c, l.now())
+		return l.decideMoney(bg, f, c)
 	}, func(f *Fund, replay bool) {
 		t, _ := f.Tx(c.TxID())
 		out = TxResult{FundID: f.ID, Tx: *t, Replay: replay}
@@ -242,6 +257,17 @@ type flight struct {
 	outcomes []outcome
 	applied  []Event
 	pending  PendingAppend // nil when the batch appends nothing
+	// fenced: the flight holds the read side of the period fence, from
+	// before its decision until it has landed.
+	fenced bool
+}
+
+// release lets go of the period fence once the flight has landed.
+func (l *Ledger) release(fl *flight) {
+	if fl.fenced {
+		fl.fenced = false
+		l.fence.leave()
+	}
 }
 
 // cmds returns the flight's commands in order.
@@ -285,9 +311,21 @@ func (l *Ledger) work(ctx context.Context, id uuid.UUID, slot *fundSlot) {
 			batch := takeBatch(slot.queue)
 			slot.queue = slot.queue[len(batch):]
 			slot.mu.Unlock()
+			if !l.fence.enter(len(flights) == 0) {
+				// A close waits for the flights in the air: land them
+				// before deciding anything more.
+				slot.mu.Lock()
+				slot.queue = append(batch, slot.queue...)
+				slot.mu.Unlock()
+				<-flights[0].pending.Done()
+				continue
+			}
 			fl, retry := l.decideBatch(ctx, id, slot, batch, lastPending(flights))
 			if fl != nil {
+				fl.fenced = true
 				flights = append(flights, fl)
+			} else {
+				l.fence.leave()
 			}
 			if len(retry) > 0 {
 				slot.mu.Lock()
@@ -454,6 +492,7 @@ func (l *Ledger) land(ctx context.Context, id uuid.UUID, slot *fundSlot, flights
 	fl := flights[0]
 	if fl.pending == nil {
 		finishAll(slot.fund, fl.outcomes)
+		l.release(fl)
 		return flights[1:]
 	}
 	res, err := fl.pending.Result()
@@ -462,8 +501,15 @@ func (l *Ledger) land(ctx context.Context, id uuid.UUID, slot *fundSlot, flights
 	}
 	if err == nil {
 		finishAll(slot.fund, fl.outcomes)
+		l.release(fl)
 		return flights[1:]
 	}
+	// Every flight is dropped below, once its append is answered.
+	defer func() {
+		for _, f := range flights {
+			l.release(f)
+		}
+	}()
 	l.reset(slot)
 	again := l.afterFailure(id, fl, err)
 	for _, later := range flights[1:] {

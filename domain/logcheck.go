@@ -85,6 +85,10 @@ func unitNamed(d EventData) UnitID {
 		return d.UnitID
 	case *TokenIssued:
 		return d.UnitID
+	case *PeriodClosed:
+		return d.UnitID
+	case *PeriodReopened:
+		return d.UnitID
 	}
 	return ""
 }

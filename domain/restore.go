@@ -54,6 +54,8 @@ func StreamOf(d EventData) (stream string, ok bool) {
 		return FundStream(d.Money().FundID), true
 	case *TokenIssued, *TokenRevoked:
 		return AccessStream, true
+	case *PeriodClosed, *PeriodReopened:
+		return PeriodStream, true
 	}
 	return "", false
 }

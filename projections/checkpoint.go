@@ -56,6 +56,7 @@ type ckptSnapshot struct {
 	units      []unitSnap
 	funds      []fundSnap
 	tokens     []tokenNode
+	periods    []periodNode
 	n          int // the number of transactions
 }
 
@@ -145,6 +146,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 	for i, n := range p.tokenOrder {
 		s.tokens[i] = *n
 	}
+	s.periods = p.snapPeriods()
 	s.history, s.historySum = p.historyState()
 	return s
 }
@@ -170,6 +172,7 @@ func encodeHead(s *ckptSnapshot) []byte {
 	for i := range s.tokens {
 		encodeToken(&e, &s.tokens[i])
 	}
+	encodePeriods(&e, s.periods)
 	e.u(uint64(s.n))
 	return e.b
 }
@@ -221,6 +224,7 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 	for range d.count(maxCkptItems) {
 		p.readToken(d)
 	}
+	p.readPeriods(d)
 	if d.err != nil {
 		return nil, d.err
 	}

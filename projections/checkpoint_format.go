@@ -34,9 +34,12 @@ import (
 // the recorded_at of its registration, each fund the recorded_at and the
 // position of its opening, which known_at queries need (a unit or fund
 // recorded after the instant asked about did not exist yet).
+//
+// Format 6 (format 5 is refused, and the log replayed): after the tokens,
+// the closures of fiscal years (periods_checkpoint.go).
 const (
 	ckptMagic   = "WLPROJ\x00\x00"
-	ckptVersion = 5
+	ckptVersion = 6
 	// ckptChunk is the size at which the writer cuts a chunk.
 	ckptChunk = 1 << 20
 	// maxCkptChunk is the largest chunk a reader accepts (a writer of

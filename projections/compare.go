@@ -27,6 +27,7 @@ func compareSnapshots(live, log *ckptSnapshot, add func(Mismatch)) {
 	c.units(live.units, log.units)
 	c.funds(live.funds, log.funds)
 	c.tokens(live.tokens, log.tokens)
+	c.periods(live.periods, log.periods)
 }
 
 // comparer compares two snapshots.

@@ -24,7 +24,10 @@
 // reading) side by side — units.go, funds.go, money.go (transactions,
 // loans, reversal links), sums.go, persons.go, beneficiaries.go,
 // txindex.go (by id), knownindex.go (known_at), access.go (tokens) — and
-// TestRebuildEqualsApply holds the two equal, index by index. The
+// TestRebuildEqualsApply holds the two equal, index by index. The closed
+// fiscal years are periods.go, their checkpoint part
+// periods_checkpoint.go (read back as written; the property test and
+// TestPeriodsSurviveCheckpoint hold the round trip). The
 // checkpoint's framing is checkpoint.go and checkpoint_format.go; every
 // code it writes has its pinned number in codes.go.
 package projections

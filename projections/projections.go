@@ -56,6 +56,11 @@ type Projections struct {
 	tokens     map[uuid.UUID]*tokenNode
 	tokenOrder []*tokenNode
 
+	// periods lists the closures of fiscal years in log order, closedNow
+	// the ones not reopened (periods.go).
+	periods   []*periodNode
+	closedNow map[periodKey]*periodNode
+
 	// grantBuf and spanBuf are countPerson's and uncountPerson's
 	// scratch, under the write lock.
 	grantBuf []grantSpan
@@ -133,6 +138,10 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 		}
 	case *domain.TokenIssued, *domain.TokenRevoked:
 		p.applyAccess(e)
+	case *domain.PeriodClosed, *domain.PeriodReopened:
+		if err := p.applyPeriod(e); err != nil {
+			return err
+		}
 	default:
 		if err := p.applyMoney(e); err != nil {
 			return err

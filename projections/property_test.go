@@ -29,6 +29,8 @@ type fakeLog struct {
 	units    map[domain.UnitID]bool
 	proj     *Projections
 	ref      refLog
+	// periods is the period stream (periods_property_test.go).
+	periods fakePeriods
 	// reused is the one summary every roll-up is also written into, as
 	// the API reuses its summaries' storage.
 	reused UnitSummary
@@ -82,6 +84,9 @@ func (l *fakeLog) open(c domain.OpenFund) {
 // record decides c and, when accepted, appends its event.
 func (l *fakeLog) record(c domain.MoneyCommand) error {
 	f := l.funds[c.Fund()]
+	if err := l.checkPeriod(f, c); err != nil {
+		return err
+	}
 	ps, err := domain.Decide(f, c, l.now)
 	if err != nil || len(ps) == 0 {
 		return err
@@ -358,6 +363,14 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 				OpenedOn: domain.MustDate("2020-07-01")})
 			funds = append(funds, fundInfo{id, "cao-loc"})
 		}
+		fundUnit := funds2map(funds, func(f fundInfo) (uuid.UUID, domain.UnitID) { return f.id, f.unit })
+		if l.periods.inForce() != nil && rng.IntN(8) == 0 || rng.IntN(60) == 0 {
+			// Close 2020 for a unit, or reopen it, interleaved with the
+			// writes; a closure stays some steps.
+			periodStep(t, l, rng, unitsOf, fundUnit, step)
+			checkPeriodsList(t, l, rng, firstRec, lastRec, step)
+			continue
+		}
 		fi := funds[rng.IntN(len(funds))]
 		f := l.funds[fi.id]
 		var c domain.MoneyCommand
@@ -405,6 +418,7 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 		}
 		before := len(l.events)
 		err := l.record(c)
+		checkWriteAgainstPeriods(t, l, c, fundUnit, len(l.events) > before, err, step)
 		f = l.funds[c.Fund()]
 		var derr *domain.Error
 		switch {
@@ -539,6 +553,7 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 		b, _ := rebuilt.Beneficiary(id, "")
 		jsonEq(t, "rebuilt beneficiary", b, a)
 	}
+	checkPeriodsRebuilt(t, l, rebuilt)
 }
 
 func funds2map[T any](xs []T, kv func(T) (uuid.UUID, domain.UnitID)) map[uuid.UUID]domain.UnitID {

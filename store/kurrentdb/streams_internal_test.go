@@ -19,6 +19,7 @@ func TestLedgerStreams(t *testing.T) {
 		{domain.UnitStream("lang-son"), true},
 		{domain.FundStream(uuid.New()), true},
 		{domain.AccessStream, true},
+		{domain.PeriodStream, true},
 		{claimStreamPrefix + uuid.NewString(), false},
 		{"$settings", false},
 		{"$stats-127.0.0.1:2113", false},
