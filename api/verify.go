@@ -39,13 +39,11 @@ func (s *Server) verifyLedger(c echo.Context) error {
 	if err := errs.err(); err != nil {
 		return err
 	}
-	if !s.verifying.TryLock() {
-		return apiErr(codeVerifyInProgress, "a verification of the ledger is already running on this server; repeat the request when it has finished")
+	ctx, done, err := s.verifyTurn(c)
+	if err != nil {
+		return err
 	}
-	defer s.verifying.Unlock()
-	ctx, cancel := context.WithTimeout(c.Request().Context(), MaxVerifyDuration)
-	defer cancel()
-	s.liftDeadlines(c, time.Now().Add(MaxVerifyDuration))
+	defer done()
 
 	p := caller(c)
 	start := time.Now()
@@ -65,6 +63,20 @@ func (s *Server) verifyLedger(c echo.Context) error {
 		"events_checked", report.EventsChecked, "streams_checked", report.StreamsChecked, "ok", report.OK,
 		"mismatches", report.MismatchesFound, "scope", string(p.scope))
 	return respondOK(c, report)
+}
+
+// verifyTurn takes this server's one turn to read the whole log (a
+// verification or a head), refusing with verify_in_progress while another
+// request has it, and gives the request MaxVerifyDuration: a context with
+// that deadline, and the connection's deadlines lifted to match. done ends
+// the turn.
+func (s *Server) verifyTurn(c echo.Context) (ctx context.Context, done func(), err error) {
+	if !s.verifying.TryLock() {
+		return nil, nil, apiErr(codeVerifyInProgress, "a verification of the ledger is already running on this server; repeat the request when it has finished")
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), MaxVerifyDuration)
+	s.liftDeadlines(c, time.Now().Add(MaxVerifyDuration))
+	return ctx, func() { cancel(); s.verifying.Unlock() }, nil
 }
 
 // liftDeadlines moves this connection's read and write deadlines, which
@@ -92,13 +104,11 @@ func (s *Server) auditHead(c echo.Context) error {
 	if err := errs.err(); err != nil {
 		return err
 	}
-	if !s.verifying.TryLock() {
-		return apiErr(codeVerifyInProgress, "a verification of the ledger is already running on this server; repeat the request when it has finished")
+	ctx, done, err := s.verifyTurn(c)
+	if err != nil {
+		return err
 	}
-	defer s.verifying.Unlock()
-	ctx, cancel := context.WithTimeout(c.Request().Context(), MaxVerifyDuration)
-	defer cancel()
-	s.liftDeadlines(c, time.Now().Add(MaxVerifyDuration))
+	defer done()
 	head, err := projections.LogHead(ctx, s.store, s.proj.Position())
 	if err != nil {
 		return fmt.Errorf("the log's head: %w", err)
