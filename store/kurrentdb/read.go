@@ -73,22 +73,29 @@ func (s *Store) readStreamRaw(ctx context.Context, stream string, from esdb.Stre
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		for {
-			e, err := rs.Recv()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			out = append(out, e.Event)
-		}
+		out, err = drain(rs)
+		return err
 	})
 	if err != nil {
 		return s.emptyIfNotFound(ctx, what, err)
 	}
 	return out, nil
+}
+
+// drain receives every event of a read until its end, and closes it.
+func drain(rs *esdb.ReadStream) ([]*esdb.RecordedEvent, error) {
+	defer rs.Close()
+	var out []*esdb.RecordedEvent
+	for {
+		e, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, e.Event)
+	}
 }
 
 func (s *Store) emptyIfNotFound(ctx context.Context, what string, err error) ([]*esdb.RecordedEvent, error) {
@@ -178,17 +185,8 @@ func (s *Store) readAllRaw(ctx context.Context, from esdb.AllPosition, dir esdb.
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		for {
-			e, err := rs.Recv()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			out = append(out, e.Event)
-		}
+		out, err = drain(rs)
+		return err
 	})
 	if err != nil && isStatus(err, codes.InvalidArgument) {
 		// The one argument of a $all read the server can find invalid is
