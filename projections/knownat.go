@@ -244,20 +244,8 @@ func (p *Projections) FundsKnown(flt FundFilter, asOf domain.Date, after, limit 
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	items = []FundSummary{}
-	i := max(after, 0)
-	for ; i < len(p.fundOrder); i++ {
-		f := p.fundOrder[i]
-		if !k.knowsTime(f.opened) || (flt.Kind != "" && f.info.Kind != flt.Kind) ||
-			(flt.Unit != "" && !inSubtree(f.unit, flt.Unit)) {
-			continue
-		}
-		if len(items) == limit {
-			return items, i
-		}
-		items = append(items, f.summaryKnown(asOf, k))
-	}
-	return items, 0
+	return p.fundsPage(flt, after, limit, func(f *fundNode) bool { return k.knowsTime(f.opened) },
+		func(f *fundNode) FundSummary { return f.summaryKnown(asOf, k) })
 }
 
 // UnitKnown is Unit as the ledger knew it at k: ok is false for a unit

@@ -151,20 +151,24 @@ func (c Counts) times() int {
 func (p *Projections) Funds(flt FundFilter, asOf domain.Date, after, limit int) (items []FundSummary, next int) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
+	return p.fundsPage(flt, after, limit, nil, func(f *fundNode) FundSummary { return f.summary(asOf) })
+}
+
+// fundsPage pages the funds of flt (and of known, when it is not nil) in
+// the order they were opened, each summarised by sum. Under the read lock.
+func (p *Projections) fundsPage(flt FundFilter, after, limit int, known func(*fundNode) bool, sum func(*fundNode) FundSummary) (items []FundSummary, next int) {
 	items = []FundSummary{}
 	i := max(after, 0)
 	for ; i < len(p.fundOrder); i++ {
 		f := p.fundOrder[i]
-		if flt.Kind != "" && f.info.Kind != flt.Kind {
-			continue
-		}
-		if flt.Unit != "" && !inSubtree(f.unit, flt.Unit) {
+		if (known != nil && !known(f)) || (flt.Kind != "" && f.info.Kind != flt.Kind) ||
+			(flt.Unit != "" && !inSubtree(f.unit, flt.Unit)) {
 			continue
 		}
 		if len(items) == limit {
 			return items, i
 		}
-		items = append(items, f.summary(asOf))
+		items = append(items, sum(f))
 	}
 	return items, 0
 }
