@@ -22,6 +22,12 @@ func eventsIn(t *testing.T, dir string) int {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	return countEvents(t, st)
+}
+
+// countEvents counts the events of a store's whole log.
+func countEvents(t *testing.T, st domain.EventStore) int {
+	t.Helper()
 	n := 0
 	for after := domain.Position(0); ; {
 		page, err := st.ReadAll(context.Background(), after, domain.MaxReadBatch)
@@ -31,8 +37,7 @@ func eventsIn(t *testing.T, dir string) int {
 		if len(page) == 0 {
 			return n
 		}
-		n += len(page)
-		after = page[len(page)-1].Position
+		n, after = n+len(page), page[len(page)-1].Position
 	}
 }
 

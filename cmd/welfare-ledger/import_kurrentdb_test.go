@@ -98,17 +98,7 @@ func ledgerEventCount(t *testing.T, uri string) int {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n := 0
-	for after := domain.Position(0); ; {
-		page, err := st.ReadAll(context.Background(), after, domain.MaxReadBatch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			return n
-		}
-		n, after = n+len(page), page[len(page)-1].Position
-	}
+	return countEvents(t, st)
 }
 
 // TestImportIntoKurrentDB: a ledger moves from the embedded store to
