@@ -151,7 +151,7 @@ type KindSpec struct {
 	// which is the order of the errors a request is answered with.
 	Fields []Field
 	// newPayload returns an empty schema-1 payload, for the decoder.
-	newPayload func() EventData
+	newPayload func() MoneyEvent
 	// filled are the fields the ledger fills in from the fund's state
 	// (in the payload, neither in the body nor in the path), computed
 	// from Fields once: checkStored reads them for every decoded event.
@@ -187,7 +187,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			fieldNote,
 			{Name: "donor.name", Rule: RuleName, Body: Optional, Payload: Optional},
 			{Name: "donor.kind", Rule: RuleDonorKind, Body: Required, Payload: Required}},
-		newPayload: func() EventData { return &DonationReceived{} },
+		newPayload: func() MoneyEvent { return &DonationReceived{} },
 	},
 	KindShelterGrant: {
 		Type: TypeShelterGrantPaid, command: PayShelterGrant{}, Route: "/v1/funds/{fund_id}/shelter-grants",
@@ -199,7 +199,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			fieldOccurred,
 			{Name: "decision_no", Rule: RuleRef, Body: Optional, Payload: Optional},
 			fieldNote},
-		newPayload: func() EventData { return &ShelterGrantPaid{} },
+		newPayload: func() MoneyEvent { return &ShelterGrantPaid{} },
 	},
 	KindAssistanceGrant: {
 		Type: TypeAssistanceGranted, command: GrantAssistance{}, Route: "/v1/funds/{fund_id}/assistance-grants",
@@ -209,7 +209,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		Fields: []Field{fieldTxID, fieldFund, fieldBenef, fieldAmount,
 			{Name: "category", Rule: RuleAssistance, Body: Required, Payload: Required},
 			fieldOccurred, fieldNote},
-		newPayload: func() EventData { return &AssistanceGranted{} },
+		newPayload: func() MoneyEvent { return &AssistanceGranted{} },
 	},
 	KindLoan: {
 		Type: TypeLoanDisbursed, command: DisburseLoan{}, Route: "/v1/funds/{fund_id}/loans",
@@ -223,7 +223,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			{Name: "due_on", Rule: RuleDate, Body: Optional, Payload: Optional},
 			{Name: "project", Rule: RuleRef, Body: Optional, Payload: Optional},
 			fieldNote},
-		newPayload: func() EventData { return &LoanDisbursed{} },
+		newPayload: func() MoneyEvent { return &LoanDisbursed{} },
 	},
 	KindRepayment: {
 		Type: TypeLoanRepaid, command: RepayLoan{}, Route: "/v1/funds/{fund_id}/loans/{loan_id}/repayments",
@@ -235,7 +235,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			// Copied from the loan by Decide.
 			{Name: "beneficiary_id", Rule: RuleBeneficiary, Payload: Required},
 			fieldAmount, fieldOccurred, fieldNote},
-		newPayload: func() EventData { return &LoanRepaid{} },
+		newPayload: func() MoneyEvent { return &LoanRepaid{} },
 	},
 	KindReversal: {
 		Type: TypeTransactionReversed, command: ReverseTransaction{}, Route: "/v1/funds/{fund_id}/reversals",
@@ -254,7 +254,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			{Name: "beneficiary_id", Rule: RuleBeneficiary, Payload: Optional},
 			{Name: "loan_id", Rule: RuleID, Payload: Optional},
 			{Name: "shelter", Rule: RuleShelterKind, Payload: Optional}},
-		newPayload: func() EventData { return &TransactionReversed{} },
+		newPayload: func() MoneyEvent { return &TransactionReversed{} },
 	},
 }
 
@@ -418,6 +418,11 @@ type MoneyEvent interface {
 	// command the payload was decided from (as far as the payload tells
 	// it), nil when nothing: what checkStored checks a stored event with.
 	commandFailures() []FieldError
+	// decodeFast fills the empty payload from compact schema-1 JSON
+	// whose keys are all known (knownKeys) and appear at most once, in
+	// any order, and reports whether it understood every byte; when it
+	// did not, Decode falls back to encoding/json (decodePayloadFast).
+	decodeFast(b []byte) bool
 }
 
 // MoneyOf returns the money facts of a payload; ok is false for a payload

@@ -130,11 +130,35 @@ func TestMoneyKindsConsistent(t *testing.T) {
 	})
 
 	t.Run("command", func(t *testing.T) {
-		pinned := goldenCommands(t)
 		for _, spec := range MoneyKinds() {
 			checkCommandAgainstTable(t, &spec)
-			if c, ok := pinned[spec.Command()]; !ok || c.commandName() != spec.Command() {
-				t.Errorf("canonical_test.go's goldenCommands pins no hash of a %s", spec.Command())
+		}
+	})
+
+	t.Run("golden", func(t *testing.T) {
+		rows := map[MoneyKind]bool{}
+		for _, g := range goldenKinds {
+			if rows[g.kind] {
+				t.Errorf("goldenKinds has two rows of %s", g.kind)
+			}
+			rows[g.kind] = true
+			if g.event == nil || g.event.Money().Kind != g.kind || g.eventID == uuid.Nil || g.payloadHash == "" {
+				t.Errorf("goldenKinds' row of %s has no golden event of its kind", g.kind)
+			}
+			named := false
+			for _, c := range g.commands {
+				if c.command.Kind() != g.kind || len(c.hash) != 64 || !strings.HasPrefix(c.name, g.kind.Spec().Command()) {
+					t.Errorf("goldenKinds' row of %s holds %s (%T, hash %q), not a pinned command of the kind", g.kind, c.name, c.command, c.hash)
+				}
+				named = named || c.name == g.kind.Spec().Command()
+			}
+			if !named {
+				t.Errorf("goldenKinds' row of %s pins no hash of a %s", g.kind, g.kind.Spec().Command())
+			}
+		}
+		for _, spec := range MoneyKinds() {
+			if !rows[spec.Kind] {
+				t.Errorf("kinds_golden_test.go's goldenKinds has no row of %s: its pinned payload hash and its golden event", spec.Type)
 			}
 		}
 	})
