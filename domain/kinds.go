@@ -16,7 +16,7 @@ import "github.com/google/uuid"
 // money kinds. It is a small integer so that hot code (EffectOf, the
 // projections' sums) finds a row by index, never by name or through a
 // map. It is an in-memory code that never reaches disk: stored events
-// carry the type's name, and a checkpoint pins its own codes.
+// carry the type's name, and a checkpoint the row's pinned Code.
 type MoneyKind uint8
 
 // The money kinds, in the order of the table.
@@ -126,6 +126,12 @@ type Field struct {
 type KindSpec struct {
 	Kind MoneyKind
 	Type EventType
+	// Code is the kind's number wherever kinds are stored by number
+	// rather than by name (the projections' checkpoint writes it as each
+	// transaction's type): given once, never changed or reused, and
+	// pinned by projections/testdata/money_type_codes.golden. A new kind
+	// takes the next free number.
+	Code uint8
 	// command is the zero value of the command that records it.
 	command MoneyCommand
 	// Route is the API's path of the write (API.md, "Money events"),
@@ -178,7 +184,7 @@ var (
 // zero row of every non-money event).
 var moneyKinds = [NumMoneyKinds]KindSpec{
 	KindDonation: {
-		Type: TypeDonationReceived, command: RecordDonation{}, Route: "/v1/funds/{fund_id}/donations",
+		Code: 0, Type: TypeDonationReceived, command: RecordDonation{}, Route: "/v1/funds/{fund_id}/donations",
 		Label:    Label{Vi: "Thu ủng hộ", En: "Donation"},
 		Category: CatDonations, Direction: MoneyIn, Counting: CountsTransaction,
 		Fields: []Field{fieldTxID, fieldFund, fieldAmount, fieldOccurred,
@@ -190,7 +196,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() MoneyEvent { return &DonationReceived{} },
 	},
 	KindShelterGrant: {
-		Type: TypeShelterGrantPaid, command: PayShelterGrant{}, Route: "/v1/funds/{fund_id}/shelter-grants",
+		Code: 1, Type: TypeShelterGrantPaid, command: PayShelterGrant{}, Route: "/v1/funds/{fund_id}/shelter-grants",
 		Label:    Label{Vi: "Chi hỗ trợ Mái ấm Công đoàn", En: "Shelter grant"},
 		Category: CatShelterGrants, Direction: MoneyOut, Counting: CountsTransaction | CountsBeneficiary,
 		FundKinds: grantFunds, Refusal: "pay shelter grants",
@@ -202,7 +208,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() MoneyEvent { return &ShelterGrantPaid{} },
 	},
 	KindAssistanceGrant: {
-		Type: TypeAssistanceGranted, command: GrantAssistance{}, Route: "/v1/funds/{fund_id}/assistance-grants",
+		Code: 2, Type: TypeAssistanceGranted, command: GrantAssistance{}, Route: "/v1/funds/{fund_id}/assistance-grants",
 		Label:    Label{Vi: "Chi trợ cấp", En: "Assistance grant"},
 		Category: CatAssistanceGrants, Direction: MoneyOut, Counting: CountsTransaction | CountsBeneficiary,
 		FundKinds: assistFunds, Refusal: "pay assistance grants",
@@ -212,7 +218,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() MoneyEvent { return &AssistanceGranted{} },
 	},
 	KindLoan: {
-		Type: TypeLoanDisbursed, command: DisburseLoan{}, Route: "/v1/funds/{fund_id}/loans",
+		Code: 3, Type: TypeLoanDisbursed, command: DisburseLoan{}, Route: "/v1/funds/{fund_id}/loans",
 		Label:    Label{Vi: "Chi cho vay", En: "Loan disbursed"},
 		Category: CatLoansDisbursed, Direction: MoneyOut, Loan: LoanLends, Counting: CountsTransaction | CountsBeneficiary,
 		FundKinds: lendingFunds, Refusal: "lend",
@@ -226,7 +232,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() MoneyEvent { return &LoanDisbursed{} },
 	},
 	KindRepayment: {
-		Type: TypeLoanRepaid, command: RepayLoan{}, Route: "/v1/funds/{fund_id}/loans/{loan_id}/repayments",
+		Code: 4, Type: TypeLoanRepaid, command: RepayLoan{}, Route: "/v1/funds/{fund_id}/loans/{loan_id}/repayments",
 		Label:    Label{Vi: "Thu hồi vốn vay", En: "Loan repayment"},
 		Category: CatRepayments, Direction: MoneyIn, Loan: LoanRepays, Counting: CountsTransaction,
 		FundKinds: lendingFunds, Refusal: "lend",
@@ -238,7 +244,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 		newPayload: func() MoneyEvent { return &LoanRepaid{} },
 	},
 	KindReversal: {
-		Type: TypeTransactionReversed, command: ReverseTransaction{}, Route: "/v1/funds/{fund_id}/reversals",
+		Code: 5, Type: TypeTransactionReversed, command: ReverseTransaction{}, Route: "/v1/funds/{fund_id}/reversals",
 		Label:    Label{Vi: "Bút toán đảo", En: "Reversal"},
 		Category: CatNone, Direction: Opposite, Counting: CountsReversal,
 		Fields: []Field{fieldTxID, fieldFund,

@@ -12,9 +12,12 @@ import "github.com/welfare-ledger/welfare-ledger/domain"
 // every number; changing one is a change of the checkpoint's meaning,
 // which bumps ckptVersion (checkpoint_format.go).
 
-// txType is a transaction's event type (txNode.typ).
+// txType is a transaction's event type (txNode.typ): the Code of its row
+// in the domain's table of money kinds, which a checkpoint writes.
 type txType uint8
 
+// The codes of the types projections' code names; the others (a kind
+// added to the table later) are only ever read from the table.
 const (
 	typDonation   txType = 0
 	typShelter    txType = 1
@@ -24,15 +27,24 @@ const (
 	typReversal   txType = 5
 )
 
-// moneyTypes names the event type of each txType.
-var moneyTypes = [...]domain.EventType{
-	typDonation:   domain.TypeDonationReceived,
-	typShelter:    domain.TypeShelterGrantPaid,
-	typAssistance: domain.TypeAssistanceGranted,
-	typLoan:       domain.TypeLoanDisbursed,
-	typRepayment:  domain.TypeLoanRepaid,
-	typReversal:   domain.TypeTransactionReversed,
-}
+// moneyTypes and txKinds give the event type and the money kind of each
+// txType, and txTypes the txType of each money kind: all from the
+// table's codes, which TestMoneyTypeCodesArePinned holds to its golden
+// file.
+var moneyTypes, txKinds, txTypes = func() ([]domain.EventType, []domain.MoneyKind, [domain.NumMoneyKinds]txType) {
+	var names []domain.EventType
+	var kinds []domain.MoneyKind
+	var codes [domain.NumMoneyKinds]txType
+	for _, spec := range domain.MoneyKinds() {
+		for int(spec.Code) >= len(names) {
+			names = append(names, "")
+			kinds = append(kinds, domain.KindNone)
+		}
+		names[spec.Code], kinds[spec.Code] = spec.Type, spec.Kind
+		codes[spec.Kind] = txType(spec.Code)
+	}
+	return names, kinds, codes
+}()
 
 // countKind is a transaction's kind as the counts of API.md split them: a
 // shelter grant's kind says whether it builds or repairs. A reversal
