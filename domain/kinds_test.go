@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,24 +22,26 @@ import (
 // docs/adding-an-event-type.md (the subtest of each in brackets):
 //
 //  1. domain/kinds.go: the row itself [table].
-//  2. domain/events.go: the type name, the payload, its EventType, Money
-//     and commandFailures methods [payload].
-//  3. domain/commands.go and domain/canonical.go: the command, its Kind,
-//     Validate, fromValues and canonical form, its pinned hash in
-//     canonical_test.go [command].
-//  4. domain/fund.go: Decide's case [TestDecideEveryKind].
-//  5. domain/codec.go: the fast decoder's case, and the golden file
-//     domain/testdata/<Type>.v1.json [codec].
-//  6. README.md's event catalogue and docs/api.md's money routes [docs].
+//  2. domain/kind_<name>.go: the payload and its methods [payload], the
+//     command, its Validate and fromValues by the row [command]; Decide's
+//     step is TestDecideEveryKind's.
+//  3. domain/kinds_golden_test.go: the pinned payload hash and the golden
+//     event [golden], whose file domain/testdata/<Type>.v1.json the
+//     fast decoder reads [codec].
+//  4. projections/money.go: applyMoney's case, and the code pinned in
+//     projections/testdata/money_type_codes.golden [projections]; the
+//     projections' TestMoneyTypeCodesArePinned and
+//     TestPropertyRandomHistories hold the rest.
+//  5. and 6. README.md's event catalogue, docs/api.md's money routes and
+//     the seal script's signs [docs].
 //  7. api/openapi.yaml's path, request schema and type enums [openapi]; the
 //     API serves the route from the table (the api package's
 //     TestMoneyRoutesFromKinds and TestMoneyWritesCarryEveryMember).
-//  8. projections: the checkpoint's pinned type codes and the property
-//     test's random histories [projections].
 //
-// Everything else — EffectOf, Allows, the decoder's payloads, the checks
-// of stored events, the routes and the reading of their requests, the
-// type filter, the labels — is derived from the table.
+// Everything else — EffectOf, Allows, the decoder's payloads and keys,
+// the checks of stored events, the routes and the reading of their
+// requests, the type filter, the labels, the random histories, the
+// access tests' rows — is derived from the table.
 func TestMoneyKindsConsistent(t *testing.T) {
 	t.Run("table", func(t *testing.T) {
 		types, commands, routes := map[EventType]bool{}, map[string]bool{}, map[string]bool{}
@@ -235,10 +238,25 @@ func TestMoneyKindsConsistent(t *testing.T) {
 				t.Errorf("docs/api.md's money events have no row for POST %s", spec.Route)
 			}
 		}
-		for _, place := range []string{"domain/kinds.go", "domain/events.go", "domain/commands.go", "domain/canonical.go",
-			"domain/canonical_test.go", "domain/fund.go", "domain/codec.go", "domain/testdata/", "README.md", "docs/api.md",
-			"api/openapi.yaml", "projections/projections.go", "projections/txnode.go",
-			"projections/property_test.go", "checkpoint"} {
+		// The seal's script in docs/api.md (which api's periods test
+		// runs as written) signs every money type by its direction.
+		var sign map[string]int
+		line, _ := strings.CutPrefix(lineWith(apiDoc, "sign = "), "sign = ")
+		if err := json.Unmarshal([]byte(line), &sign); err != nil {
+			t.Errorf("docs/api.md's seal script: sign = %s: %v", line, err)
+		}
+		want := map[string]int{}
+		for _, spec := range MoneyKinds() {
+			if spec.Direction != Opposite {
+				want[string(spec.Type)] = int(spec.Direction)
+			}
+		}
+		if !maps.Equal(sign, want) {
+			t.Errorf("docs/api.md's seal script signs %v, the table %v", sign, want)
+		}
+		for _, place := range []string{"domain/kinds.go", "domain/kind_<name>.go", "domain/kinds_golden_test.go",
+			"domain/testdata/<Type>.v1.json", "projections/money.go", "projections/testdata/money_type_codes.golden",
+			"README.md", "docs/api.md", "api/openapi.yaml", "sign = {"} {
 			if !strings.Contains(checklist, place) {
 				t.Errorf("docs/adding-an-event-type.md does not name %s", place)
 			}
