@@ -48,7 +48,7 @@ func (AssistanceGranted) EventType() EventType { return TypeAssistanceGranted }
 // Money implements MoneyEvent.
 func (d *AssistanceGranted) Money() MoneyFacts {
 	return MoneyFacts{Kind: KindAssistanceGrant, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
-		Beneficiary: d.BeneficiaryID}
+		Beneficiary: d.BeneficiaryID, Category: d.Category, Note: d.Note}
 }
 
 func (d *AssistanceGranted) commandFailures() []FieldError {

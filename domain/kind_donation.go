@@ -49,7 +49,8 @@ func (DonationReceived) EventType() EventType { return TypeDonationReceived }
 
 // Money implements MoneyEvent.
 func (d *DonationReceived) Money() MoneyFacts {
-	return MoneyFacts{Kind: KindDonation, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount}
+	return MoneyFacts{Kind: KindDonation, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
+		DonorName: d.Donor.Name, DonorKind: d.Donor.Kind, Campaign: d.Campaign, Reference: d.Reference, Note: d.Note}
 }
 
 func (d *DonationReceived) commandFailures() []FieldError {

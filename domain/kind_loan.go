@@ -27,7 +27,7 @@ func (LoanDisbursed) EventType() EventType { return TypeLoanDisbursed }
 // Money implements MoneyEvent.
 func (d *LoanDisbursed) Money() MoneyFacts {
 	return MoneyFacts{Kind: KindLoan, TransactionID: d.LoanID, FundID: d.FundID, Amount: d.Amount,
-		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
+		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID, DueOn: d.DueOn, Project: d.Project, Note: d.Note}
 }
 
 func (d *LoanDisbursed) commandFailures() []FieldError {

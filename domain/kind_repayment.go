@@ -25,7 +25,7 @@ func (LoanRepaid) EventType() EventType { return TypeLoanRepaid }
 // Money implements MoneyEvent.
 func (d *LoanRepaid) Money() MoneyFacts {
 	return MoneyFacts{Kind: KindRepayment, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
-		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID}
+		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID, Note: d.Note}
 }
 
 func (d *LoanRepaid) commandFailures() []FieldError {

@@ -43,7 +43,7 @@ func (TransactionReversed) EventType() EventType { return TypeTransactionReverse
 func (d *TransactionReversed) Money() MoneyFacts {
 	return MoneyFacts{Kind: KindReversal, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
 		Beneficiary: d.BeneficiaryID, LoanID: d.LoanID, Shelter: d.Shelter,
-		Reverses: d.Reverses, Original: d.OriginalType, OriginalOn: d.OriginalOccurredOn}
+		Reverses: d.Reverses, Original: d.OriginalType, OriginalOn: d.OriginalOccurredOn, Reason: d.Reason}
 }
 
 func (d *TransactionReversed) commandFailures() []FieldError {

@@ -43,7 +43,7 @@ func (ShelterGrantPaid) EventType() EventType { return TypeShelterGrantPaid }
 // Money implements MoneyEvent.
 func (d *ShelterGrantPaid) Money() MoneyFacts {
 	return MoneyFacts{Kind: KindShelterGrant, TransactionID: d.TransactionID, FundID: d.FundID, Amount: d.Amount,
-		Beneficiary: d.BeneficiaryID, Shelter: d.Shelter}
+		Beneficiary: d.BeneficiaryID, Shelter: d.Shelter, DecisionNo: d.DecisionNo, Note: d.Note}
 }
 
 func (d *ShelterGrantPaid) commandFailures() []FieldError {

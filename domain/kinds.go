@@ -412,6 +412,20 @@ type MoneyFacts struct {
 	Reverses   uuid.UUID
 	Original   EventType
 	OriginalOn Date
+	// The payload's words and closed-list values, each the field of its
+	// name in the table ("" when the kind has none): what a transaction
+	// shows of them. A reversal's copies of its original's are not here
+	// but Shelter, which its own row names.
+	DonorName  string             // donor.name
+	DonorKind  DonorKind          // donor.kind
+	Category   AssistanceCategory // category
+	Campaign   string             // campaign
+	Reference  string             // reference
+	DecisionNo string             // decision_no
+	Project    string             // project
+	Reason     string             // reason
+	Note       string             // note
+	DueOn      Date               // due_on
 }
 
 // MoneyEvent is the payload of a money event: every type of the table

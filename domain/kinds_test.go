@@ -22,19 +22,18 @@ import (
 // docs/adding-an-event-type.md (the subtest of each in brackets):
 //
 //  1. domain/kinds.go: the row itself [table].
-//  2. domain/kind_<name>.go: the payload and its methods [payload], the
-//     command, its Validate and fromValues by the row [command]; Decide's
-//     step is TestDecideEveryKind's.
+//  2. domain/kind_<name>.go: the payload and its methods [payload], its
+//     money facts [facts], the command, its Validate and fromValues by
+//     the row [command]; Decide's step is TestDecideEveryKind's.
 //  3. domain/kinds_golden_test.go: the pinned payload hash and the golden
 //     event [golden], whose file domain/testdata/<Type>.v1.json the
-//     fast decoder reads [codec].
-//  4. projections/money.go: applyMoney's case, and the code pinned in
-//     projections/testdata/money_type_codes.golden [projections]; the
-//     projections' TestMoneyTypeCodesArePinned and
-//     TestPropertyRandomHistories hold the rest.
-//  5. and 6. README.md's event catalogue, docs/api.md's money routes and
-//     the seal script's signs [docs].
-//  7. api/openapi.yaml's path, request schema and type enums [openapi]; the
+//     fast decoder reads [codec]; the checkpoint's code of the type,
+//     appended to projections/testdata/money_type_codes.golden by a
+//     flag [projections] (the projections' TestMoneyTypeCodesArePinned
+//     and TestPropertyRandomHistories hold the rest).
+//  4. and 5. README.md's event catalogue, docs/api.md's money routes
+//     and the seal script's signs [docs].
+//  6. api/openapi.yaml's path, request schema and type enums [openapi]; the
 //     API serves the route from the table (the api package's
 //     TestMoneyRoutesFromKinds and TestMoneyWritesCarryEveryMember).
 //
@@ -100,6 +99,15 @@ func TestMoneyKindsConsistent(t *testing.T) {
 			if spec.Label.Vi == "" || spec.Label.En == "" {
 				t.Errorf("%s: label %+v, want both languages", spec.Type, spec.Label)
 			}
+			enums := 0
+			for _, f := range spec.Fields {
+				if f.Payload != Absent && f.Body != Absent && (f.Rule == RuleDonorKind || f.Rule == RuleShelterKind || f.Rule == RuleAssistance) {
+					enums++
+				}
+			}
+			if enums > 1 {
+				t.Errorf("%s carries %d closed-list values: a transaction of the projections keeps one by its code", spec.Type, enums)
+			}
 			if spec.Counting&CountsBeneficiary != 0 && !spec.Has("beneficiary_id") {
 				t.Errorf("%s counts beneficiaries but carries no beneficiary_id", spec.Type)
 			}
@@ -145,6 +153,45 @@ func TestMoneyKindsConsistent(t *testing.T) {
 	t.Run("command", func(t *testing.T) {
 		for _, spec := range MoneyKinds() {
 			checkCommandAgainstTable(t, &spec)
+		}
+	})
+
+	t.Run("facts", func(t *testing.T) {
+		// Every field a golden event carries reads the same through its
+		// money facts, which is all the projections see of it.
+		for _, g := range goldenKinds {
+			facts := g.event.Money()
+			b, err := json.Marshal(g.event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var members map[string]any
+			if err := json.Unmarshal(b, &members); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range g.kind.Spec().Fields {
+				if f.Payload == Absent {
+					continue
+				}
+				read, ok := factOf[f.Name]
+				if !ok {
+					t.Errorf("%s: MoneyFacts has no member for the field %s: the projections cannot keep it", g.kind, f.Name)
+					continue
+				}
+				want, ok := members[f.Name]
+				if obj, member, nested := strings.Cut(f.Name, "."); nested {
+					inner, _ := members[obj].(map[string]any)
+					want, ok = inner[member]
+				}
+				if !ok {
+					continue // left out when empty
+				}
+				gotJSON, _ := json.Marshal(read(&facts))
+				wantJSON, _ := json.Marshal(want)
+				if string(gotJSON) != string(wantJSON) {
+					t.Errorf("%s.Money(): %s = %s, the payload's is %s", g.kind, f.Name, gotJSON, wantJSON)
+				}
+			}
 		}
 	})
 
@@ -255,7 +302,7 @@ func TestMoneyKindsConsistent(t *testing.T) {
 			t.Errorf("docs/api.md's seal script signs %v, the table %v", sign, want)
 		}
 		for _, place := range []string{"domain/kinds.go", "domain/kind_<name>.go", "domain/kinds_golden_test.go",
-			"domain/testdata/<Type>.v1.json", "projections/money.go", "projections/testdata/money_type_codes.golden",
+			"domain/testdata/<Type>.v1.json", "projections/testdata/money_type_codes.golden",
 			"README.md", "docs/api.md", "api/openapi.yaml", "sign = {"} {
 			if !strings.Contains(checklist, place) {
 				t.Errorf("docs/adding-an-event-type.md does not name %s", place)
@@ -304,10 +351,10 @@ func TestMoneyKindsConsistent(t *testing.T) {
 
 	t.Run("projections", func(t *testing.T) {
 		// The projections' own tests hold the rest: the golden file of
-		// the codes (TestMoneyTypeCodesArePinned), applyMoney's case and
-		// the random histories (TestPropertyRandomHistories, which
-		// records every kind of the table); here only that the code is
-		// pinned, so that this test names every place.
+		// the codes (TestMoneyTypeCodesArePinned) and the random
+		// histories (TestPropertyRandomHistories, which records every
+		// kind of the table); here only that the code is pinned, so that
+		// this test names every place.
 		golden := readRepoFile(t, "projections/testdata/money_type_codes.golden")
 		for _, spec := range MoneyKinds() {
 			if lineWith(golden, fmt.Sprintf("%d %s\n", spec.Code, spec.Type)) == "" {
@@ -315,6 +362,29 @@ func TestMoneyKindsConsistent(t *testing.T) {
 			}
 		}
 	})
+}
+
+// factOf reads the money fact of each field name of the table.
+var factOf = map[string]func(*MoneyFacts) any{
+	"transaction_id":       func(m *MoneyFacts) any { return m.TransactionID },
+	"fund_id":              func(m *MoneyFacts) any { return m.FundID },
+	"amount":               func(m *MoneyFacts) any { return m.Amount },
+	"beneficiary_id":       func(m *MoneyFacts) any { return m.Beneficiary },
+	"loan_id":              func(m *MoneyFacts) any { return m.LoanID },
+	"shelter":              func(m *MoneyFacts) any { return m.Shelter },
+	"reverses":             func(m *MoneyFacts) any { return m.Reverses },
+	"original_type":        func(m *MoneyFacts) any { return m.Original },
+	"original_occurred_on": func(m *MoneyFacts) any { return m.OriginalOn },
+	"donor.name":           func(m *MoneyFacts) any { return m.DonorName },
+	"donor.kind":           func(m *MoneyFacts) any { return m.DonorKind },
+	"category":             func(m *MoneyFacts) any { return m.Category },
+	"campaign":             func(m *MoneyFacts) any { return m.Campaign },
+	"reference":            func(m *MoneyFacts) any { return m.Reference },
+	"decision_no":          func(m *MoneyFacts) any { return m.DecisionNo },
+	"project":              func(m *MoneyFacts) any { return m.Project },
+	"reason":               func(m *MoneyFacts) any { return m.Reason },
+	"note":                 func(m *MoneyFacts) any { return m.Note },
+	"due_on":               func(m *MoneyFacts) any { return m.DueOn },
 }
 
 // checkCommandAgainstTable checks a kind's command against the table: its
