@@ -91,7 +91,7 @@ func (t *txNode) pack(spec *domain.KindSpec, m *domain.MoneyFacts, text *packer)
 	t.kind = countKindOf(spec.Category, m.Shelter)
 	t.due = m.DueOn
 	t.setAmount(m.Amount, text)
-	if spec.Has("donor.kind") {
+	if m.DonorKind != "" { // a kind whose payload has a donor requires its kind
 		t.flags |= flagDonor
 	}
 	text.add(tDonorName, m.DonorName)
