@@ -33,6 +33,9 @@ type Ledger struct {
 	// (period_fence.go, period_ledger.go).
 	fence   periodFence
 	periods periodBook
+	// shared: other instances may write to the store (SharedStore), so
+	// every append is checked after it lands (period_postcheck.go).
+	shared bool
 }
 
 // fundSlot serialises the commands of one fund in this process and caches
@@ -85,7 +88,7 @@ func (c *fundCmd) finish(err error) {
 
 // NewLedger returns a ledger writing to store, reading the time from now.
 func NewLedger(store EventStore, now func() time.Time) *Ledger {
-	return &Ledger{store: store, now: now, funds: map[uuid.UUID]*fundSlot{}}
+	return &Ledger{store: store, now: now, funds: map[uuid.UUID]*fundSlot{}, shared: isShared(store)}
 }
 
 // Now returns the ledger clock's current time.
@@ -190,7 +193,7 @@ func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundRe
 		if err != nil || len(p) == 0 {
 			return p, err
 		}
-		return p, l.checkPeriod(bg, c.UnitID, p[0].OccurredOn, "opened_on")
+		return p, l.checkPeriod(bg, c.FundID, c.UnitID, p[0].OccurredOn, "opened_on")
 	}, func(f *Fund, replay bool) {
 		out = FundResult{
 			Fund:       FundOpened{FundID: f.ID, UnitID: f.Unit, Name: f.Name, Kind: f.Kind, OpenedOn: f.OpenedOn},
@@ -308,7 +311,7 @@ func (l *Ledger) work(ctx context.Context, id uuid.UUID, slot *fundSlot) {
 		// A stale cache is caught up only when nothing is in flight: the
 		// store must hold every event the cache has.
 		if len(slot.queue) > 0 && len(flights) < maxFlights && !(slot.stale && len(flights) > 0) {
-			batch := takeBatch(slot.queue)
+			batch := takeBatch(slot.queue, l.batchLimit())
 			slot.queue = slot.queue[len(batch):]
 			slot.mu.Unlock()
 			if !l.fence.enter(len(flights) == 0) {
@@ -367,13 +370,13 @@ func lastPending(flights []*flight) PendingAppend {
 }
 
 // takeBatch returns the commands at the head of queue that go into one
-// append: up to MaxEventsPerAppend of them, or a solo command alone.
-func takeBatch(queue []*fundCmd) []*fundCmd {
+// append: up to limit of them, or a solo command alone.
+func takeBatch(queue []*fundCmd, limit int) []*fundCmd {
 	if len(queue) > 0 && queue[0].solo {
 		return queue[:1:1]
 	}
 	n := 0
-	for n < len(queue) && n < MaxEventsPerAppend && !queue[n].solo {
+	for n < len(queue) && n < limit && !queue[n].solo {
 		n++
 	}
 	return queue[:n:n]
@@ -498,6 +501,11 @@ func (l *Ledger) land(ctx context.Context, id uuid.UUID, slot *fundSlot, flights
 	res, err := fl.pending.Result()
 	if err == nil {
 		err = l.setPositions(ctx, slot.fund, fl.applied, res)
+	}
+	if err == nil && l.shared {
+		l.landShared(ctx, slot, fl)
+		l.release(fl)
+		return flights[1:]
 	}
 	if err == nil {
 		finishAll(slot.fund, fl.outcomes)
@@ -704,7 +712,7 @@ func (l *Ledger) catchUp(ctx context.Context, s *fundSlot) error {
 	if f.Exists {
 		from = f.Revision + 1
 	}
-	if err := l.foldStream(ctx, FundStream(f.ID), from, f.LastHash, f.Evolve); err != nil {
+	if err := l.foldFund(ctx, f, from); err != nil {
 		return fmt.Errorf("load fund %s: %w", f.ID, err)
 	}
 	s.stale = false
