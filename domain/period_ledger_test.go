@@ -166,7 +166,10 @@ func TestLedgerClosePeriodRefusals(t *testing.T) {
 	mustRecord(t, env.l, dated(donate(env.fund, 1), "2024-01-01"))
 	var sealedUpTo domain.Position
 	res, err := env.l.ClosePeriod(t.Context(), domain.ClosePeriod{UnitID: "lang-son", Year: 2023}, testActor,
-		func(_ context.Context, upTo domain.Position) (string, error) { sealedUpTo = upTo; return fixedSeal(t.Context(), upTo) })
+		func(_ context.Context, upTo domain.Position) (string, error) {
+			sealedUpTo = upTo
+			return fixedSeal(t.Context(), upTo)
+		})
 	if err != nil {
 		t.Fatalf("ClosePeriod completing a pending close = %v", err)
 	}
