@@ -287,6 +287,27 @@ func TestTwoInstancesCloseRacesWrites(t *testing.T) {
 			t.Errorf("retry of void write %s = %d %s %s, want 409 period_closed", tx, w.status, w.code, w.detail)
 		}
 	}
+	// verify reports the void events as findings, not mismatches; the
+	// metric counts them.
+	for _, in := range []*env{a, b} {
+		var rep struct {
+			OK              bool `json:"ok"`
+			VoidEventsFound int  `json:"void_events_found"`
+			VoidEvents      []struct {
+				EventID string `json:"event_id"`
+			} `json:"void_events"`
+		}
+		r := in.get("/v1/audit/verify")
+		mustStatus(t, r, http.StatusOK)
+		decodeInto(t, r, &rep)
+		if !rep.OK || rep.VoidEventsFound != len(void) || len(rep.VoidEvents) != len(void) {
+			t.Errorf("verify = ok %v, %d void events found (%d listed), want ok and %d", rep.OK, rep.VoidEventsFound, len(rep.VoidEvents), len(void))
+		}
+		m := in.get("/metrics")
+		if want := fmt.Sprintf("\nwelfare_ledger_void_events %d\n", len(void)); !strings.Contains(string(m.body), want) {
+			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
+		}
+	}
 	t.Logf("closing at %d, close at %d; %d void writes answered 409", closing, closed.Position, len(void))
 }
 
