@@ -267,7 +267,7 @@ func TestTwoInstancesCloseRacesWrites(t *testing.T) {
 			}
 		}
 	}
-	if want := auditorSeal(t, events, "lang-son", 2023, closing); closed.Seal != want {
+	if want := auditorSeal(t, events, "lang-son", 2023, closed.Position); closed.Seal != want {
 		t.Errorf("seal = %s, recomputed from the log before the closing %s", closed.Seal, want)
 	}
 	// A retry of a void write, through either instance, is still refused.

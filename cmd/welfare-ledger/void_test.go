@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -205,4 +206,21 @@ func TestVoidEventPlantedInKurrentDB(t *testing.T) {
 		},
 		offline: []string{"--store", srv.URI(), "--data", t.TempDir()},
 	})
+}
+
+// TestSecondServeOnADataDirIsRefused: the embedded ledger is written by
+// one serve only (lockDataDir); a second on the same data directory stops
+// at once with errDataDirInUse, and the first keeps serving.
+func TestSecondServeOnADataDirIsRefused(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	base, token, stop := serveLogged(t, dir, &syncBuffer{})
+	defer stop()
+	var out, errOut strings.Builder
+	err := run(context.Background(), []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, func(string) string { return "" }, &out, &errOut)
+	if !errors.Is(err, errDataDirInUse) {
+		t.Fatalf("a second serve on %s = %v, want errDataDirInUse", dir, err)
+	}
+	if status, raw := call(t, http.MethodGet, base+"/v1/units", token, ""); status != http.StatusOK {
+		t.Errorf("the first serve after the refusal: %d %s", status, raw)
+	}
 }
