@@ -322,3 +322,44 @@ func waitProjections(t *testing.T, e *env, pos uint64) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestTwoInstancesCloseRacesAFundOpening: a fund opened through B in 2023,
+// decided before A's close of 2023 and landing after its closing, is void:
+// 409 period_closed, on a retry too; the fund does not exist for either
+// instance (404), and verify lists the void opening.
+func TestTwoInstancesCloseRacesAFundOpening(t *testing.T) {
+	a, b, gate := twoInstances(t)
+	a.units()
+	// B reads the period stream (empty) before the close.
+	b.mustCreate("/v1/funds", fmt.Sprintf(`{"fund_id":%q,"unit_id":"cao-loc","name":"Quỹ cũ","kind":"social","opened_on":"2023-01-01"}`, socialFund))
+	open := fmt.Sprintf(`{"fund_id":%q,"unit_id":"cao-loc","name":"Quỹ mới","kind":"social","opened_on":"2023-06-01"}`, capitalFund)
+	gate.arm()
+	opened := make(chan resp, 1)
+	go func() { opened <- b.post("/v1/funds", open) }()
+	gate.waitHeld(t, 1)
+	closed := a.post("/v1/units/lang-son/periods", `{"year":2023}`)
+	gate.open()
+	mustStatus(t, closed, http.StatusCreated)
+	mustProblem(t, <-opened, http.StatusConflict, "period_closed")
+	mustProblem(t, b.post("/v1/funds", open), http.StatusConflict, "period_closed")
+	mustProblem(t, a.post("/v1/funds", open), http.StatusConflict, "period_closed")
+	donation := `{"amount":"1000","occurred_on":"2024-01-02","donor":{"kind":"member"}}`
+	for _, in := range []*env{a, b} {
+		mustProblem(t, in.post("/v1/funds/"+capitalFund+"/donations", donation), http.StatusNotFound, "not_found")
+		var rep struct {
+			OK         bool `json:"ok"`
+			VoidEvents []struct {
+				EventID string `json:"event_id"`
+				Type    string `json:"type"`
+			} `json:"void_events"`
+		}
+		waitProjections(t, in, uint64(a.proj.Position()))
+		r := in.get("/v1/audit/verify")
+		mustStatus(t, r, http.StatusOK)
+		decodeInto(t, r, &rep)
+		if !rep.OK || len(rep.VoidEvents) != 1 || rep.VoidEvents[0].EventID != capitalFund || rep.VoidEvents[0].Type != "FundOpened" {
+			t.Errorf("verify = %+v, want ok and the void opening of %s", rep, capitalFund)
+		}
+		mustStatus(t, in.get("/v1/funds/"+capitalFund), http.StatusNotFound)
+	}
+}

@@ -68,6 +68,9 @@ type fundCmd struct {
 	decide func(*Fund) ([]Pending, error)
 	done   func(f *Fund, replay bool)
 	actor  string
+	// year is the fiscal year the command's event is dated in: on a
+	// shared store a batch holds one year only (nextBatch).
+	year int
 
 	attempts int
 	// dupSeen: an append of this command's event alone failed with a
@@ -188,7 +191,7 @@ func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundRe
 	}
 	var out FundResult
 	bg := context.WithoutCancel(ctx)
-	err = l.withFund(ctx, c.FundID, func(f *Fund) ([]Pending, error) {
+	err = l.withFund(ctx, c.FundID, c.OpenedOn, func(f *Fund) ([]Pending, error) {
 		p, err := DecideOpen(f, c, unitOK, l.now())
 		if err != nil || len(p) == 0 {
 			return p, err
@@ -217,7 +220,7 @@ func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundRe
 func (l *Ledger) Record(ctx context.Context, c MoneyCommand, actor string) (TxResult, error) {
 	var out TxResult
 	bg := context.WithoutCancel(ctx)
-	err := l.withFund(ctx, c.Fund(), func(f *Fund) ([]Pending, error) {
+	err := l.withFund(ctx, c.Fund(), c.Occurred(), func(f *Fund) ([]Pending, error) {
 		return l.decideMoney(bg, f, c)
 	}, func(f *Fund, replay bool) {
 		t, _ := f.Tx(c.TxID())
@@ -229,10 +232,14 @@ func (l *Ledger) Record(ctx context.Context, c MoneyCommand, actor string) (TxRe
 // withFund runs one command against a fund: catch up, decide, append with
 // the expected revision, apply; again on a lost race. done is called with the
 // state that holds the command's outcome, once that outcome is durable.
-func (l *Ledger) withFund(ctx context.Context, id uuid.UUID, decide func(*Fund) ([]Pending, error),
+// dated is the command's business date (zero: today).
+func (l *Ledger) withFund(ctx context.Context, id uuid.UUID, dated Date, decide func(*Fund) ([]Pending, error),
 	done func(f *Fund, replay bool), actor string) error {
 	slot := l.slot(id)
-	c := &fundCmd{decide: decide, done: done, actor: actor, finished: make(chan struct{})}
+	if dated.IsZero() {
+		dated = l.Today()
+	}
+	c := &fundCmd{decide: decide, done: done, actor: actor, year: dated.Year(), finished: make(chan struct{})}
 	slot.mu.Lock()
 	slot.queue = append(slot.queue, c)
 	start := !slot.working
@@ -311,7 +318,7 @@ func (l *Ledger) work(ctx context.Context, id uuid.UUID, slot *fundSlot) {
 		// A stale cache is caught up only when nothing is in flight: the
 		// store must hold every event the cache has.
 		if len(slot.queue) > 0 && len(flights) < maxFlights && !(slot.stale && len(flights) > 0) {
-			batch := takeBatch(slot.queue, l.batchLimit())
+			batch := l.nextBatch(slot.queue)
 			slot.queue = slot.queue[len(batch):]
 			slot.mu.Unlock()
 			if !l.fence.enter(len(flights) == 0) {
@@ -461,9 +468,10 @@ func (l *Ledger) decideBatch(ctx context.Context, id uuid.UUID, slot *fundSlot, 
 }
 
 // appendAfter queues an append behind prev on a pipelining store, and on
-// any other store appends and waits.
+// any other store appends and waits. A shared store is never pipelined:
+// a batch is decided only once the one before it is post-checked.
 func (l *Ledger) appendAfter(ctx context.Context, stream string, expected ExpectedRevision, events []NewEvent, prev PendingAppend) PendingAppend {
-	if ps, ok := l.store.(PipelinedStore); ok {
+	if ps, ok := l.store.(PipelinedStore); ok && !l.shared {
 		p, err := ps.AppendAfter(ctx, stream, expected, events, prev)
 		if err != nil {
 			return answered(AppendResult{}, err)

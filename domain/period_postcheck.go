@@ -70,6 +70,14 @@ func (l *Ledger) applyFund(ctx context.Context, f *Fund, events []Event) error {
 	}
 	for i := range events {
 		e := &events[i]
+		if _, opening := e.Data.(*FundOpened); !opening && !f.Exists {
+			if v, ok := b.voids[f.ID]; ok {
+				// The fund's opening is void: nothing of it counts.
+				l.rememberVoidLocked(e, v.cause)
+				f.Revision, f.LastHash = e.Revision, e.Meta.Hash
+				continue
+			}
+		}
 		if b.state.numSpans > 0 && Voidable(e) {
 			v, void, err := l.voidLocked(ctx, f, e)
 			if err != nil {
@@ -204,16 +212,27 @@ func positionIn(f *Fund, e *Event) Position {
 	return e.Position
 }
 
-// batchLimit is how many commands of a fund one append may hold. On a
-// shared store it is one: a command decided on an event that then proves
-// void (a grant paid from a donation that landed after a close began)
-// would be valid in the log only with the void event counted, so nothing
-// is decided on an event before its post-check.
-func (l *Ledger) batchLimit() int {
-	if l.shared {
-		return 1
+// nextBatch returns the commands at the head of queue that go into one
+// append (takeBatch). On a shared store they are also of one fiscal year:
+// a command decided on an event that then proves void (a grant of 2024
+// paid from a donation of 2023 that landed after 2023's close began)
+// would stand in the log with nothing to pay it from. The events of one
+// append are contiguous in the log, so the void rule judges them all at
+// the same place, and events of one year alike: all of them are void or
+// none. Across appends nothing is decided on an event before its
+// post-check (the flight lands before the next batch is decided: a shared
+// store does not pipeline).
+func (l *Ledger) nextBatch(queue []*fundCmd) []*fundCmd {
+	batch := takeBatch(queue, MaxEventsPerAppend)
+	if !l.shared {
+		return batch
 	}
-	return MaxEventsPerAppend
+	for i, c := range batch {
+		if c.year != batch[0].year {
+			return batch[:i:i]
+		}
+	}
+	return batch
 }
 
 // landShared makes the outcome of a landed flight final on a shared store,
