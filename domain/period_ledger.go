@@ -211,6 +211,10 @@ func (l *Ledger) ClosePeriod(ctx context.Context, c ClosePeriod, actor string, s
 	if err != nil {
 		return PeriodResult{}, err
 	}
+	// Once the closing is in the log the close is finished even if the
+	// caller goes away: a close left pending freezes the year's dates
+	// until an admin acts. seal bounds its own wait.
+	ctx = context.WithoutCancel(ctx)
 	s, err := seal(ctx, closing)
 	if err != nil {
 		return PeriodResult{}, fmt.Errorf("seal fiscal year %d of %s (the close stays pending at position %d: close "+
