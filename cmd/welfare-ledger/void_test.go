@@ -169,6 +169,22 @@ func TestVoidEventPlantedInTheEmbeddedStore(t *testing.T) {
 		},
 		offline: []string{"--data", dir},
 	})
+	// The void event travels with the log: exported, imported into an
+	// empty ledger, it is void there too.
+	file := filepath.Join(t.TempDir(), "ledger.jsonl")
+	copyDir := filepath.Join(t.TempDir(), "copy")
+	for _, args := range [][]string{{"export", "--data", dir, "-o", file}, {"import", "--data", copyDir, file}} {
+		if _, stderr, err := runCLI(t, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr)
+		}
+	}
+	out, stderr, err := runCLI(t, "verify", "--data", copyDir)
+	if err != nil || !strings.Contains(out, `"void_events_found": 1`) {
+		t.Errorf("verify of the imported copy = %v, want ok with one void event:\n%s%s", err, out, stderr)
+	}
+	if out, _, err := runCLI(t, "replay", "--data", copyDir, "--json"); err != nil || !strings.Contains(out, `"balance":"3000000"`) {
+		t.Errorf("replay of the imported copy = %v, want the fund at 3000000:\n%s", err, out)
+	}
 }
 
 // TestVoidEventPlantedInKurrentDB: checkVoidIgnored on KurrentDB, planted
