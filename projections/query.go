@@ -191,11 +191,11 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 }
 
 // UnitSummaryInto is UnitSummary written into *s, reusing the storage of
-// s.Funds and s.Breakdown: a roll-up of a province or the whole confederation lists
-// hundreds of fund lines, and on a ledger of millions of events what a
-// query allocates costs more in garbage collection, which must mark the
-// whole projections heap, than the query itself. It returns false, and
-// leaves *s as it was, for an unknown unit.
+// s.Funds and s.Breakdown: a roll-up of a province or the whole
+// confederation lists hundreds of fund lines, and on a ledger of millions
+// of events what a query allocates costs more in garbage collection,
+// which must mark the whole projections heap, than the query itself. It
+// returns false, and leaves *s as it was, for an unknown unit.
 func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to domain.Date) bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
