@@ -30,12 +30,12 @@ func (p *Projections) fundBreakdown(f *fundNode, from, to domain.Date) *Breakdow
 	return breakdownOf(&f.breakdown, from, to)
 }
 
-// unitBreakdown returns the breakdown of u's subtree over [from, to] (from
-// zero: the beginning), building its lines' persons if pending. Under the
-// read lock.
-func (p *Projections) unitBreakdown(u *unitNode, from, to domain.Date) *Breakdown {
+// unitBreakdownInto sets *b to the breakdown of u's subtree over [from,
+// to] (from zero: the beginning), building its lines' persons if pending.
+// Under the read lock.
+func (p *Projections) unitBreakdownInto(b *Breakdown, u *unitNode, from, to domain.Date) {
 	p.unitLinePersons(u)
-	return breakdownOf(&u.breakdown, from, to)
+	breakdownInto(b, &u.breakdown, from, to)
 }
 
 // fundLinePersons builds the person indexes of f's lines if they are
