@@ -2,6 +2,7 @@ package projections
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -91,16 +92,11 @@ func firstDiff(a, b string) string {
 // series as the values they take (an entry equal to the one before it is
 // no change), and lists whose order carries no meaning sorted. The
 // breakdown lines' person indexes a checkpoint load leaves pending are
-// built first, as their first query would (breakdown_persons.go).
+// built first, as after a start (breakdown_persons.go).
 func indexContents(p *Projections) map[string]any {
+	p.WarmBreakdowns(context.Background())
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	for _, u := range p.unitOrder {
-		p.unitLinePersons(u)
-	}
-	for _, f := range p.fundOrder {
-		p.fundLinePersons(f)
-	}
 	out := map[string]any{}
 	state, sum := p.historyState()
 	out["head"] = []any{p.pos, p.lastID, p.lastHash, p.prevPos, string(state), sum}

@@ -87,6 +87,7 @@ func (p *Projections) InSubtree(root, unit domain.UnitID) bool {
 // FundSummary returns a fund's summary, with its breakdown, at the end of
 // asOf (zero: with every event, AsOf left zero).
 func (p *Projections) FundSummary(id uuid.UUID, asOf domain.Date) (FundSummary, bool) {
+	p.readyFundLines(id)
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	f, ok := p.funds[id]
@@ -197,6 +198,7 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 // whole projections heap, than the query itself. It returns false, and
 // leaves *s as it was, for an unknown unit.
 func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to domain.Date) bool {
+	p.readyUnitLines(id)
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	u, ok := p.units[id]
