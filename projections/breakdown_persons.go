@@ -19,25 +19,26 @@ import (
 // and reversals but leaves the person indexes of pending scopes alone.
 //
 // A pending scope's indexes are built by a job, started by the first query
-// of the scope's breakdown, or after a start by the warmer (WarmBreakdowns,
-// which Run starts once caught up), whichever comes first; a query that
-// finds the job running waits for it, so it waits for its own scope only.
-// A job never holds the read lock for long, because every write waits
-// behind a reader: building the confederation's indexes of a 10 M-event
-// ledger takes seconds. It takes the lock for a few thousand
-// transactions at a time, and builds the indexes as the ledger stood at
-// the job's start, at position at:
+// of the scope's breakdown, or for a large unit after a start by the
+// warmer (WarmBreakdowns, which Run starts once caught up), whichever
+// comes first; a query that finds the job running waits for it, so it
+// waits for its own scope only. A job never holds the read lock for long,
+// because every write waits behind a reader: building the
+// confederation's indexes of a 10 M-event ledger takes seconds (held
+// under the lock, writes waited 0.9-3.9 s). It takes the lock for turns
+// of a few thousand transactions, and builds the indexes as the ledger
+// stood at the job's start, at position at:
 //
 //  1. under the lock, it notes at and makes the new, empty indexes; from
 //     then on the live apply records in the job every grant and reversal
 //     of the scope (ops);
-//  2. a chunk at a time, it finds the persons with a grant in the scope,
+//  2. a turn at a time, it finds the persons with a grant in the scope,
 //     then gathers their grants (gatherPeriods), each grant counted only
 //     if it was applied by at and reversed only if its reversal was: what
 //     a transaction says of the time before at never changes after it,
-//     so the chunks need not be taken at once;
+//     so the turns need not be taken at once;
 //  3. without the lock, it sorts the grants into the new indexes;
-//  4. a chunk at a time, it applies the recorded grants and reversals to
+//  4. a turn at a time, it applies the recorded grants and reversals to
 //     them, as the live apply would have, with each person's grants as
 //     they stood before each; under the lock that applies the last of
 //     them it puts the new indexes in place and clears the pending flag,
@@ -48,8 +49,10 @@ import (
 // reversals it applies, per turn. On a 10 M-event ledger each transaction
 // read costs a cache miss or two (~0.3 µs), a person's grants ~20 of
 // them, and a recorded grant a person's grants and an index insertion:
-// each turn stays around a millisecond (docs/performance.md). Variables,
-// so that tests can make turns of a few.
+// turns of about a millisecond (estimated, not measured). The longest
+// write measured behind a job was 9-84 ms at load 7, and 20-430 ms with
+// turns eight times longer (docs/performance.md). Variables, so that
+// tests can make turns of a few.
 var (
 	bdTurnTxs     = 1 << 12
 	bdTurnPersons = 1 << 9
@@ -349,26 +352,35 @@ func (p *Projections) bdTurn() {
 	}
 }
 
-// WarmBreakdowns builds, one scope at a time, the breakdown line person
-// indexes a checkpoint load left pending: every unit's, the root's and
-// those near it first, then every fund's, so that the first breakdown
-// query after a start seldom waits. It runs on one goroutine (one core at
-// most), taking the read lock only for short turns, and returns when
-// every scope is built or ctx is done, with the number of scopes that
-// were pending.
+// warmMinTxs is the fewest transactions a unit's subtree holds for the
+// warmer to build its breakdown persons: below it, a job at the unit's
+// first query takes a few hundred milliseconds at most (~0.3 µs a
+// transaction, docs/performance.md). A variable, for tests.
+var warmMinTxs = 1 << 20
+
+// WarmBreakdowns builds, one unit at a time, the breakdown line person
+// indexes the load left pending of the units whose subtree holds at least
+// warmMinTxs transactions, the root's and those near it first, so that
+// their first page after a start, which would take seconds, seldom
+// waits. The funds and the smaller units are left to their first query:
+// on a 10 M-event ledger, warming every unit took 14 s of CPU after each
+// start, and the funds 5 s more, for pages that take 10-300 ms to build
+// their own (docs/performance.md). It runs on one goroutine (one core
+// at most), taking the read lock only for short turns, and returns when
+// those units are built or ctx is done, with their number.
 func (p *Projections) WarmBreakdowns(ctx context.Context) (pending int) {
 	p.mu.RLock()
-	scopes := make([]bdScope, 0, len(p.unitOrder)+len(p.fundOrder))
+	var scopes []bdScope
 	// A unit is registered after its parent: in registration order, the
 	// root comes before its children.
 	for _, u := range p.unitOrder {
-		if u.bdPersonsPending.Load() {
-			scopes = append(scopes, unitScope(u))
+		if !u.bdPersonsPending.Load() {
+			continue
 		}
-	}
-	for _, f := range p.fundOrder {
-		if f.bdPersonsPending.Load() {
-			scopes = append(scopes, fundScope(f))
+		txs := 0
+		u.walkFunds(func(f *fundNode) { txs += len(f.txs) })
+		if txs >= warmMinTxs {
+			scopes = append(scopes, unitScope(u))
 		}
 	}
 	p.mu.RUnlock()

@@ -151,11 +151,13 @@ func TestBreakdownJobsLetWritesThrough(t *testing.T) {
 	}
 }
 
-// The warmer builds every pending scope; stopped during a job, it gives
-// the job up, leaving the scope pending with no job, and the scope's
-// next query builds it.
+// The warmer builds every pending unit with enough transactions;
+// stopped during a job, it gives the job up, leaving the unit pending
+// with no job, and the unit's next query builds it.
 func TestWarmBreakdowns(t *testing.T) {
 	tinyTurns(t)
+	defer func(n int) { warmMinTxs = n }(warmMinTxs)
+	warmMinTxs = 0
 	h := newCkptHistory(t, 35, 300)
 	loaded := roundTrip(t, h.proj)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -181,9 +183,23 @@ func TestWarmBreakdowns(t *testing.T) {
 		}
 	}
 	for _, f := range loaded.fundOrder {
-		if f.bdPersonsPending.Load() {
-			t.Fatalf("fund %s pending after the warmer", f.info.FundID)
+		if !f.bdPersonsPending.Load() {
+			t.Fatalf("fund %s built by the warmer, which leaves funds to their first query", f.info.FundID)
 		}
 	}
 	sameAnswers(t, "warmed", h, loaded, h.proj)
+
+	// Only the units with at least warmMinTxs transactions.
+	warmMinTxs = len(loaded.units["cao-loc"].funds[0].txs) + len(loaded.units["cao-loc"].funds[1].txs)
+	loaded = roundTrip(t, h.proj)
+	if n := loaded.WarmBreakdowns(context.Background()); n != 3 {
+		t.Errorf("WarmBreakdowns with at least %d transactions built %d units, want 3 (vgcl, lang-son, cao-loc)", warmMinTxs, n)
+	}
+	for _, u := range loaded.unitOrder {
+		txs := 0
+		u.walkFunds(func(f *fundNode) { txs += len(f.txs) })
+		if built := !u.bdPersonsPending.Load(); built != (txs >= warmMinTxs) {
+			t.Errorf("unit %s of %d transactions: built %v, want %v", u.view.ID, txs, built, txs >= warmMinTxs)
+		}
+	}
 }

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -92,9 +91,14 @@ func firstDiff(a, b string) string {
 // series as the values they take (an entry equal to the one before it is
 // no change), and lists whose order carries no meaning sorted. The
 // breakdown lines' person indexes a checkpoint load leaves pending are
-// built first, as after a start (breakdown_persons.go).
+// built first, as their first queries do (breakdown_persons.go).
 func indexContents(p *Projections) map[string]any {
-	p.WarmBreakdowns(context.Background())
+	for _, u := range p.unitOrder {
+		p.readyUnitLines(u.view.ID)
+	}
+	for _, f := range p.fundOrder {
+		p.readyFundLines(f.info.FundID)
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	out := map[string]any{}
