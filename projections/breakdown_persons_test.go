@@ -96,13 +96,13 @@ func tinyTurns(t *testing.T) {
 // applied by another goroutine, which would wait for ever were the job
 // holding the read lock. The grants and reversals applied while a job
 // runs are counted as the live apply counts them: after the rest of the
-// log, every answer equals those of the projections that applied it all
-// live.
+// log, every answer and every index equals those of the projections that
+// applied it all live.
 func TestBreakdownJobsLetWritesThrough(t *testing.T) {
 	tinyTurns(t)
 	for seed := uint64(31); seed <= 33; seed++ {
-		h := newCkptHistory(t, seed, 400)
-		cut := len(h.events) / 2
+		h := newCkptHistory(t, seed, 1500)
+		cut := len(h.events) / 3
 		loaded := roundTrip(t, h.replay(cut))
 		next, grants, reversals := cut, 0, 0
 		loaded.bdPause = func() {
@@ -148,6 +148,8 @@ func TestBreakdownJobsLetWritesThrough(t *testing.T) {
 			}
 		}
 		sameAnswers(t, "jobs run between writes, then the rest of the log", h, loaded, h.proj)
+		// What the indexes hold, not only what the queries ask.
+		sameIndexes(t, "jobs run between writes, then the rest of the log", loaded, h.proj)
 	}
 }
 
