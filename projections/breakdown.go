@@ -256,7 +256,7 @@ type bdMove struct {
 // left empty, and built after the load or at the first query of their
 // fund or unit, whichever comes first (see breakdown_persons.go).
 func (p *Projections) rebuildBreakdown() {
-	// The lines' persons wait for their first query.
+	// The lines' persons wait for a job (breakdown_persons.go).
 	for _, f := range p.fundOrder {
 		f.bdPersonsPending.Store(true)
 	}

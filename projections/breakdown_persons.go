@@ -124,6 +124,33 @@ func (s bdScope) fundsOf() []*fundNode {
 	return subtreeFunds(s.unit, nil)
 }
 
+// rlockFund takes the read lock and returns fund id, its line person
+// indexes built first if they are pending (the lock is let go meanwhile:
+// a fund never goes away). The caller unlocks. A summary's common case,
+// nothing pending, costs one lock, as before the jobs.
+func (p *Projections) rlockFund(id uuid.UUID) (*fundNode, bool) {
+	p.mu.RLock()
+	f, ok := p.funds[id]
+	if ok && f.bdPersonsPending.Load() {
+		p.mu.RUnlock()
+		p.readyLines(context.Background(), fundScope(f))
+		p.mu.RLock()
+	}
+	return f, ok
+}
+
+// rlockUnit is rlockFund for unit id.
+func (p *Projections) rlockUnit(id domain.UnitID) (*unitNode, bool) {
+	p.mu.RLock()
+	u, ok := p.units[id]
+	if ok && u.bdPersonsPending.Load() {
+		p.mu.RUnlock()
+		p.readyLines(context.Background(), unitScope(u))
+		p.mu.RLock()
+	}
+	return u, ok
+}
+
 // readyFundLines builds fund id's line person indexes if they are
 // pending, or waits for the job building them. Not under the lock.
 func (p *Projections) readyFundLines(id uuid.UUID) {
