@@ -67,6 +67,8 @@ type env struct {
 	// clock, if set, is the ledger's clock instead of fixedNow (recorded_at
 	// of the writes, and now for known_at).
 	clock func() time.Time
+	// ledgerStore, if set, is the store the ledger writes through.
+	ledgerStore func(domain.EventStore) domain.EventStore
 }
 
 // harnessStore is what the tests ask of a store beyond the port: the
@@ -179,7 +181,11 @@ func (e *env) start() {
 	if e.clock != nil {
 		clock = e.clock
 	}
-	ledger := domain.NewLedger(st, clock)
+	var written domain.EventStore = st
+	if e.ledgerStore != nil {
+		written = e.ledgerStore(st)
+	}
+	ledger := domain.NewLedger(written, clock)
 	limit := e.rateLimit
 	var served domain.EventStore = st
 	if e.apiStore != nil {

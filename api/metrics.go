@@ -209,6 +209,11 @@ func (m *Metrics) bind(s *Server, head func() domain.Position, size func() (int6
 			Name: "welfare_ledger_projections_resubscribes_total",
 			Help: "Times the projections subscribed to the log again after the store dropped their subscription (routine on KurrentDB).",
 		}, func() float64 { return float64(s.proj.Resubscribes()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "welfare_ledger_void_events",
+			Help: "Events of the log that count nowhere because they landed after a close of their fiscal year began " +
+				"(a write of another instance refused by its post-check, or an event appended outside the ledger).",
+		}, func() float64 { return float64(s.proj.VoidCount()) }),
 	)
 	if head != nil {
 		m.reg.MustRegister(

@@ -51,8 +51,8 @@ func (s *Server) closePeriod(c echo.Context) error {
 	if err := validateAt(errs, s.ledger.Today(), cmd.Validate); err != nil {
 		return err
 	}
-	res, err := s.ledger.ClosePeriod(c.Request().Context(), cmd, caller(c).actor(), func(ctx context.Context) (string, error) {
-		return s.seal(ctx, unit, cmd.Year)
+	res, err := s.ledger.ClosePeriod(c.Request().Context(), cmd, caller(c).actor(), func(ctx context.Context, upTo domain.Position) (string, error) {
+		return s.seal(ctx, unit, cmd.Year, upTo)
 	})
 	if err != nil {
 		return err
@@ -119,29 +119,16 @@ func (s *Server) listPeriods(c echo.Context) error {
 }
 
 // seal computes the seal of a unit's year from the projections once they
-// have applied every event of the log as it is now: the ledger calls it
-// while no write of this instance can be decided, so the log it reads is
-// the one the close follows. The end of the log is read once (writes of
-// other instances that land meanwhile are not waited for: see the
-// fence's limits in domain/period_fence.go).
-func (s *Server) seal(ctx context.Context, unit domain.UnitID, year int) (string, error) {
+// have applied the log up to the close's PeriodClosing at upTo, every
+// instance's writes before it included (the projections follow the global
+// log in order). Events after upTo cannot change the seal: those dated up
+// to 31 December of the year are void (domain.Periods.VoidAt), and later
+// dates are not in a year-end balance.
+func (s *Server) seal(ctx context.Context, unit domain.UnitID, year int, upTo domain.Position) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, sealCatchUp)
 	defer cancel()
-	end := s.proj.Position()
-	for {
-		batch, err := s.store.ReadAll(ctx, end, domain.MaxReadBatch)
-		if err != nil {
-			return "", fmt.Errorf("read the end of the log: %w", err)
-		}
-		if len(batch) > 0 {
-			end = batch[len(batch)-1].Position
-		}
-		if len(batch) < domain.MaxReadBatch {
-			break
-		}
-	}
-	if err := s.proj.WaitFor(ctx, end); err != nil {
-		return "", fmt.Errorf("wait for the projections to apply position %d: %w", end, err)
+	if err := s.proj.WaitFor(ctx, upTo); err != nil {
+		return "", fmt.Errorf("wait for the projections to apply position %d: %w", upTo, err)
 	}
 	lines, ok := s.proj.SealLines(unit, year)
 	if !ok {

@@ -127,35 +127,79 @@ func (e *env) allEvents() []logEvent {
 }
 
 // auditorSeal recomputes a seal from the raw log, as docs/api.md tells an
-// auditor to, without the server's code: the units under the closing unit
-// from the registrations, the funds of those units opened by 31 December,
-// and each fund's balance as the sum of its movements dated by then among
-// the events before the close's position.
+// auditor to, without the server's code: the close's PeriodClosing (the
+// last of the unit's year before the PeriodClosed at closePos, or the
+// close itself in a log from before closings), the units under the
+// closing unit from the registrations, the funds of those units opened by
+// 31 December, and each fund's balance as the sum of its movements dated
+// by then among the events before the closing — leaving out the void
+// ones, by the rule written out in docs/api.md: an event dated up to the
+// end of a year whose close (by its unit or an ancestor) was pending at
+// its position, or dated in a year closed there, and every event of a
+// fund whose opening was void.
 func auditorSeal(t *testing.T, events []logEvent, unit string, year int, closePos uint64) string {
 	t.Helper()
-	end := fmt.Sprintf("%d-12-31", year)
-	parent := map[string]string{}
-	fundUnit, opened := map[string]string{}, map[string]string{}
-	balance := map[string]*big.Int{}
-	sign := map[string]int64{"DonationReceived": 1, "LoanRepaid": 1, "ShelterGrantPaid": -1, "AssistanceGranted": -1, "LoanDisbursed": -1}
-	for _, ev := range events {
-		if ev.Position >= closePos {
-			break
-		}
-		var d struct {
-			UnitID, ParentID, FundID, OpenedOn, Amount, OriginalType string
-		}
+	type fields struct {
+		UnitID, ParentID, FundID, OpenedOn, Amount, OriginalType string
+		Year                                                     int
+	}
+	decode := func(ev logEvent) fields {
 		var raw map[string]any
 		if err := json.Unmarshal(ev.Data, &raw); err != nil {
 			t.Fatal(err)
 		}
 		get := func(k string) string { s, _ := raw[k].(string); return s }
-		d.UnitID, d.ParentID, d.FundID, d.OpenedOn, d.Amount, d.OriginalType =
-			get("unit_id"), get("parent_id"), get("fund_id"), get("opened_on"), get("amount"), get("original_type")
+		y, _ := raw["year"].(float64)
+		return fields{get("unit_id"), get("parent_id"), get("fund_id"), get("opened_on"), get("amount"), get("original_type"), int(y)}
+	}
+	closing := closePos
+	for _, ev := range events {
+		if ev.Type == "PeriodClosing" && ev.Position < closePos {
+			if d := decode(ev); d.UnitID == unit && d.Year == year {
+				closing = ev.Position
+			}
+		}
+	}
+	end := fmt.Sprintf("%d-12-31", year)
+	parent := map[string]string{}
+	type yearOf struct {
+		unit string
+		year int
+	}
+	state := map[yearOf]string{} // "pending" or "closed"
+	isVoid := func(u, on string) bool {
+		for ; u != ""; u = parent[u] {
+			for k, s := range state {
+				if k.unit == u && (s == "pending" && on <= fmt.Sprintf("%d-12-31", k.year) || s == "closed" && strings.HasPrefix(on, fmt.Sprint(k.year))) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	fundUnit, opened := map[string]string{}, map[string]string{}
+	voidFund := map[string]bool{}
+	balance := map[string]*big.Int{}
+	sign := map[string]int64{"DonationReceived": 1, "LoanRepaid": 1, "ShelterGrantPaid": -1, "AssistanceGranted": -1, "LoanDisbursed": -1}
+	for _, ev := range events {
+		if ev.Position >= closing {
+			break
+		}
+		d := decode(ev)
 		switch ev.Type {
 		case "UnitRegistered":
 			parent[d.UnitID] = d.ParentID
+		case "PeriodClosing":
+			state[yearOf{d.UnitID, d.Year}] = "pending"
+		case "PeriodClosed":
+			state[yearOf{d.UnitID, d.Year}] = "closed"
+		case "PeriodReopened":
+			delete(state, yearOf{d.UnitID, d.Year})
 		case "FundOpened":
+			if isVoid(d.UnitID, ev.OccurredOn) {
+				voidFund[d.FundID] = true
+				continue
+			}
 			fundUnit[d.FundID], opened[d.FundID] = d.UnitID, d.OpenedOn
 			balance[d.FundID] = new(big.Int)
 		default:
@@ -163,7 +207,7 @@ func auditorSeal(t *testing.T, events []logEvent, unit string, year int, closePo
 			if ev.Type == "TransactionReversed" {
 				s, ok = -sign[d.OriginalType], true
 			}
-			if !ok || ev.OccurredOn > end {
+			if !ok || voidFund[d.FundID] || isVoid(fundUnit[d.FundID], ev.OccurredOn) || ev.OccurredOn > end {
 				continue
 			}
 			amt, good := new(big.Int).SetString(d.Amount, 10)

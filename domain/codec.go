@@ -45,6 +45,8 @@ func newPayload(t EventType, schema int) (EventData, error) {
 		return &TokenIssued{}, nil
 	case TypeTokenRevoked:
 		return &TokenRevoked{}, nil
+	case TypePeriodClosing:
+		return &PeriodClosing{}, nil
 	case TypePeriodClosed:
 		return &PeriodClosed{}, nil
 	case TypePeriodReopened:
@@ -544,7 +546,7 @@ func decodePayloadFast(t EventType, b []byte) (EventData, bool) {
 			}
 		}
 		return d, r.done()
-	case TypePeriodClosed, TypePeriodReopened:
+	case TypePeriodClosing, TypePeriodClosed, TypePeriodReopened:
 		return decodePeriodFast(t, &r)
 	}
 	return nil, false

@@ -33,8 +33,10 @@ var (
 	goldenTokenEvent  = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000b")
 	goldenRevokeEvent = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000c")
 	goldenPeriodEvent = uuid.MustParse("0190a0b7-0000-7000-8000-00000000000d")
-	goldenReopenEvent = uuid.MustParse("0190a0b7-0000-7000-8000-00000000000e")
-	goldenRecordedAt  = time.Date(2024, 7, 1, 3, 4, 5, 123456789, time.UTC)
+	// goldenClosingEvent is the PeriodClosing golden event's id.
+	goldenClosingEvent = uuid.MustParse("0190a0b7-0000-7000-8000-000000000010")
+	goldenReopenEvent  = uuid.MustParse("0190a0b7-0000-7000-8000-00000000000e")
+	goldenRecordedAt   = time.Date(2024, 7, 1, 3, 4, 5, 123456789, time.UTC)
 	// goldenPrev is the prev_hash of the money events' golden files: they are
 	// links in the middle of a fund's stream.
 	goldenPrev = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -125,6 +127,12 @@ func goldenCases() []goldenCase {
 			stream: domain.AccessStream, prev: goldenPrev,
 			data: &domain.TokenRevoked{TokenID: goldenToken},
 			meta: goldenMeta(goldenRevokeEvent, "2024-07-01", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+		},
+		{
+			stream: domain.PeriodStream, prev: domain.GenesisHash,
+			data: &domain.PeriodClosing{UnitID: "lang-son", Year: 2023,
+				DecisionNo: "QĐ 45/QĐ-LĐLĐ", Note: "Quyết toán năm 2023 đã được duyệt <UBKT> & \"Tỉnh\""},
+			meta: goldenMeta(goldenClosingEvent, "2024-07-01", "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"),
 		},
 		{
 			stream: domain.PeriodStream, prev: domain.GenesisHash,

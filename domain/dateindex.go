@@ -27,14 +27,21 @@ func month(d Date) int32 { return int32(d)/10000*12 + int32(d)/100%100 }
 // indexes.
 func (x *DateIndex) UpTo(dates []Date, d Date) int {
 	n := len(dates)
-	switch {
-	case n == 0 || d < dates[0]:
+	if n == 0 {
 		return 0
-	case dates[n-1] <= d:
+	}
+	// The months before the first date's and after the last date's are
+	// answered by the table alone, and a date on or after the last one
+	// (today's figures, the most asked) by the last date: reading the
+	// list's first date as well would cost one more cache miss (a
+	// breakdown asks this of a dozen lists per fund).
+	m := int(month(d) - x.first)
+	switch {
+	case m < 0:
+		return 0
+	case m >= len(x.starts)-1 && dates[n-1] <= d:
 		return n
 	}
-	// dates[0] <= d < dates[n-1]: d's month has an entry.
-	m := int(month(d) - x.first)
 	lo, hi := int(x.starts[m]), n
 	if m+1 < len(x.starts) {
 		hi = int(x.starts[m+1])

@@ -51,7 +51,7 @@ func checkStored(e *Event, column uuid.UUID) error {
 		}
 	case *TokenRevoked:
 		checkID(&v, "token_id", d.TokenID)
-	case *PeriodClosed, *PeriodReopened:
+	case *PeriodClosing, *PeriodClosed, *PeriodReopened:
 		checkPeriodStored(&v, e)
 	default:
 		v.Addf("type", "%s has no rules", e.Type)

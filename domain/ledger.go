@@ -33,6 +33,9 @@ type Ledger struct {
 	// (period_fence.go, period_ledger.go).
 	fence   periodFence
 	periods periodBook
+	// shared: other instances may write to the store (SharedStore), so
+	// every append is checked after it lands (period_postcheck.go).
+	shared bool
 }
 
 // fundSlot serialises the commands of one fund in this process and caches
@@ -65,6 +68,9 @@ type fundCmd struct {
 	decide func(*Fund) ([]Pending, error)
 	done   func(f *Fund, replay bool)
 	actor  string
+	// year is the fiscal year the command's event is dated in: on a
+	// shared store a batch holds one year only (nextBatch).
+	year int
 
 	attempts int
 	// dupSeen: an append of this command's event alone failed with a
@@ -85,7 +91,7 @@ func (c *fundCmd) finish(err error) {
 
 // NewLedger returns a ledger writing to store, reading the time from now.
 func NewLedger(store EventStore, now func() time.Time) *Ledger {
-	return &Ledger{store: store, now: now, funds: map[uuid.UUID]*fundSlot{}}
+	return &Ledger{store: store, now: now, funds: map[uuid.UUID]*fundSlot{}, shared: isShared(store)}
 }
 
 // Now returns the ledger clock's current time.
@@ -185,12 +191,12 @@ func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundRe
 	}
 	var out FundResult
 	bg := context.WithoutCancel(ctx)
-	err = l.withFund(ctx, c.FundID, func(f *Fund) ([]Pending, error) {
+	err = l.withFund(ctx, c.FundID, c.OpenedOn, func(f *Fund) ([]Pending, error) {
 		p, err := DecideOpen(f, c, unitOK, l.now())
 		if err != nil || len(p) == 0 {
 			return p, err
 		}
-		return p, l.checkPeriod(bg, c.UnitID, p[0].OccurredOn, "opened_on")
+		return p, l.checkPeriod(bg, c.FundID, c.UnitID, p[0].OccurredOn, "opened_on")
 	}, func(f *Fund, replay bool) {
 		out = FundResult{
 			Fund:       FundOpened{FundID: f.ID, UnitID: f.Unit, Name: f.Name, Kind: f.Kind, OpenedOn: f.OpenedOn},
@@ -214,7 +220,7 @@ func (l *Ledger) OpenFund(ctx context.Context, c OpenFund, actor string) (FundRe
 func (l *Ledger) Record(ctx context.Context, c MoneyCommand, actor string) (TxResult, error) {
 	var out TxResult
 	bg := context.WithoutCancel(ctx)
-	err := l.withFund(ctx, c.Fund(), func(f *Fund) ([]Pending, error) {
+	err := l.withFund(ctx, c.Fund(), c.Occurred(), func(f *Fund) ([]Pending, error) {
 		return l.decideMoney(bg, f, c)
 	}, func(f *Fund, replay bool) {
 		t, _ := f.Tx(c.TxID())
@@ -226,10 +232,14 @@ func (l *Ledger) Record(ctx context.Context, c MoneyCommand, actor string) (TxRe
 // withFund runs one command against a fund: catch up, decide, append with
 // the expected revision, apply; again on a lost race. done is called with the
 // state that holds the command's outcome, once that outcome is durable.
-func (l *Ledger) withFund(ctx context.Context, id uuid.UUID, decide func(*Fund) ([]Pending, error),
+// dated is the command's business date (zero: today).
+func (l *Ledger) withFund(ctx context.Context, id uuid.UUID, dated Date, decide func(*Fund) ([]Pending, error),
 	done func(f *Fund, replay bool), actor string) error {
 	slot := l.slot(id)
-	c := &fundCmd{decide: decide, done: done, actor: actor, finished: make(chan struct{})}
+	if dated.IsZero() {
+		dated = l.Today()
+	}
+	c := &fundCmd{decide: decide, done: done, actor: actor, year: dated.Year(), finished: make(chan struct{})}
 	slot.mu.Lock()
 	slot.queue = append(slot.queue, c)
 	start := !slot.working
@@ -308,7 +318,7 @@ func (l *Ledger) work(ctx context.Context, id uuid.UUID, slot *fundSlot) {
 		// A stale cache is caught up only when nothing is in flight: the
 		// store must hold every event the cache has.
 		if len(slot.queue) > 0 && len(flights) < maxFlights && !(slot.stale && len(flights) > 0) {
-			batch := takeBatch(slot.queue)
+			batch := l.nextBatch(slot.queue)
 			slot.queue = slot.queue[len(batch):]
 			slot.mu.Unlock()
 			if !l.fence.enter(len(flights) == 0) {
@@ -367,13 +377,13 @@ func lastPending(flights []*flight) PendingAppend {
 }
 
 // takeBatch returns the commands at the head of queue that go into one
-// append: up to MaxEventsPerAppend of them, or a solo command alone.
-func takeBatch(queue []*fundCmd) []*fundCmd {
+// append: up to limit of them, or a solo command alone.
+func takeBatch(queue []*fundCmd, limit int) []*fundCmd {
 	if len(queue) > 0 && queue[0].solo {
 		return queue[:1:1]
 	}
 	n := 0
-	for n < len(queue) && n < MaxEventsPerAppend && !queue[n].solo {
+	for n < len(queue) && n < limit && !queue[n].solo {
 		n++
 	}
 	return queue[:n:n]
@@ -458,9 +468,10 @@ func (l *Ledger) decideBatch(ctx context.Context, id uuid.UUID, slot *fundSlot, 
 }
 
 // appendAfter queues an append behind prev on a pipelining store, and on
-// any other store appends and waits.
+// any other store appends and waits. A shared store is never pipelined:
+// a batch is decided only once the one before it is post-checked.
 func (l *Ledger) appendAfter(ctx context.Context, stream string, expected ExpectedRevision, events []NewEvent, prev PendingAppend) PendingAppend {
-	if ps, ok := l.store.(PipelinedStore); ok {
+	if ps, ok := l.store.(PipelinedStore); ok && !l.shared {
 		p, err := ps.AppendAfter(ctx, stream, expected, events, prev)
 		if err != nil {
 			return answered(AppendResult{}, err)
@@ -498,6 +509,11 @@ func (l *Ledger) land(ctx context.Context, id uuid.UUID, slot *fundSlot, flights
 	res, err := fl.pending.Result()
 	if err == nil {
 		err = l.setPositions(ctx, slot.fund, fl.applied, res)
+	}
+	if err == nil && l.shared {
+		l.landShared(ctx, slot, fl)
+		l.release(fl)
+		return flights[1:]
 	}
 	if err == nil {
 		finishAll(slot.fund, fl.outcomes)
@@ -704,7 +720,7 @@ func (l *Ledger) catchUp(ctx context.Context, s *fundSlot) error {
 	if f.Exists {
 		from = f.Revision + 1
 	}
-	if err := l.foldStream(ctx, FundStream(f.ID), from, f.LastHash, f.Evolve); err != nil {
+	if err := l.foldFund(ctx, f, from); err != nil {
 		return fmt.Errorf("load fund %s: %w", f.ID, err)
 	}
 	s.stale = false

@@ -85,6 +85,8 @@ func unitNamed(d EventData) UnitID {
 		return d.UnitID
 	case *TokenIssued:
 		return d.UnitID
+	case *PeriodClosing:
+		return d.UnitID
 	case *PeriodClosed:
 		return d.UnitID
 	case *PeriodReopened:

@@ -27,6 +27,7 @@ const CodePeriodNotClosed Code = "period_not_closed"
 
 // Period event types.
 const (
+	TypePeriodClosing  EventType = "PeriodClosing"
 	TypePeriodClosed   EventType = "PeriodClosed"
 	TypePeriodReopened EventType = "PeriodReopened"
 )
@@ -40,6 +41,20 @@ const (
 	// closed.
 	maxYearsAhead = 1
 )
+
+// PeriodClosing: a unit began to close a fiscal (calendar) year. It is
+// the first of a close's two events (period_void.go): from its position
+// on, every money event and fund opening of the subtree dated on or before
+// 31 December of the year is void, so that the seal, computed once every
+// event before it is known, covers exactly the events that count. The
+// PeriodClosed that follows carries the seal; a PeriodReopened abandons a
+// closing that never got one.
+type PeriodClosing struct {
+	UnitID     UnitID `json:"unit_id"`
+	Year       int    `json:"year"`
+	DecisionNo string `json:"decision_no,omitempty"`
+	Note       string `json:"note,omitempty"`
+}
 
 // PeriodClosed: a unit closed a fiscal (calendar) year, for itself and
 // every unit under it, after its settlement was approved. Seal is the hex
@@ -63,6 +78,7 @@ type PeriodReopened struct {
 }
 
 // EventType implementations.
+func (PeriodClosing) EventType() EventType  { return TypePeriodClosing }
 func (PeriodClosed) EventType() EventType   { return TypePeriodClosed }
 func (PeriodReopened) EventType() EventType { return TypePeriodReopened }
 
@@ -128,28 +144,70 @@ type Closure struct {
 }
 
 // Periods is the state of the period stream: which years of which units
-// are closed now.
+// are closed now, and every closing's span in the log, which the void rule
+// reads (period_void.go).
 type Periods struct {
 	Revision ExpectedRevision // ExpectNoStream before the first event
 	LastHash string
-	closed   map[periodKey]Closure
+	// LastPosition is the position of the last event applied.
+	LastPosition Position
+	closed       map[periodKey]Closure
+	// pending are the closings without their PeriodClosed yet.
+	pending map[periodKey]*ClosingSpan
+	// spans are every closing of each unit, in log order.
+	spans    map[UnitID][]*ClosingSpan
+	numSpans int
 }
 
 // NewPeriods returns the state of an empty period stream.
 func NewPeriods() *Periods {
-	return &Periods{Revision: ExpectNoStream, LastHash: GenesisHash, closed: map[periodKey]Closure{}}
+	return &Periods{Revision: ExpectNoStream, LastHash: GenesisHash, closed: map[periodKey]Closure{},
+		pending: map[periodKey]*ClosingSpan{}, spans: map[UnitID][]*ClosingSpan{}}
 }
 
 // Evolve applies one event of the period stream.
 func (p *Periods) Evolve(e Event) {
 	p.Revision = ExpectedRevision(e.Revision)
 	p.LastHash = e.Meta.Hash
+	p.LastPosition = e.Position
 	switch d := e.Data.(type) {
+	case *PeriodClosing:
+		p.openSpan(periodKey{d.UnitID, d.Year}, e.Position)
 	case *PeriodClosed:
-		p.closed[periodKey{d.UnitID, d.Year}] = Closure{PeriodClosed: *d, Position: e.Position, ClosedAt: e.Meta.RecordedAt}
+		key := periodKey{d.UnitID, d.Year}
+		p.closed[key] = Closure{PeriodClosed: *d, Position: e.Position, ClosedAt: e.Meta.RecordedAt}
+		sp, ok := p.pending[key]
+		if !ok {
+			// A log written before closes took two events: the
+			// closure freezes nothing before its own position.
+			sp = p.openSpan(key, e.Position)
+		}
+		sp.Sealed = e.Position
+		delete(p.pending, key)
 	case *PeriodReopened:
-		delete(p.closed, periodKey{d.UnitID, d.Year})
+		key := periodKey{d.UnitID, d.Year}
+		if sp, ok := p.pending[key]; ok {
+			sp.Ended = e.Position
+			delete(p.pending, key)
+		}
+		if _, ok := p.closed[key]; ok {
+			for _, sp := range p.spans[d.UnitID] {
+				if sp.Year == d.Year && sp.Ended == 0 {
+					sp.Ended = e.Position
+				}
+			}
+			delete(p.closed, key)
+		}
 	}
+}
+
+// openSpan records a closing of key that begins at pos.
+func (p *Periods) openSpan(key periodKey, pos Position) *ClosingSpan {
+	sp := &ClosingSpan{UnitID: key.unit, Year: key.year, From: pos}
+	p.pending[key] = sp
+	p.spans[key.unit] = append(p.spans[key.unit], sp)
+	p.numSpans++
+	return sp
 }
 
 // Closed returns the closure of a unit's year that is in force, if any.
@@ -158,21 +216,25 @@ func (p *Periods) Closed(unit UnitID, year int) (Closure, bool) {
 	return c, ok
 }
 
-// CheckOpen refuses a date that falls in a year closed for a unit whose
-// path (root first, the unit last) is path: a closure of the unit or of
-// any ancestor covers it. what names the date in the message.
+// Pending returns the closing of a unit's year that has no PeriodClosed
+// yet (a close stopped half-way), if any.
+func (p *Periods) Pending(unit UnitID, year int) (ClosingSpan, bool) {
+	sp, ok := p.pending[periodKey{unit, year}]
+	if !ok {
+		return ClosingSpan{}, false
+	}
+	return *sp, true
+}
+
+// CheckOpen refuses a date that a write decided now could not count in: a
+// year closed, or being closed, for a unit whose path (root first, the
+// unit last) is path — the void rule at the end of the stream as this
+// state knows it. what names the date in the message.
 //
 // Errors: period_closed.
 func (p *Periods) CheckOpen(path []UnitID, d Date, what string) error {
-	if len(p.closed) == 0 {
-		return nil
-	}
-	year := d.Year()
-	for _, u := range path {
-		if c, ok := p.closed[periodKey{u, year}]; ok {
-			return Errf(CodePeriodClosed, "%s %s falls in fiscal year %d, closed by unit %q (position %d); "+
-				"record a correction in an open year instead", what, d, year, c.UnitID, c.Position)
-		}
+	if v, ok := p.VoidAt(path, d, EndOfLog); ok {
+		return v.Err(what, d)
 	}
 	return nil
 }
@@ -182,6 +244,9 @@ func (p *Periods) CheckOpen(path []UnitID, d Date, what string) error {
 //
 // Errors: already_exists (the year of that unit is closed and not
 // reopened).
+//
+// A pending closing of the year (a close stopped half-way) is completed:
+// the PeriodClosed decided here seals it.
 func DecideClose(p *Periods, c ClosePeriod, seal string) (*PeriodClosed, error) {
 	if cl, ok := p.Closed(c.UnitID, c.Year); ok {
 		return nil, Errf(CodeAlreadyExists, "fiscal year %d of unit %q is already closed (position %d, seal %s)",
@@ -195,8 +260,13 @@ func DecideClose(p *Periods, c ClosePeriod, seal string) (*PeriodClosed, error) 
 // is reopened by the ancestor.
 //
 // Errors: period_not_closed.
+//
+// A pending closing of the year (a close stopped half-way) is abandoned by
+// the reopening.
 func DecideReopen(p *Periods, c ReopenPeriod) (*PeriodReopened, error) {
-	if _, ok := p.Closed(c.UnitID, c.Year); !ok {
+	_, closed := p.Closed(c.UnitID, c.Year)
+	_, pending := p.Pending(c.UnitID, c.Year)
+	if !closed && !pending {
 		return nil, Errf(CodePeriodNotClosed, "fiscal year %d of unit %q is not closed by that unit; nothing to reopen",
 			c.Year, c.UnitID)
 	}
@@ -239,6 +309,24 @@ func YearEnd(year int) Date { return Date(year*10000 + 1231) }
 
 // decodePeriodFast is decodePayloadFast for the period events.
 func decodePeriodFast(t EventType, r *jsonReader) (EventData, bool) {
+	if t == TypePeriodClosing {
+		d := &PeriodClosing{}
+		for r.open(); r.more(); {
+			switch r.key() {
+			case "unit_id":
+				d.UnitID = UnitID(r.str())
+			case "year":
+				d.Year = r.smallInt()
+			case "decision_no":
+				d.DecisionNo = r.str()
+			case "note":
+				d.Note = r.str()
+			default:
+				r.ok = false
+			}
+		}
+		return d, r.done()
+	}
 	if t == TypePeriodClosed {
 		d := &PeriodClosed{}
 		for r.open(); r.more(); {
@@ -283,6 +371,8 @@ func decodePeriodFast(t EventType, r *jsonReader) (EventData, bool) {
 func checkPeriodStored(v *Validation, e *Event) {
 	recorded := DateOf(e.Meta.RecordedAt)
 	switch d := e.Data.(type) {
+	case *PeriodClosing:
+		ClosePeriod{UnitID: d.UnitID, Year: d.Year, DecisionNo: d.DecisionNo, Note: d.Note}.Validate(v, recorded)
 	case *PeriodClosed:
 		ClosePeriod{UnitID: d.UnitID, Year: d.Year, DecisionNo: d.DecisionNo, Note: d.Note}.Validate(v, recorded)
 		if !isSHA256Hex(d.Seal) {

@@ -15,13 +15,17 @@ import "sync"
 // each other; they wait only while a close is being recorded.
 //
 // The fence is in this process only. With several API instances on one
-// KurrentDB cluster, a write decided on another instance is not held by
-// it: that instance learns of the close when it next reads the period
-// stream (within periodRefresh), and a write it decided before then may be
-// acknowledged after the close, at a later position. Until the closure is
-// checked across instances (for example by a conditional append over both
-// streams, which the store port does not offer), close years through one
-// instance, or stop the others' writes while closing.
+// KurrentDB cluster a write decided on another instance is not held by
+// it, and that instance may decide against a copy of the period stream up
+// to periodRefresh old. There the log's order decides (period_void.go): a
+// close is a PeriodClosing, then its PeriodClosed; an event that lands
+// after a closing and is dated up to the end of its year (or after the
+// close, in its year) is void and counts in no fold; and the other
+// instance checks each append after it lands (period_postcheck.go), so
+// the void write is answered period_closed, never acknowledged. The
+// fence keeps void events from ever arising between the writes and the
+// closes of one instance, and off the embedded store's path, which one
+// process alone writes (cmd/welfare-ledger takes its data directory).
 type periodFence struct {
 	mu sync.RWMutex
 }

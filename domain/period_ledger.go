@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // periodRefresh is how old the write path's copy of the period stream may
@@ -29,6 +31,10 @@ type periodBook struct {
 	state  *Periods
 	synced time.Time // when state was last caught up with the store; zero: never
 	paths  map[UnitID][]UnitID
+	// voids are the void events this instance has met, by event id
+	// (period_postcheck.go): a repeat of the command is refused with the
+	// reason, never recorded again nor answered as recorded.
+	voids map[uuid.UUID]voidEvent
 }
 
 // PeriodResult is the outcome of ClosePeriod and ReopenPeriod.
@@ -43,22 +49,27 @@ type PeriodResult struct {
 	RecordedAt      time.Time
 }
 
-// checkPeriod refuses a decided event dated d for a fund of unit when a
-// year closed for the unit or an ancestor holds d. It is called while the
-// decision holds the fence's read side, so no close of this instance can
-// be recorded between this check and the event's append.
+// checkPeriod refuses a decided event with id dated d for a fund of unit
+// when a year closed, or being closed, for the unit or an ancestor holds
+// d (the void rule at the end of the log), and an id whose event is void
+// in the log. It is called while the decision holds the fence's read
+// side, so no close of this instance can be recorded between this check
+// and the event's append.
 //
 // Errors: period_closed, store errors (reading the stream or a unit).
-func (l *Ledger) checkPeriod(ctx context.Context, unit UnitID, d Date, what string) error {
+func (l *Ledger) checkPeriod(ctx context.Context, id uuid.UUID, unit UnitID, d Date, what string) error {
 	b := &l.periods
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if v, ok := b.voids[id]; ok {
+		return v.err()
+	}
 	if b.state == nil || time.Since(b.synced) > periodRefresh {
 		if err := l.syncPeriodsLocked(ctx); err != nil {
 			return err
 		}
 	}
-	if len(b.state.closed) == 0 {
+	if b.state.numSpans == 0 {
 		return nil
 	}
 	path, err := l.unitPathLocked(ctx, unit)
@@ -153,20 +164,29 @@ func reversed(s []UnitID) []UnitID {
 	return out
 }
 
-// ClosePeriod closes a fiscal year of a unit and its subtree. It holds the
-// fence's write side: it waits until every write this instance has decided
-// is recorded and answered, and lets no write be decided until the closure
-// is recorded and known to the write path; so every write of this instance
-// dated in the year is either acknowledged before the close (and its event
-// is before the close's in the log) or refused with period_closed. seal is
-// called in that quiet moment to compute the year-end balances' seal from
-// the log as it then is.
+// ClosePeriod closes a fiscal year of a unit and its subtree, in two
+// events of the period stream: a PeriodClosing, from whose position the
+// void rule freezes every date up to 31 December of the year
+// (period_void.go), then, once seal has computed the year-end balances'
+// seal from the log up to that position, the PeriodClosed that carries
+// it. seal is given the closing's position and must read every event
+// before it, other instances' included.
+//
+// It holds the fence's write side throughout: it waits until every write
+// this instance has decided is recorded and answered, and lets no write
+// be decided until the closure is recorded and known to the write path.
+// Writes of other instances on a shared store are not held by the fence;
+// the void rule and their post-check (period_postcheck.go) keep them out
+// of the year.
+//
+// A closing left pending (the process stopped between the two events, or
+// seal failed) is completed by closing the year again.
 //
 // Errors: validation_failed, not_found (unit), already_exists (the year is
-// closed for the unit and not reopened), concurrent_modification,
-// chain_broken (the period stream does not verify), seal's errors, or a
-// store error.
-func (l *Ledger) ClosePeriod(ctx context.Context, c ClosePeriod, actor string, seal func(context.Context) (string, error)) (PeriodResult, error) {
+// closed for the unit and not reopened), concurrent_modification (also
+// when another instance abandoned the closing meanwhile), chain_broken
+// (the period stream does not verify), seal's errors, or a store error.
+func (l *Ledger) ClosePeriod(ctx context.Context, c ClosePeriod, actor string, seal func(ctx context.Context, upTo Position) (string, error)) (PeriodResult, error) {
 	var v Validation
 	c.Validate(&v, l.Today())
 	if err := v.Err(); err != nil {
@@ -177,14 +197,37 @@ func (l *Ledger) ClosePeriod(ctx context.Context, c ClosePeriod, actor string, s
 	}
 	l.fence.Lock()
 	defer l.fence.Unlock()
-	var out PeriodResult
+	var closing Position
 	err := l.appendPeriod(ctx, func(p *Periods) (EventData, error) {
 		if _, err := DecideClose(p, c, ""); err != nil {
-			return nil, err // before the seal: refusing costs nothing
+			return nil, err
 		}
-		s, err := seal(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("seal fiscal year %d of %s: %w", c.Year, c.UnitID, err)
+		if sp, ok := p.Pending(c.UnitID, c.Year); ok {
+			closing = sp.From
+			return nil, nil // a close stopped half-way: complete it
+		}
+		return &PeriodClosing{UnitID: c.UnitID, Year: c.Year, DecisionNo: c.DecisionNo, Note: c.Note}, nil
+	}, PayloadHash(c), actor, func(_ EventData, pos Position, _ time.Time) { closing = pos })
+	if err != nil {
+		return PeriodResult{}, err
+	}
+	// Once the closing is in the log the close is finished even if the
+	// caller goes away: a close left pending freezes the year's dates
+	// until an admin acts. seal bounds its own wait.
+	ctx = context.WithoutCancel(ctx)
+	s, err := seal(ctx, closing)
+	if err != nil {
+		return PeriodResult{}, fmt.Errorf("seal fiscal year %d of %s (the close stays pending at position %d: close "+
+			"the year again to complete it, or reopen it to abandon it): %w", c.Year, c.UnitID, closing, err)
+	}
+	var out PeriodResult
+	err = l.appendPeriod(ctx, func(p *Periods) (EventData, error) {
+		if sp, ok := p.Pending(c.UnitID, c.Year); !ok || sp.From != closing {
+			if _, err := DecideClose(p, c, s); err != nil {
+				return nil, err // another instance completed it
+			}
+			return nil, Errf(CodeConcurrentModification, "the close of fiscal year %d of unit %q begun at position %d "+
+				"was abandoned by a reopening meanwhile; nothing more was recorded", c.Year, c.UnitID, closing)
 		}
 		return DecideClose(p, c, s)
 	}, PayloadHash(c), actor, func(e EventData, pos Position, at time.Time) {
@@ -194,7 +237,9 @@ func (l *Ledger) ClosePeriod(ctx context.Context, c ClosePeriod, actor string, s
 }
 
 // ReopenPeriod opens a year that the unit closed again; writes dated in
-// it are accepted from then on (unless an ancestor closed it too).
+// it are accepted from then on (unless an ancestor closed it too). A
+// closing left pending is abandoned: ClosurePosition is then the
+// closing's, and Closed has no seal.
 //
 // Errors: validation_failed, not_found (unit), period_not_closed,
 // concurrent_modification, chain_broken (the period stream does not
@@ -214,7 +259,12 @@ func (l *Ledger) ReopenPeriod(ctx context.Context, c ReopenPeriod, actor string)
 	var out PeriodResult
 	var closed Closure
 	err := l.appendPeriod(ctx, func(p *Periods) (EventData, error) {
-		closed, _ = p.Closed(c.UnitID, c.Year)
+		var ok bool
+		if closed, ok = p.Closed(c.UnitID, c.Year); !ok {
+			// A pending closing, abandoned: it has no seal yet.
+			sp, _ := p.Pending(c.UnitID, c.Year)
+			closed = Closure{PeriodClosed: PeriodClosed{UnitID: c.UnitID, Year: c.Year}, Position: sp.From}
+		}
 		return DecideReopen(p, c)
 	}, PayloadHash(c), actor, func(e EventData, pos Position, at time.Time) {
 		out = PeriodResult{Closed: closed.PeriodClosed, Reopened: e.(*PeriodReopened), ClosurePosition: closed.Position, Position: pos, RecordedAt: at}
@@ -235,8 +285,8 @@ func (l *Ledger) mustUnit(ctx context.Context, id UnitID) error {
 
 // appendPeriod decides an event of the period stream on the stream as it
 // is in the store and appends it with the revision it was decided on,
-// again when another instance appended in between. The caller holds the
-// fence's write side.
+// again when another instance appended in between. A decision of no event
+// (nil, nil) appends nothing. The caller holds the fence's write side.
 func (l *Ledger) appendPeriod(ctx context.Context, decide func(*Periods) (EventData, error),
 	payloadHash, actor string, done func(EventData, Position, time.Time)) error {
 	b := &l.periods
@@ -247,7 +297,7 @@ func (l *Ledger) appendPeriod(ctx context.Context, decide func(*Periods) (EventD
 			return err
 		}
 		data, err := decide(b.state)
-		if err != nil {
+		if err != nil || data == nil {
 			return err
 		}
 		now := l.now()
@@ -294,7 +344,7 @@ func (l *Ledger) decideMoney(ctx context.Context, f *Fund, c MoneyCommand) ([]Pe
 			if d.IsZero() {
 				d = DateOf(now)
 			}
-			if err := l.checkPeriod(ctx, f.Unit, d, "occurred_on"); err != nil {
+			if err := l.checkPeriod(ctx, c.TxID(), f.Unit, d, "occurred_on"); err != nil {
 				return nil, err
 			}
 		}

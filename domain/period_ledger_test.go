@@ -18,7 +18,7 @@ import (
 
 // fixedSeal stands in for the API's seal in the ledger's tests, which are
 // about who may write when; the API's tests recompute real seals.
-func fixedSeal(context.Context) (string, error) {
+func fixedSeal(context.Context, domain.Position) (string, error) {
 	return "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8", nil
 }
 
@@ -151,14 +151,60 @@ func TestLedgerClosePeriodRefusals(t *testing.T) {
 	}
 	sealErr := errors.New("projections not caught up")
 	_, err := env.l.ClosePeriod(t.Context(), domain.ClosePeriod{UnitID: "lang-son", Year: 2023}, testActor,
-		func(context.Context) (string, error) { return "", sealErr })
+		func(context.Context, domain.Position) (string, error) { return "", sealErr })
 	if !errors.Is(err, sealErr) {
 		t.Errorf("ClosePeriod with a failing seal = %v, want it wrapped", err)
 	}
+	// The closing is recorded and stays pending: the year and every date
+	// before it are frozen until the close is completed or abandoned.
 	evs, err := env.store.ReadStream(t.Context(), domain.PeriodStream, 0, 10)
-	if err != nil || len(evs) != 0 {
-		t.Errorf("period stream after refusals: %d events, %v; want none", len(evs), err)
+	if err != nil || len(evs) != 1 || evs[0].Type != string(domain.TypePeriodClosing) {
+		t.Fatalf("period stream after a failed seal: %d events, %v; want one PeriodClosing", len(evs), err)
 	}
+	_, err = env.l.Record(t.Context(), dated(donate(env.fund, 1), "2022-06-01"), testActor)
+	wantLedgerCode(t, "Record dated before a pending close's year", err, domain.CodePeriodClosed)
+	mustRecord(t, env.l, dated(donate(env.fund, 1), "2024-01-01"))
+	var sealedUpTo domain.Position
+	res, err := env.l.ClosePeriod(t.Context(), domain.ClosePeriod{UnitID: "lang-son", Year: 2023}, testActor,
+		func(_ context.Context, upTo domain.Position) (string, error) {
+			sealedUpTo = upTo
+			return fixedSeal(t.Context(), upTo)
+		})
+	if err != nil {
+		t.Fatalf("ClosePeriod completing a pending close = %v", err)
+	}
+	if sealedUpTo != evs[0].Position || res.Position <= evs[0].Position {
+		t.Errorf("completed close: sealed up to %d, closed at %d; want the pending closing's %d, and after it", sealedUpTo, res.Position, evs[0].Position)
+	}
+	evs, err = env.store.ReadStream(t.Context(), domain.PeriodStream, 0, 10)
+	if err != nil || len(evs) != 2 || evs[1].Type != string(domain.TypePeriodClosed) {
+		t.Errorf("period stream after completing: %d events, %v; want PeriodClosing, PeriodClosed", len(evs), err)
+	}
+	_, err = env.l.Record(t.Context(), dated(donate(env.fund, 1), "2022-06-01"), testActor)
+	if err != nil {
+		t.Errorf("Record dated in 2022 once 2023 is closed = %v, want it recorded", err)
+	}
+}
+
+// TestLedgerReopenAbandonsAPendingClose: a close stopped half-way is
+// abandoned by a reopening, and the frozen dates count again.
+func TestLedgerReopenAbandonsAPendingClose(t *testing.T) {
+	env := newLedgerEnv(t, domain.FundSocial)
+	_, err := env.l.ClosePeriod(t.Context(), domain.ClosePeriod{UnitID: "lang-son", Year: 2023}, testActor,
+		func(context.Context, domain.Position) (string, error) { return "", errors.New("stopped") })
+	if err == nil {
+		t.Fatal("ClosePeriod with a failing seal succeeded")
+	}
+	res, err := env.l.ReopenPeriod(t.Context(), domain.ReopenPeriod{UnitID: "lang-son", Year: 2023, Reason: "bỏ dở"}, testActor)
+	if err != nil {
+		t.Fatalf("ReopenPeriod of a pending close = %v", err)
+	}
+	if res.Closed.Seal != "" || res.ClosurePosition == 0 {
+		t.Errorf("abandoned closing: seal %q, position %d; want no seal and the closing's position", res.Closed.Seal, res.ClosurePosition)
+	}
+	mustRecord(t, env.l, dated(donate(env.fund, 1), "2023-06-01"))
+	_, err = env.l.ReopenPeriod(t.Context(), domain.ReopenPeriod{UnitID: "lang-son", Year: 2023, Reason: "lần nữa"}, testActor)
+	wantLedgerCode(t, "ReopenPeriod again", err, domain.CodePeriodNotClosed)
 }
 
 // TestLedgerCloseRacesWrites races writes dated in a year, on several
@@ -316,7 +362,7 @@ func TestLedgerRefusesWritesOnATamperedPeriodStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := db.Exec(`UPDATE events SET data = replace(data, '"year":2023', '"year":2022') WHERE stream = ?`, domain.PeriodStream)
+	r, err := db.Exec(`UPDATE events SET data = replace(data, '"year":2023', '"year":2022') WHERE stream = ? AND type = 'PeriodClosed'`, domain.PeriodStream)
 	if err != nil {
 		t.Fatalf("tamper: %v", err)
 	}

@@ -54,7 +54,7 @@ func StreamOf(d EventData) (stream string, ok bool) {
 		return FundStream(d.Money().FundID), true
 	case *TokenIssued, *TokenRevoked:
 		return AccessStream, true
-	case *PeriodClosed, *PeriodReopened:
+	case *PeriodClosing, *PeriodClosed, *PeriodReopened:
 		return PeriodStream, true
 	}
 	return "", false

@@ -124,11 +124,18 @@ func (s *lineSeries) entryAt(d domain.Date) int {
 }
 
 // at returns the figures at the end of date d.
-func (s *lineSeries) at(d domain.Date) bdFig {
-	if n := s.idx.UpTo(s.dates, d); n > 0 {
-		return s.cum[n-1]
+func (s *lineSeries) at(d domain.Date) bdFig { return s.nth(s.count(d)) }
+
+// count returns the number of dates on or before d, for nth.
+func (s *lineSeries) count(d domain.Date) int { return s.idx.UpTo(s.dates, d) }
+
+// nth returns the figures at the end of the n-th date (1-based): zero for
+// n = 0.
+func (s *lineSeries) nth(n int) bdFig {
+	if n == 0 {
+		return bdFig{}
 	}
-	return bdFig{}
+	return s.cum[n-1]
 }
 
 // bdRev is a reversal of a line: its original's date and its own.
@@ -459,36 +466,12 @@ func (x *lineIndex) sumOf(parts []*lineIndex, moves []bdMove, acc *dayAcc) []bdM
 
 // --- queries -------------------------------------------------------------------
 
-// figure returns x's figure over [from, to] (from zero: the beginning);
-// x nil has none.
-func (x *lineIndex) figure(from, to domain.Date) Figure {
-	if x == nil {
-		return Figure{}
-	}
-	closing := x.sums.at(to)
-	n, amt := closing.orig-closing.rev, closing.amt
-	persons := 0
-	if from.IsZero() {
-		persons = x.persons.upTo(to)
-	} else {
-		opening := x.sums.at(from - 1)
-		// The reversals dated in the period of originals dated before
-		// it: their originals are not in the period's count.
-		n -= opening.orig - opening.rev
-		n += x.early(from, to)
-		amt = amt.Sub(opening.amt)
-		persons = x.persons.between(from, to)
-	}
-	return Figure{Count: int(n), Amount: amt, Persons: persons}
-}
-
 // upTo returns the number of persons counted at the end of date d: with a
 // grant or loan dated d or before and not reversed on or before d. It is
 // between from the first date: every repeat's previous grant is in the
 // period, so the persons are the first grants not reversed, and those
-// whose only grants by d were reversed after it.
-func (x *personIndex) upTo(d domain.Date) int {
-	k := x.days.upTo(d)
+// whose only grants by d were reversed after it. k is days.upTo(d).
+func (x *personIndex) upTo(k int, d domain.Date) int {
 	return int(x.start(k)-x.repStart(k)) + x.lateReversed(1, d)
 }
 
@@ -496,10 +479,54 @@ func (x *personIndex) upTo(d domain.Date) int {
 // the beginning).
 func breakdownOf(lines *lineIndexes, from, to domain.Date) *Breakdown {
 	var b Breakdown
-	for l, x := range lines {
-		*b.line(bdLine(l)) = x.figure(from, to)
-	}
+	breakdownInto(&b, lines, from, to)
 	return &b
+}
+
+// breakdownInto sets *b to the breakdown of lines over [from, to] (from
+// zero: the beginning), reading the lines in passes as a roll-up reads
+// its funds (see lineBatch): first where each line's entries are, in its
+// figures and in its persons' days, then the entries. Each line's series
+// are cache misses far apart in memory; read line after line, a fund's
+// breakdown waited for them one by one and cost ten times its summary.
+func breakdownInto(b *Breakdown, lines *lineIndexes, from, to domain.Date) {
+	*b = Breakdown{}
+	var xs [numLines]*lineIndex
+	var ls [numLines]bdLine
+	n := 0
+	for l, x := range lines {
+		if x != nil {
+			xs[n], ls[n] = x, bdLine(l)
+			n++
+		}
+	}
+	// Where the entries are: the number of each series' dates on or
+	// before to, and before from.
+	var sumsTo, sumsFrom, daysTo, daysFrom [numLines]int
+	for i, x := range xs[:n] {
+		sumsTo[i], daysTo[i] = x.sums.count(to), x.persons.days.upTo(to)
+	}
+	if !from.IsZero() {
+		for i, x := range xs[:n] {
+			sumsFrom[i], daysFrom[i] = x.sums.count(from-1), x.persons.days.upTo(from-1)
+		}
+	}
+	for i, x := range xs[:n] {
+		closing, opening := x.sums.nth(sumsTo[i]), x.sums.nth(sumsFrom[i])
+		fig := Figure{Count: int(closing.orig - closing.rev), Amount: closing.amt}
+		if from.IsZero() {
+			fig.Persons = x.persons.upTo(daysTo[i], to)
+		} else {
+			// The reversals dated in the period of originals dated
+			// before it: their originals are not in the period's
+			// count.
+			fig.Count -= int(opening.orig - opening.rev)
+			fig.Count += int(x.early(from, to))
+			fig.Amount = fig.Amount.Sub(opening.amt)
+			fig.Persons = x.persons.betweenIn(daysFrom[i], daysTo[i], from, to, scanPerDay)
+		}
+		*b.line(ls[i]) = fig
+	}
 }
 
 // line returns the figure of line l.

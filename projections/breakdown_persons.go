@@ -440,12 +440,13 @@ func (p *Projections) fundBreakdown(f *fundNode, from, to domain.Date) *Breakdow
 	return breakdownOf(&f.breakdown, from, to)
 }
 
-// unitBreakdown returns the breakdown of u's subtree over [from, to]
-// (from zero: the beginning). Under the read lock, after readyUnitLines,
-// as fundBreakdown.
-func (p *Projections) unitBreakdown(u *unitNode, from, to domain.Date) *Breakdown {
+// unitBreakdownInto sets *b to the breakdown of u's subtree over [from,
+// to] (from zero: the beginning). Under the read lock, after
+// readyUnitLines, as fundBreakdown.
+func (p *Projections) unitBreakdownInto(b *Breakdown, u *unitNode, from, to domain.Date) {
 	if u.bdPersonsPending.Load() {
-		return foldBreakdown(subtreeFunds(u, nil), Known{}, from, to)
+		*b = *foldBreakdown(subtreeFunds(u, nil), Known{}, from, to)
+		return
 	}
-	return breakdownOf(&u.breakdown, from, to)
+	breakdownInto(b, &u.breakdown, from, to)
 }

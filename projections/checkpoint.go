@@ -57,6 +57,7 @@ type ckptSnapshot struct {
 	funds      []fundSnap
 	tokens     []tokenNode
 	periods    []periodNode
+	voids      voidSnap
 	n          int // the number of transactions
 }
 
@@ -147,6 +148,7 @@ func (p *Projections) snapshot() ckptSnapshot {
 		s.tokens[i] = *n
 	}
 	s.periods = p.snapPeriods()
+	s.voids = p.snapVoids()
 	s.history, s.historySum = p.historyState()
 	return s
 }
@@ -173,6 +175,7 @@ func encodeHead(s *ckptSnapshot) []byte {
 		encodeToken(&e, &s.tokens[i])
 	}
 	encodePeriods(&e, s.periods)
+	encodeVoids(&e, s.voids)
 	e.u(uint64(s.n))
 	return e.b
 }
@@ -225,6 +228,7 @@ func ReadCheckpoint(r io.Reader) (*Projections, error) {
 		p.readToken(d)
 	}
 	p.readPeriods(d)
+	p.readVoids(d)
 	if d.err != nil {
 		return nil, d.err
 	}

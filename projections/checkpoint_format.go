@@ -37,9 +37,13 @@ import (
 //
 // Format 6 (format 5 is refused, and the log replayed): after the tokens,
 // the closures of fiscal years (periods_checkpoint.go).
+//
+// Format 7 (format 6 is refused, and the log replayed): after the
+// closures, the closings still pending and the void events
+// (periods_void.go).
 const (
 	ckptMagic   = "WLPROJ\x00\x00"
-	ckptVersion = 6
+	ckptVersion = 7
 	// ckptChunk is the size at which the writer cuts a chunk.
 	ckptChunk = 1 << 20
 	// maxCkptChunk is the largest chunk a reader accepts (a writer of

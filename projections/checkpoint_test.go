@@ -38,7 +38,10 @@ type ckptHistory struct {
 	tokenIDs   []uuid.UUID
 	accessRev  uint64
 	accessHash string
-	issued     []domain.MoneyCommand
+	// periods: the history also closes, reopens and leaves pending
+	// closes of 2020, with void events (periods_void_test.go).
+	periods bool
+	issued  []domain.MoneyCommand
 }
 
 var ckptActors = []string{domain.SystemActor, "tok_01ADMIN", "tok_02MANAGER", "tok_03"}
@@ -70,8 +73,12 @@ func (h *ckptHistory) appendAs(actor, stream string, rev uint64, prev string, p 
 }
 
 func newCkptHistory(t *testing.T, seed uint64, steps int) *ckptHistory {
+	return buildCkptHistory(t, seed, steps, false)
+}
+
+func buildCkptHistory(t *testing.T, seed uint64, steps int, periods bool) *ckptHistory {
 	h := &ckptHistory{fakeLog: newFakeLog(t, time.Date(2020, 12, 31, 12, 0, 0, 0, domain.VietnamZone)),
-		rng: rand.New(rand.NewPCG(seed, 7)), accessHash: domain.GenesisHash}
+		rng: rand.New(rand.NewPCG(seed, 7)), accessHash: domain.GenesisHash, periods: periods}
 	for _, u := range [][2]domain.UnitID{{"vgcl", ""}, {"lang-son", "vgcl"}, {"cao-loc", "lang-son"}, {"ha-noi", ""}, {"orphan", "nowhere"}} {
 		h.unit(u[0], u[1])
 		h.unitIDs = append(h.unitIDs, u[0])
@@ -101,6 +108,10 @@ func (h *ckptHistory) text() string {
 
 func (h *ckptHistory) step() {
 	rng := h.rng
+	if h.periods && (h.closeInForce() != "" && rng.IntN(3) == 0 || rng.IntN(40) == 0) {
+		h.periodStep() // periods_void_test.go
+		return
+	}
 	date := domain.MustDate(fmt.Sprintf("2020-%02d-%02d", 1+rng.IntN(12), 1+rng.IntN(28)))
 	amount := domain.VNDFromInt64(int64(1+rng.IntN(40)) * 1_000_000)
 	if rng.IntN(40) == 0 {
@@ -175,7 +186,9 @@ func (h *ckptHistory) step() {
 	if err != nil || len(ps) == 0 {
 		return
 	}
-	f.Evolve(h.appendAs(actor, domain.FundStream(f.ID), f.Revision+1, f.LastHash, ps[0]))
+	if !h.appendFund(actor, f, ps[0]) {
+		return // void: dated in a year closed or being closed
+	}
 	h.issued = append(h.issued, c)
 	if d, ok := c.(domain.DisburseLoan); ok {
 		h.loans = append(h.loans, [2]uuid.UUID{d.FundID, d.LoanID})
@@ -202,6 +215,7 @@ func sameAnswers(t *testing.T, what string, h *ckptHistory, got, want *Projectio
 		jsonEq(t, what+": "+q, g, w)
 	}
 	eq("Position", got.Position(), want.Position())
+	eq("VoidEvents", got.VoidEvents(), want.VoidEvents())
 	dates := []domain.Date{0, domain.MustDate("2020-01-31"), domain.MustDate("2020-03-15"), domain.MustDate("2020-06-30"),
 		domain.MustDate("2020-09-01"), domain.MustDate("2020-12-31"), domain.MaxDate}
 	for _, id := range h.fundIDs {
@@ -331,7 +345,7 @@ func TestCheckpointRandomHistories(t *testing.T) {
 				defer func(n int) { chunkSize = n }(chunkSize)
 				chunkSize = 97
 			}
-			h := newCkptHistory(t, seed, steps)
+			h := newCkptHistoryWithPeriods(t, seed, steps)
 			full := h.replay(len(h.events))
 			sameAnswers(t, "live vs replay", h, h.proj, full)
 			for c := range cuts {

@@ -28,6 +28,7 @@ func compareSnapshots(live, log *ckptSnapshot, add func(Mismatch)) {
 	c.funds(live.funds, log.funds)
 	c.tokens(live.tokens, log.tokens)
 	c.periods(live.periods, log.periods)
+	c.voids(live.voids, log.voids)
 }
 
 // comparer compares two snapshots.

@@ -27,7 +27,10 @@
 // TestRebuildEqualsApply holds the two equal, index by index. The closed
 // fiscal years are periods.go, their checkpoint part
 // periods_checkpoint.go (read back as written; the property test and
-// TestPeriodsSurviveCheckpoint hold the round trip). The
+// TestPeriodsSurviveCheckpoint hold the round trip). The void rule
+// (domain.Periods.VoidAt: what lands after a close of its year began
+// counts nowhere) is periods_void.go, with its checkpoint part and the
+// void events verify reports (verify_void.go). The
 // checkpoint's framing is checkpoint.go and checkpoint_format.go; every
 // code it writes has its pinned number in codes.go.
 package projections

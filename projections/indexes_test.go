@@ -34,7 +34,7 @@ func TestRebuildEqualsApply(t *testing.T) {
 				defer func(n int) { chunkSize = n }(chunkSize)
 				chunkSize = 97
 			}
-			h := newCkptHistory(t, 100+seed, 300)
+			h := newCkptHistoryWithPeriods(t, 100+seed, 300)
 			ks := []int{len(h.events)}
 			for range cuts - 1 {
 				ks = append(ks, h.rng.IntN(len(h.events)+1))
@@ -198,6 +198,7 @@ func indexContents(p *Projections) map[string]any {
 	}
 	slices.Sort(txs) // by id: the log order is in each fund's list above
 	out["transactions"] = txs
+	out["void"] = voidContents(p)
 
 	// The index by id: the same transactions are found by their ids, and
 	// only those.

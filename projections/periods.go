@@ -41,11 +41,22 @@ type periodKey struct {
 	year int
 }
 
-// applyPeriod folds a PeriodClosed or PeriodReopened. The write side
-// refuses to close a closed year or to reopen an open one, so either in
-// the log means a corrupted log.
+// applyPeriod folds a PeriodClosing, PeriodClosed or PeriodReopened,
+// into the closures' list (a PeriodClosed) and into the book the void
+// rule reads. The write side refuses to close a closed year or to reopen
+// an open one, so either in the log means a corrupted log. A reopening
+// abandons a pending closing; only closes are listed.
 func (p *Projections) applyPeriod(e *domain.Event) error {
+	book := p.void.periods()
 	switch d := e.Data.(type) {
+	case *domain.PeriodClosing:
+		if _, ok := p.units[d.UnitID]; !ok {
+			return fmt.Errorf("closing of %d by unknown unit %q at %d: %w", d.Year, d.UnitID, e.Position, errInconsistent)
+		}
+		_, closed := book.Closed(d.UnitID, d.Year)
+		if _, pending := book.Pending(d.UnitID, d.Year); closed || pending {
+			return fmt.Errorf("closing of %d by %q at %d, already closed or closing: %w", d.Year, d.UnitID, e.Position, errInconsistent)
+		}
 	case *domain.PeriodClosed:
 		key := periodKey{d.UnitID, d.Year}
 		if _, ok := p.units[d.UnitID]; !ok {
@@ -58,13 +69,14 @@ func (p *Projections) applyPeriod(e *domain.Event) error {
 		p.addPeriod(n)
 	case *domain.PeriodReopened:
 		key := periodKey{d.UnitID, d.Year}
-		n, ok := p.closedNow[key]
-		if !ok {
+		if n, ok := p.closedNow[key]; ok {
+			n.reopened, n.reopenedAt = true, e.Meta.RecordedAt.UTC()
+			delete(p.closedNow, key)
+		} else if _, pending := book.Pending(d.UnitID, d.Year); !pending {
 			return fmt.Errorf("reopening of %d by %q at %d, not closed: %w", d.Year, d.UnitID, e.Position, errInconsistent)
 		}
-		n.reopened, n.reopenedAt = true, e.Meta.RecordedAt.UTC()
-		delete(p.closedNow, key)
 	}
+	book.Evolve(*e)
 	return nil
 }
 

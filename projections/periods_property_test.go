@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,12 +18,16 @@ import (
 )
 
 // The property test's closed fiscal years: now and then a random unit
-// closes or reopens 2020 (the year every random event is dated in), and
-// the write path refuses what the closures cover. The reference keeps
-// its own plain list of closures and checks, against it, every refusal
-// and acceptance, the projection's list of periods (now and at a random
-// known_at), and each close's seal recomputed from the reference's
-// balances.
+// closes 2020 (the year every random event is dated in) — a closing, then
+// its seal at once or some steps later — or reopens it (abandoning a
+// closing left pending), and the write path refuses what the closes
+// cover. Donations are also written straight into the log (as a store
+// would take them from outside the ledger) while a close is pending or in
+// force: the void rule leaves them out. The reference keeps its own plain
+// list of closes, applies the void rule its own way, and checks against
+// it every refusal and acceptance, the projection's list of periods (now
+// and at a random known_at), each close's seal recomputed from the
+// reference's balances, and the void events.
 
 // ancestorsOf is the property test's hierarchy upwards: the units whose
 // closures cover a unit.
@@ -33,10 +39,12 @@ var ancestorsOf = map[domain.UnitID][]domain.UnitID{
 type refClosure struct {
 	unit     domain.UnitID
 	year     int
-	pos      domain.Position
+	closing  domain.Position // of the PeriodClosing
+	pos      domain.Position // of the PeriodClosed; zero while pending
 	seal     string
 	closedAt time.Time
-	reopenAt time.Time // zero while in force
+	reopenAt time.Time       // zero while in force
+	reopened domain.Position // of the PeriodReopened
 }
 
 // fakePeriods is the fake log's period stream: the domain's state, as the
@@ -44,6 +52,43 @@ type refClosure struct {
 type fakePeriods struct {
 	state *domain.Periods
 	ref   []*refClosure
+	// voids counts the events the reference found void.
+	voids int
+}
+
+// refVoid is the reference's void rule, written apart from the domain's:
+// a money event or fund opening is void when a close of its unit or an
+// ancestor was pending at its position and it is dated up to the end of
+// the close's year, or was in force there and it is dated in that year;
+// and an event of a fund whose opening was void is void.
+func (l *fakeLog) refVoid(e *domain.Event) bool {
+	var unit domain.UnitID
+	switch d := e.Data.(type) {
+	case *domain.FundOpened:
+		unit = d.UnitID
+	case domain.MoneyEvent:
+		opened, ok := l.ref.opened[d.Money().FundID]
+		if !ok {
+			l.periods.voids++
+			return true
+		}
+		unit = opened.Data.(*domain.FundOpened).UnitID
+	default:
+		return false
+	}
+	d := e.Meta.OccurredOn
+	for _, c := range l.periods.ref {
+		if !slices.Contains(ancestorsOf[unit], c.unit) || e.Position < c.closing || c.reopened != 0 && e.Position > c.reopened {
+			continue
+		}
+		sealed := c.pos != 0 && e.Position > c.pos
+		end := domain.MustDate(fmt.Sprintf("%d-12-31", c.year))
+		if !sealed && d <= end || sealed && d.Year() == c.year {
+			l.periods.voids++
+			return true
+		}
+	}
+	return false
 }
 
 // refCovered reports whether the reference has a closure in force of the
@@ -105,8 +150,10 @@ func (fp *fakePeriods) inForce() *refClosure {
 	return nil
 }
 
-// periodStep reopens the closure in force, or closes 2020 for a random
-// unit, and checks the seal.
+// periodStep reopens the close in force (or abandons the one pending),
+// completes a pending one, or begins to close 2020 for a random unit —
+// completing it at once two times in three — and checks the seal; then
+// it may write a donation straight into the log.
 func periodStep(t *testing.T, l *fakeLog, rng *rand.Rand, unitsOf map[domain.UnitID][]domain.UnitID,
 	fundUnit map[uuid.UUID]domain.UnitID, step int) {
 	t.Helper()
@@ -119,18 +166,21 @@ func periodStep(t *testing.T, l *fakeLog, rng *rand.Rand, unitsOf map[domain.Uni
 		unit = c.unit
 	}
 	const year = 2020
-	rev := uint64(0)
-	if fp.state.Revision != domain.ExpectNoStream {
-		rev = uint64(fp.state.Revision) + 1
-	}
-	var data domain.EventData
-	if _, closed := fp.state.Closed(unit, year); closed {
+	_, pending := fp.state.Pending(unit, year)
+	if _, closed := fp.state.Closed(unit, year); closed || pending && rng.IntN(3) == 0 {
 		d, err := domain.DecideReopen(fp.state, domain.ReopenPeriod{UnitID: unit, Year: year, Reason: "sót chứng từ"})
 		if err != nil {
 			t.Fatalf("step %d: DecideReopen: %v", step, err)
 		}
-		data = d
+		appendPeriod(l, d)
 	} else {
+		if !pending {
+			appendPeriod(l, &domain.PeriodClosing{UnitID: unit, Year: year})
+			plant(t, l, rng, fundUnit, step)
+			if rng.IntN(3) == 0 {
+				return // stopped half-way: completed or abandoned later
+			}
+		}
 		lines, ok := l.proj.SealLines(unit, year)
 		if !ok {
 			t.Fatalf("step %d: SealLines(%s) unknown unit", step, unit)
@@ -143,20 +193,67 @@ func periodStep(t *testing.T, l *fakeLog, rng *rand.Rand, unitsOf map[domain.Uni
 		if err != nil {
 			t.Fatalf("step %d: DecideClose: %v", step, err)
 		}
-		data = d
+		appendPeriod(l, d)
+	}
+	plant(t, l, rng, fundUnit, step)
+}
+
+// appendPeriod appends an event of the period stream, and keeps the
+// reference's list of closes.
+func appendPeriod(l *fakeLog, data domain.EventData) {
+	fp := &l.periods
+	rev := uint64(0)
+	if fp.state.Revision != domain.ExpectNoStream {
+		rev = uint64(fp.state.Revision) + 1
 	}
 	e := l.append(domain.PeriodStream, rev, fp.state.LastHash, domain.Pending{EventID: domain.NewID(), OccurredOn: domain.DateOf(l.now), Data: data})
 	fp.state.Evolve(e)
 	switch d := data.(type) {
+	case *domain.PeriodClosing:
+		fp.ref = append(fp.ref, &refClosure{unit: d.UnitID, year: d.Year, closing: e.Position})
 	case *domain.PeriodClosed:
-		fp.ref = append(fp.ref, &refClosure{unit: unit, year: year, pos: e.Position, seal: d.Seal, closedAt: e.Meta.RecordedAt})
+		for _, c := range fp.ref {
+			if c.unit == d.UnitID && c.year == d.Year && c.reopenAt.IsZero() {
+				c.pos, c.seal, c.closedAt = e.Position, d.Seal, e.Meta.RecordedAt
+			}
+		}
 	case *domain.PeriodReopened:
 		for _, c := range fp.ref {
-			if c.unit == unit && c.year == year && c.reopenAt.IsZero() {
-				c.reopenAt = e.Meta.RecordedAt
+			if c.unit == d.UnitID && c.year == d.Year && c.reopenAt.IsZero() {
+				c.reopenAt, c.reopened = e.Meta.RecordedAt, e.Position
 			}
 		}
 	}
+}
+
+// plant writes, one time in two, a donation dated in the second half of
+// 2020 into a random fund straight into the log, bypassing the write
+// path's check of the closed years; the reference judges it, and the
+// fake write side applies it only if it counts.
+func plant(t *testing.T, l *fakeLog, rng *rand.Rand, fundUnit map[uuid.UUID]domain.UnitID, step int) {
+	t.Helper()
+	if rng.IntN(2) == 0 {
+		return
+	}
+	ids := slices.SortedFunc(maps.Keys(fundUnit), func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	f := l.funds[ids[rng.IntN(len(ids))]]
+	c := domain.RecordDonation{TransactionID: domain.NewID(), FundID: f.ID, Amount: domain.VNDFromInt64(int64(1+rng.IntN(9)) * 1_000_000),
+		OccurredOn: domain.MustDate(fmt.Sprintf("2020-%02d-%02d", 7+rng.IntN(6), 1+rng.IntN(28))), Donor: domain.Donor{Kind: domain.DonorMember}}
+	ps, err := domain.Decide(f, c, l.now)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("step %d: Decide(planted donation) = %v, %v", step, ps, err)
+	}
+	voids, projVoids := l.periods.voids, l.proj.VoidCount()
+	e := l.append(domain.FundStream(f.ID), f.Revision+1, f.LastHash, ps[0])
+	void := l.periods.voids > voids
+	if got := l.proj.VoidCount() > projVoids; got != void {
+		t.Fatalf("step %d: donation dated %s planted at %d: void %v in the projections, %v in the reference", step, c.OccurredOn, e.Position, got, void)
+	}
+	if void {
+		f.Revision, f.LastHash = e.Revision, e.Meta.Hash
+		return
+	}
+	f.Evolve(e)
 }
 
 // checkWriteAgainstPeriods checks a write's outcome against the
@@ -190,7 +287,7 @@ func checkPeriodsList(t *testing.T, l *fakeLog, rng *rand.Rand, first, last time
 		for unit, up := range ancestorsOf {
 			want := []Period{}
 			for _, c := range l.periods.ref {
-				if !slices.Contains(up, c.unit) || !knows(c.closedAt) {
+				if c.pos == 0 || !slices.Contains(up, c.unit) || !knows(c.closedAt) {
 					continue
 				}
 				p := Period{UnitID: unit, Year: c.year, ClosedBy: c.unit, Position: c.pos, ClosedAt: c.closedAt.UTC(), Seal: c.seal}
@@ -231,9 +328,14 @@ func checkPeriodsRebuilt(t *testing.T, l *fakeLog, rebuilt *Projections) {
 			reopened++
 		}
 	}
-	if len(l.periods.ref) < 2 || reopened == 0 {
-		t.Fatalf("%d closures, %d reopened: the generator is not exercising the periods", len(l.periods.ref), reopened)
+	if len(l.periods.ref) < 2 || reopened == 0 || l.periods.voids == 0 {
+		t.Fatalf("%d closures, %d reopened, %d void events: the generator is not exercising the periods", len(l.periods.ref), reopened, l.periods.voids)
 	}
+	if got := l.proj.VoidCount(); got != l.periods.voids {
+		t.Fatalf("%d void events in the projections, %d in the reference", got, l.periods.voids)
+	}
+	jsonEq(t, "rebuilt void events", rebuilt.VoidEvents(), l.proj.VoidEvents())
+	jsonEq(t, "checkpointed void events", loaded.VoidEvents(), l.proj.VoidEvents())
 	for unit := range ancestorsOf {
 		live, _ := l.proj.PeriodsKnown(unit, Known{})
 		b, _ := rebuilt.PeriodsKnown(unit, Known{})

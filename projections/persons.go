@@ -72,10 +72,14 @@ type personIndex struct {
 	reps    []domain.Date
 	repEnds []int32
 	// revs lists the reversed grants, sorted by the grant's date;
-	// revEndMax is the latest of their reversals' dates, so that a period
-	// ending on or after it knows that none of them counts (lateReversed).
-	revs      []revGrant
-	revEndMax domain.Date
+	// revReach[j] is the latest reversal date of revs[0..j], so that
+	// lateReversed skips, by one binary search, the reversed grants
+	// before the first that is still counted after the period's end —
+	// without it, a date's persons (upTo) walked every reversal dated
+	// before the date. Its last value is the latest reversal of all: a
+	// period ending on or after it knows that none of them counts.
+	revs     []revGrant
+	revReach []domain.Date
 }
 
 // span is [start, end) in business dates; end zero means "still counted".
@@ -231,7 +235,32 @@ func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Dat
 func (x *personIndex) addRev(r revGrant) {
 	i := sort.Search(len(x.revs), func(i int) bool { return x.revs[i].start > r.start })
 	x.revs = slices.Insert(x.revs, i, r)
-	x.revEndMax = max(x.revEndMax, r.end)
+	reach := r.end
+	if i > 0 {
+		reach = max(reach, x.revReach[i-1])
+	}
+	x.revReach = slices.Insert(x.revReach, i, reach)
+	for k := i + 1; k < len(x.revReach); k++ {
+		x.revReach[k] = max(x.revReach[k], r.end)
+	}
+}
+
+// setRevReach sets revReach from revs.
+func (x *personIndex) setRevReach() {
+	x.revReach = slices.Grow(x.revReach[:0], len(x.revs))[:len(x.revs)]
+	var reach domain.Date
+	for j, r := range x.revs {
+		reach = max(reach, r.end)
+		x.revReach[j] = reach
+	}
+}
+
+// revEndMax returns the latest date of a reversal in revs (0: none).
+func (x *personIndex) revEndMax() domain.Date {
+	if n := len(x.revReach); n > 0 {
+		return x.revReach[n-1]
+	}
+	return 0
 }
 
 // day returns the index of date d in days, adding it (with no grants)
@@ -368,9 +397,14 @@ func (x *personIndex) between(from, to domain.Date) int {
 // betweenBy is between, counting the grants one by one when there are at
 // most perDay a date in the period on average.
 func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
+	return x.betweenIn(x.days.upTo(from-1), x.days.upTo(to), from, to, perDay)
+}
+
+// betweenIn is betweenBy given i, the number of days before from, and k,
+// the number on or before to.
+func (x *personIndex) betweenIn(i, k int, from, to domain.Date, perDay int32) int {
 	// Every grant not reversed in the period but the repeats whose
 	// previous grant is in it too (dated from or later).
-	i, k := x.days.upTo(from-1), x.days.upTo(to)
 	n := int(x.start(k) - x.start(i))
 	if lo, hi := x.repStart(i), x.repStart(k); hi-lo <= perDay*int32(k-i) {
 		// A few repeats a day (a fund's index): one pass over them.
@@ -396,11 +430,17 @@ func (x *personIndex) betweenBy(from, to domain.Date, perDay int32) int {
 // left unreversed, but with one dated in it and reversed after to, which
 // counts over the period.
 func (x *personIndex) lateReversed(from, to domain.Date) int {
-	if x.revEndMax <= to {
+	if x.revEndMax() <= to {
 		return 0 // every reversal is dated on or before to
 	}
 	n := 0
-	j := sort.Search(len(x.revs), func(j int) bool { return x.revs[j].start >= from })
+	// Before the first reversed grant whose reversal, or an earlier
+	// one's, is dated after to, every reversal is dated on or before to;
+	// from there on, the first grant dated from or later.
+	j := sort.Search(len(x.revReach), func(k int) bool { return x.revReach[k] > to })
+	if j < len(x.revs) && x.revs[j].start < from {
+		j += sort.Search(len(x.revs)-j, func(k int) bool { return x.revs[j+k].start >= from })
+	}
 	var seen []*beneficiaryTxs
 	var seenMany map[*beneficiaryTxs]struct{}
 	for ; j < len(x.revs) && x.revs[j].start <= to; j++ {
@@ -458,10 +498,8 @@ const scanPerDay = 16
 // the reversed grants, which it sorts. It keeps revs, not points.
 func (x *personIndex) setPeriods(points []uint64, revs []revGrant) {
 	slices.SortFunc(revs, func(a, b revGrant) int { return int(a.start) - int(b.start) })
-	x.revs, x.revEndMax = revs, 0
-	for _, r := range revs {
-		x.revEndMax = max(x.revEndMax, r.end)
-	}
+	x.revs = revs
+	x.setRevReach()
 	x.days.reset()
 	x.ends, x.repEnds = x.ends[:0], x.repEnds[:0]
 	repeats := 0

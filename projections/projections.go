@@ -61,6 +61,8 @@ type Projections struct {
 	// the ones not reopened (periods.go).
 	periods   []*periodNode
 	closedNow map[periodKey]*periodNode
+	// void is the void rule's state (periods_void.go).
+	void voidState
 
 	// grantBuf and spanBuf are countPerson's and uncountPerson's
 	// scratch, under the write lock.
@@ -130,6 +132,10 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 	if e.Position <= p.pos && p.pos != 0 {
 		return nil
 	}
+	if p.skipVoid(e) {
+		p.advance(e)
+		return nil
+	}
 	switch d := e.Data.(type) {
 	case *domain.UnitRegistered:
 		p.applyUnit(d, e.Meta.RecordedAt)
@@ -139,7 +145,7 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 		}
 	case *domain.TokenIssued, *domain.TokenRevoked:
 		p.applyAccess(e)
-	case *domain.PeriodClosed, *domain.PeriodReopened:
+	case *domain.PeriodClosing, *domain.PeriodClosed, *domain.PeriodReopened:
 		if err := p.applyPeriod(e); err != nil {
 			return err
 		}
@@ -148,11 +154,16 @@ func (p *Projections) applyLocked(e *domain.Event) error {
 			return err
 		}
 	}
+	p.advance(e)
+	return nil
+}
+
+// advance moves the position past an applied (or void) event.
+func (p *Projections) advance(e *domain.Event) {
 	p.prevPos, p.pos = p.pos, e.Position
 	p.lastID, p.lastHash = e.Meta.EventID, e.Meta.Hash
 	p.addHistory(e.Position, e.Meta.Hash)
 	p.applied++
-	return nil
 }
 
 // tx returns the transaction with the given id.

@@ -61,7 +61,9 @@ func (l *fakeLog) append(stream string, rev uint64, prev string, p domain.Pendin
 	if err := l.proj.Apply(e); err != nil {
 		l.t.Fatalf("Apply(%s): %v", e.Type, err)
 	}
-	l.ref.add(e)
+	if !l.refVoid(&e) { // periods_property_test.go
+		l.ref.add(e)
+	}
 	return e
 }
 

@@ -190,11 +190,11 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 }
 
 // UnitSummaryInto is UnitSummary written into *s, reusing the storage of
-// s.Funds: a roll-up of a province or the whole confederation lists
-// hundreds of fund lines, and on a ledger of millions of events what a
-// query allocates costs more in garbage collection, which must mark the
-// whole projections heap, than the query itself. It returns false, and
-// leaves *s as it was, for an unknown unit.
+// s.Funds and s.Breakdown: a roll-up of a province or the whole
+// confederation lists hundreds of fund lines, and on a ledger of millions
+// of events what a query allocates costs more in garbage collection,
+// which must mark the whole projections heap, than the query itself. It
+// returns false, and leaves *s as it was, for an unknown unit.
 func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to domain.Date) bool {
 	u, ok := p.rlockUnit(id)
 	defer p.mu.RUnlock()
@@ -209,10 +209,15 @@ func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to
 // with the breakdown when withBreakdown.
 func (p *Projections) unitSummaryLocked(s *UnitSummary, u *unitNode, from, to domain.Date, withBreakdown bool) {
 	id := u.view.ID
+	bd := s.Breakdown
 	*s = UnitSummary{UnitID: id, Name: u.view.Name, From: from, To: to, Position: p.pos, Funds: slices.Grow(s.Funds[:0], u.subtreeFunds)}
 	s.addLines(u, from, to)
 	if withBreakdown {
-		s.Breakdown = p.unitBreakdown(u, from, to)
+		if bd == nil {
+			bd = new(Breakdown)
+		}
+		p.unitBreakdownInto(bd, u, from, to)
+		s.Breakdown = bd
 	}
 	s.Beneficiaries.Times = s.Counts.times()
 	if from.IsZero() {

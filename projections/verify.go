@@ -85,6 +85,11 @@ type VerifyReport struct {
 	Mismatches      []Mismatch `json:"mismatches"`
 	MismatchesFound int        `json:"mismatches_found"`
 	Truncated       bool       `json:"truncated"`
+	// VoidEvents lists at most MaxMismatches of the void events found in
+	// scope (verify_void.go): findings, not mismatches — OK stays true;
+	// VoidEventsFound counts them all.
+	VoidEvents      []VoidFinding `json:"void_events"`
+	VoidEventsFound int           `json:"void_events_found"`
 }
 
 // Verify checks store's storage when the store can (StorageChecker),
@@ -135,7 +140,7 @@ func verifyUpTo(ctx context.Context, store domain.EventStore, upTo domain.Positi
 	if inScope == nil {
 		inScope = func(string) bool { return true }
 	}
-	r := &verifier{inScope: inScope, scope: map[string]bool{}, report: VerifyReport{Position: upTo, Mismatches: []Mismatch{}}}
+	r := &verifier{inScope: inScope, scope: map[string]bool{}, report: VerifyReport{Position: upTo, Mismatches: []Mismatch{}, VoidEvents: []VoidFinding{}}}
 	damaged, err := r.checkStorage(ctx, store)
 	if err != nil {
 		return VerifyReport{}, err
@@ -178,6 +183,7 @@ func verifyUpTo(ctx context.Context, store domain.EventStore, upTo domain.Positi
 	if compare != nil {
 		compare(r, scratch)
 	}
+	r.voids(scratch)
 	return r.done(), nil
 }
 

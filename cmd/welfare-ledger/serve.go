@@ -119,6 +119,11 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	unlock, err := lockDataDir(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	metrics := api.NewMetrics()
 	store, err := openLedgerStore(ctx, cfg.storeURI, cfg.dataDir, storeOptions{onCommit: metrics.ObserveCommit, log: log})
 	if err != nil {

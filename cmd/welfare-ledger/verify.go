@@ -102,6 +102,10 @@ func verifyCommand(ctx context.Context, args []string, getenv func(string) strin
 	}
 	fmt.Fprintf(stderr, "verified %d events of %d streams up to position %d in %v\n",
 		report.EventsChecked, report.StreamsChecked, report.Position, time.Since(start).Round(time.Millisecond))
+	if report.VoidEventsFound > 0 {
+		fmt.Fprintf(stderr, "%d void events (landed after a close of their year began; they count nowhere): see void_events\n",
+			report.VoidEventsFound)
+	}
 	if !report.OK {
 		return fmt.Errorf("%w: %d mismatches", errNotVerified, report.MismatchesFound)
 	}

@@ -297,3 +297,10 @@ func recoverClosed(done chan<- error) {
 		done <- fmt.Errorf("%v: %w", r, errClientClosed)
 	}
 }
+
+// SharedBetweenInstances reports true: several API instances may append
+// to one KurrentDB cluster, so the ledger checks each append against the
+// closed fiscal periods after it lands (domain.SharedStore).
+func (s *Store) SharedBetweenInstances() bool { return true }
+
+var _ domain.SharedStore = (*Store)(nil)
