@@ -4,12 +4,9 @@ import "github.com/welfare-ledger/welfare-ledger/domain"
 
 // beneficiaryTxs lists a beneficiary's grants, loans and repayments in log
 // order; id is the one copy of the beneficiary id that every txNode shares.
-// built is the number of the last breakdown persons' build that took the
-// beneficiary (see buildLinePersons), so that it takes each once.
 type beneficiaryTxs struct {
-	id    domain.BeneficiaryID
-	txs   []*txNode
-	built uint32
+	id  domain.BeneficiaryID
+	txs []*txNode
 }
 
 // beneficiary returns the transactions of a beneficiary, creating the list.

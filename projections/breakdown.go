@@ -25,8 +25,8 @@ import (
 // own but narrowed to the line (distinct persons, across the subtree for a
 // unit). A line's index is made the first time the line has a grant in its
 // scope: most funds pay a few kinds of grant only. After a checkpoint load
-// the lines' person indexes are built at their scope's first breakdown
-// query (breakdown_persons.go).
+// the lines' person indexes are built after the load, or at their
+// scope's first breakdown query (breakdown_persons.go).
 //
 // A grant whose category this program does not list (enum 0: kept in the
 // transaction's text) counts in no line; the domain refuses such grants.
@@ -201,17 +201,18 @@ func (p *Projections) breakdownGrant(f *fundNode, b *beneficiaryTxs, t *txNode) 
 		return
 	}
 	p.grantBuf = personGrants(b, p.grantBuf[:0])
-	grant := func(x *lineIndex, pending bool) {
+	grant := func(x *lineIndex, pending bool, job *linePersonsJob) {
 		x.sums.add(t.date, t.amount(), 1, 0)
 		if pending {
-			return // the persons will be built from t with the rest
+			job.record(t, false) // counted by the job, if one runs, or with the rest
+			return
 		}
 		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
 		x.persons.grant(p.spanBuf, t.date)
 	}
-	grant(f.line(l), f.bdPersonsPending.Load())
+	grant(f.line(l), f.bdPersonsPending.Load(), f.bdJob)
 	for u := f.unit; u != nil; u = u.parent {
-		grant(u.line(l), u.bdPersonsPending.Load())
+		grant(u.line(l), u.bdPersonsPending.Load(), u.bdJob)
 	}
 }
 
@@ -225,18 +226,19 @@ func (p *Projections) breakdownReverse(f *fundNode, orig *txNode, d domain.Date)
 		return
 	}
 	p.grantBuf = personGrants(orig.benef, p.grantBuf[:0])
-	reverse := func(x *lineIndex, pending bool) {
+	reverse := func(x *lineIndex, pending bool, job *linePersonsJob) {
 		x.sums.add(d, orig.amount().Neg(), 0, 1)
 		x.addRev(bdRev{orig: orig.date, rev: d})
 		if pending {
-			return // the persons will be built from orig and its link
+			job.record(orig, true) // counted by the job, if one runs, or with the rest
+			return
 		}
 		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
 		x.persons.reverse(orig.benef, p.spanBuf, orig.date, d)
 	}
-	reverse(f.line(l), f.bdPersonsPending.Load())
+	reverse(f.line(l), f.bdPersonsPending.Load(), f.bdJob)
 	for u := f.unit; u != nil; u = u.parent {
-		reverse(u.line(l), u.bdPersonsPending.Load())
+		reverse(u.line(l), u.bdPersonsPending.Load(), u.bdJob)
 	}
 }
 
@@ -258,10 +260,10 @@ type bdMove struct {
 // rebuildBreakdown builds the lines of every fund from its transactions,
 // and of every unit from its funds' and its children's, after a
 // checkpoint load (which stores none of them). Their person indexes are
-// left empty, and built at the first query of their fund or unit (see
-// breakdown_persons.go).
+// left empty, and built after the load or at the first query of their
+// fund or unit, whichever comes first (see breakdown_persons.go).
 func (p *Projections) rebuildBreakdown() {
-	// The lines' persons wait for their first query.
+	// The lines' persons wait for a job (breakdown_persons.go).
 	for _, f := range p.fundOrder {
 		f.bdPersonsPending.Store(true)
 	}

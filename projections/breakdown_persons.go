@@ -1,67 +1,423 @@
 package projections
 
-import "github.com/welfare-ledger/welfare-ledger/domain"
+import (
+	"context"
+	"sync/atomic"
 
-// The person indexes of the breakdown lines (breakdown.go) are built at the
-// first query of their fund's or unit's breakdown after a checkpoint load,
-// not by the load. Every grant counts in the person index of its fund, its
-// unit and every ancestor; building the same for its line in each of them
-// as well doubled the load's sorting and the memory the indexes hold (a
-// 10 M-event start went from 8.6 to 12.2 s of CPU and from 170 to 194
-// bytes an event), for figures most funds and units are never asked for
-// between two restarts.
-//
-// A load marks every fund and unit pending (rebuildBreakdown); the live
-// apply then keeps the lines' running figures and reversals but leaves the
-// person indexes of pending scopes alone, and the first query builds them
-// from the transactions, which by then include every event applied since.
-// A fund or a unit made after the load is not pending: its indexes start
-// empty and the live apply keeps them, as after a replay.
-//
-// A query holds the read lock: no event is applied while it builds, so the
-// transactions it reads do not move; bdBuild lets one query at a time
-// build, and the pending flag, cleared after the build, is what other
-// readers check before reading the indexes.
+	"github.com/google/uuid"
 
-// fundBreakdown returns f's breakdown over [from, to] (from zero: the
-// beginning), building its lines' persons if pending. Under the read lock.
-func (p *Projections) fundBreakdown(f *fundNode, from, to domain.Date) *Breakdown {
-	p.fundLinePersons(f)
-	return breakdownOf(&f.breakdown, from, to)
+	"github.com/welfare-ledger/welfare-ledger/domain"
+)
+
+// The person indexes of the breakdown lines (breakdown.go) are not built
+// by a checkpoint load. Every grant counts in the person index of its
+// fund, its unit and every ancestor; building the same for its line in
+// each of them as well doubled the load's sorting and the memory the
+// indexes hold (a 10 M-event start went from 8.6 to 12.2 s of CPU and from
+// 170 to 194 bytes an event). A load marks every fund and unit pending
+// (rebuildBreakdown); the live apply then keeps the lines' running figures
+// and reversals but leaves the person indexes of pending scopes alone.
+//
+// A pending scope's indexes are built by a job, started by the first query
+// of the scope's breakdown, or for a large unit after a start by the
+// warmer (WarmBreakdowns, which Run starts once caught up), whichever
+// comes first; a query that finds the job running waits for it, so it
+// waits for its own scope only. A job never holds the read lock for long,
+// because every write waits behind a reader: building the
+// confederation's indexes of a 10 M-event ledger takes seconds (held
+// under the lock, writes waited 0.9-3.9 s). It takes the lock for turns
+// of a few thousand transactions, and builds the indexes as the ledger
+// stood at the job's start, at position at:
+//
+//  1. under the lock, it notes at and makes the new, empty indexes; from
+//     then on the live apply records in the job every grant and reversal
+//     of the scope (ops);
+//  2. a turn at a time, it finds the persons with a grant in the scope,
+//     then gathers their grants (gatherPeriods), each grant counted only
+//     if it was applied by at and reversed only if its reversal was: what
+//     a transaction says of the time before at never changes after it,
+//     so the turns need not be taken at once;
+//  3. without the lock, it sorts the grants into the new indexes;
+//  4. a turn at a time, it applies the recorded grants and reversals to
+//     them, as the live apply would have, with each person's grants as
+//     they stood before each; under the lock that applies the last of
+//     them it puts the new indexes in place and clears the pending flag,
+//     which readers check before reading the indexes.
+
+// Bounds of a job's turns under the read lock: the transactions it reads
+// for the persons, the persons it gathers, and the recorded grants and
+// reversals it applies, per turn. On a 10 M-event ledger each transaction
+// read costs a cache miss or two (~0.3 µs), a person's grants ~20 of
+// them, and a recorded grant a person's grants and an index insertion:
+// turns of about a millisecond (estimated, not measured). The longest
+// write measured behind a job was 9-84 ms at load 7, and 20-430 ms with
+// turns eight times longer (docs/performance.md). Variables, so that
+// tests can make turns of a few.
+var (
+	bdTurnTxs     = 1 << 12
+	bdTurnPersons = 1 << 9
+	bdTurnOps     = 1 << 8
+)
+
+// linePersonsJob builds the line person indexes of one pending scope.
+type linePersonsJob struct {
+	// done is closed when the indexes are in place.
+	done chan struct{}
+	// at is the position the indexes are built at; funds are the scope's
+	// funds then, and fresh the new indexes of the lines the scope had
+	// then (nil for the others, whose grants all came after at).
+	at    domain.Position
+	funds []*fundNode
+	fresh [numLines]*personIndex
+	// ops lists the grants (reversal false) and the reversals of grants
+	// (true) of the scope applied after at, in log order: appended by
+	// the live apply under the write lock, read by the job under the
+	// read lock.
+	ops []bdOp
 }
 
-// unitBreakdownInto sets *b to the breakdown of u's subtree over [from,
-// to] (from zero: the beginning), building its lines' persons if pending.
-// Under the read lock.
-func (p *Projections) unitBreakdownInto(b *Breakdown, u *unitNode, from, to domain.Date) {
-	p.unitLinePersons(u)
-	breakdownInto(b, &u.breakdown, from, to)
+// bdOp is a grant or loan t applied after a job's position, or t's
+// reversal (then t.link).
+type bdOp struct {
+	t        *txNode
+	reversal bool
 }
 
-// fundLinePersons builds the person indexes of f's lines if they are
-// pending. Under the read lock.
-func (p *Projections) fundLinePersons(f *fundNode) {
-	if f.bdPersonsPending.Load() {
-		p.bdBuild.Lock()
-		if f.bdPersonsPending.Load() {
-			p.buildLinePersons(&f.breakdown, []*fundNode{f}, func(g *fundNode) bool { return g == f })
-			f.bdPersonsPending.Store(false)
-		}
-		p.bdBuild.Unlock()
+// record notes in the job of a pending scope a grant or reversal the live
+// apply did not count in its persons. Under the write lock.
+func (j *linePersonsJob) record(t *txNode, reversal bool) {
+	if j != nil {
+		j.ops = append(j.ops, bdOp{t: t, reversal: reversal})
 	}
 }
 
-// unitLinePersons builds the person indexes of u's lines if they are
-// pending. Under the read lock.
-func (p *Projections) unitLinePersons(u *unitNode) {
-	if u.bdPersonsPending.Load() {
-		p.bdBuild.Lock()
-		if u.bdPersonsPending.Load() {
-			p.buildLinePersons(&u.breakdown, subtreeFunds(u, nil), func(f *fundNode) bool { return f.in(u) })
-			u.bdPersonsPending.Store(false)
-		}
-		p.bdBuild.Unlock()
+// bdScope is a fund or a unit, as a job sees it.
+type bdScope struct {
+	lines   *lineIndexes
+	pending *atomic.Bool
+	job     **linePersonsJob
+	fund    *fundNode // or
+	unit    *unitNode
+}
+
+func fundScope(f *fundNode) bdScope {
+	return bdScope{lines: &f.breakdown, pending: &f.bdPersonsPending, job: &f.bdJob, fund: f}
+}
+
+func unitScope(u *unitNode) bdScope {
+	return bdScope{lines: &u.breakdown, pending: &u.bdPersonsPending, job: &u.bdJob, unit: u}
+}
+
+// in reports whether f is one of the scope's funds.
+func (s bdScope) in(f *fundNode) bool {
+	if s.fund != nil {
+		return f == s.fund
 	}
+	return f.in(s.unit)
+}
+
+// fundsOf returns the scope's funds. Under the read lock.
+func (s bdScope) fundsOf() []*fundNode {
+	if s.fund != nil {
+		return []*fundNode{s.fund}
+	}
+	return subtreeFunds(s.unit, nil)
+}
+
+// rlockFund takes the read lock and returns fund id, its line person
+// indexes built first if they are pending (the lock is let go meanwhile:
+// a fund never goes away). The caller unlocks. A summary's common case,
+// nothing pending, costs one lock, as before the jobs.
+func (p *Projections) rlockFund(id uuid.UUID) (*fundNode, bool) {
+	p.mu.RLock()
+	f, ok := p.funds[id]
+	if ok && f.bdPersonsPending.Load() {
+		p.mu.RUnlock()
+		p.readyLines(context.Background(), fundScope(f))
+		p.mu.RLock()
+	}
+	return f, ok
+}
+
+// rlockUnit is rlockFund for unit id.
+func (p *Projections) rlockUnit(id domain.UnitID) (*unitNode, bool) {
+	p.mu.RLock()
+	u, ok := p.units[id]
+	if ok && u.bdPersonsPending.Load() {
+		p.mu.RUnlock()
+		p.readyLines(context.Background(), unitScope(u))
+		p.mu.RLock()
+	}
+	return u, ok
+}
+
+// readyFundLines builds fund id's line person indexes if they are
+// pending, or waits for the job building them. Not under the lock.
+func (p *Projections) readyFundLines(id uuid.UUID) {
+	p.mu.RLock()
+	f := p.funds[id]
+	p.mu.RUnlock()
+	if f != nil {
+		p.readyLines(context.Background(), fundScope(f))
+	}
+}
+
+// readyUnitLines is readyFundLines for unit id's subtree.
+func (p *Projections) readyUnitLines(id domain.UnitID) {
+	p.mu.RLock()
+	u := p.units[id]
+	p.mu.RUnlock()
+	if u != nil {
+		p.readyLines(context.Background(), unitScope(u))
+	}
+}
+
+// readyLines builds s's line person indexes if they are pending, or
+// waits for the job building them, until ctx is done. Not under the
+// lock.
+func (p *Projections) readyLines(ctx context.Context, s bdScope) {
+	for s.pending.Load() && ctx.Err() == nil {
+		p.mu.RLock()
+		if !s.pending.Load() {
+			p.mu.RUnlock()
+			return
+		}
+		// bdMu makes one job per scope: readers share the lock.
+		p.bdMu.Lock()
+		job, mine := *s.job, false
+		if job == nil {
+			mine = true
+			job = &linePersonsJob{done: make(chan struct{}), at: p.pos, funds: s.fundsOf()}
+			for l, x := range s.lines {
+				if x != nil {
+					job.fresh[l] = &personIndex{fund: s.fund, unit: s.unit, byLine: true, line: bdLine(l)}
+				}
+			}
+			*s.job = job
+		}
+		p.bdMu.Unlock()
+		p.mu.RUnlock()
+		if !mine {
+			// Done, or given up by the warmer's shutdown: then the
+			// scope is still pending and the loop starts a job.
+			select {
+			case <-job.done:
+			case <-ctx.Done():
+			}
+			continue
+		}
+		p.runJob(ctx, s, job)
+	}
+}
+
+// runJob builds job's indexes and puts them in place (steps 2 to 4
+// above), or gives the job up when ctx is done: the scope stays pending,
+// and the next query starts a job again.
+func (p *Projections) runJob(ctx context.Context, s bdScope, job *linePersonsJob) {
+	// turn ends a turn under the lock; it reports false when the job is
+	// given up.
+	turn := func() bool {
+		p.bdTurn()
+		if ctx.Err() == nil {
+			return true
+		}
+		p.mu.RLock()
+		p.bdMu.Lock()
+		*s.job = nil
+		p.bdMu.Unlock()
+		p.mu.RUnlock()
+		close(job.done)
+		return false
+	}
+	counted := func(t *txNode) bool {
+		return t.pos <= job.at && t.helps() && job.fresh[lineOf(t)] != nil && s.in(t.fund)
+	}
+	indexes := make([]*personIndex, 0, numLines)
+	for _, x := range job.fresh {
+		if x != nil {
+			indexes = append(indexes, x)
+		}
+	}
+	for i, x := range indexes {
+		x.ord = uint32(i)
+	}
+	// The persons with a grant in the scope, each once.
+	var benefs []*beneficiaryTxs
+	seen := map[*beneficiaryTxs]struct{}{}
+	fi, ti := 0, 0
+	for fi < len(job.funds) {
+		p.mu.RLock()
+		for n := 0; n < bdTurnTxs && fi < len(job.funds); n++ {
+			txs := job.funds[fi].txs
+			if ti >= len(txs) {
+				fi, ti = fi+1, 0
+				continue
+			}
+			t := txs[ti]
+			ti++
+			if b := t.benef; b != nil && counted(t) {
+				if _, ok := seen[b]; !ok {
+					seen[b] = struct{}{}
+					benefs = append(benefs, b)
+				}
+			}
+		}
+		p.mu.RUnlock()
+		if !turn() {
+			return
+		}
+	}
+	seen = nil
+	// Their grants, as they stood at job.at.
+	parts := newPeriodParts(len(indexes))
+	indexesOf := func(t *txNode, buf []*personIndex) []*personIndex {
+		if counted(t) {
+			buf = append(buf, job.fresh[lineOf(t)])
+		}
+		return buf
+	}
+	for lo := 0; lo < len(benefs); lo += bdTurnPersons {
+		p.mu.RLock()
+		gatherPeriods(&parts, benefs[lo:min(lo+bdTurnPersons, len(benefs))], indexesOf, job.at)
+		p.mu.RUnlock()
+		if !turn() {
+			return
+		}
+	}
+	benefs = nil
+	// Sorted without the lock: nobody else reads the new indexes.
+	var ps pointSorter
+	for o, x := range indexes {
+		ps.points = parts.points[o]
+		x.setPeriods(ps.sort(), parts.revs[o])
+		parts.points[o], parts.revs[o] = nil, nil
+	}
+	if !turn() {
+		return
+	}
+	// The grants and reversals applied since, then the swap.
+	var grants []grantSpan
+	var spans []span
+	done := 0
+	for {
+		p.mu.RLock()
+		end := min(len(job.ops), done+bdTurnOps)
+		for _, op := range job.ops[done:end] {
+			grants, spans = job.apply(s, op, grants, spans)
+		}
+		done = end
+		if done == len(job.ops) {
+			for l, x := range s.lines {
+				if x != nil && job.fresh[l] != nil {
+					x.persons = job.fresh[l]
+				}
+			}
+			p.bdMu.Lock()
+			*s.job = nil
+			p.bdMu.Unlock()
+			s.pending.Store(false)
+			p.mu.RUnlock()
+			close(job.done)
+			return
+		}
+		p.mu.RUnlock()
+		if !turn() {
+			return
+		}
+	}
+}
+
+// apply counts op in the job's new index of its line, or in the live one
+// of a line the scope had no grant in at job.at (which the live apply
+// made after it, empty); grants and spans are scratch, returned for the
+// next call. Under the read lock.
+func (j *linePersonsJob) apply(s bdScope, op bdOp, grants []grantSpan, spans []span) ([]grantSpan, []span) {
+	t := op.t
+	l := lineOf(t)
+	x := j.fresh[l]
+	if x == nil {
+		x = s.lines[l].persons
+	}
+	// What the live apply saw: the person's grants before the event, and
+	// the reversals before it.
+	before := t.pos
+	if op.reversal {
+		before = t.link.pos
+	}
+	grants = personGrantsBefore(t.benef, before, grants[:0])
+	spans = x.spansIn(grants, spans[:0])
+	if op.reversal {
+		x.reverse(t.benef, spans, t.date, t.link.date)
+	} else {
+		x.grant(spans, t.date)
+	}
+	return grants, spans
+}
+
+// personGrantsBefore is personGrants as it stood before position pos:
+// the grants and loans applied before it, ended by the reversals applied
+// before it.
+func personGrantsBefore(b *beneficiaryTxs, pos domain.Position, buf []grantSpan) []grantSpan {
+	for _, t := range b.txs {
+		if t.pos >= pos || !t.helps() {
+			continue
+		}
+		g := grantSpan{fund: t.fund, line: lineOf(t), span: span{start: t.date}}
+		if t.link != nil && t.link.pos < pos {
+			g.end = t.link.date
+		}
+		buf = append(buf, g)
+	}
+	return buf
+}
+
+// bdTurn ends a job's turn under the lock: tests pause there
+// (bdPause) to apply events between turns.
+func (p *Projections) bdTurn() {
+	if p.bdPause != nil {
+		p.bdPause()
+	}
+}
+
+// warmMinTxs is the fewest transactions a unit's subtree holds for the
+// warmer to build its breakdown persons: below it, a job at the unit's
+// first query takes a few hundred milliseconds at most (~0.3 µs a
+// transaction, docs/performance.md). A variable, for tests.
+var warmMinTxs = 1 << 20
+
+// WarmBreakdowns builds, one unit at a time, the breakdown line person
+// indexes the load left pending of the units whose subtree holds at least
+// warmMinTxs transactions, the root's and those near it first, so that
+// their first page after a start, which would take seconds, seldom
+// waits. The funds and the smaller units are left to their first query:
+// on a 10 M-event ledger, warming every unit took 14 s of CPU after each
+// start, and the funds 5 s more, for pages that take 10-300 ms to build
+// their own (docs/performance.md). It runs on one goroutine (one core
+// at most), taking the read lock only for short turns, and returns when
+// those units are built or ctx is done, with their number.
+func (p *Projections) WarmBreakdowns(ctx context.Context) (pending int) {
+	p.mu.RLock()
+	var scopes []bdScope
+	// A unit is registered after its parent: in registration order, the
+	// root comes before its children.
+	for _, u := range p.unitOrder {
+		if !u.bdPersonsPending.Load() {
+			continue
+		}
+		txs := 0
+		u.walkFunds(func(f *fundNode) { txs += len(f.txs) })
+		if txs >= warmMinTxs {
+			scopes = append(scopes, unitScope(u))
+		}
+	}
+	p.mu.RUnlock()
+	for _, s := range scopes {
+		if ctx.Err() != nil {
+			break
+		}
+		p.readyLines(ctx, s)
+	}
+	return len(scopes)
 }
 
 // in reports whether f is in u's subtree.
@@ -74,44 +430,23 @@ func (f *fundNode) in(u *unitNode) bool {
 	return false
 }
 
-// buildLinePersons sets the person indexes of lines, the breakdown of
-// funds (in tells whether a fund is one of them), from their grants and
-// loans: those of each person with a grant in them, taken once. Under
-// bdBuild.
-func (p *Projections) buildLinePersons(lines *lineIndexes, funds []*fundNode, in func(*fundNode) bool) {
-	indexes := make([]*personIndex, 0, numLines)
-	var at [numLines + 1]int // a line's place in indexes + 1; 0: none (lineNone has none)
-	for l, x := range lines {
-		if x != nil {
-			indexes = append(indexes, x.persons)
-			at[l] = len(indexes)
-		}
+// fundBreakdown returns f's breakdown over [from, to] (from zero: the
+// beginning). Under the read lock, after readyFundLines: were the
+// lines' persons still pending, it folds the transactions.
+func (p *Projections) fundBreakdown(f *fundNode, from, to domain.Date) *Breakdown {
+	if f.bdPersonsPending.Load() {
+		return foldBreakdown([]*fundNode{f}, Known{}, from, to)
 	}
-	if len(indexes) == 0 {
+	return breakdownOf(&f.breakdown, from, to)
+}
+
+// unitBreakdownInto sets *b to the breakdown of u's subtree over [from,
+// to] (from zero: the beginning). Under the read lock, after
+// readyUnitLines, as fundBreakdown.
+func (p *Projections) unitBreakdownInto(b *Breakdown, u *unitNode, from, to domain.Date) {
+	if u.bdPersonsPending.Load() {
+		*b = *foldBreakdown(subtreeFunds(u, nil), Known{}, from, to)
 		return
 	}
-	counted := func(t *txNode) bool {
-		return t.helps() && at[lineOf(t)] != 0 && in(t.fund)
-	}
-	// The funds' transactions name a person once per grant: the build's
-	// number marks those taken. (Finding instead whether a grant is the
-	// person's first here reads the person's transactions at each grant:
-	// 1.2 s of the root's 10 M.)
-	p.bdBuilds++
-	build := p.bdBuilds
-	var benefs []*beneficiaryTxs
-	for _, f := range funds {
-		for _, t := range f.txs {
-			if b := t.benef; b != nil && b.built != build && counted(t) {
-				b.built = build
-				benefs = append(benefs, b)
-			}
-		}
-	}
-	buildPeriods(benefs, indexes, func(t *txNode, buf []*personIndex) []*personIndex {
-		if counted(t) {
-			buf = append(buf, indexes[at[lineOf(t)]-1])
-		}
-		return buf
-	})
+	breakdownInto(b, &u.breakdown, from, to)
 }

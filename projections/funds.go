@@ -28,10 +28,12 @@ type fundNode struct {
 	persons *personIndex
 	loans   map[uuid.UUID]*loanState
 	// breakdown is the fund's figures per breakdown line (breakdown.go);
-	// bdPersonsPending says its lines' person indexes are not built yet
+	// bdPersonsPending says its lines' person indexes are not built yet,
+	// and bdJob is the job building them
 	// (breakdown_persons.go).
 	breakdown        lineIndexes
 	bdPersonsPending atomic.Bool
+	bdJob            *linePersonsJob
 
 	// opened and openPos are the recorded_at and position of the fund's
 	// opening; lastRec is the latest recorded_at of its transactions, in

@@ -91,16 +91,16 @@ func firstDiff(a, b string) string {
 // series as the values they take (an entry equal to the one before it is
 // no change), and lists whose order carries no meaning sorted. The
 // breakdown lines' person indexes a checkpoint load leaves pending are
-// built first, as their first query would (breakdown_persons.go).
+// built first, as their first queries do (breakdown_persons.go).
 func indexContents(p *Projections) map[string]any {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
 	for _, u := range p.unitOrder {
-		p.unitLinePersons(u)
+		p.readyUnitLines(u.view.ID)
 	}
 	for _, f := range p.fundOrder {
-		p.fundLinePersons(f)
+		p.readyFundLines(f.info.FundID)
 	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	out := map[string]any{}
 	state, sum := p.historyState()
 	out["head"] = []any{p.pos, p.lastID, p.lastHash, p.prevPos, string(state), sum}

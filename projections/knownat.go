@@ -221,6 +221,7 @@ func (p *Projections) FundSummaryKnown(id uuid.UUID, asOf domain.Date, k Known) 
 	if k.IsZero() {
 		return p.FundSummary(id, asOf)
 	}
+	p.readyFundLines(id)
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	f, ok := p.fundKnown(id, k)
@@ -296,6 +297,7 @@ func (p *Projections) UnitSummaryKnownInto(s *UnitSummary, id domain.UnitID, fro
 	if k.IsZero() {
 		return p.UnitSummaryInto(s, id, from, to)
 	}
+	p.readyUnitLines(id)
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	u, ok := p.units[id]

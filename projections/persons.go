@@ -602,7 +602,10 @@ func buildPeriods(benefs []*beneficiaryTxs, indexes []*personIndex, indexesOf fu
 	var wg sync.WaitGroup
 	for i := range shares {
 		lo, hi := len(benefs)*i/len(shares), len(benefs)*(i+1)/len(shares)
-		wg.Go(func() { shares[i] = gatherPeriods(benefs[lo:hi], len(indexes), indexesOf) })
+		wg.Go(func() {
+			shares[i] = newPeriodParts(len(indexes))
+			gatherPeriods(&shares[i], benefs[lo:hi], indexesOf, allApplied)
+		})
 	}
 	wg.Wait()
 	work := make(chan int)
@@ -724,11 +727,20 @@ type periodParts struct {
 	revs   [][]revGrant
 }
 
-// gatherPeriods returns the grants and reversed grants of benefs, per
-// person index (of the indexes numbered from 0 to indexes-1 by their ord)
-// that indexesOf names for each.
-func gatherPeriods(benefs []*beneficiaryTxs, indexes int, indexesOf func(*txNode, []*personIndex) []*personIndex) periodParts {
-	parts := periodParts{points: make([][]uint64, indexes), revs: make([][]revGrant, indexes)}
+// newPeriodParts returns empty parts for indexes person indexes.
+func newPeriodParts(indexes int) periodParts {
+	return periodParts{points: make([][]uint64, indexes), revs: make([][]revGrant, indexes)}
+}
+
+// allApplied is the position after every event: gatherPeriods at it
+// takes every grant and reversal applied.
+const allApplied = domain.Position(math.MaxUint64)
+
+// gatherPeriods adds to parts the grants and reversed grants of benefs,
+// per person index (numbered by their ord) that indexesOf names for each,
+// as they stood at position at: a reversal applied after it leaves its
+// grant counted (indexesOf leaves out the grants applied after it).
+func gatherPeriods(parts *periodParts, benefs []*beneficiaryTxs, indexesOf func(*txNode, []*personIndex) []*personIndex, at domain.Position) {
 	// mine holds the current person's grants as index<<32 | date: sorted,
 	// each index's grants are together and in date order.
 	var mine []uint64
@@ -744,7 +756,7 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int, indexesOf func(*txNode
 			// their reversed grants once it is.
 			in = indexesOf(t, in[:0])
 			for _, x := range in {
-				if t.link == nil {
+				if t.link == nil || t.link.pos > at {
 					mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))
 				} else {
 					parts.revs[x.ord] = append(parts.revs[x.ord], revGrant{start: t.date, end: t.link.date, b: bt})
@@ -762,7 +774,6 @@ func gatherPeriods(benefs []*beneficiaryTxs, indexes int, indexesOf func(*txNode
 			prev = d
 		}
 	}
-	return parts
 }
 
 // personsSnap is a person index's count series, copied. Its period index

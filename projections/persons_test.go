@@ -85,7 +85,8 @@ func applyPersonOps(t *testing.T, ops []personOp) (*personIndex, []*beneficiaryT
 func checkEveryPeriod(t *testing.T, what string, x *personIndex, benefs []*beneficiaryTxs, grants []personOp, first, last domain.Date) {
 	t.Helper()
 	rebuilt := newPersonIndex(x.fund, nil)
-	parts := gatherPeriods(benefs, 1, personIndexesOf) // x, the fund's, is the only index, numbered 0
+	parts := newPeriodParts(1) // x, the fund's, is the only index, numbered 0
+	gatherPeriods(&parts, benefs, personIndexesOf, allApplied)
 	rebuilt.setPeriods((&pointSorter{points: parts.points[0]}).sort(), parts.revs[0])
 	for from := first; from <= last; from++ {
 		for to := from; to <= last; to++ {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,12 +20,12 @@ import (
 // (or Apply, in log order), query it from any goroutine.
 type Projections struct {
 	mu sync.RWMutex
-	// bdBuild lets one query at a time build pending breakdown person
-	// indexes under the read lock, and bdBuilds numbers the builds
+	// bdMu makes one job per pending scope of breakdown person indexes,
+	// and bdPause is the tests' hook between a job's turns
 	// (breakdown_persons.go).
-	bdBuild  sync.Mutex
-	bdBuilds uint32
-	pos      domain.Position
+	bdMu    sync.Mutex
+	bdPause func()
+	pos     domain.Position
 	// lastID and lastHash identify the event at pos, and prevPos is the
 	// position of the event applied before it, so that a checkpoint can
 	// be checked against the log it came from; history is the digest of
@@ -173,10 +174,12 @@ func (p *Projections) tx(id uuid.UUID) (*txNode, bool) {
 	return p.frozen.find(id)
 }
 
-// Run catches the projections up with the store's log, marks them ready, and
-// then follows the store's subscription until ctx is done, subscribing again
-// when the store drops it (follow). It returns the first error that stops it
-// (ctx's error on shutdown).
+// Run catches the projections up with the store's log, marks them ready,
+// starts building the breakdown persons a checkpoint load left pending
+// (WarmBreakdowns, until ctx is done), and then follows the store's
+// subscription until ctx is done, subscribing again when the store drops
+// it (follow). It returns the first error that stops it (ctx's error on
+// shutdown).
 func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog.Logger) error {
 	if err := p.catchUp(ctx, store); err != nil {
 		return err
@@ -191,6 +194,14 @@ func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog
 	}
 	p.ready.Store(true)
 	log.Info("projections caught up", "position", uint64(p.Position()))
+	// The breakdown persons a checkpoint load left pending, built while
+	// serving (breakdown_persons.go): ready does not wait for them.
+	go func() {
+		start := time.Now()
+		if n := p.WarmBreakdowns(ctx); n > 0 && ctx.Err() == nil {
+			log.Info("breakdown persons built", "scopes", n, "took", time.Since(start).Round(time.Millisecond))
+		}
+	}()
 	return p.follow(ctx, store, log)
 }
 

@@ -87,9 +87,8 @@ func (p *Projections) InSubtree(root, unit domain.UnitID) bool {
 // FundSummary returns a fund's summary, with its breakdown, at the end of
 // asOf (zero: with every event, AsOf left zero).
 func (p *Projections) FundSummary(id uuid.UUID, asOf domain.Date) (FundSummary, bool) {
-	p.mu.RLock()
+	f, ok := p.rlockFund(id)
 	defer p.mu.RUnlock()
-	f, ok := p.funds[id]
 	if !ok {
 		return FundSummary{}, false
 	}
@@ -197,9 +196,8 @@ func (p *Projections) UnitSummary(id domain.UnitID, from, to domain.Date) (UnitS
 // which must mark the whole projections heap, than the query itself. It
 // returns false, and leaves *s as it was, for an unknown unit.
 func (p *Projections) UnitSummaryInto(s *UnitSummary, id domain.UnitID, from, to domain.Date) bool {
-	p.mu.RLock()
+	u, ok := p.rlockUnit(id)
 	defer p.mu.RUnlock()
-	u, ok := p.units[id]
 	if !ok {
 		return false
 	}

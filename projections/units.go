@@ -26,9 +26,11 @@ type unitNode struct {
 	registered time.Time
 	// breakdown is the subtree's figures per breakdown line
 	// (breakdown.go); bdPersonsPending says its lines' person indexes are
-	// not built yet (breakdown_persons.go).
+	// not built yet, and bdJob is the job building them
+	// (breakdown_persons.go).
 	breakdown        lineIndexes
 	bdPersonsPending atomic.Bool
+	bdJob            *linePersonsJob
 }
 
 // addFund attaches f to u.

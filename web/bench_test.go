@@ -115,6 +115,53 @@ func officialOf(b *testing.B, p *projections.Projections, root domain.UnitID) st
 	return token
 }
 
+// probeInterval is how often startWriteProbe writes, and slowWrite the
+// time it counts a write over.
+const (
+	probeInterval = time.Millisecond
+	slowWrite     = 10 * time.Millisecond
+)
+
+// startWriteProbe applies a write (a token's revocation, which changes
+// no figure) every probeInterval until the returned stop is called, which
+// reports how many it applied, how many took over slowWrite and the
+// longest: how long a write waits behind whatever the projections do
+// meanwhile (on a shared machine, waiting for a core included).
+func startWriteProbe(b *testing.B, p *projections.Projections) (stop func() (writes, slow int, longest time.Duration)) {
+	b.Helper()
+	quit, done := make(chan struct{}), make(chan struct{})
+	var writes, slow int
+	var longest time.Duration
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-time.After(probeInterval):
+			}
+			e := domain.Event{Position: p.Position() + 1, Stream: "access", Type: domain.TypeTokenRevoked,
+				Data: &domain.TokenRevoked{TokenID: domain.NewID()}}
+			start := time.Now()
+			if err := p.Apply(e); err != nil {
+				b.Errorf("apply the probe's write: %v", err)
+				return
+			}
+			took := time.Since(start)
+			writes++
+			if took > slowWrite {
+				slow++
+			}
+			longest = max(longest, took)
+		}
+	}()
+	return func() (int, int, time.Duration) {
+		close(quit)
+		<-done
+		return writes, slow, longest
+	}
+}
+
 // cpuTime returns the CPU time the process has used, user and system.
 func cpuTime(b *testing.B) time.Duration {
 	b.Helper()
@@ -167,14 +214,19 @@ func BenchmarkHistoryPages(b *testing.B) {
 		req.AddCookie(&http.Cookie{Name: "wl_session", Value: token})
 		// The first page of a scope after a start also counts its
 		// breakdown lines' persons, once (projections'
-		// breakdown_persons.go): logged apart, not in the per-page figures.
+		// breakdown_persons.go): logged apart, not in the per-page
+		// figures, with the longest a write waited meanwhile.
+		probe := startWriteProbe(b, p)
 		firstStart := time.Now()
 		w := httptest.NewRecorder()
 		pages.ServeHTTP(w, req)
 		if w.Code != http.StatusOK {
 			b.Fatalf("GET %s = %d %s", c.path, w.Code, w.Body)
 		}
-		b.Logf("%s: the first page after the start took %v", c.name, time.Since(firstStart).Round(time.Millisecond))
+		first := time.Since(firstStart)
+		writes, slow, longest := probe()
+		b.Logf("%s: the first page after the start took %v; %d writes meanwhile, %d over %v, the longest %v",
+			c.name, first.Round(time.Millisecond), writes, slow, slowWrite, longest.Round(10*time.Microsecond))
 		b.Run(c.name, func(b *testing.B) {
 			var bytes int
 			b.ReportAllocs()

@@ -103,18 +103,24 @@ func bucketEnds(from, to domain.Date) (ends []domain.Date, byYear bool) {
 
 func nextDay(d domain.Date) domain.Date { return domain.DateOf(timeOf(d).AddDate(0, 0, 1)) }
 
-// newChart builds the chart over [from, to] from cumulative totals: at(d)
-// must return the totals of every movement dated on or before d.
-func newChart(l Lang, from, to domain.Date, at func(domain.Date) projections.Totals) chartView {
+// totalsAt returns the cumulative totals at the end of each of dates:
+// those of every movement dated on or before it (projections'
+// FundTotalsAt and UnitTotalsAt, one query for the whole chart).
+type totalsAt func(dates []domain.Date) []projections.Totals
+
+// newChart builds the chart over [from, to] from cumulative totals.
+func newChart(l Lang, from, to domain.Date, at totalsAt) chartView {
 	inWord, outWord := mustMessage(l, "money.in"), mustMessage(l, "money.out")
 	ends, byYear := bucketEnds(from, to)
 	v := chartView{ByYear: byYear, Width: chartWidth, Height: chartTop + chartHeight + chartBottom, Base: chartTop + chartHeight}
 	bucketWidth := (chartWidth - 2*chartLeft) / max(len(ends), 1)
 	v.BarWidth = min(max(bucketWidth*2/5, 1), maxBarWidth)
-	prevIn, prevOut := inOut(at(dayBefore(from)))
+	// The day before the period, then each bucket's end.
+	cum := at(append([]domain.Date{dayBefore(from)}, ends...))
+	prevIn, prevOut := inOut(cum[0])
 	start := from
 	for i, end := range ends {
-		in, out := inOut(at(end))
+		in, out := inOut(cum[i+1])
 		b := bucket{From: start, To: end, In: in.Sub(prevIn), Out: out.Sub(prevOut), X: chartLeft + i*bucketWidth}
 		b.OutX = b.X + v.BarWidth
 		b.LabelX = b.X

@@ -71,7 +71,13 @@ func TestChartAddsUpToThePeriod(t *testing.T) {
 	}
 	for _, c := range [][2]string{{"2022-01-01", "2022-12-31"}, {"2022-03-15", "2023-02-10"}, {"2022-07-01", "2022-07-31"}} {
 		from, to := domain.MustDate(c[0]), domain.MustDate(c[1])
-		v := newChart(English, from, to, at)
+		v := newChart(English, from, to, func(dates []domain.Date) []projections.Totals {
+			out := make([]projections.Totals, len(dates))
+			for i, d := range dates {
+				out[i] = at(d)
+			}
+			return out
+		})
 		var in, out domain.VND
 		for _, b := range v.Buckets {
 			in, out = in.Add(b.In), out.Add(b.Out)

@@ -83,9 +83,9 @@ func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
 		v.UnitHref = v.Link("/units/" + string(u.ID))
 		v.Crumbs = p.crumbs(s, u.Path, v.frame)
 	}
-	v.Chart = newChart(q.lang, v.Sum.OpenedOn, min(asOf, today), func(d domain.Date) projections.Totals {
-		sum, _ := p.proj.FundSummary(id, d)
-		return sum.Totals
+	v.Chart = newChart(q.lang, v.Sum.OpenedOn, min(asOf, today), func(dates []domain.Date) []projections.Totals {
+		totals, _ := p.proj.FundTotalsAt(id, dates, nil)
+		return totals
 	})
 	if asOf >= v.Sum.OpenedOn { // before it the fund had no cash book
 		v.StatementHref = v.Link("/funds/" + id.String() + "/statement?to=" + asOf.String())

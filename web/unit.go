@@ -102,14 +102,14 @@ func (p *Pages) unitPage(w http.ResponseWriter, r *http.Request, s session, l La
 		return
 	}
 	v.In, v.Out = inOut(v.Sum.Totals)
-	first := to // the first date with figures: the earliest fund's opening
 	v.Lines = make([]fundLine, 0, len(v.Sum.Funds))
 	for i := range v.Sum.Funds {
-		line := &v.Sum.Funds[i]
-		v.Lines = append(v.Lines, newFundLine(v.frame, line))
-		if f, ok := p.proj.FundSummary(line.FundID, 0); ok && f.OpenedOn < first {
-			first = f.OpenedOn
-		}
+		v.Lines = append(v.Lines, newFundLine(v.frame, &v.Sum.Funds[i]))
+	}
+	// The first date with figures: the earliest fund's opening.
+	first, ok := p.proj.UnitFirstOpened(u.ID)
+	if !ok || first > to {
+		first = to
 	}
 	v.Crumbs = p.crumbs(s, u.Path, v.frame)
 	for _, c := range p.children(u.ID) {
@@ -119,10 +119,9 @@ func (p *Pages) unitPage(w http.ResponseWriter, r *http.Request, s session, l La
 	v.Period = newPeriod(path, l, from, to, today, first.Year())
 	chartFrom := max(from, first)
 	chartTo := min(to, today) // nothing is dated after today
-	var cum projections.UnitSummary
-	v.Chart = newChart(l, chartFrom, chartTo, func(d domain.Date) projections.Totals {
-		p.proj.UnitSummaryInto(&cum, u.ID, 0, d)
-		return cum.Totals
+	v.Chart = newChart(l, chartFrom, chartTo, func(dates []domain.Date) []projections.Totals {
+		totals, _ := p.proj.UnitTotalsAt(u.ID, dates, nil)
+		return totals
 	})
 	p.render(w, r, http.StatusOK, "unit", v)
 }
