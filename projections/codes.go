@@ -156,13 +156,32 @@ var (
 // enumLimit returns the largest enum code a transaction of type typ may
 // hold: a checkpoint holding a larger one is corrupt.
 func enumLimit(typ txType) uint8 {
-	switch typ {
-	case typDonation:
-		return uint8(len(donorKindCodes) - 1)
-	case typShelter:
-		return uint8(len(shelterKindCodes) - 1)
-	case typAssistance:
-		return uint8(len(categoryCodes) - 1)
+	if int(typ) >= len(enumLimits) {
+		return 0
 	}
-	return 0
+	return enumLimits[typ]
 }
+
+// enumLimits is enumLimit of each txType, from the closed-list field the
+// kind's own payload carries (the table of money kinds), if any: a
+// reversal's copy of its original's shelter kind is not kept in its
+// transaction.
+var enumLimits = func() []uint8 {
+	limits := make([]uint8, len(txKinds))
+	for typ, kind := range txKinds {
+		for _, f := range kind.Spec().Fields {
+			if f.Payload == domain.Absent || f.Body == domain.Absent {
+				continue
+			}
+			switch f.Rule {
+			case domain.RuleDonorKind:
+				limits[typ] = uint8(len(donorKindCodes) - 1)
+			case domain.RuleShelterKind:
+				limits[typ] = uint8(len(shelterKindCodes) - 1)
+			case domain.RuleAssistance:
+				limits[typ] = uint8(len(categoryCodes) - 1)
+			}
+		}
+	}
+	return limits
+}()

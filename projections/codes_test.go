@@ -120,6 +120,23 @@ func TestEnumCodesCoverTheDomain(t *testing.T) {
 	check("category", strs(domain.AssistanceCategories), func(s string) uint8 { return categoryCodes.code(domain.AssistanceCategory(s)) })
 }
 
+// TestEnumLimitsFromTheTable holds the largest enum code of each type,
+// which the table's closed-list fields now give, to the values each type
+// had when they were written out per type: a checkpoint's transaction
+// with a larger one is refused as corrupt.
+func TestEnumLimitsFromTheTable(t *testing.T) {
+	want := map[txType]int{typDonation: len(donorKindCodes) - 1, typShelter: len(shelterKindCodes) - 1,
+		typAssistance: len(categoryCodes) - 1, typLoan: 0, typRepayment: 0, typReversal: 0}
+	for typ, limit := range want {
+		if got := enumLimit(typ); int(got) != limit {
+			t.Errorf("enumLimit(%s) = %d, want %d", moneyTypes[typ], got, limit)
+		}
+	}
+	if got := enumLimit(txType(len(moneyTypes))); got != 0 {
+		t.Errorf("enumLimit of a code no type has = %d, want 0", got)
+	}
+}
+
 func strs[S ~string](xs []S) []string {
 	out := make([]string, len(xs))
 	for i, x := range xs {
