@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -126,6 +128,29 @@ func (e *env) allEvents() []logEvent {
 	}
 }
 
+// docSigns returns the sign of each money type's movement as the seal's
+// script in docs/api.md writes it (its line "sign = {…}", a JSON object),
+// so that the recomputation below is the documented one; the domain's
+// TestMoneyKindsConsistent holds that line to the table of money kinds.
+func docSigns(t *testing.T) map[string]int64 {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "docs", "api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "sign = "); ok {
+			var sign map[string]int64
+			if err := json.Unmarshal([]byte(rest), &sign); err != nil {
+				t.Fatalf("docs/api.md's seal script: sign = %s: %v", rest, err)
+			}
+			return sign
+		}
+	}
+	t.Fatal("docs/api.md's seal script has no line sign = {…}")
+	return nil
+}
+
 // auditorSeal recomputes a seal from the raw log, as docs/api.md tells an
 // auditor to, without the server's code: the close's PeriodClosing (the
 // last of the unit's year before the PeriodClosed at closePos, or the
@@ -180,7 +205,7 @@ func auditorSeal(t *testing.T, events []logEvent, unit string, year int, closePo
 	fundUnit, opened := map[string]string{}, map[string]string{}
 	voidFund := map[string]bool{}
 	balance := map[string]*big.Int{}
-	sign := map[string]int64{"DonationReceived": 1, "LoanRepaid": 1, "ShelterGrantPaid": -1, "AssistanceGranted": -1, "LoanDisbursed": -1}
+	sign := docSigns(t)
 	for _, ev := range events {
 		if ev.Position >= closing {
 			break

@@ -125,69 +125,6 @@ func (c OpenFund) canonical(w *canonicalWriter) {
 	w.date("opened_on", c.OpenedOn)
 }
 
-func (c RecordDonation) canonical(w *canonicalWriter) {
-	w.id("transaction_id", c.TransactionID)
-	w.id("fund_id", c.FundID)
-	w.amount("amount", c.Amount)
-	w.date("occurred_on", c.OccurredOn)
-	w.nested("donor", func(w *canonicalWriter) {
-		w.text("name", c.Donor.Name, true)
-		w.text("kind", string(c.Donor.Kind), false)
-	})
-	w.text("campaign", c.Campaign, true)
-	w.text("reference", c.Reference, true)
-	w.text("note", c.Note, true)
-}
-
-func (c PayShelterGrant) canonical(w *canonicalWriter) {
-	w.id("transaction_id", c.TransactionID)
-	w.id("fund_id", c.FundID)
-	w.text("beneficiary_id", string(c.BeneficiaryID), false)
-	w.amount("amount", c.Amount)
-	w.text("shelter", string(c.Shelter), false)
-	w.date("occurred_on", c.OccurredOn)
-	w.text("decision_no", c.DecisionNo, true)
-	w.text("note", c.Note, true)
-}
-
-func (c GrantAssistance) canonical(w *canonicalWriter) {
-	w.id("transaction_id", c.TransactionID)
-	w.id("fund_id", c.FundID)
-	w.text("beneficiary_id", string(c.BeneficiaryID), false)
-	w.amount("amount", c.Amount)
-	w.text("category", string(c.Category), false)
-	w.date("occurred_on", c.OccurredOn)
-	w.text("note", c.Note, true)
-}
-
-func (c DisburseLoan) canonical(w *canonicalWriter) {
-	w.id("loan_id", c.LoanID)
-	w.id("fund_id", c.FundID)
-	w.text("beneficiary_id", string(c.BeneficiaryID), false)
-	w.amount("amount", c.Amount)
-	w.date("occurred_on", c.OccurredOn)
-	w.date("due_on", c.DueOn)
-	w.text("project", c.Project, true)
-	w.text("note", c.Note, true)
-}
-
-func (c RepayLoan) canonical(w *canonicalWriter) {
-	w.id("transaction_id", c.TransactionID)
-	w.id("fund_id", c.FundID)
-	w.id("loan_id", c.LoanID)
-	w.amount("amount", c.Amount)
-	w.date("occurred_on", c.OccurredOn)
-	w.text("note", c.Note, true)
-}
-
-func (c ReverseTransaction) canonical(w *canonicalWriter) {
-	w.id("transaction_id", c.TransactionID)
-	w.id("fund_id", c.FundID)
-	w.id("reverses", c.Reverses)
-	w.text("reason", c.Reason, false)
-	w.date("occurred_on", c.OccurredOn)
-}
-
 func (c IssueToken) canonical(w *canonicalWriter) {
 	w.id("token_id", c.TokenID)
 	w.text("name", c.Name, false)

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -329,6 +331,11 @@ func decodeFast(se StoredEvent) (Event, bool) {
 // decodePayloadFast decodes a schema-1 payload whose fields are all known
 // and appear at most once, in any order.
 func decodePayloadFast(t EventType, b []byte) (EventData, bool) {
+	// Money payloads decode themselves (kind_*.go).
+	if k := KindOf(t); k != KindNone {
+		d := moneyKinds[k].newPayload()
+		return d, d.decodeFast(b)
+	}
 	r := jsonReader{b: b, ok: true}
 	switch t {
 	case TypeUnitRegistered:
@@ -360,157 +367,6 @@ func decodePayloadFast(t EventType, b []byte) (EventData, bool) {
 				d.Kind = FundKind(r.enum(fundKindNames))
 			case "opened_on":
 				d.OpenedOn = r.date()
-			default:
-				r.ok = false
-			}
-		}
-		return d, r.done()
-	case TypeDonationReceived:
-		d := &DonationReceived{}
-		for r.open(); r.more(); {
-			switch r.key() {
-			case "transaction_id":
-				d.TransactionID = r.uuid()
-			case "fund_id":
-				d.FundID = r.uuid()
-			case "amount":
-				d.Amount = r.vnd()
-			case "donor":
-				outer := r.seen
-				for r.open(); r.more(); {
-					switch r.key() {
-					case "name":
-						d.Donor.Name = r.str()
-					case "kind":
-						d.Donor.Kind = DonorKind(r.enum(donorKindNames))
-					default:
-						r.ok = false
-					}
-				}
-				r.seen = outer
-			case "campaign":
-				d.Campaign = r.str()
-			case "reference":
-				d.Reference = r.str()
-			case "note":
-				d.Note = r.str()
-			default:
-				r.ok = false
-			}
-		}
-		return d, r.done()
-	case TypeShelterGrantPaid:
-		d := &ShelterGrantPaid{}
-		for r.open(); r.more(); {
-			switch r.key() {
-			case "transaction_id":
-				d.TransactionID = r.uuid()
-			case "fund_id":
-				d.FundID = r.uuid()
-			case "beneficiary_id":
-				d.BeneficiaryID = BeneficiaryID(r.str())
-			case "amount":
-				d.Amount = r.vnd()
-			case "shelter":
-				d.Shelter = ShelterKind(r.enum(shelterKindNames))
-			case "decision_no":
-				d.DecisionNo = r.str()
-			case "note":
-				d.Note = r.str()
-			default:
-				r.ok = false
-			}
-		}
-		return d, r.done()
-	case TypeAssistanceGranted:
-		d := &AssistanceGranted{}
-		for r.open(); r.more(); {
-			switch r.key() {
-			case "transaction_id":
-				d.TransactionID = r.uuid()
-			case "fund_id":
-				d.FundID = r.uuid()
-			case "beneficiary_id":
-				d.BeneficiaryID = BeneficiaryID(r.str())
-			case "amount":
-				d.Amount = r.vnd()
-			case "category":
-				d.Category = AssistanceCategory(r.enum(categoryNames))
-			case "note":
-				d.Note = r.str()
-			default:
-				r.ok = false
-			}
-		}
-		return d, r.done()
-	case TypeLoanDisbursed:
-		d := &LoanDisbursed{}
-		for r.open(); r.more(); {
-			switch r.key() {
-			case "loan_id":
-				d.LoanID = r.uuid()
-			case "fund_id":
-				d.FundID = r.uuid()
-			case "beneficiary_id":
-				d.BeneficiaryID = BeneficiaryID(r.str())
-			case "amount":
-				d.Amount = r.vnd()
-			case "due_on":
-				d.DueOn = r.date()
-			case "project":
-				d.Project = r.str()
-			case "note":
-				d.Note = r.str()
-			default:
-				r.ok = false
-			}
-		}
-		return d, r.done()
-	case TypeLoanRepaid:
-		d := &LoanRepaid{}
-		for r.open(); r.more(); {
-			switch r.key() {
-			case "transaction_id":
-				d.TransactionID = r.uuid()
-			case "fund_id":
-				d.FundID = r.uuid()
-			case "loan_id":
-				d.LoanID = r.uuid()
-			case "beneficiary_id":
-				d.BeneficiaryID = BeneficiaryID(r.str())
-			case "amount":
-				d.Amount = r.vnd()
-			case "note":
-				d.Note = r.str()
-			default:
-				r.ok = false
-			}
-		}
-		return d, r.done()
-	case TypeTransactionReversed:
-		d := &TransactionReversed{}
-		for r.open(); r.more(); {
-			switch r.key() {
-			case "transaction_id":
-				d.TransactionID = r.uuid()
-			case "fund_id":
-				d.FundID = r.uuid()
-			case "reverses":
-				d.Reverses = r.uuid()
-			case "reason":
-				d.Reason = r.str()
-			case "original_type":
-				d.OriginalType = EventType(r.enum(moneyTypeNames))
-			case "amount":
-				d.Amount = r.vnd()
-			case "original_occurred_on":
-				d.OriginalOccurredOn = r.date()
-			case "beneficiary_id":
-				d.BeneficiaryID = BeneficiaryID(r.str())
-			case "loan_id":
-				d.LoanID = r.uuid()
-			case "shelter":
-				d.Shelter = ShelterKind(r.enum(shelterKindNames))
 			default:
 				r.ok = false
 			}
@@ -555,20 +411,19 @@ func decodePayloadFast(t EventType, b []byte) (EventData, bool) {
 // The closed vocabularies of payloads, decoded to shared strings instead of
 // one allocation per event.
 var (
-	fundKindNames    = []string{"social", "shelter", "charity", "capital_support", "mutual_aid"}
-	donorKindNames   = []string{"member", "enterprise", "organization", "individual", "anonymous"}
-	shelterKindNames = []string{"new_build", "repair"}
-	roleNames        = []string{"admin", "manager", "auditor", "official"}
-	categoryNames    = []string{"serious_illness", "accident", "death", "disaster", "tet_gift", "scholarship", "hardship", "other"}
-	// moneyTypeNames are the values of a reversal's original_type.
-	moneyTypeNames = func() []string {
-		var names []string
-		for _, s := range MoneyKinds() {
-			names = append(names, string(s.Type))
-		}
-		return names
-	}()
+	fundKindNames = []string{"social", "shelter", "charity", "capital_support", "mutual_aid"}
+	roleNames     = []string{"admin", "manager", "auditor", "official"}
 )
+
+// enumNames returns the values of a closed vocabulary as strings, in its
+// order.
+func enumNames[S ~string](values []S) []string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return names
+}
 
 // jsonReader reads compact JSON objects of string and small integer values
 // for decodeFast. Any input it does not fully understand clears ok; the
@@ -579,7 +434,7 @@ type jsonReader struct {
 	i     int
 	ok    bool
 	first bool   // no key read yet in the current object
-	seen  uint32 // bit i: knownKeys[i] was read in the current object
+	seen  uint64 // bit i: knownKeys[i] was read in the current object
 	// src, when set, is string(b): plain strings are then substrings of
 	// it, one allocation for all of them.
 	src string
@@ -647,11 +502,37 @@ func (r *jsonReader) key() string {
 }
 
 // knownKeys are every key of the schema-1 payloads; an object with any
-// other key goes to encoding/json.
-var knownKeys = []string{"transaction_id", "fund_id", "amount", "beneficiary_id", "note", "unit_id", "name",
-	"parent_id", "kind", "opened_on", "donor", "campaign", "reference", "shelter", "decision_no", "category",
-	"loan_id", "due_on", "project", "reverses", "reason", "original_type", "original_occurred_on",
-	"token_id", "role", "secret_hash", "year", "seal"}
+// other key goes to encoding/json. The money kinds' keys are their rows'
+// payload fields (a nested "donor.kind" gives "donor" and "kind"), so a
+// new kind's keys join from the table; the list keeps the order it had
+// before, which key() searches in, and holds at most maxKnownKeys.
+var knownKeys = func() []string {
+	keys := []string{"transaction_id", "fund_id", "amount", "beneficiary_id", "note", "unit_id", "name",
+		"parent_id", "kind", "opened_on", "donor", "campaign", "reference", "shelter", "decision_no", "category",
+		"loan_id", "due_on", "project", "reverses", "reason", "original_type", "original_occurred_on",
+		"token_id", "role", "secret_hash", "year", "seal"}
+	for _, spec := range MoneyKinds() {
+		for _, f := range spec.Fields {
+			if f.Payload == Absent {
+				continue
+			}
+			for part := range strings.SplitSeq(f.Name, ".") {
+				if !slices.Contains(keys, part) {
+					keys = append(keys, part)
+				}
+			}
+		}
+	}
+	if len(keys) > maxKnownKeys {
+		// A build that cannot tell a duplicated key from another: the
+		// payloads of the table are checked at start, not at decode.
+		panic(fmt.Sprintf("domain: %d payload keys, more than jsonReader.seen holds (%d)", len(keys), maxKnownKeys))
+	}
+	return keys
+}()
+
+// maxKnownKeys is the number of bits of jsonReader.seen.
+const maxKnownKeys = 64
 
 // strBytes reads a string literal and returns its contents between the
 // quotes; plain reports that they are the string itself: no escapes, no

@@ -26,8 +26,6 @@ var update = flag.Bool("update", false, "rewrite domain/testdata/*.v1.json from 
 var (
 	goldenFund        = uuid.MustParse("0190a0b4-7c3e-7d2f-9b1a-2f4e5d6c7b8a")
 	goldenTx          = uuid.MustParse("0190a0b5-11aa-7bcd-8ef0-0123456789ab")
-	goldenLoan        = uuid.MustParse("0190a0b5-22bb-7cde-9f01-123456789abc")
-	goldenReversal    = uuid.MustParse("0190a0b5-33cc-7def-a012-23456789abcd")
 	goldenUnitEvent   = uuid.MustParse("0190a0b3-0000-7000-b000-000000000001")
 	goldenToken       = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000a")
 	goldenTokenEvent  = uuid.MustParse("0190a0b6-0000-7000-8000-00000000000b")
@@ -62,9 +60,12 @@ func goldenMeta(id uuid.UUID, on string, payloadHash string) domain.Metadata {
 	}
 }
 
+// goldenCases returns the golden case of every type: the money kinds'
+// from their rows of the golden table (domain's kinds_golden_test.go), the
+// others here.
 func goldenCases() []goldenCase {
 	fund := domain.FundStream(goldenFund)
-	return []goldenCase{
+	cases := []goldenCase{
 		{
 			stream: domain.UnitStream("lang-son"), prev: domain.GenesisHash,
 			data: &domain.UnitRegistered{UnitID: "lang-son", Name: "Liên đoàn Lao động tỉnh Lạng Sơn", ParentID: "vgcl"},
@@ -75,47 +76,6 @@ func goldenCases() []goldenCase {
 			data: &domain.FundOpened{FundID: goldenFund, UnitID: "lang-son", Name: "Quỹ Xã hội LĐLĐ Lạng Sơn",
 				Kind: domain.FundSocial, OpenedOn: domain.MustDate("2020-01-01")},
 			meta: goldenMeta(goldenFund, "2020-01-01", "2222222222222222222222222222222222222222222222222222222222222222"),
-		},
-		{
-			stream: fund, prev: goldenPrev,
-			data: &domain.DonationReceived{TransactionID: goldenTx, FundID: goldenFund, Amount: domain.MustVND("1200000000"),
-				Donor:    domain.Donor{Name: "Công ty TNHH May Việt Tiến", Kind: domain.DonorEnterprise},
-				Campaign: "Tết Sum vầy 2024", Reference: "UNC-2024/0001",
-				Note: "Ủng hộ <Mái ấm> & \"Tết\" — 100%"},
-			meta: goldenMeta(goldenTx, "2024-01-15", "3333333333333333333333333333333333333333333333333333333333333333"),
-		},
-		{
-			stream: fund, prev: goldenPrev,
-			data: &domain.ShelterGrantPaid{TransactionID: goldenTx, FundID: goldenFund, BeneficiaryID: "LS-00123",
-				Amount: domain.MustVND("50000000"), Shelter: domain.ShelterNewBuild, DecisionNo: "QĐ 12/QĐ-LĐLĐ",
-				Note: "Xây mới nhà cho đoàn viên"},
-			meta: goldenMeta(goldenTx, "2024-03-08", "4444444444444444444444444444444444444444444444444444444444444444"),
-		},
-		{
-			stream: fund, prev: goldenPrev,
-			data: &domain.AssistanceGranted{TransactionID: goldenTx, FundID: goldenFund, BeneficiaryID: "LS-00456",
-				Amount: domain.MustVND("2000000"), Category: domain.AssistSeriousIllness, Note: "Ốm đau dài ngày"},
-			meta: goldenMeta(goldenTx, "2024-04-02", "5555555555555555555555555555555555555555555555555555555555555555"),
-		},
-		{
-			stream: fund, prev: goldenPrev,
-			data: &domain.LoanDisbursed{LoanID: goldenLoan, FundID: goldenFund, BeneficiaryID: "LS-00789",
-				Amount: domain.MustVND("1000000000000000"), DueOn: domain.MustDate("2026-06-30"),
-				Project: "Nuôi gà thả vườn", Note: "Vay vốn phát triển kinh tế"},
-			meta: goldenMeta(goldenLoan, "2024-06-30", "6666666666666666666666666666666666666666666666666666666666666666"),
-		},
-		{
-			stream: fund, prev: goldenPrev,
-			data: &domain.LoanRepaid{TransactionID: goldenTx, FundID: goldenFund, LoanID: goldenLoan,
-				BeneficiaryID: "LS-00789", Amount: domain.MustVND("15000000"), Note: "Trả kỳ 1"},
-			meta: goldenMeta(goldenTx, "2024-07-01", "7777777777777777777777777777777777777777777777777777777777777777"),
-		},
-		{
-			stream: fund, prev: goldenPrev,
-			data: &domain.TransactionReversed{TransactionID: goldenReversal, FundID: goldenFund, Reverses: goldenLoan,
-				Reason: "Ghi nhầm quỹ", OriginalType: domain.TypeLoanDisbursed, Amount: domain.MustVND("1000000000000000"),
-				OriginalOccurredOn: domain.MustDate("2024-06-30"), BeneficiaryID: "LS-00789", LoanID: goldenLoan},
-			meta: goldenMeta(goldenReversal, "2024-07-01", "8888888888888888888888888888888888888888888888888888888888888888"),
 		},
 		{
 			stream: domain.AccessStream, prev: domain.GenesisHash,
@@ -148,6 +108,11 @@ func goldenCases() []goldenCase {
 			meta: goldenMeta(goldenReopenEvent, "2024-07-01", "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"),
 		},
 	}
+	for _, g := range domain.GoldenMoneyEvents() {
+		cases = append(cases, goldenCase{stream: fund, prev: goldenPrev, data: g.Data,
+			meta: goldenMeta(g.EventID, g.OccurredOn, g.PayloadHash)})
+	}
+	return cases
 }
 
 func goldenPath(t domain.EventType) string {
@@ -259,9 +224,11 @@ func TestGoldenEvents(t *testing.T) {
 			}
 		})
 	}
-	for _, typ := range []domain.EventType{domain.TypeUnitRegistered, domain.TypeFundOpened, domain.TypeDonationReceived,
-		domain.TypeShelterGrantPaid, domain.TypeAssistanceGranted, domain.TypeLoanDisbursed, domain.TypeLoanRepaid,
-		domain.TypeTransactionReversed} {
+	types := []domain.EventType{domain.TypeUnitRegistered, domain.TypeFundOpened}
+	for _, k := range domain.MoneyKinds() {
+		types = append(types, k.Type)
+	}
+	for _, typ := range types {
 		if !seen[typ] {
 			t.Errorf("no golden case for %s", typ)
 		}
@@ -356,18 +323,9 @@ func ownID(d domain.EventData) uuid.UUID {
 	switch d := d.(type) {
 	case *domain.FundOpened:
 		return d.FundID
-	case *domain.DonationReceived:
-		return d.TransactionID
-	case *domain.ShelterGrantPaid:
-		return d.TransactionID
-	case *domain.AssistanceGranted:
-		return d.TransactionID
-	case *domain.LoanDisbursed:
-		return d.LoanID
-	case *domain.LoanRepaid:
-		return d.TransactionID
-	case *domain.TransactionReversed:
-		return d.TransactionID
+	}
+	if m, ok := domain.MoneyOf(d); ok {
+		return m.TransactionID
 	}
 	return domain.NewID()
 }

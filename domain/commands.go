@@ -41,81 +41,8 @@ type OpenFund struct {
 	OpenedOn Date      `json:"opened_on,omitempty"`
 }
 
-// RecordDonation records money given to a fund. A zero OccurredOn means
-// today (so for every money command).
-type RecordDonation struct {
-	TransactionID uuid.UUID `json:"transaction_id"`
-	FundID        uuid.UUID `json:"fund_id"`
-	Amount        VND       `json:"amount"`
-	OccurredOn    Date      `json:"occurred_on,omitempty"`
-	Donor         Donor     `json:"donor"`
-	Campaign      string    `json:"campaign,omitempty"`
-	Reference     string    `json:"reference,omitempty"`
-	Note          string    `json:"note,omitempty"`
-}
-
-// PayShelterGrant records a shelter grant paid to a member.
-type PayShelterGrant struct {
-	TransactionID uuid.UUID     `json:"transaction_id"`
-	FundID        uuid.UUID     `json:"fund_id"`
-	BeneficiaryID BeneficiaryID `json:"beneficiary_id"`
-	Amount        VND           `json:"amount"`
-	Shelter       ShelterKind   `json:"shelter"`
-	OccurredOn    Date          `json:"occurred_on,omitempty"`
-	DecisionNo    string        `json:"decision_no,omitempty"`
-	Note          string        `json:"note,omitempty"`
-}
-
-// GrantAssistance records an assistance grant paid to a member.
-type GrantAssistance struct {
-	TransactionID uuid.UUID          `json:"transaction_id"`
-	FundID        uuid.UUID          `json:"fund_id"`
-	BeneficiaryID BeneficiaryID      `json:"beneficiary_id"`
-	Amount        VND                `json:"amount"`
-	Category      AssistanceCategory `json:"category"`
-	OccurredOn    Date               `json:"occurred_on,omitempty"`
-	Note          string             `json:"note,omitempty"`
-}
-
-// DisburseLoan lends principal to a member.
-type DisburseLoan struct {
-	LoanID        uuid.UUID     `json:"loan_id"`
-	FundID        uuid.UUID     `json:"fund_id"`
-	BeneficiaryID BeneficiaryID `json:"beneficiary_id"`
-	Amount        VND           `json:"amount"`
-	OccurredOn    Date          `json:"occurred_on,omitempty"`
-	DueOn         Date          `json:"due_on,omitempty"`
-	Project       string        `json:"project,omitempty"`
-	Note          string        `json:"note,omitempty"`
-}
-
-// RepayLoan records a repayment of a loan's principal.
-type RepayLoan struct {
-	TransactionID uuid.UUID `json:"transaction_id"`
-	FundID        uuid.UUID `json:"fund_id"`
-	LoanID        uuid.UUID `json:"loan_id"`
-	Amount        VND       `json:"amount"`
-	OccurredOn    Date      `json:"occurred_on,omitempty"`
-	Note          string    `json:"note,omitempty"`
-}
-
-// ReverseTransaction cancels an earlier transaction of the same fund.
-type ReverseTransaction struct {
-	TransactionID uuid.UUID `json:"transaction_id"`
-	FundID        uuid.UUID `json:"fund_id"`
-	Reverses      uuid.UUID `json:"reverses"`
-	Reason        string    `json:"reason"`
-	OccurredOn    Date      `json:"occurred_on,omitempty"`
-}
-
-func (RegisterUnit) commandName() string       { return "RegisterUnit" }
-func (OpenFund) commandName() string           { return "OpenFund" }
-func (RecordDonation) commandName() string     { return "RecordDonation" }
-func (PayShelterGrant) commandName() string    { return "PayShelterGrant" }
-func (GrantAssistance) commandName() string    { return "GrantAssistance" }
-func (DisburseLoan) commandName() string       { return "DisburseLoan" }
-func (RepayLoan) commandName() string          { return "RepayLoan" }
-func (ReverseTransaction) commandName() string { return "ReverseTransaction" }
+func (RegisterUnit) commandName() string { return "RegisterUnit" }
+func (OpenFund) commandName() string     { return "OpenFund" }
 
 // MoneyCommand is a command that records a transaction in a fund.
 type MoneyCommand interface {
@@ -135,73 +62,19 @@ type MoneyCommand interface {
 	// fromValues returns the command of the fields a transport read
 	// (see Values).
 	fromValues(v Values) MoneyCommand
+	// decide applies the kind's own rules against the fund's state, if
+	// it has any, and returns the payload the command records (Decide
+	// has checked the rules of every kind: the command's fields, its
+	// date, the fund kind). occurred is the business date, today's when
+	// the client gave none. It returns the *Error of a refusal.
+	decide(f *Fund, occurred Date) (MoneyEvent, error)
 }
 
-// Kind implements MoneyCommand.
-func (RecordDonation) Kind() MoneyKind     { return KindDonation }
-func (PayShelterGrant) Kind() MoneyKind    { return KindShelterGrant }
-func (GrantAssistance) Kind() MoneyKind    { return KindAssistanceGrant }
-func (DisburseLoan) Kind() MoneyKind       { return KindLoan }
-func (RepayLoan) Kind() MoneyKind          { return KindRepayment }
-func (ReverseTransaction) Kind() MoneyKind { return KindReversal }
-
-// Fund, Occurred and TxID implement MoneyCommand.
-func (c RecordDonation) Fund() uuid.UUID     { return c.FundID }
-func (c PayShelterGrant) Fund() uuid.UUID    { return c.FundID }
-func (c GrantAssistance) Fund() uuid.UUID    { return c.FundID }
-func (c DisburseLoan) Fund() uuid.UUID       { return c.FundID }
-func (c RepayLoan) Fund() uuid.UUID          { return c.FundID }
-func (c ReverseTransaction) Fund() uuid.UUID { return c.FundID }
-
-func (c RecordDonation) Occurred() Date     { return c.OccurredOn }
-func (c PayShelterGrant) Occurred() Date    { return c.OccurredOn }
-func (c GrantAssistance) Occurred() Date    { return c.OccurredOn }
-func (c DisburseLoan) Occurred() Date       { return c.OccurredOn }
-func (c RepayLoan) Occurred() Date          { return c.OccurredOn }
-func (c ReverseTransaction) Occurred() Date { return c.OccurredOn }
-
-func (c RecordDonation) TxID() uuid.UUID     { return c.TransactionID }
-func (c PayShelterGrant) TxID() uuid.UUID    { return c.TransactionID }
-func (c GrantAssistance) TxID() uuid.UUID    { return c.TransactionID }
-func (c DisburseLoan) TxID() uuid.UUID       { return c.LoanID }
-func (c RepayLoan) TxID() uuid.UUID          { return c.TransactionID }
-func (c ReverseTransaction) TxID() uuid.UUID { return c.TransactionID }
-
-// fromValues implements MoneyCommand: the command's fields by the table's
-// names (see Values).
-func (RecordDonation) fromValues(v Values) MoneyCommand {
-	return RecordDonation{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"), Amount: v.amount("amount"),
-		OccurredOn: v.date("occurred_on"), Donor: Donor{Name: v.text("donor.name"), Kind: DonorKind(v.text("donor.kind"))},
-		Campaign: v.text("campaign"), Reference: v.text("reference"), Note: v.text("note")}
-}
-
-func (PayShelterGrant) fromValues(v Values) MoneyCommand {
-	return PayShelterGrant{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"),
-		BeneficiaryID: BeneficiaryID(v.text("beneficiary_id")), Amount: v.amount("amount"),
-		Shelter: ShelterKind(v.text("shelter")), OccurredOn: v.date("occurred_on"), DecisionNo: v.text("decision_no"),
-		Note: v.text("note")}
-}
-
-func (GrantAssistance) fromValues(v Values) MoneyCommand {
-	return GrantAssistance{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"),
-		BeneficiaryID: BeneficiaryID(v.text("beneficiary_id")), Amount: v.amount("amount"),
-		Category: AssistanceCategory(v.text("category")), OccurredOn: v.date("occurred_on"), Note: v.text("note")}
-}
-
-func (DisburseLoan) fromValues(v Values) MoneyCommand {
-	return DisburseLoan{LoanID: v.id("loan_id"), FundID: v.id("fund_id"), BeneficiaryID: BeneficiaryID(v.text("beneficiary_id")),
-		Amount: v.amount("amount"), OccurredOn: v.date("occurred_on"), DueOn: v.date("due_on"), Project: v.text("project"),
-		Note: v.text("note")}
-}
-
-func (RepayLoan) fromValues(v Values) MoneyCommand {
-	return RepayLoan{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"), LoanID: v.id("loan_id"),
-		Amount: v.amount("amount"), OccurredOn: v.date("occurred_on"), Note: v.text("note")}
-}
-
-func (ReverseTransaction) fromValues(v Values) MoneyCommand {
-	return ReverseTransaction{TransactionID: v.id("transaction_id"), FundID: v.id("fund_id"), Reverses: v.id("reverses"),
-		Reason: v.text("reason"), OccurredOn: v.date("occurred_on")}
+// datedCommand is a money command with a rule between its own fields and
+// its business date (a loan's due date), which Decide checks with the
+// other field errors, once the date is known.
+type datedCommand interface {
+	validateDated(v *Validation, occurred Date)
 }
 
 // checkText validates a free-text field: valid UTF-8, no control
@@ -298,58 +171,4 @@ func (c OpenFund) Validate(v *Validation) {
 	}
 	checkText(v, "name", c.Name, MaxNameLen, true)
 	oneOf(v, "kind", c.Kind, FundKinds)
-}
-
-// Validate: see RegisterUnit.Validate.
-func (c RecordDonation) Validate(v *Validation) {
-	checkID(v, "transaction_id", c.TransactionID)
-	checkAmount(v, c.Amount)
-	oneOf(v, "donor.kind", c.Donor.Kind, DonorKinds)
-	checkText(v, "donor.name", c.Donor.Name, MaxNameLen, false)
-	checkText(v, "campaign", c.Campaign, MaxRefLen, false)
-	checkText(v, "reference", c.Reference, MaxRefLen, false)
-	checkText(v, "note", c.Note, MaxNoteLen, false)
-}
-
-// Validate: see RegisterUnit.Validate.
-func (c PayShelterGrant) Validate(v *Validation) {
-	checkID(v, "transaction_id", c.TransactionID)
-	checkBeneficiary(v, c.BeneficiaryID)
-	checkAmount(v, c.Amount)
-	oneOf(v, "shelter", c.Shelter, ShelterKinds)
-	checkText(v, "decision_no", c.DecisionNo, MaxRefLen, false)
-	checkText(v, "note", c.Note, MaxNoteLen, false)
-}
-
-// Validate: see RegisterUnit.Validate.
-func (c GrantAssistance) Validate(v *Validation) {
-	checkID(v, "transaction_id", c.TransactionID)
-	checkBeneficiary(v, c.BeneficiaryID)
-	checkAmount(v, c.Amount)
-	oneOf(v, "category", c.Category, AssistanceCategories)
-	checkText(v, "note", c.Note, MaxNoteLen, false)
-}
-
-// Validate: see RegisterUnit.Validate.
-func (c DisburseLoan) Validate(v *Validation) {
-	checkID(v, "loan_id", c.LoanID)
-	checkBeneficiary(v, c.BeneficiaryID)
-	checkAmount(v, c.Amount)
-	checkText(v, "project", c.Project, MaxRefLen, false)
-	checkText(v, "note", c.Note, MaxNoteLen, false)
-}
-
-// Validate: see RegisterUnit.Validate.
-func (c RepayLoan) Validate(v *Validation) {
-	checkID(v, "transaction_id", c.TransactionID)
-	checkID(v, "loan_id", c.LoanID)
-	checkAmount(v, c.Amount)
-	checkText(v, "note", c.Note, MaxNoteLen, false)
-}
-
-// Validate: see RegisterUnit.Validate.
-func (c ReverseTransaction) Validate(v *Validation) {
-	checkID(v, "transaction_id", c.TransactionID)
-	checkID(v, "reverses", c.Reverses)
-	checkText(v, "reason", c.Reason, MaxNoteLen, true)
 }

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -170,8 +169,8 @@ func Decide(f *Fund, c MoneyCommand, now time.Time) ([]Pending, error) {
 	case occurred < f.OpenedOn:
 		v.Addf("occurred_on", "must not be before the fund was opened (%s)", f.OpenedOn)
 	}
-	if l, ok := c.(DisburseLoan); ok && !l.DueOn.IsZero() && l.DueOn < occurred {
-		v.Addf("due_on", "must not be before the disbursement date (%s)", occurred)
+	if d, ok := c.(datedCommand); ok {
+		d.validateDated(&v, occurred)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -181,34 +180,11 @@ func Decide(f *Fund, c MoneyCommand, now time.Time) ([]Pending, error) {
 	if spec := c.Kind().Spec(); !spec.AllowedIn(f.Kind) {
 		return nil, errNotAllowed(f.Kind, spec.Refusal)
 	}
-	var data EventData
-	switch c := c.(type) {
-	case RecordDonation:
-		data = &DonationReceived{TransactionID: c.TransactionID, FundID: f.ID, Amount: c.Amount,
-			Donor: c.Donor, Campaign: c.Campaign, Reference: c.Reference, Note: c.Note}
-	case PayShelterGrant:
-		data = &ShelterGrantPaid{TransactionID: c.TransactionID, FundID: f.ID, BeneficiaryID: c.BeneficiaryID,
-			Amount: c.Amount, Shelter: c.Shelter, DecisionNo: c.DecisionNo, Note: c.Note}
-	case GrantAssistance:
-		data = &AssistanceGranted{TransactionID: c.TransactionID, FundID: f.ID, BeneficiaryID: c.BeneficiaryID,
-			Amount: c.Amount, Category: c.Category, Note: c.Note}
-	case DisburseLoan:
-		data = &LoanDisbursed{LoanID: c.LoanID, FundID: f.ID, BeneficiaryID: c.BeneficiaryID, Amount: c.Amount,
-			DueOn: c.DueOn, Project: c.Project, Note: c.Note}
-	case RepayLoan:
-		d, err := f.decideRepayment(c, occurred)
-		if err != nil {
-			return nil, err
-		}
-		data = d
-	case ReverseTransaction:
-		d, err := f.decideReversal(c, occurred)
-		if err != nil {
-			return nil, err
-		}
-		data = d
-	default:
-		return nil, fmt.Errorf("domain: unknown money command %T", c)
+	// The kind's own rules against the fund's state, and its payload
+	// (kind_*.go).
+	data, err := c.decide(f, occurred)
+	if err != nil {
+		return nil, err
 	}
 	// Whatever takes money out — a grant, a loan, the reversal of a
 	// donation or a repayment — is refused when the balance would go
@@ -219,61 +195,6 @@ func Decide(f *Fund, c MoneyCommand, now time.Time) ([]Pending, error) {
 		}
 	}
 	return []Pending{{EventID: c.TxID(), OccurredOn: occurred, PayloadHash: hash, Data: data}}, nil
-}
-
-func (f *Fund) decideRepayment(c RepayLoan, occurred Date) (EventData, error) {
-	l, ok := f.loans[c.LoanID]
-	if !ok {
-		return nil, Errf(CodeNotFound, "loan %s not found in fund %s", c.LoanID, f.ID)
-	}
-	if occurred < l.Date {
-		return nil, fieldErr("occurred_on", "must not be before the loan was disbursed (%s)", l.Date)
-	}
-	if l.Reversed {
-		return nil, Errf(CodeExceedsOutstanding, "loan %s was reversed; nothing is outstanding", l.ID)
-	}
-	if headroom, at := l.Outstanding.MinFromDate(occurred); headroom.Cmp(c.Amount) < 0 {
-		return nil, Errf(CodeExceedsOutstanding,
-			"the repayment of %s đồng exceeds the outstanding principal of %s đồng (on %s)", c.Amount, headroom, at)
-	}
-	t := f.txs[c.LoanID]
-	return &LoanRepaid{TransactionID: c.TransactionID, FundID: f.ID, LoanID: c.LoanID,
-		BeneficiaryID: t.Beneficiary, Amount: c.Amount, Note: c.Note}, nil
-}
-
-func (f *Fund) decideReversal(c ReverseTransaction, occurred Date) (EventData, error) {
-	orig, ok := f.txs[c.Reverses]
-	if !ok {
-		return nil, Errf(CodeNotFound, "transaction %s not found in fund %s", c.Reverses, f.ID)
-	}
-	if orig.Type == TypeTransactionReversed {
-		return nil, Errf(CodeNotReversible, "transaction %s is itself a reversal and cannot be reversed", orig.ID)
-	}
-	if orig.ReversedBy != uuid.Nil {
-		return nil, Errf(CodeAlreadyReversed, "transaction %s was already reversed by %s", orig.ID, orig.ReversedBy)
-	}
-	if occurred < orig.OccurredOn {
-		return nil, fieldErr("occurred_on", "must not be before the original transaction (%s)", orig.OccurredOn)
-	}
-	if orig.Type == TypeLoanDisbursed {
-		l := f.loans[orig.ID]
-		if l.ActiveRepayments > 0 {
-			return nil, Errf(CodeLoanHasRepayments,
-				"loan %s has %d repayment(s) that are not reversed; reverse them first", l.ID, l.ActiveRepayments)
-		}
-		// A repayment reversed later than this reversal's date still
-		// counts until its own reversal date: reversing the loan before
-		// then would make its outstanding principal negative.
-		if headroom, at := l.Outstanding.MinFromDate(occurred); headroom.Cmp(l.Principal) < 0 {
-			return nil, Errf(CodeExceedsOutstanding,
-				"reversing loan %s on %s would make its outstanding principal negative on %s, while a repayment is still in effect; date the reversal on or after the repayments' reversals",
-				l.ID, occurred, at)
-		}
-	}
-	data := &TransactionReversed{TransactionID: c.TransactionID, FundID: f.ID, Reverses: orig.ID, Reason: c.Reason,
-		OriginalType: orig.Type, Amount: orig.Amount, OriginalOccurredOn: orig.OccurredOn,
-		BeneficiaryID: orig.Beneficiary, LoanID: orig.LoanID, Shelter: orig.Shelter}
-	return data, nil
 }
 
 // checkOutflow refuses an outflow dated d that would make the balance

@@ -16,7 +16,7 @@ import "github.com/google/uuid"
 // money kinds. It is a small integer so that hot code (EffectOf, the
 // projections' sums) finds a row by index, never by name or through a
 // map. It is an in-memory code that never reaches disk: stored events
-// carry the type's name, and a checkpoint pins its own codes.
+// carry the type's name, and a checkpoint the row's pinned Code.
 type MoneyKind uint8
 
 // The money kinds, in the order of the table.
@@ -126,6 +126,12 @@ type Field struct {
 type KindSpec struct {
 	Kind MoneyKind
 	Type EventType
+	// Code is the kind's number wherever kinds are stored by number
+	// rather than by name (the projections' checkpoint writes it as each
+	// transaction's type): given once, never changed or reused, and
+	// pinned by projections/testdata/money_type_codes.golden. A new kind
+	// takes the next free number.
+	Code uint8
 	// command is the zero value of the command that records it.
 	command MoneyCommand
 	// Route is the API's path of the write (API.md, "Money events"),
@@ -151,7 +157,7 @@ type KindSpec struct {
 	// which is the order of the errors a request is answered with.
 	Fields []Field
 	// newPayload returns an empty schema-1 payload, for the decoder.
-	newPayload func() EventData
+	newPayload func() MoneyEvent
 	// filled are the fields the ledger fills in from the fund's state
 	// (in the payload, neither in the body nor in the path), computed
 	// from Fields once: checkStored reads them for every decoded event.
@@ -178,7 +184,7 @@ var (
 // zero row of every non-money event).
 var moneyKinds = [NumMoneyKinds]KindSpec{
 	KindDonation: {
-		Type: TypeDonationReceived, command: RecordDonation{}, Route: "/v1/funds/{fund_id}/donations",
+		Code: 0, Type: TypeDonationReceived, command: RecordDonation{}, Route: "/v1/funds/{fund_id}/donations",
 		Label:    Label{Vi: "Thu ủng hộ", En: "Donation"},
 		Category: CatDonations, Direction: MoneyIn, Counting: CountsTransaction,
 		Fields: []Field{fieldTxID, fieldFund, fieldAmount, fieldOccurred,
@@ -187,10 +193,10 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			fieldNote,
 			{Name: "donor.name", Rule: RuleName, Body: Optional, Payload: Optional},
 			{Name: "donor.kind", Rule: RuleDonorKind, Body: Required, Payload: Required}},
-		newPayload: func() EventData { return &DonationReceived{} },
+		newPayload: func() MoneyEvent { return &DonationReceived{} },
 	},
 	KindShelterGrant: {
-		Type: TypeShelterGrantPaid, command: PayShelterGrant{}, Route: "/v1/funds/{fund_id}/shelter-grants",
+		Code: 1, Type: TypeShelterGrantPaid, command: PayShelterGrant{}, Route: "/v1/funds/{fund_id}/shelter-grants",
 		Label:    Label{Vi: "Chi hỗ trợ Mái ấm Công đoàn", En: "Shelter grant"},
 		Category: CatShelterGrants, Direction: MoneyOut, Counting: CountsTransaction | CountsBeneficiary,
 		FundKinds: grantFunds, Refusal: "pay shelter grants",
@@ -199,20 +205,20 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			fieldOccurred,
 			{Name: "decision_no", Rule: RuleRef, Body: Optional, Payload: Optional},
 			fieldNote},
-		newPayload: func() EventData { return &ShelterGrantPaid{} },
+		newPayload: func() MoneyEvent { return &ShelterGrantPaid{} },
 	},
 	KindAssistanceGrant: {
-		Type: TypeAssistanceGranted, command: GrantAssistance{}, Route: "/v1/funds/{fund_id}/assistance-grants",
+		Code: 2, Type: TypeAssistanceGranted, command: GrantAssistance{}, Route: "/v1/funds/{fund_id}/assistance-grants",
 		Label:    Label{Vi: "Chi trợ cấp", En: "Assistance grant"},
 		Category: CatAssistanceGrants, Direction: MoneyOut, Counting: CountsTransaction | CountsBeneficiary,
 		FundKinds: assistFunds, Refusal: "pay assistance grants",
 		Fields: []Field{fieldTxID, fieldFund, fieldBenef, fieldAmount,
 			{Name: "category", Rule: RuleAssistance, Body: Required, Payload: Required},
 			fieldOccurred, fieldNote},
-		newPayload: func() EventData { return &AssistanceGranted{} },
+		newPayload: func() MoneyEvent { return &AssistanceGranted{} },
 	},
 	KindLoan: {
-		Type: TypeLoanDisbursed, command: DisburseLoan{}, Route: "/v1/funds/{fund_id}/loans",
+		Code: 3, Type: TypeLoanDisbursed, command: DisburseLoan{}, Route: "/v1/funds/{fund_id}/loans",
 		Label:    Label{Vi: "Chi cho vay", En: "Loan disbursed"},
 		Category: CatLoansDisbursed, Direction: MoneyOut, Loan: LoanLends, Counting: CountsTransaction | CountsBeneficiary,
 		FundKinds: lendingFunds, Refusal: "lend",
@@ -223,10 +229,10 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			{Name: "due_on", Rule: RuleDate, Body: Optional, Payload: Optional},
 			{Name: "project", Rule: RuleRef, Body: Optional, Payload: Optional},
 			fieldNote},
-		newPayload: func() EventData { return &LoanDisbursed{} },
+		newPayload: func() MoneyEvent { return &LoanDisbursed{} },
 	},
 	KindRepayment: {
-		Type: TypeLoanRepaid, command: RepayLoan{}, Route: "/v1/funds/{fund_id}/loans/{loan_id}/repayments",
+		Code: 4, Type: TypeLoanRepaid, command: RepayLoan{}, Route: "/v1/funds/{fund_id}/loans/{loan_id}/repayments",
 		Label:    Label{Vi: "Thu hồi vốn vay", En: "Loan repayment"},
 		Category: CatRepayments, Direction: MoneyIn, Loan: LoanRepays, Counting: CountsTransaction,
 		FundKinds: lendingFunds, Refusal: "lend",
@@ -235,10 +241,10 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			// Copied from the loan by Decide.
 			{Name: "beneficiary_id", Rule: RuleBeneficiary, Payload: Required},
 			fieldAmount, fieldOccurred, fieldNote},
-		newPayload: func() EventData { return &LoanRepaid{} },
+		newPayload: func() MoneyEvent { return &LoanRepaid{} },
 	},
 	KindReversal: {
-		Type: TypeTransactionReversed, command: ReverseTransaction{}, Route: "/v1/funds/{fund_id}/reversals",
+		Code: 5, Type: TypeTransactionReversed, command: ReverseTransaction{}, Route: "/v1/funds/{fund_id}/reversals",
 		Label:    Label{Vi: "Bút toán đảo", En: "Reversal"},
 		Category: CatNone, Direction: Opposite, Counting: CountsReversal,
 		Fields: []Field{fieldTxID, fieldFund,
@@ -254,7 +260,7 @@ var moneyKinds = [NumMoneyKinds]KindSpec{
 			{Name: "beneficiary_id", Rule: RuleBeneficiary, Payload: Optional},
 			{Name: "loan_id", Rule: RuleID, Payload: Optional},
 			{Name: "shelter", Rule: RuleShelterKind, Payload: Optional}},
-		newPayload: func() EventData { return &TransactionReversed{} },
+		newPayload: func() MoneyEvent { return &TransactionReversed{} },
 	},
 }
 
@@ -406,6 +412,20 @@ type MoneyFacts struct {
 	Reverses   uuid.UUID
 	Original   EventType
 	OriginalOn Date
+	// The payload's words and closed-list values, each the field of its
+	// name in the table ("" when the kind has none): what a transaction
+	// shows of them. A reversal's copies of its original's are not here
+	// but Shelter, which its own row names.
+	DonorName  string             // donor.name
+	DonorKind  DonorKind          // donor.kind
+	Category   AssistanceCategory // category
+	Campaign   string             // campaign
+	Reference  string             // reference
+	DecisionNo string             // decision_no
+	Project    string             // project
+	Reason     string             // reason
+	Note       string             // note
+	DueOn      Date               // due_on
 }
 
 // MoneyEvent is the payload of a money event: every type of the table
@@ -418,6 +438,11 @@ type MoneyEvent interface {
 	// command the payload was decided from (as far as the payload tells
 	// it), nil when nothing: what checkStored checks a stored event with.
 	commandFailures() []FieldError
+	// decodeFast fills the empty payload from compact schema-1 JSON
+	// whose keys are all known (knownKeys) and appear at most once, in
+	// any order, and reports whether it understood every byte; when it
+	// did not, Decode falls back to encoding/json (decodePayloadFast).
+	decodeFast(b []byte) bool
 }
 
 // MoneyOf returns the money facts of a payload; ok is false for a payload

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,28 +22,29 @@ import (
 // docs/adding-an-event-type.md (the subtest of each in brackets):
 //
 //  1. domain/kinds.go: the row itself [table].
-//  2. domain/events.go: the type name, the payload, its EventType, Money
-//     and commandFailures methods [payload].
-//  3. domain/commands.go and domain/canonical.go: the command, its Kind,
-//     Validate, fromValues and canonical form, its pinned hash in
-//     canonical_test.go [command].
-//  4. domain/fund.go: Decide's case [TestDecideEveryKind].
-//  5. domain/codec.go: the fast decoder's case, and the golden file
-//     domain/testdata/<Type>.v1.json [codec].
-//  6. README.md's event catalogue and docs/api.md's money routes [docs].
-//  7. api/openapi.yaml's path, request schema and type enums [openapi]; the
+//  2. domain/kind_<name>.go: the payload and its methods [payload], its
+//     money facts [facts], the command, its Validate and fromValues by
+//     the row [command]; Decide's step is TestDecideEveryKind's.
+//  3. domain/kinds_golden_test.go: the pinned payload hash and the golden
+//     event [golden], whose file domain/testdata/<Type>.v1.json the
+//     fast decoder reads [codec]; the checkpoint's code of the type,
+//     appended to projections/testdata/money_type_codes.golden by a
+//     flag [projections] (the projections' TestMoneyTypeCodesArePinned
+//     and TestPropertyRandomHistories hold the rest).
+//  4. and 5. README.md's event catalogue, docs/api.md's money routes
+//     and the seal script's signs [docs].
+//  6. api/openapi.yaml's path, request schema and type enums [openapi]; the
 //     API serves the route from the table (the api package's
 //     TestMoneyRoutesFromKinds and TestMoneyWritesCarryEveryMember).
-//  8. projections: the checkpoint's pinned type codes and the property
-//     test's random histories [projections].
 //
-// Everything else — EffectOf, Allows, the decoder's payloads, the checks
-// of stored events, the routes and the reading of their requests, the
-// type filter, the labels — is derived from the table.
+// Everything else — EffectOf, Allows, the decoder's payloads and keys,
+// the checks of stored events, the routes and the reading of their
+// requests, the type filter, the labels, the random histories, the
+// access tests' rows — is derived from the table.
 func TestMoneyKindsConsistent(t *testing.T) {
 	t.Run("table", func(t *testing.T) {
 		types, commands, routes := map[EventType]bool{}, map[string]bool{}, map[string]bool{}
-		cats := map[Category]MoneyKind{}
+		cats, codes := map[Category]MoneyKind{}, map[uint8]MoneyKind{}
 		for i, spec := range moneyKinds {
 			if spec.Kind != MoneyKind(i) {
 				t.Errorf("row %d has Kind %d", i, spec.Kind)
@@ -67,9 +69,19 @@ func TestMoneyKindsConsistent(t *testing.T) {
 				t.Errorf("%s: category %d with direction %d: only a reversal has no category of its own", spec.Type, spec.Category, spec.Direction)
 			}
 			if other, taken := cats[spec.Category]; taken && spec.Category != CatNone {
-				t.Errorf("%s and %s share category %d: a category's figures would mix two kinds", other, spec.Type, spec.Category)
+				// Kinds may share a category's figures (totals, counts,
+				// its breakdown line) only if they count in them alike.
+				o := other.Spec()
+				if o.Direction != spec.Direction || o.Loan != spec.Loan || o.Counting != spec.Counting {
+					t.Errorf("%s and %s share category %d but move money, loans or counts differently", other, spec.Type, spec.Category)
+				}
+			} else {
+				cats[spec.Category] = spec.Kind
 			}
-			cats[spec.Category] = spec.Kind
+			if other, taken := codes[spec.Code]; taken {
+				t.Errorf("%s and %s share the code %d", other, spec.Type, spec.Code)
+			}
+			codes[spec.Code] = spec.Kind
 			if (spec.FundKinds == nil) != (spec.Refusal == "") {
 				t.Errorf("%s: a kind restricted to some fund kinds says why the others refuse it, and only then", spec.Type)
 			}
@@ -86,6 +98,15 @@ func TestMoneyKindsConsistent(t *testing.T) {
 			}
 			if spec.Label.Vi == "" || spec.Label.En == "" {
 				t.Errorf("%s: label %+v, want both languages", spec.Type, spec.Label)
+			}
+			enums := 0
+			for _, f := range spec.Fields {
+				if f.Payload != Absent && f.Body != Absent && (f.Rule == RuleDonorKind || f.Rule == RuleShelterKind || f.Rule == RuleAssistance) {
+					enums++
+				}
+			}
+			if enums > 1 {
+				t.Errorf("%s carries %d closed-list values: a transaction of the projections keeps one by its code", spec.Type, enums)
 			}
 			if spec.Counting&CountsBeneficiary != 0 && !spec.Has("beneficiary_id") {
 				t.Errorf("%s counts beneficiaries but carries no beneficiary_id", spec.Type)
@@ -130,11 +151,74 @@ func TestMoneyKindsConsistent(t *testing.T) {
 	})
 
 	t.Run("command", func(t *testing.T) {
-		pinned := goldenCommands(t)
 		for _, spec := range MoneyKinds() {
 			checkCommandAgainstTable(t, &spec)
-			if c, ok := pinned[spec.Command()]; !ok || c.commandName() != spec.Command() {
-				t.Errorf("canonical_test.go's goldenCommands pins no hash of a %s", spec.Command())
+		}
+	})
+
+	t.Run("facts", func(t *testing.T) {
+		// Every field a golden event carries reads the same through its
+		// money facts, which is all the projections see of it.
+		for _, g := range goldenKinds {
+			facts := g.event.Money()
+			b, err := json.Marshal(g.event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var members map[string]any
+			if err := json.Unmarshal(b, &members); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range g.kind.Spec().Fields {
+				if f.Payload == Absent {
+					continue
+				}
+				read, ok := factOf[f.Name]
+				if !ok {
+					t.Errorf("%s: MoneyFacts has no member for the field %s: the projections cannot keep it", g.kind, f.Name)
+					continue
+				}
+				want, ok := members[f.Name]
+				if obj, member, nested := strings.Cut(f.Name, "."); nested {
+					inner, _ := members[obj].(map[string]any)
+					want, ok = inner[member]
+				}
+				if !ok {
+					continue // left out when empty
+				}
+				gotJSON, _ := json.Marshal(read(&facts))
+				wantJSON, _ := json.Marshal(want)
+				if string(gotJSON) != string(wantJSON) {
+					t.Errorf("%s.Money(): %s = %s, the payload's is %s", g.kind, f.Name, gotJSON, wantJSON)
+				}
+			}
+		}
+	})
+
+	t.Run("golden", func(t *testing.T) {
+		rows := map[MoneyKind]bool{}
+		for _, g := range goldenKinds {
+			if rows[g.kind] {
+				t.Errorf("goldenKinds has two rows of %s", g.kind)
+			}
+			rows[g.kind] = true
+			if g.event == nil || g.event.Money().Kind != g.kind || g.eventID == uuid.Nil || g.payloadHash == "" {
+				t.Errorf("goldenKinds' row of %s has no golden event of its kind", g.kind)
+			}
+			named := false
+			for _, c := range g.commands {
+				if c.command.Kind() != g.kind || len(c.hash) != 64 || !strings.HasPrefix(c.name, g.kind.Spec().Command()) {
+					t.Errorf("goldenKinds' row of %s holds %s (%T, hash %q), not a pinned command of the kind", g.kind, c.name, c.command, c.hash)
+				}
+				named = named || c.name == g.kind.Spec().Command()
+			}
+			if !named {
+				t.Errorf("goldenKinds' row of %s pins no hash of a %s", g.kind, g.kind.Spec().Command())
+			}
+		}
+		for _, spec := range MoneyKinds() {
+			if !rows[spec.Kind] {
+				t.Errorf("kinds_golden_test.go's goldenKinds has no row of %s: its pinned payload hash and its golden event", spec.Type)
 			}
 		}
 	})
@@ -201,10 +285,25 @@ func TestMoneyKindsConsistent(t *testing.T) {
 				t.Errorf("docs/api.md's money events have no row for POST %s", spec.Route)
 			}
 		}
-		for _, place := range []string{"domain/kinds.go", "domain/events.go", "domain/commands.go", "domain/canonical.go",
-			"domain/canonical_test.go", "domain/fund.go", "domain/codec.go", "domain/testdata/", "README.md", "docs/api.md",
-			"api/openapi.yaml", "projections/projections.go", "projections/txnode.go",
-			"projections/property_test.go", "checkpoint"} {
+		// The seal's script in docs/api.md (which api's periods test
+		// runs as written) signs every money type by its direction.
+		var sign map[string]int
+		line, _ := strings.CutPrefix(lineWith(apiDoc, "sign = "), "sign = ")
+		if err := json.Unmarshal([]byte(line), &sign); err != nil {
+			t.Errorf("docs/api.md's seal script: sign = %s: %v", line, err)
+		}
+		want := map[string]int{}
+		for _, spec := range MoneyKinds() {
+			if spec.Direction != Opposite {
+				want[string(spec.Type)] = int(spec.Direction)
+			}
+		}
+		if !maps.Equal(sign, want) {
+			t.Errorf("docs/api.md's seal script signs %v, the table %v", sign, want)
+		}
+		for _, place := range []string{"domain/kinds.go", "domain/kind_<name>.go", "domain/kinds_golden_test.go",
+			"domain/testdata/<Type>.v1.json", "projections/testdata/money_type_codes.golden",
+			"README.md", "docs/api.md", "api/openapi.yaml", "sign = {"} {
 			if !strings.Contains(checklist, place) {
 				t.Errorf("docs/adding-an-event-type.md does not name %s", place)
 			}
@@ -251,20 +350,41 @@ func TestMoneyKindsConsistent(t *testing.T) {
 	})
 
 	t.Run("projections", func(t *testing.T) {
-		property := readRepoFile(t, "projections/property_test.go")
-		// The pinned table itself is checked against MoneyKinds by
-		// projections' TestEnumCodesCoverTheDomain; here only that it
-		// names the type.
-		code := readRepoFile(t, "projections/codes.go")
+		// The projections' own tests hold the rest: the golden file of
+		// the codes (TestMoneyTypeCodesArePinned) and the random
+		// histories (TestPropertyRandomHistories, which records every
+		// kind of the table); here only that the code is pinned, so that
+		// this test names every place.
+		golden := readRepoFile(t, "projections/testdata/money_type_codes.golden")
 		for _, spec := range MoneyKinds() {
-			if !strings.Contains(property, "domain."+spec.Command()+"{") {
-				t.Errorf("projections/property_test.go's random histories never record a %s (%s)", spec.Command(), spec.Type)
-			}
-			if !strings.Contains(code, "domain.Type"+string(spec.Type)) {
-				t.Errorf("projections has no code for %s: the checkpoint's pinned type codes must name domain.Type%s", spec.Type, spec.Type)
+			if lineWith(golden, fmt.Sprintf("%d %s\n", spec.Code, spec.Type)) == "" {
+				t.Errorf("projections/testdata/money_type_codes.golden does not pin code %d of %s: go test ./projections -run TestMoneyTypeCodesArePinned -update-codes", spec.Code, spec.Type)
 			}
 		}
 	})
+}
+
+// factOf reads the money fact of each field name of the table.
+var factOf = map[string]func(*MoneyFacts) any{
+	"transaction_id":       func(m *MoneyFacts) any { return m.TransactionID },
+	"fund_id":              func(m *MoneyFacts) any { return m.FundID },
+	"amount":               func(m *MoneyFacts) any { return m.Amount },
+	"beneficiary_id":       func(m *MoneyFacts) any { return m.Beneficiary },
+	"loan_id":              func(m *MoneyFacts) any { return m.LoanID },
+	"shelter":              func(m *MoneyFacts) any { return m.Shelter },
+	"reverses":             func(m *MoneyFacts) any { return m.Reverses },
+	"original_type":        func(m *MoneyFacts) any { return m.Original },
+	"original_occurred_on": func(m *MoneyFacts) any { return m.OriginalOn },
+	"donor.name":           func(m *MoneyFacts) any { return m.DonorName },
+	"donor.kind":           func(m *MoneyFacts) any { return m.DonorKind },
+	"category":             func(m *MoneyFacts) any { return m.Category },
+	"campaign":             func(m *MoneyFacts) any { return m.Campaign },
+	"reference":            func(m *MoneyFacts) any { return m.Reference },
+	"decision_no":          func(m *MoneyFacts) any { return m.DecisionNo },
+	"project":              func(m *MoneyFacts) any { return m.Project },
+	"reason":               func(m *MoneyFacts) any { return m.Reason },
+	"note":                 func(m *MoneyFacts) any { return m.Note },
+	"due_on":               func(m *MoneyFacts) any { return m.DueOn },
 }
 
 // checkCommandAgainstTable checks a kind's command against the table: its

@@ -333,7 +333,7 @@ func (tc *txChunks) decode(c *txChunk, scratch *textScratch) error {
 		if d.err != nil {
 			return d.err
 		}
-		if int(t.typ) >= len(moneyTypes) || t.kind >= numKinds || t.enum > enumLimit(t.typ) || t.flags&^knownFlags != 0 {
+		if int(t.typ) >= len(moneyTypes) || moneyTypes[t.typ] == "" || t.kind >= numKinds || t.enum > enumLimit(t.typ) || t.flags&^knownFlags != 0 {
 			d.fail("transaction %s of type %d kind %d enum %d flags %#x", t.id, t.typ, t.kind, t.enum, t.flags)
 			return d.err
 		}

@@ -12,9 +12,12 @@ import "github.com/welfare-ledger/welfare-ledger/domain"
 // every number; changing one is a change of the checkpoint's meaning,
 // which bumps ckptVersion (checkpoint_format.go).
 
-// txType is a transaction's event type (txNode.typ).
+// txType is a transaction's event type (txNode.typ): the Code of its row
+// in the domain's table of money kinds, which a checkpoint writes.
 type txType uint8
 
+// The codes of the types projections' code names; the others (a kind
+// added to the table later) are only ever read from the table.
 const (
 	typDonation   txType = 0
 	typShelter    txType = 1
@@ -24,15 +27,24 @@ const (
 	typReversal   txType = 5
 )
 
-// moneyTypes names the event type of each txType.
-var moneyTypes = [...]domain.EventType{
-	typDonation:   domain.TypeDonationReceived,
-	typShelter:    domain.TypeShelterGrantPaid,
-	typAssistance: domain.TypeAssistanceGranted,
-	typLoan:       domain.TypeLoanDisbursed,
-	typRepayment:  domain.TypeLoanRepaid,
-	typReversal:   domain.TypeTransactionReversed,
-}
+// moneyTypes and txKinds give the event type and the money kind of each
+// txType, and txTypes the txType of each money kind: all from the
+// table's codes, which TestMoneyTypeCodesArePinned holds to its golden
+// file.
+var moneyTypes, txKinds, txTypes = func() ([]domain.EventType, []domain.MoneyKind, [domain.NumMoneyKinds]txType) {
+	var names []domain.EventType
+	var kinds []domain.MoneyKind
+	var codes [domain.NumMoneyKinds]txType
+	for _, spec := range domain.MoneyKinds() {
+		for int(spec.Code) >= len(names) {
+			names = append(names, "")
+			kinds = append(kinds, domain.KindNone)
+		}
+		names[spec.Code], kinds[spec.Code] = spec.Type, spec.Kind
+		codes[spec.Kind] = txType(spec.Code)
+	}
+	return names, kinds, codes
+}()
 
 // countKind is a transaction's kind as the counts of API.md split them: a
 // shelter grant's kind says whether it builds or repairs. A reversal
@@ -144,13 +156,32 @@ var (
 // enumLimit returns the largest enum code a transaction of type typ may
 // hold: a checkpoint holding a larger one is corrupt.
 func enumLimit(typ txType) uint8 {
-	switch typ {
-	case typDonation:
-		return uint8(len(donorKindCodes) - 1)
-	case typShelter:
-		return uint8(len(shelterKindCodes) - 1)
-	case typAssistance:
-		return uint8(len(categoryCodes) - 1)
+	if int(typ) >= len(enumLimits) {
+		return 0
 	}
-	return 0
+	return enumLimits[typ]
 }
+
+// enumLimits is enumLimit of each txType, from the closed-list field the
+// kind's own payload carries (the table of money kinds), if any: a
+// reversal's copy of its original's shelter kind is not kept in its
+// transaction.
+var enumLimits = func() []uint8 {
+	limits := make([]uint8, len(txKinds))
+	for typ, kind := range txKinds {
+		for _, f := range kind.Spec().Fields {
+			if f.Payload == domain.Absent || f.Body == domain.Absent {
+				continue
+			}
+			switch f.Rule {
+			case domain.RuleDonorKind:
+				limits[typ] = uint8(len(donorKindCodes) - 1)
+			case domain.RuleShelterKind:
+				limits[typ] = uint8(len(shelterKindCodes) - 1)
+			case domain.RuleAssistance:
+				limits[typ] = uint8(len(categoryCodes) - 1)
+			}
+		}
+	}
+	return limits
+}()

@@ -3,8 +3,12 @@ package projections
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
-	"slices"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/welfare-ledger/welfare-ledger/domain"
@@ -27,6 +31,9 @@ func TestCheckpointCodesArePinned(t *testing.T) {
 		want uint8
 	}
 	cases := []pinned{
+		// The money types' codes are the table's, held to the golden
+		// file by TestMoneyTypeCodesArePinned; these are the names the
+		// projections' own code gives them.
 		{"txType DonationReceived", uint8(typDonation), 0},
 		{"txType ShelterGrantPaid", uint8(typShelter), 1},
 		{"txType AssistanceGranted", uint8(typAssistance), 2},
@@ -72,7 +79,7 @@ func TestCheckpointCodesArePinned(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"moneyTypes", strs(moneyTypes[:]), []string{"DonationReceived", "ShelterGrantPaid", "AssistanceGranted", "LoanDisbursed", "LoanRepaid", "TransactionReversed"}},
+		{"moneyTypes", strs(moneyTypes[:typReversal+1]), []string{"DonationReceived", "ShelterGrantPaid", "AssistanceGranted", "LoanDisbursed", "LoanRepaid", "TransactionReversed"}},
 		{"donorKindCodes", strs(donorKindCodes), []string{"", "member", "enterprise", "organization", "individual", "anonymous"}},
 		{"shelterKindCodes", strs(shelterKindCodes), []string{"", "new_build", "repair"}},
 		{"categoryCodes", strs(categoryCodes), []string{"", "serious_illness", "accident", "death", "disaster", "tet_gift", "scholarship", "hardship", "other"}},
@@ -111,12 +118,22 @@ func TestEnumCodesCoverTheDomain(t *testing.T) {
 	check("donor kind", strs(domain.DonorKinds), func(s string) uint8 { return donorKindCodes.code(domain.DonorKind(s)) })
 	check("shelter kind", strs(domain.ShelterKinds), func(s string) uint8 { return shelterKindCodes.code(domain.ShelterKind(s)) })
 	check("category", strs(domain.AssistanceCategories), func(s string) uint8 { return categoryCodes.code(domain.AssistanceCategory(s)) })
-	// Every money kind of the domain's table has a transaction type code
-	// (0 is a code here, so presence is what is checked).
-	for _, k := range domain.MoneyKinds() {
-		if !slices.Contains(moneyTypes[:], k.Type) {
-			t.Errorf("money kind %s has no transaction type code in codes.go's moneyTypes", k.Type)
+}
+
+// TestEnumLimitsFromTheTable holds the largest enum code of each type,
+// which the table's closed-list fields now give, to the values each type
+// had when they were written out per type: a checkpoint's transaction
+// with a larger one is refused as corrupt.
+func TestEnumLimitsFromTheTable(t *testing.T) {
+	want := map[txType]int{typDonation: len(donorKindCodes) - 1, typShelter: len(shelterKindCodes) - 1,
+		typAssistance: len(categoryCodes) - 1, typLoan: 0, typRepayment: 0, typReversal: 0}
+	for typ, limit := range want {
+		if got := enumLimit(typ); int(got) != limit {
+			t.Errorf("enumLimit(%s) = %d, want %d", moneyTypes[typ], got, limit)
 		}
+	}
+	if got := enumLimit(txType(len(moneyTypes))); got != 0 {
+		t.Errorf("enumLimit of a code no type has = %d, want 0", got)
 	}
 }
 
@@ -178,5 +195,85 @@ func TestCheckpointRefusesUnknownCodes(t *testing.T) {
 				t.Fatalf("ReadCheckpoint with an unknown %s code = %v, want %v", c.name, err, ErrCheckpointCorrupt)
 			}
 		})
+	}
+}
+
+// updateCodes appends the codes of money types new to the table to
+// testdata/money_type_codes.golden; it never changes a line already there.
+var updateCodes = flag.Bool("update-codes", false, "append new money types' codes to projections/testdata/money_type_codes.golden")
+
+const moneyTypeCodesGolden = "money_type_codes.golden"
+
+// TestMoneyTypeCodesArePinned holds the money types' codes, which every
+// checkpoint writes as its transactions' types and which the domain's
+// table of money kinds gives (KindSpec.Code), to the golden file: a
+// line per code, "<code> <type>". A code given to another type, a type
+// given another code, or a type gone from the table fails, with or
+// without -update-codes: that would change what the checkpoints already
+// on disk mean. A type new to the table fails until
+// `go test ./projections -run TestMoneyTypeCodesArePinned -update-codes`
+// appends its line, to be reviewed with the rest of the new type.
+func TestMoneyTypeCodesArePinned(t *testing.T) {
+	path := filepath.Join("testdata", moneyTypeCodesGolden)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := map[uint8]domain.EventType{}
+	var lines []string
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			lines = append(lines, line)
+			continue
+		}
+		code, name, ok := strings.Cut(line, " ")
+		n, err := strconv.ParseUint(code, 10, 8)
+		if !ok || err != nil {
+			t.Fatalf("%s: line %q is not \"<code> <type>\"", path, line)
+		}
+		if _, dup := pinned[uint8(n)]; dup {
+			t.Fatalf("%s pins code %d twice", path, n)
+		}
+		pinned[uint8(n)] = domain.EventType(name)
+		lines = append(lines, line)
+	}
+	table := map[domain.EventType]uint8{}
+	for _, spec := range domain.MoneyKinds() {
+		table[spec.Type] = spec.Code
+		if got := moneyTypes[txTypes[spec.Kind]]; got != spec.Type {
+			t.Errorf("moneyTypes[txTypes[%s]] = %q", spec.Type, got)
+		}
+	}
+	for code, name := range pinned {
+		got, ok := table[name]
+		switch {
+		case !ok:
+			t.Errorf("%s (code %d) is no longer in the table of money kinds: checkpoints hold it", name, code)
+		case got != code:
+			t.Errorf("%s has code %d in the table, %d in %s: a checkpoint's type %d would change meaning", name, got, code, path, code)
+		}
+	}
+	for i, name := range moneyTypes {
+		if name == "" {
+			t.Errorf("no money type has code %d: the table's codes leave a gap", i)
+		}
+	}
+	var added []string
+	for _, spec := range domain.MoneyKinds() {
+		// A code pinned to another type is reported above.
+		if _, ok := pinned[spec.Code]; !ok {
+			added = append(added, fmt.Sprintf("%d %s", spec.Code, spec.Type))
+		}
+	}
+	if len(added) == 0 || t.Failed() {
+		return
+	}
+	if !*updateCodes {
+		t.Fatalf("%s does not pin %v: run go test ./projections -run TestMoneyTypeCodesArePinned -update-codes and review the diff", path, added)
+	}
+	lines = append(lines, added...)
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
