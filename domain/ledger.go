@@ -733,11 +733,26 @@ func (l *Ledger) catchUp(ctx context.Context, s *fundSlot) error {
 //
 // Errors: store errors, ErrHashMismatch, decoding errors.
 func (l *Ledger) foldStream(ctx context.Context, stream string, from uint64, prevHash string, apply func(Event)) error {
+	return l.foldBatches(ctx, stream, from, prevHash, func(events []Event) error {
+		for _, e := range events {
+			apply(e)
+		}
+		return nil
+	})
+}
+
+// foldBatches is foldStream a batch of at most MaxReadBatch events at a
+// time, for a fold that judges an event by the others of its batch (a
+// fund's, with the void rule); an error of apply stops the fold.
+//
+// Errors: store errors, ErrHashMismatch, decoding errors, apply's.
+func (l *Ledger) foldBatches(ctx context.Context, stream string, from uint64, prevHash string, apply func([]Event) error) error {
 	for {
 		batch, err := l.store.ReadStream(ctx, stream, from, MaxReadBatch)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", stream, err)
 		}
+		events := make([]Event, 0, len(batch))
 		for _, se := range batch {
 			if prevHash, err = VerifyHash(prevHash, se); err != nil {
 				return err
@@ -746,8 +761,11 @@ func (l *Ledger) foldStream(ctx context.Context, stream string, from uint64, pre
 			if err != nil {
 				return err
 			}
-			apply(e)
+			events = append(events, e)
 			from = se.Revision + 1
+		}
+		if err := apply(events); err != nil {
+			return err
 		}
 		if len(batch) < MaxReadBatch {
 			return nil

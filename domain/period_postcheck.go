@@ -124,32 +124,9 @@ func (l *Ledger) rememberVoidLocked(e *Event, v VoidCause) {
 // Errors: store errors, ErrHashMismatch, decoding errors, chain_broken
 // (the period stream).
 func (l *Ledger) foldFund(ctx context.Context, f *Fund, from uint64) error {
-	stream := FundStream(f.ID)
-	prevHash := f.LastHash
-	for {
-		batch, err := l.store.ReadStream(ctx, stream, from, MaxReadBatch)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", stream, err)
-		}
-		events := make([]Event, 0, len(batch))
-		for _, se := range batch {
-			if prevHash, err = VerifyHash(prevHash, se); err != nil {
-				return err
-			}
-			e, err := Decode(se)
-			if err != nil {
-				return err
-			}
-			events = append(events, e)
-			from = se.Revision + 1
-		}
-		if err := l.applyFund(ctx, f, events); err != nil {
-			return err
-		}
-		if len(batch) < MaxReadBatch {
-			return nil
-		}
-	}
+	return l.foldBatches(ctx, FundStream(f.ID), from, f.LastHash, func(events []Event) error {
+		return l.applyFund(ctx, f, events)
+	})
 }
 
 // postCheck is the check of a landed flight on a shared store (API.md,
