@@ -25,8 +25,8 @@ import (
 // own but narrowed to the line (distinct persons, across the subtree for a
 // unit). A line's index is made the first time the line has a grant in its
 // scope: most funds pay a few kinds of grant only. After a checkpoint load
-// the lines' person indexes are built after the load, or at their
-// scope's first breakdown query (breakdown_persons.go).
+// or a replay (catchUp) the lines' person indexes are built after it, or at
+// their scope's first breakdown query (breakdown_persons.go).
 //
 // A grant whose category this program does not list (enum 0: kept in the
 // transaction's text) counts in no line; the domain refuses such grants.

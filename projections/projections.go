@@ -183,8 +183,8 @@ func (p *Projections) tx(id uuid.UUID) (*txNode, bool) {
 }
 
 // Run catches the projections up with the store's log, marks them ready,
-// starts building the breakdown persons a checkpoint load left pending
-// (WarmBreakdowns, until ctx is done), and then follows the store's
+// starts building the breakdown persons a checkpoint load or the catch-up
+// left pending (WarmBreakdowns, until ctx is done), and then follows the store's
 // subscription until ctx is done, subscribing again when the store drops
 // it (follow). It returns the first error that stops it (ctx's error on
 // shutdown).
@@ -202,8 +202,8 @@ func Run(ctx context.Context, store domain.EventStore, p *Projections, log *slog
 	}
 	p.ready.Store(true)
 	log.Info("projections caught up", "position", uint64(p.Position()))
-	// The breakdown persons a checkpoint load left pending, built while
-	// serving (breakdown_persons.go): ready does not wait for them.
+	// The breakdown persons a checkpoint load or the catch-up left
+	// pending, built while serving (breakdown_persons.go): ready does not wait for them.
 	go func() {
 		start := time.Now()
 		if n := p.WarmBreakdowns(ctx); n > 0 && ctx.Err() == nil {
