@@ -25,8 +25,8 @@ import (
 // own but narrowed to the line (distinct persons, across the subtree for a
 // unit). A line's index is made the first time the line has a grant in its
 // scope: most funds pay a few kinds of grant only. After a checkpoint load
-// the lines' person indexes are built after the load, or at their
-// scope's first breakdown query (breakdown_persons.go).
+// or a replay (catchUp) the lines' person indexes are built after it, or at
+// their scope's first breakdown query (breakdown_persons.go).
 //
 // A grant whose category this program does not list (enum 0: kept in the
 // transaction's text) counts in no line; the domain refuses such grants.
@@ -193,21 +193,21 @@ func (u *unitNode) line(l bdLine) *lineIndex {
 
 // --- live apply ------------------------------------------------------------
 
-// breakdownGrant adds grant or loan t of beneficiary b to its line in its
-// fund, its unit and every ancestor. It runs before t joins b's list.
-func (p *Projections) breakdownGrant(f *fundNode, b *beneficiaryTxs, t *txNode) {
+// breakdownGrant adds grant or loan t to its line in its fund, its unit
+// and every ancestor; grants are its beneficiary's (personGrants), read
+// before t joins the beneficiary's list.
+func (p *Projections) breakdownGrant(f *fundNode, grants []grantSpan, t *txNode) {
 	l := lineOf(t)
 	if l == lineNone {
 		return
 	}
-	p.grantBuf = personGrants(b, p.grantBuf[:0])
 	grant := func(x *lineIndex, pending bool, job *linePersonsJob) {
 		x.sums.add(t.date, t.amount(), 1, 0)
 		if pending {
 			job.record(t, false) // counted by the job, if one runs, or with the rest
 			return
 		}
-		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		p.spanBuf = x.persons.spansIn(grants, p.spanBuf[:0])
 		x.persons.grant(p.spanBuf, t.date)
 	}
 	grant(f.line(l), f.bdPersonsPending.Load(), f.bdJob)
@@ -218,14 +218,13 @@ func (p *Projections) breakdownGrant(f *fundNode, b *beneficiaryTxs, t *txNode) 
 
 // breakdownReverse counts, on date d, the reversal of grant or loan orig
 // in its line of its fund, its unit and every ancestor. It runs before
-// orig's link is set: the person's spans are read from their grants, and
-// orig is still counted until this reversal.
-func (p *Projections) breakdownReverse(f *fundNode, orig *txNode, d domain.Date) {
+// orig's link is set: the person's spans are read from grants, their
+// grants (personGrants), and orig is still counted until this reversal.
+func (p *Projections) breakdownReverse(f *fundNode, grants []grantSpan, orig *txNode, d domain.Date) {
 	l := lineOf(orig)
 	if l == lineNone {
 		return
 	}
-	p.grantBuf = personGrants(orig.benef, p.grantBuf[:0])
 	reverse := func(x *lineIndex, pending bool, job *linePersonsJob) {
 		x.sums.add(d, orig.amount().Neg(), 0, 1)
 		x.addRev(bdRev{orig: orig.date, rev: d})
@@ -233,7 +232,7 @@ func (p *Projections) breakdownReverse(f *fundNode, orig *txNode, d domain.Date)
 			job.record(orig, true) // counted by the job, if one runs, or with the rest
 			return
 		}
-		p.spanBuf = x.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		p.spanBuf = x.persons.spansIn(grants, p.spanBuf[:0])
 		x.persons.reverse(orig.benef, p.spanBuf, orig.date, d)
 	}
 	reverse(f.line(l), f.bdPersonsPending.Load(), f.bdJob)

@@ -58,6 +58,7 @@ func (p *Projections) applyFundOpened(e *domain.Event, d *domain.FundOpened) err
 		opened: e.Meta.RecordedAt.UTC(), openPos: e.Position,
 	}
 	f.persons = newPersonIndex(f, nil)
+	f.bdPersonsPending.Store(p.linePersonsLater)
 	p.addFund(f)
 	return nil
 }

@@ -64,8 +64,10 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 		t.benef = bt
 	}
 	if t.helps() {
-		p.countPerson(f, bt, date)
-		p.breakdownGrant(f, bt, t)
+		// The person's grants are read once for every index.
+		p.grantBuf = personGrants(bt, p.grantBuf[:0])
+		p.countPerson(f, p.grantBuf, date)
+		p.breakdownGrant(f, p.grantBuf, t)
 	}
 	if spec.Direction != domain.Opposite {
 		f.sums.add(date, catOf(t.kind), t.amount(), t.kind, 1)
@@ -151,8 +153,10 @@ func (p *Projections) applyReversal(e *domain.Event, f *fundNode, t *txNode, d *
 	case kShelterNew, kShelterRepair, kAssistance, kLoan:
 		// Before the link: the person's spans are read from their
 		// grants, and this one is still counted until this reversal.
-		p.uncountPerson(f, orig.benef, orig.date, date)
-		p.breakdownReverse(f, orig, date)
+		// The person's grants are read once for every index.
+		p.grantBuf = personGrants(orig.benef, p.grantBuf[:0])
+		p.uncountPerson(f, orig.benef, p.grantBuf, orig.date, date)
+		p.breakdownReverse(f, p.grantBuf, orig, date)
 	}
 	orig.link = t
 	switch orig.kind {

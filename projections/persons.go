@@ -154,7 +154,10 @@ func (x *personIndex) in(f *fundNode) bool {
 // scope: a person's spans in x when grants are the person's.
 func (x *personIndex) spansIn(grants []grantSpan, buf []span) []span {
 	for _, g := range grants {
-		if x.in(g.fund) && (!x.byLine || g.line == x.line) {
+		// The line first: it is one compare, where a unit's scope walks
+		// the fund's ancestors, and a line index sees a person's grants
+		// of every line.
+		if (!x.byLine || g.line == x.line) && x.in(g.fund) {
 			buf = append(buf, g.span)
 		}
 	}
@@ -192,6 +195,9 @@ func (x *personIndex) grant(old []span, d domain.Date) {
 	if next != 0 && prev != d {
 		x.movePrev(next, prev, d)
 	}
+	if x.byLine {
+		return // no running count to move (see byLine): nothing to copy
+	}
 	// The common case, a person helped again: a span still open since d
 	// or earlier already counts them from d on, so no count changes.
 	for _, s := range old {
@@ -220,6 +226,10 @@ func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Dat
 			x.movePrev(next, start, prev)
 		}
 	}
+	x.addRev(revGrant{start: start, end: d, b: b})
+	if x.byLine {
+		return // no running count to move (see byLine): nothing to copy
+	}
 	next2 := slices.Clone(old)
 	for i := range next2 {
 		if next2[i].start == start && next2[i].end == 0 {
@@ -228,7 +238,6 @@ func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Dat
 		}
 	}
 	x.replace(old, next2)
-	x.addRev(revGrant{start: start, end: d, b: b})
 }
 
 // addRev inserts r into revs, after those dated on or before r.start.
@@ -546,27 +555,25 @@ func union(spans []span) []span {
 	return out
 }
 
-// countPerson counts a grant's or loan's beneficiary in the fund and in the
+// countPerson counts a grant's or loan's beneficiary, whose grants and
+// loans before this one are grants (personGrants), in the fund and in the
 // fund's unit and every ancestor, whose subtrees all contain the fund.
-func (p *Projections) countPerson(f *fundNode, b *beneficiaryTxs, d domain.Date) {
-	// The person's grants are read once for every index.
-	p.grantBuf = personGrants(b, p.grantBuf[:0])
-	p.spanBuf = f.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+func (p *Projections) countPerson(f *fundNode, grants []grantSpan, d domain.Date) {
+	p.spanBuf = f.persons.spansIn(grants, p.spanBuf[:0])
 	f.persons.grant(p.spanBuf, d)
 	for u := f.unit; u != nil; u = u.parent {
-		p.spanBuf = u.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		p.spanBuf = u.persons.spansIn(grants, p.spanBuf[:0])
 		u.persons.grant(p.spanBuf, d)
 	}
 }
 
-// uncountPerson ends, on date d, the counting of a grant or loan dated
-// start.
-func (p *Projections) uncountPerson(f *fundNode, b *beneficiaryTxs, start, d domain.Date) {
-	p.grantBuf = personGrants(b, p.grantBuf[:0])
-	p.spanBuf = f.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+// uncountPerson ends, on date d, the counting of b's grant or loan dated
+// start; grants are b's (personGrants) before the reversal.
+func (p *Projections) uncountPerson(f *fundNode, b *beneficiaryTxs, grants []grantSpan, start, d domain.Date) {
+	p.spanBuf = f.persons.spansIn(grants, p.spanBuf[:0])
 	f.persons.reverse(b, p.spanBuf, start, d)
 	for u := f.unit; u != nil; u = u.parent {
-		p.spanBuf = u.persons.spansIn(p.grantBuf, p.spanBuf[:0])
+		p.spanBuf = u.persons.spansIn(grants, p.spanBuf[:0])
 		u.persons.reverse(b, p.spanBuf, start, d)
 	}
 }
