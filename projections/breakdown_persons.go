@@ -182,8 +182,17 @@ func (p *Projections) readyLines(ctx context.Context, s bdScope) {
 			p.mu.RUnlock()
 			return
 		}
-		// bdMu makes one job per scope: readers share the lock.
+		// bdMu makes one job per scope: readers share the lock. A job
+		// that has just put its indexes in place clears pending under
+		// bdMu, so pending is read again here: a reader that saw it
+		// set before the swap must not start a second job, whose swap
+		// would write the indexes while readers read them.
 		p.bdMu.Lock()
+		if !s.pending.Load() {
+			p.bdMu.Unlock()
+			p.mu.RUnlock()
+			return
+		}
 		job, mine := *s.job, false
 		if job == nil {
 			mine = true
@@ -313,9 +322,9 @@ func (p *Projections) runJob(ctx context.Context, s bdScope, job *linePersonsJob
 				}
 			}
 			p.bdMu.Lock()
+			s.pending.Store(false)
 			*s.job = nil
 			p.bdMu.Unlock()
-			s.pending.Store(false)
 			p.mu.RUnlock()
 			close(job.done)
 			return
