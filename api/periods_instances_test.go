@@ -344,6 +344,15 @@ func TestTwoInstancesCloseRacesAFundOpening(t *testing.T) {
 	mustProblem(t, b.post("/v1/funds", open), http.StatusConflict, "period_closed")
 	mustProblem(t, a.post("/v1/funds", open), http.StatusConflict, "period_closed")
 	donation := `{"amount":"1000","occurred_on":"2024-01-02","donor":{"kind":"member"}}`
+	// The void opening landed through B, after A's close: neither
+	// instance's projections need have applied it yet, so both are
+	// waited for up to the log's end, read from the log itself.
+	var head struct {
+		Position uint64 `json:"position"`
+	}
+	r := a.get("/v1/audit/head")
+	mustStatus(t, r, http.StatusOK)
+	decodeInto(t, r, &head)
 	for _, in := range []*env{a, b} {
 		mustProblem(t, in.post("/v1/funds/"+capitalFund+"/donations", donation), http.StatusNotFound, "not_found")
 		var rep struct {
@@ -353,7 +362,7 @@ func TestTwoInstancesCloseRacesAFundOpening(t *testing.T) {
 				Type    string `json:"type"`
 			} `json:"void_events"`
 		}
-		waitProjections(t, in, uint64(a.proj.Position()))
+		waitProjections(t, in, head.Position)
 		r := in.get("/v1/audit/verify")
 		mustStatus(t, r, http.StatusOK)
 		decodeInto(t, r, &rep)
