@@ -559,10 +559,7 @@ func (p *Projections) StatementKnown(fund uuid.UUID, from, to domain.Date, k Kno
 // subtreeFunds appends to buf, and returns, the funds of u's subtree in
 // the order of a roll-up's lines: u's own, then each child's.
 func subtreeFunds(u *unitNode, buf []*fundNode) []*fundNode {
-	buf = append(buf, u.funds...)
-	for _, c := range u.children {
-		buf = subtreeFunds(c, buf)
-	}
+	u.walkFunds(func(f *fundNode) { buf = append(buf, f) })
 	return buf
 }
 
