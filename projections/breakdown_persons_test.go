@@ -19,25 +19,6 @@ func TestBreakdownPersonsBuiltUnderConcurrentReaders(t *testing.T) {
 	h := newCkptHistory(t, 21, 300)
 	live := h.proj
 	loaded := roundTrip(t, live)
-	end := domain.MustDate("2099-12-31")
-	answers := func(p *Projections) string {
-		var out []any
-		for _, id := range h.unitIDs {
-			for _, from := range []domain.Date{0, domain.MustDate("2021-01-02")} {
-				s, ok := p.UnitSummary(id, from, end)
-				out = append(out, ok, s.Breakdown)
-			}
-		}
-		for _, id := range h.fundIDs {
-			s, ok := p.FundSummary(id, 0)
-			out = append(out, ok, s.Breakdown)
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
 	pending := 0
 	for _, u := range loaded.unitOrder {
 		if u.bdPersonsPending.Load() {
@@ -47,23 +28,15 @@ func TestBreakdownPersonsBuiltUnderConcurrentReaders(t *testing.T) {
 	if pending != len(loaded.unitOrder) {
 		t.Fatalf("%d of %d units pending after the load, want all", pending, len(loaded.unitOrder))
 	}
-	want := answers(live)
-	helped := 0
-	for _, id := range h.unitIDs {
-		if s, ok := live.UnitSummary(id, 0, end); ok && s.Breakdown != nil {
-			for l := range bdLine(numLines) {
-				helped += s.Breakdown.line(l).Persons
-			}
-		}
-	}
-	if helped == 0 {
+	want := breakdownAnswers(t, h, live)
+	if personsHelped(h, live) == 0 {
 		t.Fatal("the history's breakdowns count no person: nothing to compare")
 	}
 	const readers = 4
 	got := make([]string, readers)
 	var wg sync.WaitGroup
 	for i := range got {
-		wg.Go(func() { got[i] = answers(loaded) })
+		wg.Go(func() { got[i] = breakdownAnswers(t, h, loaded) })
 	}
 	wg.Wait()
 	for i, g := range got {
@@ -76,6 +49,45 @@ func TestBreakdownPersonsBuiltUnderConcurrentReaders(t *testing.T) {
 			t.Fatalf("unit %s still pending after its breakdown was asked for", u.view.ID)
 		}
 	}
+}
+
+// breakdownEnd is the end of the periods breakdownAnswers asks for.
+var breakdownEnd = domain.MustDate("2099-12-31")
+
+// breakdownAnswers is every breakdown p answers for h's units (from the
+// beginning and from 2021-01-02) and funds, as JSON: two projections of h
+// agree on the breakdowns when their answers are equal.
+func breakdownAnswers(t *testing.T, h *ckptHistory, p *Projections) string {
+	var out []any
+	for _, id := range h.unitIDs {
+		for _, from := range []domain.Date{0, domain.MustDate("2021-01-02")} {
+			s, ok := p.UnitSummary(id, from, breakdownEnd)
+			out = append(out, ok, s.Breakdown)
+		}
+	}
+	for _, id := range h.fundIDs {
+		s, ok := p.FundSummary(id, 0)
+		out = append(out, ok, s.Breakdown)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// personsHelped adds up the persons of every line of h's units'
+// breakdowns in p: zero means breakdownAnswers has no person to compare.
+func personsHelped(h *ckptHistory, p *Projections) int {
+	helped := 0
+	for _, id := range h.unitIDs {
+		if s, ok := p.UnitSummary(id, 0, breakdownEnd); ok && s.Breakdown != nil {
+			for l := range bdLine(numLines) {
+				helped += s.Breakdown.line(l).Persons
+			}
+		}
+	}
+	return helped
 }
 
 // writeLimit is how long a test lets a write wait behind a breakdown job

@@ -1,11 +1,6 @@
 package projections
 
-import (
-	"encoding/json"
-	"testing"
-
-	"github.com/welfare-ledger/welfare-ledger/domain"
-)
+import "testing"
 
 // A replay (catchUp from an empty state) leaves the breakdown lines'
 // person indexes of every fund and unit pending, as a checkpoint load
@@ -39,37 +34,10 @@ func TestReplayLeavesLinePersonsToJobs(t *testing.T) {
 		t.Fatalf("applied event by event, %d funds and %d units pending, want none", f, u)
 	}
 
-	end := domain.MustDate("2099-12-31")
-	answers := func(p *Projections) string {
-		var out []any
-		for _, id := range h.unitIDs {
-			for _, from := range []domain.Date{0, domain.MustDate("2021-01-02")} {
-				s, ok := p.UnitSummary(id, from, end)
-				out = append(out, ok, s.Breakdown)
-			}
-		}
-		for _, id := range h.fundIDs {
-			s, ok := p.FundSummary(id, 0)
-			out = append(out, ok, s.Breakdown)
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	helped := 0
-	for _, id := range h.unitIDs {
-		if s, ok := live.UnitSummary(id, 0, end); ok && s.Breakdown != nil {
-			for l := range bdLine(numLines) {
-				helped += s.Breakdown.line(l).Persons
-			}
-		}
-	}
-	if helped == 0 {
+	if personsHelped(h, live) == 0 {
 		t.Fatal("the history's breakdowns count no person: nothing to compare")
 	}
-	if got, want := answers(replayed), answers(live); got != want {
+	if got, want := breakdownAnswers(t, h, replayed), breakdownAnswers(t, h, live); got != want {
 		t.Fatalf("breakdowns after a replay:\n got  %s\n want %s", got, want)
 	}
 	if _, u := pending(replayed); u != 0 {
