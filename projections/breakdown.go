@@ -24,9 +24,11 @@ import (
 // count of a period), and a person index built like the fund's and unit's
 // own but narrowed to the line (distinct persons, across the subtree for a
 // unit). A line's index is made the first time the line has a grant in its
-// scope: most funds pay a few kinds of grant only. After a checkpoint load
-// or a replay (catchUp) the lines' person indexes are built after it, or at
-// their scope's first breakdown query (breakdown_persons.go).
+// scope: most funds pay a few kinds of grant only. After a replay
+// (catchUp) the lines' person indexes are built after it, or at their
+// scope's first breakdown query (breakdown_persons.go); after a checkpoint
+// load the lines themselves too, all at once before the first job
+// (buildLinesNow).
 //
 // A grant whose category this program does not list (enum 0: kept in the
 // transaction's text) counts in no line; the domain refuses such grants.
@@ -195,10 +197,12 @@ func (u *unitNode) line(l bdLine) *lineIndex {
 
 // breakdownGrant adds grant or loan t to its line in its fund, its unit
 // and every ancestor; grants are its beneficiary's (personGrants), read
-// before t joins the beneficiary's list.
+// before t joins the beneficiary's list. While a load's lines wait
+// (bdLinesLater) it does nothing: they are built from every transaction
+// applied, t included.
 func (p *Projections) breakdownGrant(f *fundNode, grants []grantSpan, t *txNode) {
 	l := lineOf(t)
-	if l == lineNone {
+	if l == lineNone || p.bdLinesLater.Load() {
 		return
 	}
 	grant := func(x *lineIndex, pending bool, job *linePersonsJob) {
@@ -220,9 +224,10 @@ func (p *Projections) breakdownGrant(f *fundNode, grants []grantSpan, t *txNode)
 // in its line of its fund, its unit and every ancestor. It runs before
 // orig's link is set: the person's spans are read from grants, their
 // grants (personGrants), and orig is still counted until this reversal.
+// While a load's lines wait, it does nothing, as breakdownGrant.
 func (p *Projections) breakdownReverse(f *fundNode, grants []grantSpan, orig *txNode, d domain.Date) {
 	l := lineOf(orig)
-	if l == lineNone {
+	if l == lineNone || p.bdLinesLater.Load() {
 		return
 	}
 	reverse := func(x *lineIndex, pending bool, job *linePersonsJob) {
@@ -256,19 +261,46 @@ type bdMove struct {
 	orig, rev count
 }
 
-// rebuildBreakdown builds the lines of every fund from its transactions,
-// and of every unit from its funds' and its children's, after a
-// checkpoint load (which stores none of them). Their person indexes are
-// left empty, and built after the load or at the first query of their
-// fund or unit, whichever comes first (see breakdown_persons.go).
-func (p *Projections) rebuildBreakdown() {
-	// The lines' persons wait for a job (breakdown_persons.go).
+// deferBreakdown leaves, at a checkpoint load (which stores no line), the
+// lines of every fund and unit to buildLinesNow, and their person indexes
+// to jobs (breakdown_persons.go). Built at the load, the lines cost a
+// 10 M-event start 0.5-1 s of CPU before it was ready (of 9-10 s), and the
+// live apply a line update per grant meanwhile; a start that serves no
+// breakdown before the warmer runs needs none of it first. p is not
+// shared yet.
+func (p *Projections) deferBreakdown() {
 	for _, f := range p.fundOrder {
 		f.bdPersonsPending.Store(true)
 	}
 	for _, u := range p.unitOrder {
 		u.bdPersonsPending.Store(true)
 	}
+	p.bdLinesLater.Store(true)
+}
+
+// buildLinesNow builds every fund's and unit's lines if a load left them
+// to be built (deferBreakdown), under the write lock: the live apply has
+// left them alone meanwhile, so they are built from every transaction
+// applied, as a load built them before. It runs before any breakdown job
+// starts (readyLines), which reads the lines; on a 10 M-event ledger it
+// holds the lock ~0.3 s, once (the warmer calls it right after a start).
+// Not under the lock.
+func (p *Projections) buildLinesNow() {
+	if !p.bdLinesLater.Load() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bdLinesLater.Load() {
+		p.rebuildBreakdown()
+		p.bdLinesLater.Store(false)
+	}
+}
+
+// rebuildBreakdown builds the lines of every fund from its transactions,
+// and of every unit from its funds' and its children's, which have none
+// (buildLinesNow). Their person indexes are left empty, for jobs.
+func (p *Projections) rebuildBreakdown() {
 	// The funds are independent: each core takes a share.
 	var wg sync.WaitGroup
 	shares := runtime.GOMAXPROCS(0)

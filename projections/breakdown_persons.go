@@ -15,8 +15,11 @@ import (
 // each of them as well doubled the load's sorting and the memory the
 // indexes hold (a 10 M-event start went from 8.6 to 12.2 s of CPU and from
 // 170 to 194 bytes an event). A load marks every fund and unit pending
-// (rebuildBreakdown); the live apply then keeps the lines' running figures
-// and reversals but leaves the person indexes of pending scopes alone.
+// and leaves their lines' running figures and reversals unbuilt too
+// (deferBreakdown); the first job builds those for every scope at once,
+// under the write lock, before it starts (buildLinesNow). The live apply
+// keeps the lines' figures and reversals once built, but leaves the
+// person indexes of pending scopes alone.
 //
 // A pending scope's indexes are built by a job, started by the first query
 // of the scope's breakdown, or for a large unit after a start by the
@@ -176,6 +179,10 @@ func (p *Projections) readyUnitLines(id domain.UnitID) {
 // waits for the job building them, until ctx is done. Not under the
 // lock.
 func (p *Projections) readyLines(ctx context.Context, s bdScope) {
+	if s.pending.Load() {
+		// A job reads the scope's lines, which a load leaves unbuilt.
+		p.buildLinesNow()
+	}
 	for s.pending.Load() && ctx.Err() == nil {
 		p.mu.RLock()
 		if !s.pending.Load() {

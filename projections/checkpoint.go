@@ -35,7 +35,9 @@ import (
 // holds the two equal: the persons' period indexes (rebuildPeople,
 // persons.go), the beneficiaries' lists (beneficiaries.go), loans and
 // reversal records (relink, money.go), the index by id (txindex.go), the
-// known_at index (rebuildRecIndexes, knownindex.go).
+// known_at index (rebuildRecIndexes, knownindex.go). The breakdown lines
+// are not built by the load at all, but before the first breakdown job
+// (deferBreakdown, breakdown.go), and their persons by the jobs.
 
 // maxCkptItems bounds every count read from a checkpoint; counts come from
 // verified chunks, so this only guards against a writer bug.

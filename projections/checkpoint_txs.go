@@ -232,7 +232,7 @@ func (p *Projections) readTxs(d *dec, fundTxs []int) error {
 	indexed := make(chan error, 1)
 	go func() { indexed <- p.frozen.add(tc.keys, tc.slabs.node) }()
 	p.fillBeneficiaries(benefs, tc.slabs, tc.bidx)
-	p.rebuildBreakdown()
+	p.deferBreakdown()
 	p.rebuildPeople(benefs)
 	if err := <-indexed; err != nil {
 		d.fail("%v", err)

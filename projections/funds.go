@@ -58,7 +58,7 @@ func (p *Projections) applyFundOpened(e *domain.Event, d *domain.FundOpened) err
 		opened: e.Meta.RecordedAt.UTC(), openPos: e.Position,
 	}
 	f.persons = newPersonIndex(f, nil)
-	f.bdPersonsPending.Store(p.linePersonsLater)
+	f.bdPersonsPending.Store(p.linePersonsLater || p.bdLinesLater.Load())
 	p.addFund(f)
 	return nil
 }

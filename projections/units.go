@@ -44,7 +44,7 @@ func (u *unitNode) addFund(f *fundNode) {
 func (p *Projections) applyUnit(d *domain.UnitRegistered, recorded time.Time) {
 	n := &unitNode{view: Unit{ID: d.UnitID, Name: d.Name, ParentID: d.ParentID}, registered: recorded.UTC()}
 	n.persons = newPersonIndex(nil, n)
-	n.bdPersonsPending.Store(p.linePersonsLater)
+	n.bdPersonsPending.Store(p.linePersonsLater || p.bdLinesLater.Load())
 	if parent, ok := p.units[d.ParentID]; ok {
 		n.parent = parent
 		parent.children = append(parent.children, n)
