@@ -34,6 +34,9 @@ type fundNode struct {
 	breakdown        lineIndexes
 	bdPersonsPending atomic.Bool
 	bdJob            *linePersonsJob
+	// linesLater says a load left breakdown to be built (buildLinesNow,
+	// breakdown.go). Under the lock.
+	linesLater bool
 
 	// opened and openPos are the recorded_at and position of the fund's
 	// opening; lastRec is the latest recorded_at of its transactions, in

@@ -71,14 +71,15 @@ type Projections struct {
 	// replay a fifth of its apply. Under the write lock.
 	linePersonsLater bool
 
-	// bdLinesLater is set by a checkpoint load: no fund or unit has its
-	// breakdown lines yet, and the live apply leaves them alone, until
-	// the first breakdown job or query builds them all from the
-	// transactions (buildLinesNow, breakdown.go). Every fund and unit is
-	// then also pending for its lines' persons, which routes each reader
-	// of the lines through readyLines. Read without the lock by
-	// readyLines; written under the write lock.
+	// bdLinesLater is set by a checkpoint load: the funds and units it
+	// read have no breakdown lines yet (linesLater), until the first
+	// breakdown job builds them from the transactions (buildLinesNow,
+	// breakdown.go). They are also pending for their lines' persons,
+	// which routes each reader of the lines through readyLines, and so
+	// are the funds and units made meanwhile. linesMu makes one builder.
 	bdLinesLater atomic.Bool
+	linesMu      sync.Mutex
+	linesBuild   *linesBuild // under the write lock
 
 	// grantBuf and spanBuf are the person indexes' scratch in the live
 	// apply (a person's grants, read once for the fund's, units' and

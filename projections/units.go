@@ -31,6 +31,9 @@ type unitNode struct {
 	breakdown        lineIndexes
 	bdPersonsPending atomic.Bool
 	bdJob            *linePersonsJob
+	// linesLater says a load left breakdown to be built (buildLinesNow,
+	// breakdown.go). Under the lock.
+	linesLater bool
 }
 
 // addFund attaches f to u.
