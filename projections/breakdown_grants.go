@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -67,30 +68,42 @@ func (x *lineIndex) grants() int {
 // variable, so that tests can make regions too small for their grants.
 var regionSize = (*lineIndex).grants
 
-// newScopeGrants returns an empty gathering for a job at position at that
-// builds lines, with a region of each line for each of funds. Under the
-// read lock.
-func newScopeGrants(at domain.Position, lines *[numLines]*personIndex, funds []*fundNode) *scopeGrants {
-	g := &scopeGrants{at: at, lines: lines, regions: make([][numLines][]uint64, len(funds))}
-	var sizes [numLines]int
-	for _, f := range funds {
-		for l, x := range f.breakdown {
-			if x != nil && lines[l] != nil {
-				sizes[l] += regionSize(x)
-			}
-		}
-	}
-	var next [numLines]int
-	for l, n := range sizes {
-		g.live[l] = make([]uint64, n)
-	}
+// regionSizes returns the size of each of funds' regions of each of
+// lines (zero for a line not built). Under the read lock.
+func regionSizes(lines *[numLines]*personIndex, funds []*fundNode) [][numLines]int {
+	sizes := make([][numLines]int, len(funds))
 	for i, f := range funds {
 		for l, x := range f.breakdown {
 			if x != nil && lines[l] != nil {
-				lo, hi := next[l], next[l]+regionSize(x)
-				g.regions[i][l] = g.live[l][lo:hi:hi]
-				next[l] = hi
+				sizes[i][l] = regionSize(x)
 			}
+		}
+	}
+	return sizes
+}
+
+// newScopeGrants returns an empty gathering for a job at position at that
+// builds lines, with regions of the sizes regionSizes gave. Not under
+// the lock: an allocation during a collection's marking may make its
+// goroutine mark for as long (the root's arrays are 30 MB; allocated
+// under the lock right after a load, a write waited 0.3 s behind them).
+func newScopeGrants(at domain.Position, lines *[numLines]*personIndex, sizes [][numLines]int) *scopeGrants {
+	g := &scopeGrants{at: at, lines: lines, regions: make([][numLines][]uint64, len(sizes))}
+	var total [numLines]int
+	for _, fund := range sizes {
+		for l, n := range fund {
+			total[l] += n
+		}
+	}
+	for l, n := range total {
+		g.live[l] = make([]uint64, n)
+	}
+	var next [numLines]int
+	for i, fund := range sizes {
+		for l, n := range fund {
+			lo, hi := next[l], next[l]+n
+			g.regions[i][l] = g.live[l][lo:hi:hi]
+			next[l] = hi
 		}
 	}
 	return g
@@ -151,8 +164,9 @@ func (w *grantsFiller) endFund() {
 // when ctx is done. Not under the lock.
 func (p *Projections) gatherScope(ctx context.Context, job *linePersonsJob, workers int) *scopeGrants {
 	p.mu.RLock()
-	g := newScopeGrants(job.at, &job.fresh, job.funds)
+	sizes := regionSizes(&job.fresh, job.funds)
 	p.mu.RUnlock()
+	g := newScopeGrants(job.at, &job.fresh, sizes)
 	fillers := make([]grantsFiller, workers)
 	var next atomic.Int64
 	work := func(w *grantsFiller) {
@@ -172,6 +186,11 @@ func (p *Projections) gatherScope(ctx context.Context, job *linePersonsJob, work
 				last := hi == len(f.txs)
 				p.mu.RUnlock()
 				p.bdTurn()
+				// The workers take every core: between turns, the
+				// goroutines waiting for one (a write, a request)
+				// get it, rather than at the scheduler's next
+				// preemption, up to 10 ms later.
+				runtime.Gosched()
 				if last {
 					break
 				}
@@ -203,21 +222,36 @@ func (p *Projections) gatherScope(ctx context.Context, job *linePersonsJob, work
 // small unit) and a comparison sort costs less. A variable, for tests.
 var countingMin = 1.0 / 8
 
-// finisher is the scratch of finish, reused from one line to the next.
+// finisher is the scratch of finish, reused from one line to the next
+// and sized once for the largest line (see scopeGrants: what a job
+// allocates right after a load costs it marking work).
 type finisher struct {
-	points   pointSorter
+	sorter   pointSorter
+	points   []uint64 // for a comparison sort's points
 	end      []int32
 	byPerson []uint32
 }
 
+// newFinisher returns scratch for g's lines, of largest grants at most.
+func newFinisher(g *scopeGrants, largest int) *finisher {
+	s := &finisher{}
+	if float64(largest) >= countingMin*float64(g.persons) {
+		s.end = make([]int32, g.persons+1)
+		s.byPerson = make([]uint32, 0, largest)
+	}
+	if largest >= minCountingSort {
+		s.sorter.tmp = make([]uint64, 0, largest)
+	}
+	return s
+}
+
 // finish returns line l's grants, sorted, as setPeriods takes them
 // (date<<32 | the date of the same person's previous grant in the line, 0
-// for their first), in the finisher's buffer, and its reversed grants,
-// and lets the line's go. Without the lock: the gathering is the job's
-// own.
+// for their first), and its reversed grants, and lets the line's go.
+// Without the lock: the gathering is the job's own.
 func (g *scopeGrants) finish(l bdLine, s *finisher) ([]uint64, []revGrant) {
 	live := g.live[l]
-	points := slices.Grow(s.points.points[:0], len(live))
+	var points []uint64
 	emit := func(dates []uint32) {
 		prev := uint32(0)
 		for _, d := range dates {
@@ -229,6 +263,7 @@ func (g *scopeGrants) finish(l bdLine, s *finisher) ([]uint64, []revGrant) {
 		// Sorted, each person's grants are together and in date
 		// order, and the slots left are last.
 		slices.Sort(live)
+		points = s.points[:0]
 		dates := make([]uint32, 0, 8)
 		for i, key := range live {
 			if key == noGrant {
@@ -241,6 +276,7 @@ func (g *scopeGrants) finish(l bdLine, s *finisher) ([]uint64, []revGrant) {
 			dates = append(dates, uint32(key))
 		}
 		emit(dates)
+		s.points = points
 	} else {
 		// A counting sort by person: end[n] is, once the grants are
 		// placed, where person n's end in byPerson and the next one's
@@ -263,6 +299,9 @@ func (g *scopeGrants) finish(l bdLine, s *finisher) ([]uint64, []revGrant) {
 				end[n]++
 			}
 		}
+		// The grants are all in byPerson: the points take their
+		// place in live.
+		points = live[:0]
 		from := int32(0)
 		for _, to := range end[:g.persons] {
 			dates := byPerson[from:to]
@@ -274,22 +313,28 @@ func (g *scopeGrants) finish(l bdLine, s *finisher) ([]uint64, []revGrant) {
 		}
 		s.end, s.byPerson = end, byPerson
 	}
-	s.points.points = points
+	s.sorter.points = points
+	sorted := s.sorter.sort()
+	s.sorter.points = nil
 	reversed := g.reversed[l]
 	g.live[l], g.reversed[l] = nil, nil
-	return s.points.sort(), reversed
+	return sorted, reversed
 }
 
 // setPeriods sets the period indexes of the job's new lines from what
 // gatherScope gathered, a line at a time on each of workers goroutines.
 // Without the lock: nobody else reads the new indexes.
 func (j *linePersonsJob) setPeriods(g *scopeGrants, workers int) {
+	largest := 0
+	for _, live := range g.live {
+		largest = max(largest, len(live))
+	}
 	var next atomic.Int64
 	work := func() {
-		var s finisher
+		s := newFinisher(g, largest)
 		for l := int(next.Add(1) - 1); l < int(numLines); l = int(next.Add(1) - 1) {
 			if x := j.fresh[l]; x != nil {
-				x.setPeriods(g.finish(bdLine(l), &s))
+				x.setPeriods(g.finish(bdLine(l), s))
 			}
 		}
 	}
