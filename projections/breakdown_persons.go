@@ -25,8 +25,9 @@ import (
 // comes first; a query that finds the job running waits for it, so it
 // waits for its own scope only. A job never holds the read lock for long,
 // because every write waits behind a reader: building the
-// confederation's indexes of a 10 M-event ledger takes seconds (held
-// under the lock, writes waited 0.9-3.9 s). It takes the lock for turns
+// confederation's indexes of a 10 M-event ledger takes most of a second
+// of CPU (it took seconds, and held under the lock, writes waited
+// 0.9-3.9 s). It takes the lock for turns
 // of a few thousand transactions, and builds the indexes as the ledger
 // stood at the job's start, at position at:
 //
@@ -38,9 +39,8 @@ import (
 //     was applied by at and reversed only if its reversal was: what a
 //     transaction says of the time before at never changes after it, so
 //     the turns need not be taken at once;
-//  3. without the lock, it sorts the grants into the new indexes;
-//
-// (steps 2 and 3 on every core: jobWorkers);
+//  3. without the lock, it sorts the grants into the new indexes (steps
+//     2 and 3 on every core, see jobWorkers);
 //  4. a turn at a time, it applies the recorded grants and reversals to
 //     them, as the live apply would have, with each person's grants as
 //     they stood before each; under the lock that applies the last of
@@ -342,15 +342,16 @@ func (p *Projections) bdTurn() {
 }
 
 // jobWorkers is how many goroutines a job works on: every core. A query
-// waits for its scope's job; the warmer's jobs are the pages that would
-// wait for them (the root's first page right after a start waits for the
-// warmer's job of the root), and take 1-2 s of CPU in all at 10 M events
+// waits for its scope's job, and the first pages after a start wait for
+// the warmer's (the root's page right after ready, for the warmer's job
+// of the root); the warmer's jobs take 2-3 s of CPU in all at 10 M
+// events, and every job's workers yield between turns (gatherScope)
 // (docs/performance.md, "2026-12-08, first page").
 func jobWorkers() int { return runtime.GOMAXPROCS(0) }
 
 // warmMinTxs is the fewest transactions a unit's subtree holds for the
 // warmer to build its breakdown persons: below it, a job at the unit's
-// first query takes a few hundred milliseconds at most (~0.3 µs a
+// first query takes a tenth of a second at most (~0.1 µs of CPU a
 // transaction, docs/performance.md). A variable, for tests.
 var warmMinTxs = 1 << 20
 
