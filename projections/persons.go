@@ -40,7 +40,7 @@ import (
 // looking at the person's grants only for those reversed after its end —
 // few, as corrections follow their originals closely, and none for a
 // period that ends today — and whose person has a grant in the scope
-// that is not reversed (see revGrant.alone).
+// that is not reversed (see revGrant.live).
 type personIndex struct {
 	// fund or unit is the index's scope: the grants of that fund, or of
 	// every fund in the unit's subtree. A person's spans are not stored:
@@ -92,18 +92,18 @@ type span struct {
 }
 
 // revGrant is a reversed grant: its date, its reversal's, its beneficiary.
-// alone says that the beneficiary has no grant in the index's scope that is
-// not reversed, as the log stands: then they have none in any period, and
-// lateReversed counts them without reading their transactions (liveIn),
-// which on a long history are a cache miss each. Most reversed grants are
-// alone: a correction of a person's only grant of a fund, or of a line.
-// The live apply keeps it (grant, reverse) and so does the rebuild
-// (gatherPeriods); a reversed grant's person helped again later in the
-// scope is no longer alone, nor are their other reversed grants.
+// live is the date of the beneficiary's earliest grant in the index's
+// scope that is not reversed, as the log stands (0: they have none):
+// lateReversed then knows whether the person has such a grant in a
+// period without reading their transactions (liveIn), which on a long
+// history are a cache miss each, unless live is before the period. Most
+// reversed grants have none: a correction of a person's only grant of a
+// fund, or of a line. The live apply keeps it for every reversed grant
+// of the person (grant, reverse) and so does the rebuild (gatherPeriods).
 type revGrant struct {
 	start, end domain.Date
 	b          *beneficiaryTxs
-	alone      bool
+	live       domain.Date
 }
 
 // newPersonIndex returns the empty index of a fund (unit nil) or of a
@@ -196,8 +196,8 @@ func liveAround(spans []span, d domain.Date) (prev, next domain.Date, on int) {
 // grant adds a counted grant or loan dated d of b, whose spans in x were
 // old (which grant does not keep).
 func (x *personIndex) grant(b *beneficiaryTxs, old []span, d domain.Date) {
-	if liveSpans(old) == 0 {
-		x.setAlone(b, old, false) // b's reversed grants, if any, were alone
+	if first := firstLive(old, 0); first == 0 || d < first {
+		x.setLive(b, old, d) // b's earliest grant not reversed is now d
 	}
 	// The grant goes after the person's grants not reversed dated d or
 	// before: its previous date is the latest of them, and it becomes the
@@ -239,13 +239,12 @@ func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Dat
 			x.movePrev(next, start, prev)
 		}
 	}
-	// b is alone once this grant was their only one not reversed; their
-	// other reversed grants then are too.
-	alone := liveSpans(old) == 1
-	if alone {
-		x.setAlone(b, old, true)
+	// b's earliest grant not reversed, once this one is.
+	live := firstLive(old, start)
+	if live != firstLive(old, 0) {
+		x.setLive(b, old, live)
 	}
-	x.addRev(revGrant{start: start, end: d, b: b, alone: alone})
+	x.addRev(revGrant{start: start, end: d, b: b, live: live})
 	if x.byLine {
 		return // no running count to move (see byLine): nothing to copy
 	}
@@ -259,21 +258,27 @@ func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Dat
 	x.replace(old, next2)
 }
 
-// liveSpans returns the number of spans not ended: a person's grants not
-// reversed, when spans are the person's.
-func liveSpans(spans []span) int {
-	n := 0
+// firstLive returns the earliest start of the spans not ended, leaving
+// out one that starts on without (0: none), or 0 when there is none: a
+// person's earliest grant not reversed, when spans are the person's,
+// once their grant dated without is reversed.
+func firstLive(spans []span, without domain.Date) domain.Date {
+	first := domain.Date(0)
 	for _, s := range spans {
-		if s.end == 0 {
-			n++
+		switch {
+		case s.end != 0:
+		case s.start == without:
+			without = 0 // one of them only
+		case first == 0 || s.start < first:
+			first = s.start
 		}
 	}
-	return n
+	return first
 }
 
-// setAlone sets the alone flag of b's reversed grants in x, whose spans in
-// x are spans (those ended are the reversed grants).
-func (x *personIndex) setAlone(b *beneficiaryTxs, spans []span, alone bool) {
+// setLive sets to live the revGrant.live of b's reversed grants in x,
+// whose spans in x are spans (those ended are the reversed grants).
+func (x *personIndex) setLive(b *beneficiaryTxs, spans []span, live domain.Date) {
 	for _, s := range spans {
 		if s.end == 0 {
 			continue
@@ -281,7 +286,7 @@ func (x *personIndex) setAlone(b *beneficiaryTxs, spans []span, alone bool) {
 		i := sort.Search(len(x.revs), func(i int) bool { return x.revs[i].start >= s.start })
 		for ; i < len(x.revs) && x.revs[i].start == s.start; i++ {
 			if x.revs[i].b == b {
-				x.revs[i].alone = alone
+				x.revs[i].live = live
 			}
 		}
 	}
@@ -522,7 +527,10 @@ func (x *personIndex) lateReversed(from, to domain.Date) int {
 			}
 			seenMany[r.b] = struct{}{}
 		}
-		if r.alone || !x.liveIn(r.b, from, to) {
+		// Counted unless the person has a grant in the period that is
+		// not reversed: with none, or none before the period's end, they
+		// have not; with the earliest in it, they have.
+		if r.live == 0 || r.live > to || (r.live < from && !x.liveIn(r.b, from, to)) {
 			n++
 		}
 	}
@@ -801,8 +809,9 @@ func gatherPeriods(parts *periodParts, benefs []*beneficiaryTxs, indexesOf func(
 	var mine []uint64
 	var in []*personIndex
 	// revd holds where the current person's reversed grants went, as
-	// index<<32 | place in that index's reversed grants: each is alone
-	// when the person has no grant counted in that index (mine).
+	// index<<32 | place in that index's reversed grants: each one's live
+	// is the person's earliest grant counted in that index (mine), if
+	// any.
 	var revd []uint64
 	for _, bt := range benefs {
 		mine, revd = mine[:0], revd[:0]
@@ -826,8 +835,9 @@ func gatherPeriods(parts *periodParts, benefs []*beneficiaryTxs, indexesOf func(
 		slices.Sort(mine)
 		for _, r := range revd {
 			o := r >> 32
-			i, _ := slices.BinarySearch(mine, o<<32)
-			parts.revs[o][uint32(r)].alone = i == len(mine) || mine[i]>>32 != o
+			if i, _ := slices.BinarySearch(mine, o<<32); i < len(mine) && mine[i]>>32 == o {
+				parts.revs[o][uint32(r)].live = domain.Date(uint32(mine[i]))
+			}
 		}
 		last, prev := uint32(math.MaxUint32), uint32(0)
 		for _, m := range mine {

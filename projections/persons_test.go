@@ -88,8 +88,8 @@ func checkEveryPeriod(t *testing.T, what string, x *personIndex, benefs []*benef
 	parts := newPeriodParts(1) // x, the fund's, is the only index, numbered 0
 	gatherPeriods(&parts, benefs, personIndexesOf, allApplied)
 	rebuilt.setPeriods((&pointSorter{points: parts.points[0]}).sort(), parts.revs[0])
-	// The period indexes themselves, the reversed grants' alone flags
-	// included: a flag left false costs no figure, only time.
+	// The period indexes themselves, the reversed grants' earliest live
+	// grants included: some wrong ones cost no figure, only time.
 	if got, want := fmt.Sprint(personsContents(rebuilt)), fmt.Sprint(personsContents(x)); got != want {
 		t.Fatalf("%s: rebuilt index\n%s\nwant, as applied,\n%s", what, got, want)
 	}
