@@ -23,7 +23,11 @@ type Fund struct {
 
 	// Exists is false until FundOpened is applied.
 	Exists bool
-	// Revision is the revision of the last applied event; LastHash its hash.
+	// Revision is the revision of the last event of the stream the state
+	// has read, LastHash its hash (GenesisHash before any): void events
+	// included, which are read and skipped (Ledger.applyFund), so that a
+	// stream whose opening is void has a revision while the fund does not
+	// exist (see started).
 	Revision uint64
 	LastHash string
 
@@ -82,10 +86,24 @@ func (f *Fund) Loan(id uuid.UUID) (*Loan, bool) {
 
 // NextExpected is the ExpectedRevision of the fund stream's next append.
 func (f *Fund) NextExpected() ExpectedRevision {
-	if !f.Exists {
+	if !f.started() {
 		return ExpectNoStream
 	}
 	return ExpectRevision(f.Revision)
+}
+
+// started reports whether the state has read an event of the fund's
+// stream. It is not Exists: a stream may hold a void opening, and then
+// the next event read, or appended, follows it, at Revision+1 and
+// chained to its hash.
+func (f *Fund) started() bool { return f.LastHash != GenesisHash }
+
+// next is the revision of the stream's next event.
+func (f *Fund) next() uint64 {
+	if !f.started() {
+		return 0
+	}
+	return f.Revision + 1
 }
 
 // Pending is an event decided but not yet recorded.

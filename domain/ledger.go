@@ -653,12 +653,8 @@ func (l *Ledger) seal(f *Fund, p Pending, actor string) (NewEvent, Event, error)
 	if err != nil {
 		return NewEvent{}, Event{}, err
 	}
-	rev := uint64(0)
-	if f.Exists {
-		rev = f.Revision + 1
-	}
 	return ne, Event{
-		Stream: FundStream(f.ID), Revision: rev,
+		Stream: FundStream(f.ID), Revision: f.next(),
 		Type: p.Data.EventType(), Meta: meta, Data: p.Data, RawData: ne.Data, RawMetadata: ne.Metadata,
 	}, nil
 }
@@ -716,11 +712,7 @@ func (l *Ledger) forgetIfMissing(id uuid.UUID, s *fundSlot) {
 // stream that was altered.
 func (l *Ledger) catchUp(ctx context.Context, s *fundSlot) error {
 	f := s.fund
-	from := uint64(0)
-	if f.Exists {
-		from = f.Revision + 1
-	}
-	if err := l.foldFund(ctx, f, from); err != nil {
+	if err := l.foldFund(ctx, f, f.next()); err != nil {
 		return fmt.Errorf("load fund %s: %w", f.ID, err)
 	}
 	s.stale = false

@@ -17,10 +17,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/welfare-ledger/welfare-ledger/api"
 	"github.com/welfare-ledger/welfare-ledger/domain"
+	"github.com/welfare-ledger/welfare-ledger/internal/demo"
 )
 
-// envScreenshot, set to 1, makes TestBrowser save the Vietnamese unit
+// envScreenshot, set to 1, makes TestBrowserDemo save the demo's unit
 // page as docs/dashboard.png (the README's screenshot).
 const envScreenshot = "WL_SCREENSHOT"
 
@@ -80,7 +82,99 @@ func TestBrowser(t *testing.T) {
 	e.fixture()
 	e.history()
 	official := e.token(domain.RoleOfficial, "vgcl")
+	b := startBrowser(t, chromium, e.http.URL)
+	b.signIn(t, official)
+	if h1, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("h1"))); err != nil || h1 != "Tổng quan các quỹ" {
+		t.Errorf("dashboard heading = %q (%v)", h1, err)
+	}
+	// The stylesheet applied: the header's background is the one it sets.
+	bg, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("header.site")).backgroundColor`))
+	if err != nil || bg != "rgb(11, 61, 102)" {
+		t.Errorf("header background = %q (%v): the stylesheet did not load", bg, err)
+	}
 
+	const period = "from=2018-01-01&to=2023-12-31"
+	unitSum := summary(t, e.apiAs(official, "GET", "/v1/units/lang-son/summary?"+period, "", http.StatusOK))
+	fundSum := summary(t, e.apiAs(official, "GET", "/v1/funds/"+socialFund+"?as_of=2023-12-31", "", http.StatusOK))
+	for _, lang := range []string{"vi", "en"} {
+		suffix := map[string]string{"vi": "", "en": "&lang=en"}[lang]
+		t.Run("unit "+lang, func(t *testing.T) {
+			b.open(t, "/units/lang-son?"+period+suffix)
+			b.checkUnit(t, unitSum, lang)
+		})
+		t.Run("fund "+lang, func(t *testing.T) {
+			b.open(t, "/funds/"+socialFund+"?as_of=2023-12-31"+suffix)
+			want := wantFigures(t, fundSum)
+			got := b.read(t, append(idsOf(want), "balance", "loans-outstanding", "capital")...)
+			for id, key := range map[string]string{"balance": "balance", "loans-outstanding": "loans_outstanding", "capital": "capital"} {
+				want[id] = vnd(t, fundSum[key])
+			}
+			compare(t, got, want)
+		})
+	}
+}
+
+// demoNow is the clock the demo is loaded at in TestBrowserDemo: after
+// its last published period (Tết 2025), as on the day it was written.
+var demoNow = time.Date(2026, 12, 7, 9, 0, 0, 0, domain.VietnamZone)
+
+// TestBrowserDemo loads the demo of `serve --demo`, signs in with its
+// official's token and opens Lạng Sơn's page over the term the province
+// published its figures for: the page says at its top that the data is
+// synthetic (as under serve --demo), names
+// the unit with the demo's marker, and shows the API's figures. With
+// WL_SCREENSHOT=1 it saves that page as docs/dashboard.png, the README's
+// screenshot, so the screenshot shows the demo a newcomer runs, marked
+// synthetic, never figures that could be taken for a province's own.
+func TestBrowserDemo(t *testing.T) {
+	chromium := chromiumPath(t)
+	// As serve --demo starts it: every page says the data is synthetic.
+	e := newEnv(t, func(c *api.Config) { c.Synthetic = true })
+	tokens, err := demo.Load(context.Background(), e.store, demoNow)
+	if err != nil {
+		t.Fatalf("demo.Load() = %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := e.proj.WaitFor(ctx, e.store.Head()); err != nil {
+		t.Fatalf("projections did not apply the demo: %v", err)
+	}
+	b := startBrowser(t, chromium, e.http.URL)
+	b.signIn(t, tokens.Official)
+
+	const period = "from=2018-01-01&to=2023-12-31"
+	sum := summary(t, e.apiAs(tokens.Official, "GET", "/v1/units/lang-son/summary?"+period, "", http.StatusOK))
+	b.open(t, "/units/lang-son?"+period)
+	if h1, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("h1"))); err != nil || !strings.Contains(h1, demo.Marker) {
+		t.Errorf("the unit page's heading is %q (%v), without the demo's marker %q", h1, err, demo.Marker)
+	}
+	if note, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.ID("synthetic"))); err != nil || !strings.HasPrefix(note, "Dữ liệu mô phỏng:") {
+		t.Errorf("the page's synthetic-data notice reads %q (%v)", note, err)
+	}
+	b.checkUnit(t, sum, "vi")
+	if os.Getenv(envScreenshot) == "1" {
+		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		path := filepath.Join("..", "docs", "dashboard.png")
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("saved %s (%d bytes)", path, len(png))
+	}
+}
+
+// chrome is a headless chromium on the test's server.
+type chrome struct {
+	ctx  context.Context
+	base string
+}
+
+// startBrowser starts chromium on a profile of its own, stopped when the
+// test ends or after browserLimit.
+func startBrowser(t *testing.T, chromium, base string) *chrome {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "wl-chromium-")
 	if err != nil {
 		t.Fatal(err)
@@ -103,134 +197,97 @@ func TestBrowser(t *testing.T) {
 		chromedp.WindowSize(1280, 1500),
 	)
 	limit, cancelLimit := context.WithTimeout(context.Background(), browserLimit)
-	defer cancelLimit()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(limit, opts...)
-	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	// Cleanups run last in, first out: the tab, the browser, the limit,
+	// then the profile's directory.
+	t.Cleanup(cancelLimit)
+	t.Cleanup(cancelAlloc)
+	t.Cleanup(cancel)
+	return &chrome{ctx: ctx, base: base}
+}
 
-	// Sign in: a page without a session sends the browser to the form.
-	if err := chromedp.Do(ctx, chromedp.Navigate(e.http.URL+"/units/lang-son")); err != nil {
+// signIn signs in with token through the form a page without a session
+// sends the browser to, and lands on the dashboard.
+func (b *chrome) signIn(t *testing.T, token string) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(b.base+"/units/lang-son")); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
-	loc, err := chromedp.Run(ctx, chromedp.Location())
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
 	if err != nil || !strings.HasSuffix(loc, "/login") {
 		t.Fatalf("without a session: at %q (%v), want the sign-in form", loc, err)
 	}
-	res, err := chromedp.RunResponse(ctx,
-		chromedp.SendKeys(chromedp.ID("token"), official),
+	res, err := chromedp.RunResponse(b.ctx,
+		chromedp.SendKeys(chromedp.ID("token"), token),
 		chromedp.Click(chromedp.CSS("form.login button")),
 	)
 	if err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); res.Status != http.StatusOK || loc != e.http.URL+"/" {
+	if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); res.Status != http.StatusOK || loc != b.base+"/" {
 		t.Fatalf("after signing in: %d at %q, want the dashboard", res.Status, loc)
 	}
-	if h1, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1"))); err != nil || h1 != "Tổng quan các quỹ" {
-		t.Errorf("dashboard heading = %q (%v)", h1, err)
-	}
-	// The stylesheet applied: the header's background is the one it sets.
-	bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("header.site")).backgroundColor`))
-	if err != nil || bg != "rgb(11, 61, 102)" {
-		t.Errorf("header background = %q (%v): the stylesheet did not load", bg, err)
-	}
+}
 
-	read := func(t *testing.T, ids ...string) map[string]string {
-		t.Helper()
-		got := map[string]string{}
-		for _, id := range ids {
-			txt, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
-			if err != nil {
-				t.Fatalf("text of #%s: %v", id, err)
-			}
-			got[id] = strings.TrimSpace(txt)
-		}
-		return got
+// open navigates to path and wants a 200.
+func (b *chrome) open(t *testing.T, path string) {
+	t.Helper()
+	res, err := chromedp.RunResponse(b.ctx, chromedp.Navigate(b.base+path))
+	if err != nil || res.Status != http.StatusOK {
+		t.Fatalf("open %s: %v %v", path, res, err)
 	}
-	open := func(t *testing.T, path string) {
-		t.Helper()
-		res, err := chromedp.RunResponse(ctx, chromedp.Navigate(e.http.URL+path))
-		if err != nil || res.Status != http.StatusOK {
-			t.Fatalf("open %s: %v %v", path, res, err)
-		}
-	}
-	wantFigures := func(t *testing.T, sum map[string]any) map[string]string {
-		// The breakdown's table, a row per line (breakdownCells).
-		want := breakdownCells(t, sum)
-		// The history's lines are not all zero: the comparison reads
-		// figures, not only empty rows.
-		if want["bd-serious_illness-persons"] == "0" || want["bd-new_build-amount"] == vnd(t, "0") {
-			t.Fatalf("the history has no serious illness or new build in the breakdown: %v", want)
-		}
-		for id, w := range map[string]string{
-			"total-donations":         vnd(t, field(sum, "totals", "donations")),
-			"total-shelter-grants":    vnd(t, field(sum, "totals", "shelter_grants")),
-			"total-assistance-grants": vnd(t, field(sum, "totals", "assistance_grants")),
-			"total-loans-disbursed":   vnd(t, field(sum, "totals", "loans_disbursed")),
-			"total-repayments":        vnd(t, field(sum, "totals", "repayments")),
-			"count-donations":         count(t, field(sum, "counts", "donations")),
-			"count-shelter-new-build": count(t, field(sum, "counts", "shelter_grants", "new_build")),
-			"count-shelter-repair":    count(t, field(sum, "counts", "shelter_grants", "repair")),
-			"count-assistance-grants": count(t, field(sum, "counts", "assistance_grants")),
-			"count-loans":             count(t, field(sum, "counts", "loans")),
-			"count-repayments":        count(t, field(sum, "counts", "repayments")),
-			"count-reversals":         count(t, field(sum, "counts", "reversals")),
-			"persons":                 count(t, field(sum, "beneficiaries", "persons")),
-			"times":                   count(t, field(sum, "beneficiaries", "times")),
-		} {
-			want[id] = w
-		}
-		return want
-	}
-	compare := func(t *testing.T, got, want map[string]string) {
-		t.Helper()
-		for id, w := range want {
-			if got[id] != w {
-				t.Errorf("#%s shows %q, the API says %q", id, got[id], w)
-			}
-		}
-	}
+}
 
-	const period = "from=2018-01-01&to=2023-12-31"
-	unitSum := summary(t, e.apiAs(official, "GET", "/v1/units/lang-son/summary?"+period, "", http.StatusOK))
-	fundSum := summary(t, e.apiAs(official, "GET", "/v1/funds/"+socialFund+"?as_of=2023-12-31", "", http.StatusOK))
-	for _, lang := range []string{"vi", "en"} {
-		suffix := map[string]string{"vi": "", "en": "&lang=en"}[lang]
-		t.Run("unit "+lang, func(t *testing.T) {
-			open(t, "/units/lang-son?"+period+suffix)
-			want := wantFigures(t, unitSum)
-			got := read(t, append(idsOf(want), "opening-balance", "closing-balance", "closing-headline")...)
-			want["opening-balance"] = vnd(t, unitSum["opening_balance"])
-			want["closing-balance"] = vnd(t, unitSum["closing_balance"])
-			closing := domain.MustVND(unitSum["closing_balance"].(string))
-			want["closing-headline"] = map[string]string{"vi": domain.HeadlineHedged(closing), "en": domain.Headline(closing)}[lang]
-			compare(t, got, want)
-			heading := map[string]string{"vi": "Thu và chi theo tháng", "en": "Money in and out by month"}[lang]
-			if h, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("chart-heading"))); err != nil || h != heading {
-				t.Errorf("chart heading = %q (%v), want %q", h, err, heading)
-			}
-			if lang == "vi" && os.Getenv(envScreenshot) == "1" {
-				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-				if err != nil {
-					t.Fatalf("screenshot: %v", err)
-				}
-				path := filepath.Join("..", "docs", "dashboard.png")
-				if err := os.WriteFile(path, png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("saved %s (%d bytes)", path, len(png))
-			}
-		})
-		t.Run("fund "+lang, func(t *testing.T) {
-			open(t, "/funds/"+socialFund+"?as_of=2023-12-31"+suffix)
-			want := wantFigures(t, fundSum)
-			got := read(t, append(idsOf(want), "balance", "loans-outstanding", "capital")...)
-			for id, key := range map[string]string{"balance": "balance", "loans-outstanding": "loans_outstanding", "capital": "capital"} {
-				want[id] = vnd(t, fundSum[key])
-			}
-			compare(t, got, want)
-		})
+// read returns the text of the elements of the open page with ids.
+func (b *chrome) read(t *testing.T, ids ...string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for _, id := range ids {
+		txt, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.ID(id)))
+		if err != nil {
+			t.Fatalf("text of #%s: %v", id, err)
+		}
+		got[id] = strings.TrimSpace(txt)
+	}
+	return got
+}
+
+// checkUnit compares the open unit page, in lang, with the API's summary
+// sum of the same query.
+func (b *chrome) checkUnit(t *testing.T, sum map[string]any, lang string) {
+	t.Helper()
+	want := wantFigures(t, sum)
+	got := b.read(t, append(idsOf(want), "opening-balance", "closing-balance", "closing-headline")...)
+	want["opening-balance"] = vnd(t, sum["opening_balance"])
+	want["closing-balance"] = vnd(t, sum["closing_balance"])
+	closing := domain.MustVND(sum["closing_balance"].(string))
+	want["closing-headline"] = map[string]string{"vi": domain.HeadlineHedged(closing), "en": domain.Headline(closing)}[lang]
+	compare(t, got, want)
+	heading := map[string]string{"vi": "Thu và chi theo tháng", "en": "Money in and out by month"}[lang]
+	if h, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.ID("chart-heading"))); err != nil || h != heading {
+		t.Errorf("chart heading = %q (%v), want %q", h, err, heading)
+	}
+}
+
+// wantFigures is figureCells, for a history whose lines are not all
+// zero: the comparison reads figures, not only empty rows.
+func wantFigures(t *testing.T, sum map[string]any) map[string]string {
+	t.Helper()
+	want := figureCells(t, sum)
+	if want["bd-serious_illness-persons"] == "0" || want["bd-new_build-amount"] == vnd(t, "0") {
+		t.Fatalf("the history has no serious illness or new build in the breakdown: %v", want)
+	}
+	return want
+}
+
+// compare reports every figure a page shows differently from want.
+func compare(t *testing.T, got, want map[string]string) {
+	t.Helper()
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("#%s shows %q, the API says %q", id, got[id], w)
+		}
 	}
 }
 

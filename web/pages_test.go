@@ -52,9 +52,10 @@ func field(m map[string]any, path ...string) any {
 	return v
 }
 
-// checkFigures compares the figures table of a page with the API's answer
-// for the same query.
-func checkFigures(t *testing.T, p page, sum map[string]any) {
+// figureCells returns what a page's figures must read (by id) for the
+// API's summary sum of the same query: the totals, the counts, persons and
+// times, and the breakdown's table.
+func figureCells(t *testing.T, sum map[string]any) map[string]string {
 	t.Helper()
 	want := map[string]string{
 		"total-donations":         vnd(t, field(sum, "totals", "donations")),
@@ -75,7 +76,14 @@ func checkFigures(t *testing.T, p page, sum map[string]any) {
 	for id, w := range breakdownCells(t, sum) {
 		want[id] = w
 	}
-	for id, w := range want {
+	return want
+}
+
+// checkFigures compares the figures table of a page with the API's answer
+// for the same query.
+func checkFigures(t *testing.T, p page, sum map[string]any) {
+	t.Helper()
+	for id, w := range figureCells(t, sum) {
 		if got := shown(t, p, id); got != w {
 			t.Errorf("%s = %q, want %q (the API's figure)", id, got, w)
 		}
