@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -24,20 +25,22 @@ import (
 // comes first; a query that finds the job running waits for it, so it
 // waits for its own scope only. A job never holds the read lock for long,
 // because every write waits behind a reader: building the
-// confederation's indexes of a 10 M-event ledger takes seconds (held
-// under the lock, writes waited 0.9-3.9 s). It takes the lock for turns
+// confederation's indexes of a 10 M-event ledger takes most of a second
+// of CPU (it took seconds, and held under the lock, writes waited
+// 0.9-3.9 s). It takes the lock for turns
 // of a few thousand transactions, and builds the indexes as the ledger
 // stood at the job's start, at position at:
 //
 //  1. under the lock, it notes at and makes the new, empty indexes; from
 //     then on the live apply records in the job every grant and reversal
 //     of the scope (ops);
-//  2. a turn at a time, it finds the persons with a grant in the scope,
-//     then gathers their grants (gatherPeriods), each grant counted only
-//     if it was applied by at and reversed only if its reversal was: what
-//     a transaction says of the time before at never changes after it,
-//     so the turns need not be taken at once;
-//  3. without the lock, it sorts the grants into the new indexes;
+//  2. a turn at a time, it reads the scope's transactions for its grants
+//     (scopeGrants, breakdown_grants.go), each grant counted only if it
+//     was applied by at and reversed only if its reversal was: what a
+//     transaction says of the time before at never changes after it, so
+//     the turns need not be taken at once;
+//  3. without the lock, it sorts the grants into the new indexes (steps
+//     2 and 3 on every core, see jobWorkers);
 //  4. a turn at a time, it applies the recorded grants and reversals to
 //     them, as the live apply would have, with each person's grants as
 //     they stood before each; under the lock that applies the last of
@@ -45,18 +48,17 @@ import (
 //     which readers check before reading the indexes.
 
 // Bounds of a job's turns under the read lock: the transactions it reads
-// for the persons, the persons it gathers, and the recorded grants and
-// reversals it applies, per turn. On a 10 M-event ledger each transaction
-// read costs a cache miss or two (~0.3 µs), a person's grants ~20 of
-// them, and a recorded grant a person's grants and an index insertion:
-// turns of about a millisecond (estimated, not measured). The longest
-// write measured behind a job was 9-84 ms at load 7, and 20-430 ms with
-// turns eight times longer (docs/performance.md). Variables, so that
-// tests can make turns of a few.
+// for their grants, and the recorded grants and reversals it applies, per
+// turn. On a 10 M-event ledger a transaction read costs a cache miss or
+// two (40-60 ns of CPU measured, the root's 10 M in 0.4-0.5 s), and a
+// recorded grant a person's grants and an index insertion: turns of a
+// fraction of a millisecond. The longest write measured behind a job was
+// 9-84 ms at load 7 with these turns, and 20-430 ms with turns eight
+// times longer (docs/performance.md). Variables, so that tests can make
+// turns of a few.
 var (
-	bdTurnTxs     = 1 << 12
-	bdTurnPersons = 1 << 9
-	bdTurnOps     = 1 << 8
+	bdTurnTxs = 1 << 12
+	bdTurnOps = 1 << 8
 )
 
 // linePersonsJob builds the line person indexes of one pending scope.
@@ -133,7 +135,7 @@ func (p *Projections) rlockFund(id uuid.UUID) (*fundNode, bool) {
 	f, ok := p.funds[id]
 	if ok && f.bdPersonsPending.Load() {
 		p.mu.RUnlock()
-		p.readyLines(context.Background(), fundScope(f))
+		p.readyLines(context.Background(), fundScope(f), jobWorkers())
 		p.mu.RLock()
 	}
 	return f, ok
@@ -145,7 +147,7 @@ func (p *Projections) rlockUnit(id domain.UnitID) (*unitNode, bool) {
 	u, ok := p.units[id]
 	if ok && u.bdPersonsPending.Load() {
 		p.mu.RUnlock()
-		p.readyLines(context.Background(), unitScope(u))
+		p.readyLines(context.Background(), unitScope(u), jobWorkers())
 		p.mu.RLock()
 	}
 	return u, ok
@@ -158,7 +160,7 @@ func (p *Projections) readyFundLines(id uuid.UUID) {
 	f := p.funds[id]
 	p.mu.RUnlock()
 	if f != nil {
-		p.readyLines(context.Background(), fundScope(f))
+		p.readyLines(context.Background(), fundScope(f), jobWorkers())
 	}
 }
 
@@ -168,14 +170,14 @@ func (p *Projections) readyUnitLines(id domain.UnitID) {
 	u := p.units[id]
 	p.mu.RUnlock()
 	if u != nil {
-		p.readyLines(context.Background(), unitScope(u))
+		p.readyLines(context.Background(), unitScope(u), jobWorkers())
 	}
 }
 
 // readyLines builds s's line person indexes if they are pending, or
-// waits for the job building them, until ctx is done. Not under the
-// lock.
-func (p *Projections) readyLines(ctx context.Context, s bdScope) {
+// waits for the job building them, until ctx is done. A job it runs
+// works on workers goroutines. Not under the lock.
+func (p *Projections) readyLines(ctx context.Context, s bdScope, workers int) {
 	for s.pending.Load() && ctx.Err() == nil {
 		p.mu.RLock()
 		if !s.pending.Load() {
@@ -215,14 +217,24 @@ func (p *Projections) readyLines(ctx context.Context, s bdScope) {
 			}
 			continue
 		}
-		p.runJob(ctx, s, job)
+		p.runJob(ctx, s, job, workers)
 	}
 }
 
 // runJob builds job's indexes and puts them in place (steps 2 to 4
 // above), or gives the job up when ctx is done: the scope stays pending,
-// and the next query starts a job again.
-func (p *Projections) runJob(ctx context.Context, s bdScope, job *linePersonsJob) {
+// and the next query starts a job again. Steps 2 and 3 run on workers
+// goroutines.
+func (p *Projections) runJob(ctx context.Context, s bdScope, job *linePersonsJob, workers int) {
+	// giveUp ends a job given up.
+	giveUp := func() {
+		p.mu.RLock()
+		p.bdMu.Lock()
+		*s.job = nil
+		p.bdMu.Unlock()
+		p.mu.RUnlock()
+		close(job.done)
+	}
 	// turn ends a turn under the lock; it reports false when the job is
 	// given up.
 	turn := func() bool {
@@ -230,77 +242,16 @@ func (p *Projections) runJob(ctx context.Context, s bdScope, job *linePersonsJob
 		if ctx.Err() == nil {
 			return true
 		}
-		p.mu.RLock()
-		p.bdMu.Lock()
-		*s.job = nil
-		p.bdMu.Unlock()
-		p.mu.RUnlock()
-		close(job.done)
+		giveUp()
 		return false
 	}
-	counted := func(t *txNode) bool {
-		return t.pos <= job.at && t.helps() && job.fresh[lineOf(t)] != nil && s.in(t.fund)
+	workers = max(1, min(workers, len(job.funds)))
+	gathered := p.gatherScope(ctx, job, workers)
+	if ctx.Err() != nil {
+		giveUp()
+		return
 	}
-	indexes := make([]*personIndex, 0, numLines)
-	for _, x := range job.fresh {
-		if x != nil {
-			indexes = append(indexes, x)
-		}
-	}
-	for i, x := range indexes {
-		x.ord = uint32(i)
-	}
-	// The persons with a grant in the scope, each once.
-	var benefs []*beneficiaryTxs
-	seen := map[*beneficiaryTxs]struct{}{}
-	fi, ti := 0, 0
-	for fi < len(job.funds) {
-		p.mu.RLock()
-		for n := 0; n < bdTurnTxs && fi < len(job.funds); n++ {
-			txs := job.funds[fi].txs
-			if ti >= len(txs) {
-				fi, ti = fi+1, 0
-				continue
-			}
-			t := txs[ti]
-			ti++
-			if b := t.benef; b != nil && counted(t) {
-				if _, ok := seen[b]; !ok {
-					seen[b] = struct{}{}
-					benefs = append(benefs, b)
-				}
-			}
-		}
-		p.mu.RUnlock()
-		if !turn() {
-			return
-		}
-	}
-	seen = nil
-	// Their grants, as they stood at job.at.
-	parts := newPeriodParts(len(indexes))
-	indexesOf := func(t *txNode, buf []*personIndex) []*personIndex {
-		if counted(t) {
-			buf = append(buf, job.fresh[lineOf(t)])
-		}
-		return buf
-	}
-	for lo := 0; lo < len(benefs); lo += bdTurnPersons {
-		p.mu.RLock()
-		gatherPeriods(&parts, benefs[lo:min(lo+bdTurnPersons, len(benefs))], indexesOf, job.at)
-		p.mu.RUnlock()
-		if !turn() {
-			return
-		}
-	}
-	benefs = nil
-	// Sorted without the lock: nobody else reads the new indexes.
-	var ps pointSorter
-	for o, x := range indexes {
-		ps.points = parts.points[o]
-		x.setPeriods(ps.sort(), parts.revs[o])
-		parts.points[o], parts.revs[o] = nil, nil
-	}
+	job.setPeriods(gathered, workers)
 	if !turn() {
 		return
 	}
@@ -381,16 +332,26 @@ func personGrantsBefore(b *beneficiaryTxs, pos domain.Position, buf []grantSpan)
 }
 
 // bdTurn ends a job's turn under the lock: tests pause there
-// (bdPause) to apply events between turns.
+// (bdPause) to apply events between turns, one worker at a time.
 func (p *Projections) bdTurn() {
 	if p.bdPause != nil {
+		p.bdPauseMu.Lock()
+		defer p.bdPauseMu.Unlock()
 		p.bdPause()
 	}
 }
 
+// jobWorkers is how many goroutines a job works on: every core. A query
+// waits for its scope's job, and the first pages after a start wait for
+// the warmer's (the root's page right after ready, for the warmer's job
+// of the root); the warmer's jobs take 2-3 s of CPU in all at 10 M
+// events, and every job's workers yield between turns (gatherScope)
+// (docs/performance.md, "2026-12-08, first page").
+func jobWorkers() int { return runtime.GOMAXPROCS(0) }
+
 // warmMinTxs is the fewest transactions a unit's subtree holds for the
 // warmer to build its breakdown persons: below it, a job at the unit's
-// first query takes a few hundred milliseconds at most (~0.3 µs a
+// first query takes a tenth of a second at most (~0.1 µs of CPU a
 // transaction, docs/performance.md). A variable, for tests.
 var warmMinTxs = 1 << 20
 
@@ -401,9 +362,9 @@ var warmMinTxs = 1 << 20
 // waits. The funds and the smaller units are left to their first query:
 // on a 10 M-event ledger, warming every unit took 14 s of CPU after each
 // start, and the funds 5 s more, for pages that take 10-300 ms to build
-// their own (docs/performance.md). It runs on one goroutine (one core
-// at most), taking the read lock only for short turns, and returns when
-// those units are built or ctx is done, with their number.
+// their own (docs/performance.md). Its jobs take the read lock only for
+// short turns; it returns when those units are built or ctx is done,
+// with their number.
 func (p *Projections) WarmBreakdowns(ctx context.Context) (pending int) {
 	p.mu.RLock()
 	var scopes []bdScope
@@ -424,7 +385,7 @@ func (p *Projections) WarmBreakdowns(ctx context.Context) (pending int) {
 		if ctx.Err() != nil {
 			break
 		}
-		p.readyLines(ctx, s)
+		p.readyLines(ctx, s, jobWorkers())
 	}
 	return len(scopes)
 }

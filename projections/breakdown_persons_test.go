@@ -94,13 +94,13 @@ func personsHelped(h *ckptHistory, p *Projections) int {
 // before it calls it held: far more than any turn under the lock.
 const writeLimit = 10 * time.Second
 
-// tinyTurns makes jobs' turns under the lock of a few transactions,
-// persons and recorded events, so that a small history has many turns.
+// tinyTurns makes jobs' turns under the lock of a few transactions and
+// recorded events, so that a small history has many turns.
 func tinyTurns(t *testing.T) {
 	t.Helper()
-	txs, persons, ops := bdTurnTxs, bdTurnPersons, bdTurnOps
-	t.Cleanup(func() { bdTurnTxs, bdTurnPersons, bdTurnOps = txs, persons, ops })
-	bdTurnTxs, bdTurnPersons, bdTurnOps = 5, 2, 1
+	txs, ops := bdTurnTxs, bdTurnOps
+	t.Cleanup(func() { bdTurnTxs, bdTurnOps = txs, ops })
+	bdTurnTxs, bdTurnOps = 5, 1
 }
 
 // Between a breakdown job's turns under the lock, writes complete: each

@@ -21,11 +21,12 @@ import (
 type Projections struct {
 	mu sync.RWMutex
 	// bdMu makes one job per pending scope of breakdown person indexes,
-	// and bdPause is the tests' hook between a job's turns
-	// (breakdown_persons.go).
-	bdMu    sync.Mutex
-	bdPause func()
-	pos     domain.Position
+	// and bdPause is the tests' hook between a job's turns, which
+	// bdPauseMu calls one at a time (breakdown_persons.go).
+	bdMu      sync.Mutex
+	bdPause   func()
+	bdPauseMu sync.Mutex
+	pos       domain.Position
 	// lastID and lastHash identify the event at pos, and prevPos is the
 	// position of the event applied before it, so that a checkpoint can
 	// be checked against the log it came from; history is the digest of

@@ -124,6 +124,8 @@ var catalogue = map[string]text{
 	// The breakdown (API.md, "Officials' figures").
 	"breakdown":          {"Số liệu hỗ trợ theo từng nội dung", "Help by kind of grant"},
 	"breakdown.caption":  {"Số lượt, số người và số tiền của từng nội dung hỗ trợ và cho vay trong kỳ (đã trừ các giao dịch điều chỉnh)", "Times, persons and amount of each kind of grant and of loans in the period (net of reversals)"},
+	"breakdown.pending":  {"Bảng này đang được tính lại sau khi hệ thống vừa khởi động: số người của từng nội dung cần vài giây để đếm. Mọi số liệu khác trên trang đã đầy đủ.", "This table is being counted again after the service has just started: the persons of each kind of grant take a few seconds to count. Every other figure on this page is complete."},
+	"reload":             {"Tải lại trang", "Reload the page"},
 	"breakdown.note":     {"Số người của mỗi dòng là số người khác nhau trong dòng đó; một người được hỗ trợ ở hai nội dung được tính ở cả hai dòng.", "Each line's persons are the distinct people of that line; one person helped on two lines counts on both."},
 	"bd.new_build":       {"Mái ấm Công đoàn: xây mới", "Trade Union Shelter: new build"},
 	"bd.repair":          {"Mái ấm Công đoàn: sửa chữa", "Trade Union Shelter: repair"},

@@ -12,16 +12,19 @@ type figuresView struct {
 	Counts        projections.Counts
 	Beneficiaries projections.Beneficiaries
 	Breakdown     []breakdownRow
+	// BreakdownPending: instead of the breakdown, the page says it is
+	// being counted (unitView.BreakdownPending).
+	BreakdownPending bool
 }
 
 // Figures returns the unit's figures table.
 func (v unitView) Figures() figuresView {
 	return figuresView{frame: v.frame, Totals: v.Sum.Totals, Counts: v.Sum.Counts, Beneficiaries: v.Sum.Beneficiaries,
-		Breakdown: breakdownRows(v.Lang, v.Sum.Breakdown)}
+		Breakdown: breakdownRows(v.Lang, v.Sum.Breakdown), BreakdownPending: v.BreakdownPending}
 }
 
 // Figures returns the fund's figures table.
 func (v fundView) Figures() figuresView {
 	return figuresView{frame: v.frame, Totals: v.Sum.Totals, Counts: v.Sum.Counts, Beneficiaries: v.Sum.Beneficiaries,
-		Breakdown: breakdownRows(v.Lang, v.Sum.Breakdown)}
+		Breakdown: breakdownRows(v.Lang, v.Sum.Breakdown), BreakdownPending: v.BreakdownPending}
 }

@@ -20,6 +20,8 @@ type fundView struct {
 	Chart    chartView
 	// StatementHref is the fund's cash book up to the page's date.
 	StatementHref string
+	// BreakdownPending is unitView's.
+	BreakdownPending bool
 }
 
 // pathFund reads the page's {fund_id}: a fund that exists and is in the
@@ -70,9 +72,10 @@ func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
 		asOf = today // the API's default
 	}
 	v := fundView{frame: p.frame(r, q.lang, "fund.title", &s), AsOf: asOf}
-	// The same query as GET /v1/funds/{fund_id}?as_of=.
+	// The same query as GET /v1/funds/{fund_id}?as_of=, but for the
+	// breakdown while its persons are being counted, as on a unit's page.
 	var found bool
-	if v.Sum, found = p.proj.FundSummary(id, asOf); !found {
+	if v.Sum, found, v.BreakdownPending = p.proj.FundSummaryNow(id, asOf); !found {
 		p.fail(w, r, q.lang, pageError{status: http.StatusNotFound, key: "err.fund.unknown", args: []any{id.String()}})
 		return
 	}

@@ -46,6 +46,25 @@ func newEnv(t *testing.T, opts ...func(*api.Config)) *env {
 	if err != nil {
 		t.Fatalf("embedded.Open() = %v", err)
 	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("store.Close() = %v", err)
+		}
+	})
+	return serveStore(t, st, opts...)
+}
+
+// restarted starts a second server on e's store, as a restart of the
+// process would: its projections replay the log.
+func (e *env) restarted() *env {
+	e.t.Helper()
+	return serveStore(e.t, e.store)
+}
+
+// serveStore starts the server on st, once its projections have caught
+// up with the log.
+func serveStore(t *testing.T, st *embedded.Store, opts ...func(*api.Config)) *env {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	proj := projections.New()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -64,9 +83,6 @@ func newEnv(t *testing.T, opts ...func(*api.Config)) *env {
 		cancel()
 		if err := <-runDone; err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, domain.ErrStoreClosed) {
 			t.Errorf("projections.Run() = %v", err)
-		}
-		if err := st.Close(); err != nil {
-			t.Errorf("store.Close() = %v", err)
 		}
 	})
 	deadline := time.Now().Add(waitLimit)

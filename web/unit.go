@@ -25,6 +25,10 @@ type unitView struct {
 	Lines    []fundLine
 	Children []crumb
 	Chart    chartView
+	// BreakdownPending: the breakdown's persons are still being counted
+	// after a start (projections.UnitSummaryNowInto); Sum has no
+	// breakdown, and the page says so.
+	BreakdownPending bool
 }
 
 // fundLine is one fund of a unit's roll-up, its cells written out: a
@@ -96,8 +100,10 @@ func (p *Pages) unitPage(w http.ResponseWriter, r *http.Request, s session, l La
 	}
 	v := unitView{frame: p.frame(r, l, "unit.title", &s), Unit: u}
 	v.Title = u.Name
-	// The same query as GET /v1/units/{unit_id}/summary.
-	if !p.proj.UnitSummaryInto(&v.Sum, u.ID, from, to) {
+	// The same query as GET /v1/units/{unit_id}/summary, but for the
+	// breakdown while its persons are being counted: a page does not wait.
+	var found bool
+	if found, v.BreakdownPending = p.proj.UnitSummaryNowInto(&v.Sum, u.ID, from, to); !found {
 		p.fail(w, r, l, pageError{status: http.StatusNotFound, key: "err.unit.unknown", args: []any{string(u.ID)}})
 		return
 	}
