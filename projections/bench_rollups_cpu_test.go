@@ -5,6 +5,7 @@ package projections_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
 	"syscall"
@@ -26,6 +27,9 @@ const (
 	// cpuFundRound, cpuProvinceRound and cpuRootRound are the queries of
 	// one round of each scope: about a millisecond of work each.
 	cpuFundRound, cpuProvinceRound, cpuRootRound = 256, 16, 4
+	// envRollUps narrows the kinds of BenchmarkHistoryRollUpsCPU to those
+	// with the breakdown ("with") or without it ("without").
+	envRollUps = "WL_BENCH_ROLLUPS"
 )
 
 // threadCPU returns the CPU time the calling thread has used
@@ -53,7 +57,10 @@ func threadCPU(b *testing.B) time.Duration {
 // all; each prints the minimum and the median, over its rounds, of the
 // CPU time and of the wall time per query. The file runs as it is in a
 // worktree of a commit without the breakdown (it then prints the kinds
-// with it only, which are that commit's roll-ups). Run it with -cpu 1
+// with it only, which are that commit's roll-ups). WL_BENCH_ROLLUPS=without
+// runs the kinds without the breakdown only, and =with those with it only:
+// against a commit without the breakdown, the same queries then take turns
+// with the same others, which share the caches. Run it with -cpu 1
 // -benchtime 1x.
 func BenchmarkHistoryRollUpsCPU(b *testing.B) {
 	h := sharedHistory(b)
@@ -121,7 +128,15 @@ func BenchmarkHistoryRollUpsCPU(b *testing.B) {
 			}
 		}
 	}
-	kinds = append(kinds, withouts...)
+	switch os.Getenv(envRollUps) {
+	case "with":
+	case "without":
+		if len(withouts) > 0 { // else kinds are a commit's without it
+			kinds = withouts
+		}
+	default:
+		kinds = append(kinds, withouts...)
+	}
 	// A scope's first breakdown after a checkpoint load builds its
 	// lines' persons (BenchmarkHistoryFirstBreakdown): each once first.
 	for _, id := range h.sum.Funds {

@@ -210,7 +210,7 @@ func (p *Projections) breakdownGrant(f *fundNode, grants []grantSpan, t *txNode)
 			return
 		}
 		p.spanBuf = x.persons.spansIn(grants, p.spanBuf[:0])
-		x.persons.grant(p.spanBuf, t.date)
+		x.persons.grant(t.benef, p.spanBuf, t.date)
 	}
 	if !f.linesLater {
 		grant(f.line(l), f.bdPersonsPending.Load(), f.bdJob)

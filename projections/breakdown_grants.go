@@ -248,10 +248,12 @@ func newFinisher(g *scopeGrants, largest int) *finisher {
 
 // finish returns line l's grants, sorted, as setPeriods takes them
 // (date<<32 | the date of the same person's previous grant in the line, 0
-// for their first), and its reversed grants, and lets the line's go.
-// Without the lock: the gathering is the job's own.
+// for their first), and its reversed grants, each with its person's
+// earliest grant not reversed in the line (revGrant.live), and lets the
+// line's go. Without the lock: the gathering is the job's own.
 func (g *scopeGrants) finish(l bdLine, s *finisher) ([]uint64, []revGrant) {
 	live := g.live[l]
+	reversed := g.reversed[l]
 	var points []uint64
 	emit := func(dates []uint32) {
 		prev := uint32(0)
@@ -278,6 +280,13 @@ func (g *scopeGrants) finish(l bdLine, s *finisher) ([]uint64, []revGrant) {
 		}
 		emit(dates)
 		s.points = points
+		// A person's first key is their earliest grant.
+		for i := range reversed {
+			n := uint64(reversed[i].b.num)
+			if j, _ := slices.BinarySearch(live, n<<32); j < len(live) && live[j] != noGrant && live[j]>>32 == n {
+				reversed[i].live = domain.Date(uint32(live[j]))
+			}
+		}
 	} else {
 		// A counting sort by person: end[n] is, once the grants are
 		// placed, where person n's end in byPerson and the next one's
@@ -312,12 +321,25 @@ func (g *scopeGrants) finish(l bdLine, s *finisher) ([]uint64, []revGrant) {
 			emit(dates)
 			from = to
 		}
+		// Person n's grants, sorted, are byPerson[end[n-1]:end[n]].
+		for i := range reversed {
+			n := int(reversed[i].b.num)
+			if n >= g.persons {
+				continue
+			}
+			from := int32(0)
+			if n > 0 {
+				from = end[n-1]
+			}
+			if from < end[n] {
+				reversed[i].live = domain.Date(byPerson[from])
+			}
+		}
 		s.end, s.byPerson = end, byPerson
 	}
 	s.sorter.points = points
 	sorted := s.sorter.sort()
 	s.sorter.points = nil
-	reversed := g.reversed[l]
 	g.live[l], g.reversed[l] = nil, nil
 	return sorted, reversed
 }

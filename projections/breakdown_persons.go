@@ -316,7 +316,7 @@ func (j *linePersonsJob) apply(s bdScope, op bdOp, grants []grantSpan, spans []s
 	if op.reversal {
 		x.reverse(t.benef, spans, t.date, t.link.date)
 	} else {
-		x.grant(spans, t.date)
+		x.grant(t.benef, spans, t.date)
 	}
 	return grants, spans
 }

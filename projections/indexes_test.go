@@ -268,8 +268,8 @@ func txContents(t *txNode) string {
 // unit's; a fund's is in its sums), its period index as, per date that
 // has grants not reversed, their number and their repeats' previous
 // dates (a date whose grants were all reversed holds nothing), and its
-// reversed grants, sorted (the order of those of one date carries no
-// meaning).
+// reversed grants with their persons' earliest live grants, sorted (the
+// order of those of one date carries no meaning).
 // breakdownContents is what a unit's or a fund's breakdown lines hold:
 // per line, the running figures where they change, the reversals and the
 // line's persons. A line with nothing in it is the same as no line: the
@@ -317,7 +317,7 @@ func personsContents(x *personIndex) any {
 	}
 	var revs []string
 	for _, r := range x.revs {
-		revs = append(revs, fmt.Sprintf("%d-%d:%s", r.start, r.end, r.b.id))
+		revs = append(revs, fmt.Sprintf("%d-%d:%s live=%d", r.start, r.end, r.b.id, r.live))
 	}
 	slices.SortFunc(revs, cmp.Compare)
 	return []any{counts, days, revs}

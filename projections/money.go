@@ -66,7 +66,7 @@ func (p *Projections) applyMoney(e *domain.Event) error {
 	if t.helps() {
 		// The person's grants are read once for every index.
 		p.grantBuf = personGrants(bt, p.grantBuf[:0])
-		p.countPerson(f, p.grantBuf, date)
+		p.countPerson(f, bt, p.grantBuf, date)
 		p.breakdownGrant(f, p.grantBuf, t)
 	}
 	if spec.Direction != domain.Opposite {

@@ -39,7 +39,8 @@ import (
 // are added by a pass over the reversed grants dated in the period,
 // looking at the person's grants only for those reversed after its end —
 // few, as corrections follow their originals closely, and none for a
-// period that ends today.
+// period that ends today — and whose person has a grant in the scope
+// that is not reversed (see revGrant.live).
 type personIndex struct {
 	// fund or unit is the index's scope: the grants of that fund, or of
 	// every fund in the unit's subtree. A person's spans are not stored:
@@ -91,9 +92,18 @@ type span struct {
 }
 
 // revGrant is a reversed grant: its date, its reversal's, its beneficiary.
+// live is the date of the beneficiary's earliest grant in the index's
+// scope that is not reversed, as the log stands (0: they have none):
+// lateReversed then knows whether the person has such a grant in a
+// period without reading their transactions (liveIn), which on a long
+// history are a cache miss each, unless live is before the period. Most
+// reversed grants have none: a correction of a person's only grant of a
+// fund, or of a line. The live apply keeps it for every reversed grant
+// of the person (grant, reverse) and so does the rebuild (gatherPeriods).
 type revGrant struct {
 	start, end domain.Date
 	b          *beneficiaryTxs
+	live       domain.Date
 }
 
 // newPersonIndex returns the empty index of a fund (unit nil) or of a
@@ -183,9 +193,12 @@ func liveAround(spans []span, d domain.Date) (prev, next domain.Date, on int) {
 	return prev, next, on
 }
 
-// grant adds a counted grant or loan dated d of a person whose spans in x
-// were old (which grant does not keep).
-func (x *personIndex) grant(old []span, d domain.Date) {
+// grant adds a counted grant or loan dated d of b, whose spans in x were
+// old (which grant does not keep).
+func (x *personIndex) grant(b *beneficiaryTxs, old []span, d domain.Date) {
+	if first := firstLive(old, 0); first == 0 || d < first {
+		x.setLive(b, old, d) // b's earliest grant not reversed is now d
+	}
 	// The grant goes after the person's grants not reversed dated d or
 	// before: its previous date is the latest of them, and it becomes the
 	// previous grant of their first grant after d, whose previous date
@@ -226,7 +239,12 @@ func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Dat
 			x.movePrev(next, start, prev)
 		}
 	}
-	x.addRev(revGrant{start: start, end: d, b: b})
+	// b's earliest grant not reversed, once this one is.
+	live := firstLive(old, start)
+	if live != firstLive(old, 0) {
+		x.setLive(b, old, live)
+	}
+	x.addRev(revGrant{start: start, end: d, b: b, live: live})
 	if x.byLine {
 		return // no running count to move (see byLine): nothing to copy
 	}
@@ -238,6 +256,40 @@ func (x *personIndex) reverse(b *beneficiaryTxs, old []span, start, d domain.Dat
 		}
 	}
 	x.replace(old, next2)
+}
+
+// firstLive returns the earliest start of the spans not ended, leaving
+// out one that starts on without (0: none), or 0 when there is none: a
+// person's earliest grant not reversed, when spans are the person's,
+// once their grant dated without is reversed.
+func firstLive(spans []span, without domain.Date) domain.Date {
+	first := domain.Date(0)
+	for _, s := range spans {
+		switch {
+		case s.end != 0:
+		case s.start == without:
+			without = 0 // one of them only
+		case first == 0 || s.start < first:
+			first = s.start
+		}
+	}
+	return first
+}
+
+// setLive sets to live the revGrant.live of b's reversed grants in x,
+// whose spans in x are spans (those ended are the reversed grants).
+func (x *personIndex) setLive(b *beneficiaryTxs, spans []span, live domain.Date) {
+	for _, s := range spans {
+		if s.end == 0 {
+			continue
+		}
+		i := sort.Search(len(x.revs), func(i int) bool { return x.revs[i].start >= s.start })
+		for ; i < len(x.revs) && x.revs[i].start == s.start; i++ {
+			if x.revs[i].b == b {
+				x.revs[i].live = live
+			}
+		}
+	}
 }
 
 // addRev inserts r into revs, after those dated on or before r.start.
@@ -450,7 +502,8 @@ func (x *personIndex) lateReversed(from, to domain.Date) int {
 	if j < len(x.revs) && x.revs[j].start < from {
 		j += sort.Search(len(x.revs)-j, func(k int) bool { return x.revs[j+k].start >= from })
 	}
-	var seen []*beneficiaryTxs
+	var seenBuf [maxSeenList]*beneficiaryTxs
+	seen := seenBuf[:0]
 	var seenMany map[*beneficiaryTxs]struct{}
 	for ; j < len(x.revs) && x.revs[j].start <= to; j++ {
 		r := &x.revs[j]
@@ -474,7 +527,10 @@ func (x *personIndex) lateReversed(from, to domain.Date) int {
 			}
 			seenMany[r.b] = struct{}{}
 		}
-		if !x.liveIn(r.b, from, to) {
+		// Counted unless the person has a grant in the period that is
+		// not reversed: with none, or none before the period's end, they
+		// have not; with the earliest in it, they have.
+		if r.live == 0 || r.live > to || (r.live < from && !x.liveIn(r.b, from, to)) {
 			n++
 		}
 	}
@@ -555,15 +611,15 @@ func union(spans []span) []span {
 	return out
 }
 
-// countPerson counts a grant's or loan's beneficiary, whose grants and
+// countPerson counts a grant's or loan's beneficiary b, whose grants and
 // loans before this one are grants (personGrants), in the fund and in the
 // fund's unit and every ancestor, whose subtrees all contain the fund.
-func (p *Projections) countPerson(f *fundNode, grants []grantSpan, d domain.Date) {
+func (p *Projections) countPerson(f *fundNode, b *beneficiaryTxs, grants []grantSpan, d domain.Date) {
 	p.spanBuf = f.persons.spansIn(grants, p.spanBuf[:0])
-	f.persons.grant(p.spanBuf, d)
+	f.persons.grant(b, p.spanBuf, d)
 	for u := f.unit; u != nil; u = u.parent {
 		p.spanBuf = u.persons.spansIn(grants, p.spanBuf[:0])
-		u.persons.grant(p.spanBuf, d)
+		u.persons.grant(b, p.spanBuf, d)
 	}
 }
 
@@ -752,8 +808,13 @@ func gatherPeriods(parts *periodParts, benefs []*beneficiaryTxs, indexesOf func(
 	// each index's grants are together and in date order.
 	var mine []uint64
 	var in []*personIndex
+	// revd holds where the current person's reversed grants went, as
+	// index<<32 | place in that index's reversed grants: each one's live
+	// is the person's earliest grant counted in that index (mine), if
+	// any.
+	var revd []uint64
 	for _, bt := range benefs {
-		mine = mine[:0]
+		mine, revd = mine[:0], revd[:0]
 		for _, t := range bt.txs {
 			if !t.helps() {
 				continue
@@ -766,11 +827,18 @@ func gatherPeriods(parts *periodParts, benefs []*beneficiaryTxs, indexesOf func(
 				if t.link == nil || t.link.pos > at {
 					mine = append(mine, uint64(x.ord)<<32|uint64(uint32(t.date)))
 				} else {
+					revd = append(revd, uint64(x.ord)<<32|uint64(len(parts.revs[x.ord])))
 					parts.revs[x.ord] = append(parts.revs[x.ord], revGrant{start: t.date, end: t.link.date, b: bt})
 				}
 			}
 		}
 		slices.Sort(mine)
+		for _, r := range revd {
+			o := r >> 32
+			if i, _ := slices.BinarySearch(mine, o<<32); i < len(mine) && mine[i]>>32 == o {
+				parts.revs[o][uint32(r)].live = domain.Date(uint32(mine[i]))
+			}
+		}
 		last, prev := uint32(math.MaxUint32), uint32(0)
 		for _, m := range mine {
 			o, d := uint32(m>>32), uint32(m)
