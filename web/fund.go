@@ -94,4 +94,9 @@ func (p *Pages) fund(w http.ResponseWriter, r *http.Request) {
 		v.StatementHref = v.Link("/funds/" + id.String() + "/statement?to=" + asOf.String())
 	}
 	p.render(w, r, http.StatusOK, "fund", v)
+	if v.BreakdownPending {
+		// Counted once the page is written: its workers would take the
+		// cores from the page.
+		p.proj.CountFundBreakdown(id)
+	}
 }

@@ -130,6 +130,11 @@ func (p *Pages) unitPage(w http.ResponseWriter, r *http.Request, s session, l La
 		return totals
 	})
 	p.render(w, r, http.StatusOK, "unit", v)
+	if v.BreakdownPending {
+		// Counted once the page is written: its workers would take the
+		// cores from the page.
+		p.proj.CountUnitBreakdown(u.ID)
+	}
 }
 
 // visible reports whether unit is in the session's scope, as the API's
