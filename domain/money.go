@@ -206,22 +206,32 @@ func smallVND[S string | []byte](s S) (VND, bool) {
 // Add returns v + w.
 func (v VND) Add(w VND) VND {
 	if v.big == nil && w.big == nil {
-		r := v.n + w.n
-		// Signed overflow: both operands share a sign the sum lacks.
-		if (v.n >= 0) != (w.n >= 0) || (r >= 0) == (v.n >= 0) {
+		if r, ok := addInt64(v.n, w.n); ok {
 			return VND{n: r}
 		}
 	}
 	return vndOf(v.dec().Add(w.dec()))
 }
 
+// addInt64 returns a + b and whether it fits in an int64 (VND's and
+// Amounts' one test of overflow): it overflows when both operands share a
+// sign the sum lacks.
+func addInt64(a, b int64) (int64, bool) {
+	r := a + b
+	return r, (a >= 0) != (b >= 0) || (r >= 0) == (a >= 0)
+}
+
+// subInt64 returns a − b and whether it fits in an int64: it overflows
+// when the operands' signs differ and the result's sign differs from a's.
+func subInt64(a, b int64) (int64, bool) {
+	r := a - b
+	return r, (a >= 0) == (b >= 0) || (r >= 0) == (a >= 0)
+}
+
 // Sub returns v − w.
 func (v VND) Sub(w VND) VND {
 	if v.big == nil && w.big == nil {
-		r := v.n - w.n
-		// Signed overflow: operands of different signs and a result whose
-		// sign differs from v's.
-		if (v.n >= 0) == (w.n >= 0) || (r >= 0) == (v.n >= 0) {
+		if r, ok := subInt64(v.n, w.n); ok {
 			return VND{n: r}
 		}
 	}

@@ -12,12 +12,13 @@ import (
 // (fundNode.sums), so that a fund summary is one lookup and a fund's line
 // of a roll-up over [from, to] two and a subtraction, each reading one
 // entry (on a long history every further series read is a cache miss).
-// Amounts are domain.VND, which holds an int64 unless a sum leaves it
-// (and then the exact amount): the one place that rule is written.
+// A fund has an entry for nearly every date, so it is kept small: the
+// amounts are a domain.Amounts, int64s unless a sum leaves int64 (and then
+// all of them exact), the rule written once in domain.
 type lineSums struct {
-	// amt[c] sums category c's movements (originals add, reversals
+	// amt.At(c) sums category c's movements (originals add, reversals
 	// subtract).
-	amt [numCats]domain.VND
+	amt domain.Amounts
 	// orig[k] counts transactions of kind k by their date.
 	orig [numKinds]count
 	// rev[k] counts the reversals of originals of kind k by the
@@ -32,13 +33,19 @@ type lineSums struct {
 }
 
 // amount returns the sum of category c.
-func (s *lineSums) amount(c amountCat) domain.VND { return s.amt[c] }
+func (s *lineSums) amount(c amountCat) domain.VND { return s.amt.At(int(c)) }
+
+// The checkpoint writes one amount series per amountCat, and lineSums
+// keeps one domain.Amounts: both must hold the same number of amounts
+// (a negative constant converted to uint does not compile).
+const (
+	_ = uint(numCats - domain.AmountsLen)
+	_ = uint(domain.AmountsLen - numCats)
+)
 
 // Add returns s + o.
 func (s lineSums) Add(o lineSums) lineSums {
-	for c := range s.amt {
-		s.amt[c] = s.amt[c].Add(o.amt[c])
-	}
+	s.amt = s.amt.Add(o.amt)
 	for k := range s.orig {
 		s.orig[k] += o.orig[k]
 		s.rev[k] += o.rev[k]
@@ -48,9 +55,7 @@ func (s lineSums) Add(o lineSums) lineSums {
 
 // Sub returns s − o.
 func (s lineSums) Sub(o lineSums) lineSums {
-	for c := range s.amt {
-		s.amt[c] = s.amt[c].Sub(o.amt[c])
-	}
+	s.amt = s.amt.Sub(o.amt)
 	for k := range s.orig {
 		s.orig[k] -= o.orig[k]
 		s.rev[k] -= o.rev[k]
@@ -61,7 +66,7 @@ func (s lineSums) Sub(o lineSums) lineSums {
 // addOne adds v to the sum of category c and n to the count of kind k.
 func (s *lineSums) addOne(c amountCat, v domain.VND, k countKind, n count) {
 	s.orig[k] += n
-	s.amt[c] = s.amt[c].Add(v)
+	s.amt.AddAt(int(c), v)
 }
 
 // sumsSeries is a fund's running lineSums by business date, like a
@@ -284,8 +289,8 @@ func splitSums(sums []sumsEntry) (amounts [numCats][]vndEntry, originals, revers
 	var prev lineSums
 	for i := range sums {
 		d, v := sums[i].d, &sums[i].v
-		for c := range v.amt {
-			if a := v.amount(amountCat(c)); !a.Equal(prev.amount(amountCat(c))) {
+		for c := range amountCat(numCats) {
+			if a := v.amount(c); !a.Equal(prev.amount(c)) {
 				amounts[c] = append(amounts[c], vndEntry{d, a})
 			}
 		}
@@ -364,7 +369,6 @@ func mergeSums(amounts *[numCats]domain.DailySeries, originals *[numKinds]countS
 	}
 	var out sumsSeries
 	out.Grow(most)
-	var w [numCats]domain.VND
 	var v lineSums
 	mergeSeries(lens[:], func(j, i int) domain.Date {
 		if j < int(numCats) {
@@ -375,12 +379,12 @@ func mergeSums(amounts *[numCats]domain.DailySeries, originals *[numKinds]countS
 		return d
 	}, func(j, i int) {
 		if j < int(numCats) {
-			_, w[j] = amounts[j].Entry(i)
+			_, a := amounts[j].Entry(i)
+			v.amt.Set(j, a)
 		} else {
 			_, v.orig[j-int(numCats)] = originals[j-int(numCats)].Entry(i)
 		}
 	}, func(d domain.Date) {
-		v.amt = w
 		out.appendEntry(d, v)
 	})
 	return out

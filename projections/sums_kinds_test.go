@@ -35,7 +35,7 @@ func TestLineSumsFollowEffectOf(t *testing.T) {
 		var s lineSums
 		for c, cat := range amountCategories {
 			if cat == spec.Category {
-				s.amt[c] = domain.VNDFromInt64(7)
+				s.amt.Set(c, domain.VNDFromInt64(7))
 			}
 		}
 		if got := s.balance(); !got.Equal(want.Delta) {
