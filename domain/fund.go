@@ -98,6 +98,10 @@ func (f *Fund) NextExpected() ExpectedRevision {
 // chained to its hash.
 func (f *Fund) started() bool { return f.LastHash != GenesisHash }
 
+// skip reads a void event of the fund's stream without applying it: the
+// stream goes on after it (started, next), the fund's figures do not.
+func (f *Fund) skip(e Event) { f.Revision, f.LastHash = e.Revision, e.Meta.Hash }
+
 // next is the revision of the stream's next event.
 func (f *Fund) next() uint64 {
 	if !f.started() {

@@ -74,7 +74,7 @@ func (l *Ledger) applyFund(ctx context.Context, f *Fund, events []Event) error {
 			if v, ok := b.voids[f.ID]; ok {
 				// The fund's opening is void: nothing of it counts.
 				l.rememberVoidLocked(e, v.cause)
-				f.Revision, f.LastHash = e.Revision, e.Meta.Hash
+				f.skip(*e)
 				continue
 			}
 		}
@@ -85,7 +85,7 @@ func (l *Ledger) applyFund(ctx context.Context, f *Fund, events []Event) error {
 			}
 			if void {
 				l.rememberVoidLocked(e, v)
-				f.Revision, f.LastHash = e.Revision, e.Meta.Hash
+				f.skip(*e)
 				continue
 			}
 		}
