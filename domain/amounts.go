@@ -116,3 +116,35 @@ func (a Amounts) Sub(o Amounts) Amounts {
 	}
 	return amountsOf(&w)
 }
+
+// Net returns the sum of the amounts in marks less the sum of the others:
+// with in marking the categories of money in, a balance. It adds in int64
+// while every partial sum fits, as VND does, and exactly otherwise.
+func (a *Amounts) Net(in *[AmountsLen]bool) VND {
+	if a.big == nil {
+		var r int64
+		fits := true
+		for i, n := range a.n {
+			if in[i] {
+				r, fits = addInt64(r, n)
+			} else {
+				r, fits = subInt64(r, n)
+			}
+			if !fits {
+				break
+			}
+		}
+		if fits {
+			return VND{n: r}
+		}
+	}
+	var r VND
+	for i := range AmountsLen {
+		if in[i] {
+			r = r.Add(a.At(i))
+		} else {
+			r = r.Sub(a.At(i))
+		}
+	}
+	return r
+}

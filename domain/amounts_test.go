@@ -121,3 +121,50 @@ func TestAmountsZero(t *testing.T) {
 		}
 	}
 }
+
+// TestAmountsNet checks Net against big.Int: amounts marked in added, the
+// others subtracted, through partial sums that leave int64 and results
+// that do not fit it, and that the result is held as int64 whenever it
+// fits (one representation).
+func TestAmountsNet(t *testing.T) {
+	maxS, minS := strconv.FormatInt(math.MaxInt64, 10), strconv.FormatInt(math.MinInt64, 10)
+	huge := "10000000000000000000000" // 10^22
+	in := [AmountsLen]bool{true, false, false, false, true}
+	for _, tc := range []struct {
+		name string
+		a    [AmountsLen]string
+	}{
+		{"zero", [AmountsLen]string{"0", "0", "0", "0", "0"}},
+		{"a fund's balance", [AmountsLen]string{"5400000000", "4000000000", "361000000", "900000000", "850000000"}},
+		{"negative: more out than in", [AmountsLen]string{"1", "2", "3", "4", "5"}},
+		{"in up to the largest int64", [AmountsLen]string{maxS, "0", "0", "0", "0"}},
+		{"in past the largest int64", [AmountsLen]string{maxS, "0", "0", "0", "1"}},
+		{"a partial sum past int64, the net within", [AmountsLen]string{maxS, "0", "0", "0", maxS}},
+		{"out past the smallest int64", [AmountsLen]string{"0", maxS, "2", "0", "0"}},
+		{"minus the smallest int64", [AmountsLen]string{"0", minS, "0", "0", "0"}},
+		{"in and out past int64, net small", [AmountsLen]string{maxS, maxS, "0", "0", "7"}},
+		{"a big amount", [AmountsLen]string{huge, "1", "2", "3", "4"}},
+		{"big in and out, net zero", [AmountsLen]string{huge, huge, "0", "0", "0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var a Amounts
+			want := new(big.Int)
+			for i := range AmountsLen {
+				a.Set(i, MustVND(tc.a[i]))
+				x, _ := new(big.Int).SetString(tc.a[i], 10)
+				if in[i] {
+					want.Add(want, x)
+				} else {
+					want.Sub(want, x)
+				}
+			}
+			got := a.Net(&in)
+			if got.BigInt().Cmp(want) != 0 {
+				t.Errorf("Net = %s, want %s", got, want)
+			}
+			if _, isInt64 := got.Int64(); isInt64 != want.IsInt64() {
+				t.Errorf("Net held as int64: %v, want %v", isInt64, want.IsInt64())
+			}
+		})
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"testing"
@@ -60,8 +62,12 @@ func threadCPU(b *testing.B) time.Duration {
 // with it only, which are that commit's roll-ups). WL_BENCH_ROLLUPS=without
 // runs the kinds without the breakdown only, and =with those with it only:
 // against a commit without the breakdown, the same queries then take turns
-// with the same others, which share the caches. Run it with -cpu 1
-// -benchtime 1x.
+// with the same others, which share the caches. WL_BENCH_KIND, a regular
+// expression, keeps the kinds whose names it matches, and
+// WL_BENCH_QUERYPROFILE names a file for a CPU profile of the queries
+// alone, without the replay that builds the history (a profile of the
+// whole run is mostly that replay). Run it with -cpu 1 -benchtime 1x (more
+// for a profile).
 func BenchmarkHistoryRollUpsCPU(b *testing.B) {
 	h := sharedHistory(b)
 	runtime.LockOSThread()
@@ -137,6 +143,10 @@ func BenchmarkHistoryRollUpsCPU(b *testing.B) {
 	default:
 		kinds = append(kinds, withouts...)
 	}
+	if re := os.Getenv("WL_BENCH_KIND"); re != "" {
+		m := regexp.MustCompile(re)
+		kinds = slices.DeleteFunc(kinds, func(k kind) bool { return !m.MatchString(k.name) })
+	}
 	// A scope's first breakdown after a checkpoint load builds its
 	// lines' persons (BenchmarkHistoryFirstBreakdown): each once first.
 	for _, id := range h.sum.Funds {
@@ -154,6 +164,17 @@ func BenchmarkHistoryRollUpsCPU(b *testing.B) {
 		}
 	}
 	cpu, wall := make([][]time.Duration, len(kinds)), make([][]time.Duration, len(kinds))
+	if path := os.Getenv("WL_BENCH_QUERYPROFILE"); path != "" {
+		pf, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			b.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	b.ResetTimer()
 	for range b.N {
 		for r := range cpuRounds {

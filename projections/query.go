@@ -125,16 +125,23 @@ func (f *fundNode) summary(asOf domain.Date) FundSummary {
 }
 
 // lineOf sets *line from the fund's sums at the end of to (closing) and of
-// the day before from (opening), and the persons counted in the period.
+// the day before from (opening, nil when the fund has no entry before
+// from: zero sums), and the persons counted in the period.
 func (f *fundNode) lineOf(line *FundLine, from, to domain.Date, closing, opening *lineSums, persons int) {
 	var early kindCounts
 	if !from.IsZero() {
 		early = f.earlyReversals(from, to)
 	}
-	period := closing.Sub(*opening)
+	// A line from the beginning, the most asked (to a date, today), is
+	// its closing sums: no subtraction, no opening balance to compute.
+	period, openingBalance := closing, domain.VND{}
+	if opening != nil {
+		p := closing.Sub(*opening)
+		period, openingBalance = &p, opening.balance()
+	}
 	*line = FundLine{
 		FundID: f.info.FundID, UnitID: f.info.UnitID, Name: f.info.Name, Kind: f.info.Kind,
-		OpeningBalance: opening.balance(), ClosingBalance: closing.balance(),
+		OpeningBalance: openingBalance, ClosingBalance: closing.balance(),
 		Totals: period.totals(), Counts: period.counts(&period.rev, &early),
 	}
 	line.Beneficiaries = Beneficiaries{Persons: persons, Times: line.Counts.times()}
@@ -280,7 +287,10 @@ func (b *lineBatch) flush(s *UnitSummary) {
 		nTo[i], nFrom[i] = f.sums.count(b.to), f.sums.count(b.from-1)
 	}
 	for i, f := range funds {
-		b.closing[i], b.opening[i] = f.sums.nth(nTo[i]), f.sums.nth(nFrom[i])
+		b.closing[i] = f.sums.nth(nTo[i])
+		if nFrom[i] > 0 {
+			b.opening[i] = f.sums.nth(nFrom[i])
+		}
 	}
 	for i, f := range funds {
 		persons := int(b.closing[i].persons)
@@ -289,7 +299,11 @@ func (b *lineBatch) flush(s *UnitSummary) {
 		}
 		s.Funds = append(s.Funds, FundLine{})
 		line := &s.Funds[len(s.Funds)-1]
-		f.lineOf(line, b.from, b.to, &b.closing[i], &b.opening[i], persons)
+		var opening *lineSums
+		if nFrom[i] > 0 {
+			opening = &b.opening[i]
+		}
+		f.lineOf(line, b.from, b.to, &b.closing[i], opening, persons)
 		s.OpeningBalance = s.OpeningBalance.Add(line.OpeningBalance)
 		s.ClosingBalance = s.ClosingBalance.Add(line.ClosingBalance)
 		s.Totals = s.Totals.add(line.Totals)

@@ -209,17 +209,7 @@ var inflowSums = func() (in [numCats]bool) {
 }()
 
 // balance is Σ of the movements summed: money in less money out.
-func (s *lineSums) balance() domain.VND {
-	var in, out domain.VND
-	for c := range amountCat(numCats) {
-		if inflowSums[c] {
-			in = in.Add(s.amount(c))
-		} else {
-			out = out.Add(s.amount(c))
-		}
-	}
-	return in.Sub(out)
-}
+func (s *lineSums) balance() domain.VND { return s.amt.Net(&inflowSums) }
 
 func (s *lineSums) totals() Totals {
 	return Totals{
