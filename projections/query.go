@@ -292,10 +292,21 @@ func (b *lineBatch) flush(s *UnitSummary) {
 			b.opening[i] = f.sums.nth(nFrom[i])
 		}
 	}
+	// Over a period, the persons: where the period's days are in each
+	// fund's person index, in a pass of their own as the sums' entries.
+	var persons, dTo, dFrom [lineBatchSize]int
+	if !b.from.IsZero() {
+		for i, f := range funds {
+			dTo[i], dFrom[i] = f.persons.days.upTo(b.to), f.persons.days.upTo(b.from-1)
+		}
+		for i, f := range funds {
+			persons[i] = f.persons.betweenIn(dFrom[i], dTo[i], b.from, b.to, scanPerDay)
+		}
+	}
 	for i, f := range funds {
-		persons := int(b.closing[i].persons)
-		if !b.from.IsZero() {
-			persons = f.persons.between(b.from, b.to)
+		persons := persons[i]
+		if b.from.IsZero() {
+			persons = int(b.closing[i].persons)
 		}
 		s.Funds = append(s.Funds, FundLine{})
 		line := &s.Funds[len(s.Funds)-1]
