@@ -294,19 +294,19 @@ func (b *lineBatch) flush(s *UnitSummary) {
 	}
 	// Over a period, the persons: where the period's days are in each
 	// fund's person index, in a pass of their own as the sums' entries.
-	var persons, dTo, dFrom [lineBatchSize]int
+	var inPeriod, dTo, dFrom [lineBatchSize]int
 	if !b.from.IsZero() {
 		for i, f := range funds {
 			dTo[i], dFrom[i] = f.persons.days.upTo(b.to), f.persons.days.upTo(b.from-1)
 		}
 		for i, f := range funds {
-			persons[i] = f.persons.betweenIn(dFrom[i], dTo[i], b.from, b.to, scanPerDay)
+			inPeriod[i] = f.persons.betweenIn(dFrom[i], dTo[i], b.from, b.to, scanPerDay)
 		}
 	}
 	for i, f := range funds {
-		persons := persons[i]
+		persons := inPeriod[i]
 		if b.from.IsZero() {
-			persons = int(b.closing[i].persons)
+			persons = int(b.closing[i].persons) // the fund's persons to date
 		}
 		s.Funds = append(s.Funds, FundLine{})
 		line := &s.Funds[len(s.Funds)-1]
