@@ -79,6 +79,9 @@ type fundCmd struct {
 	// solo: append this command's event on its own (a shared append
 	// failed in a way that one of its events may have caused).
 	solo bool
+	// warm: the command only loads the fund's state (WarmFund); it is
+	// never part of a batch, and is run outside the period fence (work).
+	warm bool
 
 	err      error
 	finished chan struct{} // closed when err (and done) are final
@@ -240,6 +243,12 @@ func (l *Ledger) withFund(ctx context.Context, id uuid.UUID, dated Date, decide 
 		dated = l.Today()
 	}
 	c := &fundCmd{decide: decide, done: done, actor: actor, year: dated.Year(), finished: make(chan struct{})}
+	return l.enqueue(ctx, id, slot, c)
+}
+
+// enqueue queues c on the fund's slot, starts the slot's worker if none
+// runs, and waits for c's outcome.
+func (l *Ledger) enqueue(ctx context.Context, id uuid.UUID, slot *fundSlot, c *fundCmd) error {
 	slot.mu.Lock()
 	slot.queue = append(slot.queue, c)
 	start := !slot.working
@@ -315,6 +324,17 @@ func (l *Ledger) work(ctx context.Context, id uuid.UUID, slot *fundSlot) {
 			flights = l.land(ctx, id, slot, flights)
 		}
 		slot.mu.Lock()
+		// A warm-up at the head of the queue is run on its own, outside
+		// the period fence: it decides and appends nothing, so no close
+		// need wait for its read of the stream (warm.go). A stale cache
+		// is caught up only when nothing is in flight.
+		if len(slot.queue) > 0 && slot.queue[0].warm && (len(flights) == 0 || !slot.stale) {
+			c := slot.queue[0]
+			slot.queue = slot.queue[1:]
+			slot.mu.Unlock()
+			c.finish(l.warm(ctx, id, slot))
+			continue
+		}
 		// A stale cache is caught up only when nothing is in flight: the
 		// store must hold every event the cache has.
 		if len(slot.queue) > 0 && len(flights) < maxFlights && !(slot.stale && len(flights) > 0) {
@@ -377,13 +397,14 @@ func lastPending(flights []*flight) PendingAppend {
 }
 
 // takeBatch returns the commands at the head of queue that go into one
-// append: up to limit of them, or a solo command alone.
+// append: up to limit of them, or a solo command alone. A warm-up ends a
+// batch: work runs it on its own.
 func takeBatch(queue []*fundCmd, limit int) []*fundCmd {
 	if len(queue) > 0 && queue[0].solo {
 		return queue[:1:1]
 	}
 	n := 0
-	for n < len(queue) && n < limit && !queue[n].solo {
+	for n < len(queue) && n < limit && !queue[n].solo && !queue[n].warm {
 		n++
 	}
 	return queue[:n:n]
