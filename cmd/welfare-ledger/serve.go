@@ -212,6 +212,13 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 		}
 		httpDone <- httpSrv.Serve(ln)
 	}()
+	// The write side's state of the funds written to last, loaded in the
+	// background once the projections are ready (warmwrite.go); it stops
+	// at the stop signal, and the store is closed only after it.
+	warmCtx, stopWarm := context.WithCancel(ctx)
+	defer stopWarm()
+	warmDone := make(chan struct{})
+	go func() { warmWriteSide(warmCtx, proj, ledger, log); close(warmDone) }()
 	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "data", cfg.dataDir, "store", store.name)
 	if started != nil {
 		started(ln.Addr().String(), store.embedded)
@@ -229,6 +236,7 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	case err := <-httpDone:
 		runErr = fmt.Errorf("http server: %w", err)
 	}
+	stopWarm()
 	shutdownCtx, done := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer done()
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
@@ -236,6 +244,7 @@ func serveData(ctx context.Context, cfg serveConfig, handler slog.Handler, stdou
 	}
 	cancel()
 	<-ckptDone
+	<-warmDone
 	if runErr == nil {
 		// The projections stopped where they were; whatever of the log
 		// comes after the checkpoint is replayed at the next start.
