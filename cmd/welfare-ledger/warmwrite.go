@@ -24,12 +24,13 @@ const (
 	// fold.
 	warmWindow = 7 * 24 * time.Hour
 	// warmMaxTxs bounds the transactions whose write-side state the
-	// warm-up loads: that state holds ~300 bytes a transaction and is
-	// kept for the life of the process, so a million is ~300 MB, a tenth
-	// of the 10 M-event ledger's ~3 GB heap, against ~3 GB more were
-	// every fund warmed. A million transactions fold in ~7 s of one core
-	// (294 ms for 40,000), well within the time a start already takes to
-	// become busy.
+	// warm-up loads: that state holds ~300 bytes a transaction (~220 of
+	// live heap measured) and is kept for the life of the process, so a
+	// million is at most ~300 MB, a tenth of the 10 M-event ledger's
+	// ~3 GB, against ~3 GB more were every fund warmed. On that ledger
+	// the budget took its 19 busiest funds (969,160 transactions) in
+	// 10.7 s of one core after ready (docs/performance.md), the time in
+	// which the first writes used to queue.
 	warmMaxTxs = 1_000_000
 	// warmReadyPoll is how often the warm-up looks whether the
 	// projections are ready (it needs their list of funds).
