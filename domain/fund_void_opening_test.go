@@ -28,24 +28,17 @@ func plantOpening(t *testing.T, st domain.EventStore, c domain.OpenFund) {
 
 // sharedEmbedded is the embedded store presented as shared between
 // instances (as KurrentDB is), so that the ledger splits a fund's queue
-// into one append per fiscal year; gate, when set, holds the first read
-// of a fund's stream until it is closed.
+// into one append per fiscal year; when gated, it holds the first read of
+// a fund's stream (fundReadGate).
 type sharedEmbedded struct {
 	*embedded.Store
-	once sync.Once
-	held chan struct{}
-	gate chan struct{}
+	fundReadGate
 }
 
 func (*sharedEmbedded) SharedBetweenInstances() bool { return true }
 
 func (s *sharedEmbedded) ReadStream(ctx context.Context, stream string, from uint64, max int) ([]domain.StoredEvent, error) {
-	if s.gate != nil && stream != domain.PeriodStream && stream[:5] == "fund-" {
-		s.once.Do(func() {
-			close(s.held)
-			<-s.gate
-		})
-	}
+	s.reading(stream)
 	return s.Store.ReadStream(ctx, stream, from, max)
 }
 
@@ -65,7 +58,7 @@ func TestLedgerFundWithAVoidOpening(t *testing.T) {
 	plantOpening(t, env.store, opening)
 
 	t.Run("commands queued together", func(t *testing.T) {
-		st := &sharedEmbedded{Store: env.store, held: make(chan struct{}), gate: make(chan struct{})}
+		st := &sharedEmbedded{Store: env.store, fundReadGate: gated()}
 		l := domain.NewLedger(st, clockAt(ledgerNow))
 		errs := make([]error, 2)
 		var wg sync.WaitGroup

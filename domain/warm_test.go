@@ -2,9 +2,7 @@ package domain_test
 
 import (
 	"context"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,26 +13,14 @@ import (
 )
 
 // readCountingStore is the embedded store counting the reads of fund
-// streams; gate, when set, holds the first of them until it is closed
-// (held is closed when that read has begun).
+// streams, and holding the first when gated (fundReadGate).
 type readCountingStore struct {
 	*embedded.Store
-	fundReads atomic.Int64
-	once      sync.Once
-	held      chan struct{}
-	gate      chan struct{}
+	fundReadGate
 }
 
 func (s *readCountingStore) ReadStream(ctx context.Context, stream string, from uint64, max int) ([]domain.StoredEvent, error) {
-	if strings.HasPrefix(stream, "fund-") {
-		s.fundReads.Add(1)
-		if s.gate != nil {
-			s.once.Do(func() {
-				close(s.held)
-				<-s.gate
-			})
-		}
-	}
+	s.reading(stream)
 	return s.Store.ReadStream(ctx, stream, from, max)
 }
 
@@ -113,7 +99,7 @@ func TestLedgerWarmFund(t *testing.T) {
 func TestLedgerWarmFundBesideWrites(t *testing.T) {
 	env := newLedgerEnv(t, domain.FundSocial)
 	mustRecord(t, env.l, donate(env.fund, 1000))
-	st := &readCountingStore{Store: env.store, held: make(chan struct{}), gate: make(chan struct{})}
+	st := &readCountingStore{Store: env.store, fundReadGate: gated()}
 	l := domain.NewLedger(st, clockAt(ledgerNow))
 
 	var warmErr, writeErr error
