@@ -76,32 +76,22 @@ func (a *Amounts) AddAt(i int, v VND) {
 }
 
 // Add returns a + o, amount by amount.
-func (a Amounts) Add(o Amounts) Amounts {
-	if a.big == nil && o.big == nil {
-		r, fits := a, true
-		for i := range r.n {
-			r.n[i], fits = addInt64(a.n[i], o.n[i])
-			if !fits {
-				break
-			}
-		}
-		if fits {
-			return r
-		}
-	}
-	w, x := a.all(), o.all()
-	for i := range w {
-		w[i] = w[i].Add(x[i])
-	}
-	return amountsOf(&w)
-}
+func (a Amounts) Add(o Amounts) Amounts { return a.combine(o, false) }
 
 // Sub returns a − o, amount by amount.
-func (a Amounts) Sub(o Amounts) Amounts {
+func (a Amounts) Sub(o Amounts) Amounts { return a.combine(o, true) }
+
+// combine returns a + o, or a − o when sub, amount by amount: in int64
+// while every result fits, exactly otherwise.
+func (a Amounts) combine(o Amounts, sub bool) Amounts {
 	if a.big == nil && o.big == nil {
 		r, fits := a, true
 		for i := range r.n {
-			r.n[i], fits = subInt64(a.n[i], o.n[i])
+			if sub {
+				r.n[i], fits = subInt64(a.n[i], o.n[i])
+			} else {
+				r.n[i], fits = addInt64(a.n[i], o.n[i])
+			}
 			if !fits {
 				break
 			}
@@ -112,7 +102,11 @@ func (a Amounts) Sub(o Amounts) Amounts {
 	}
 	w, x := a.all(), o.all()
 	for i := range w {
-		w[i] = w[i].Sub(x[i])
+		if sub {
+			w[i] = w[i].Sub(x[i])
+		} else {
+			w[i] = w[i].Add(x[i])
+		}
 	}
 	return amountsOf(&w)
 }
